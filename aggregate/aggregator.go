@@ -1,0 +1,207 @@
+package aggregate
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/restel/restel/internal/strictjson"
+	"github.com/restel/restel/provider"
+)
+
+// Aggregator folds a run's snapshots into a [Usage] summary. The zero value
+// is ready to use. It is a plain struct of a few dozen bytes: no goroutines,
+// no clock, no allocation per observation. It is not safe for concurrent
+// use; each run owns one.
+type Aggregator struct {
+	cpuSum      float64
+	cpuN        uint64
+	cpuMin      float64
+	cpuPeak     float64
+	rssPeak     provider.Opt[uint64]
+	availMin    provider.Opt[uint64]
+	pressure    provider.MemoryPressure
+	thermal     provider.ThermalState
+	batteryLast provider.Opt[uint8]
+	count       uint64
+}
+
+// Observe folds one snapshot in. Every snapshot counts in the sample count,
+// an all-unknown one included. A CPU value outside [0, 100] is clamped and
+// a non-finite one is ignored, so a misbehaving custom provider cannot
+// poison the summary.
+func (a *Aggregator) Observe(s provider.Snapshot) {
+	a.count++
+	if s.CPUPct.Valid {
+		if c := provider.CPUPercent(s.CPUPct.V); c.Valid {
+			if a.cpuN == 0 {
+				a.cpuMin, a.cpuPeak = c.V, c.V
+			} else {
+				a.cpuMin = min(a.cpuMin, c.V)
+				a.cpuPeak = max(a.cpuPeak, c.V)
+			}
+			a.cpuSum += c.V
+			a.cpuN++
+		}
+	}
+	if s.ProcessRSSMB.Valid && (!a.rssPeak.Valid || s.ProcessRSSMB.V > a.rssPeak.V) {
+		a.rssPeak = s.ProcessRSSMB
+	}
+	if s.AvailableMemMB.Valid && (!a.availMin.Valid || s.AvailableMemMB.V < a.availMin.V) {
+		a.availMin = s.AvailableMemMB
+	}
+	a.pressure = a.pressure.Worst(s.MemoryPressure)
+	a.thermal = a.thermal.Worst(s.Thermal)
+	if s.BatteryPct.Valid {
+		a.batteryLast = provider.BatteryPct(uint64(s.BatteryPct.V))
+	}
+}
+
+// Count returns the number of snapshots observed.
+func (a *Aggregator) Count() uint64 { return a.count }
+
+// Usage returns the summary of everything observed so far, labelled with
+// mode (normalized). It does not reset the aggregator.
+func (a *Aggregator) Usage(mode Mode) Usage {
+	u := Usage{
+		ProcessRSSPeakMB:   a.rssPeak,
+		AvailableMemMinMB:  a.availMin,
+		MemoryPressurePeak: a.pressure,
+		ThermalPeak:        a.thermal,
+		BatteryPctEnd:      a.batteryLast,
+		SampleCount:        a.count,
+		Mode:               mode.Normalized(),
+	}
+	if a.cpuN > 0 {
+		// The mean of values in [min, peak] lies in [min, peak]; clamping
+		// keeps float rounding from stepping outside.
+		avg := min(max(a.cpuSum/float64(a.cpuN), a.cpuMin), a.cpuPeak)
+		u.CPUAvgPct = provider.Some(avg)
+		u.CPUPeakPct = provider.Some(a.cpuPeak)
+	}
+	return u
+}
+
+// Usage is the per-run usage summary (SPEC §4), attached by callers to
+// their "model complete" / "pipeline complete" telemetry event as
+// resource_summary.
+type Usage struct {
+	CPUAvgPct          provider.Opt[float64]
+	CPUPeakPct         provider.Opt[float64]
+	ProcessRSSPeakMB   provider.Opt[uint64]
+	AvailableMemMinMB  provider.Opt[uint64]
+	MemoryPressurePeak provider.MemoryPressure
+	ThermalPeak        provider.ThermalState
+	BatteryPctEnd      provider.Opt[uint8]
+	SampleCount        uint64
+	// Mode is the run's (normalized) mode: its label is sampling_mode and,
+	// for summary and debug_local, its interval is sampling_interval_ms.
+	Mode Mode
+}
+
+// AppendJSON appends the wire form of SPEC §4 to dst: field names and order
+// exactly, null for unknown, sampling_interval_ms omitted for boundary.
+func (u Usage) AppendJSON(dst []byte) []byte {
+	dst = append(dst, `{"cpu_avg_pct":`...)
+	dst = provider.AppendFloat(dst, u.CPUAvgPct)
+	dst = append(dst, `,"cpu_peak_pct":`...)
+	dst = provider.AppendFloat(dst, u.CPUPeakPct)
+	dst = append(dst, `,"process_rss_peak_mb":`...)
+	dst = provider.AppendUint(dst, u.ProcessRSSPeakMB)
+	dst = append(dst, `,"available_mem_min_mb":`...)
+	dst = provider.AppendUint(dst, u.AvailableMemMinMB)
+	dst = append(dst, `,"memory_pressure_peak":"`...)
+	dst = append(dst, u.MemoryPressurePeak.String()...)
+	dst = append(dst, `","thermal_state_peak":"`...)
+	dst = append(dst, u.ThermalPeak.String()...)
+	dst = append(dst, `","battery_pct_end":`...)
+	dst = provider.AppendUint(dst, u.BatteryPctEnd)
+	dst = append(dst, `,"sample_count":`...)
+	dst = strconv.AppendUint(dst, u.SampleCount, 10)
+	dst = append(dst, `,"sampling_mode":"`...)
+	dst = append(dst, u.Mode.Label()...)
+	dst = append(dst, '"')
+	if u.Mode.Sampled() {
+		dst = append(dst, `,"sampling_interval_ms":`...)
+		dst = strconv.AppendInt(dst, u.Mode.Interval.Milliseconds(), 10)
+	}
+	return append(dst, '}')
+}
+
+// MarshalJSON implements json.Marshaler with [Usage.AppendJSON].
+func (u Usage) MarshalJSON() ([]byte, error) { return u.AppendJSON(make([]byte, 0, 256)), nil }
+
+type usageWire struct {
+	CPUAvgPct          *float64 `json:"cpu_avg_pct"`
+	CPUPeakPct         *float64 `json:"cpu_peak_pct"`
+	ProcessRSSPeakMB   *uint64  `json:"process_rss_peak_mb"`
+	AvailableMemMinMB  *uint64  `json:"available_mem_min_mb"`
+	MemoryPressurePeak *string  `json:"memory_pressure_peak"`
+	ThermalStatePeak   *string  `json:"thermal_state_peak"`
+	BatteryPctEnd      *uint8   `json:"battery_pct_end"`
+	SampleCount        *uint64  `json:"sample_count"`
+	SamplingMode       *string  `json:"sampling_mode"`
+	SamplingIntervalMS *int64   `json:"sampling_interval_ms"`
+}
+
+// UnmarshalJSON parses the wire form strictly (unknown fields, bad enums,
+// a missing required field or an interval on a boundary summary are errors
+// wrapping provider.ErrInvalid).
+func (u *Usage) UnmarshalJSON(b []byte) error {
+	var w usageWire
+	if err := strictjson.Decode(b, &w); err != nil {
+		return fmt.Errorf("%w: usage summary: %v", provider.ErrInvalid, err)
+	}
+	if w.MemoryPressurePeak == nil || w.ThermalStatePeak == nil || w.SampleCount == nil || w.SamplingMode == nil {
+		return fmt.Errorf("%w: usage summary: memory_pressure_peak, thermal_state_peak, sample_count and sampling_mode are required", provider.ErrInvalid)
+	}
+	var out Usage
+	var err error
+	for _, f := range []struct {
+		p   *float64
+		dst *provider.Opt[float64]
+	}{{w.CPUAvgPct, &out.CPUAvgPct}, {w.CPUPeakPct, &out.CPUPeakPct}} {
+		if f.p != nil {
+			if math.IsNaN(*f.p) || *f.p < 0 || *f.p > 100 {
+				return fmt.Errorf("%w: usage summary: cpu value %v outside [0,100]", provider.ErrInvalid, *f.p)
+			}
+			*f.dst = provider.Some(*f.p)
+		}
+	}
+	if w.ProcessRSSPeakMB != nil {
+		out.ProcessRSSPeakMB = provider.Some(*w.ProcessRSSPeakMB)
+	}
+	if w.AvailableMemMinMB != nil {
+		out.AvailableMemMinMB = provider.Some(*w.AvailableMemMinMB)
+	}
+	if w.BatteryPctEnd != nil {
+		if *w.BatteryPctEnd > 100 {
+			return fmt.Errorf("%w: usage summary: battery_pct_end %d above 100", provider.ErrInvalid, *w.BatteryPctEnd)
+		}
+		out.BatteryPctEnd = provider.Some(*w.BatteryPctEnd)
+	}
+	if out.MemoryPressurePeak, err = provider.ParseMemoryPressure(*w.MemoryPressurePeak); err != nil {
+		return fmt.Errorf("usage summary: %w", err)
+	}
+	if out.ThermalPeak, err = provider.ParseThermalState(*w.ThermalStatePeak); err != nil {
+		return fmt.Errorf("usage summary: %w", err)
+	}
+	out.SampleCount = *w.SampleCount
+	switch *w.SamplingMode {
+	case "boundary":
+		if w.SamplingIntervalMS != nil {
+			return fmt.Errorf("%w: usage summary: boundary summary with sampling_interval_ms", provider.ErrInvalid)
+		}
+		out.Mode = ModeBoundary
+	case "summary", "debug_local":
+		if w.SamplingIntervalMS == nil || *w.SamplingIntervalMS < MinInterval.Milliseconds() {
+			return fmt.Errorf("%w: usage summary: %s summary needs sampling_interval_ms >= %d", provider.ErrInvalid, *w.SamplingMode, MinInterval.Milliseconds())
+		}
+		out.Mode, _ = ParseMode(*w.SamplingMode)
+		out.Mode.Interval = timeMS(*w.SamplingIntervalMS)
+	default:
+		return fmt.Errorf("%w: usage summary: sampling_mode %q (want boundary, summary or debug_local)", provider.ErrInvalid, *w.SamplingMode)
+	}
+	*u = out
+	return nil
+}

@@ -1,0 +1,108 @@
+// Command restel is the command-line face of the restel library: live
+// snapshots, trace replay, sampling a child process and a live view
+// (SPEC §6).
+//
+//	restel snapshot [--procfs DIR] [--sysfs DIR] [--pid N] [--wait DUR]
+//	restel replay [--mode M] FILE
+//	restel run [--mode M] [--out FILE] -- CMD [ARGS...]
+//	restel watch [--interval DUR] [--json]
+//
+// Bad input (unknown flag, bad mode, unreadable file, parse error) prints a
+// one-line error on stderr and exits with status 2, with nothing on stdout.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+)
+
+// env is what a subcommand may touch, so tests run it in-process.
+type env struct {
+	ctx    context.Context
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	getenv func(string) string
+}
+
+// command is one subcommand. It returns the process exit status.
+type command struct {
+	name    string
+	summary string
+	run     func(e env, args []string) int
+}
+
+// commands is filled by each subcommand's file at init; it is never
+// modified after main starts.
+var commands = map[string]command{}
+
+func register(c command) { commands[c.name] = c }
+
+// exitUsage is the status for bad input (SPEC §6).
+const exitUsage = 2
+
+// usageErr prints a one-line error naming the problem and returns exit
+// status 2.
+func usageErr(e env, format string, args ...any) int {
+	msg := fmt.Sprintf(format, args...)
+	msg = strings.ReplaceAll(strings.TrimSpace(msg), "\n", "; ")
+	fmt.Fprintf(e.stderr, "restel: %s\n", msg)
+	return exitUsage
+}
+
+// newFlagSet returns a flag set that reports errors through usageErr
+// instead of printing usage text or exiting.
+func newFlagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("restel "+name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+// parseFlags parses args, turning a flag error into the one-line form.
+// ok is false when the caller should return status.
+func parseFlags(e env, fs *flag.FlagSet, args []string) (status int, ok bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return usageErr(e, "%s: usage: %s", fs.Name(), flagUsage(fs)), false
+		}
+		return usageErr(e, "%s: %v", fs.Name(), err), false
+	}
+	return 0, true
+}
+
+func flagUsage(fs *flag.FlagSet) string {
+	var parts []string
+	fs.VisitAll(func(f *flag.Flag) { parts = append(parts, "--"+f.Name) })
+	return strings.Join(parts, " ")
+}
+
+func realMain(e env, args []string) int {
+	if len(args) == 0 {
+		return usageErr(e, "missing command: want one of %s", commandNames())
+	}
+	c, ok := commands[args[0]]
+	if !ok {
+		return usageErr(e, "unknown command %q: want one of %s", args[0], commandNames())
+	}
+	return c.run(e, args[1:])
+}
+
+func commandNames() string {
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+func main() {
+	e := env{ctx: context.Background(), stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
+	os.Exit(realMain(e, os.Args[1:]))
+}

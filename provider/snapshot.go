@@ -1,0 +1,159 @@
+package provider
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/restel/restel/internal/strictjson"
+)
+
+// Snapshot is one point-in-time observation of device resource state
+// (SPEC §2). It is a plain value: copy it freely; building one never
+// allocates. Every optional field carries its own presence flag.
+type Snapshot struct {
+	// CPUPct is system-wide CPU use in percent of all CPUs, in [0, 100].
+	// Unknown on a provider's first read (no delta yet).
+	CPUPct Opt[float64]
+	// ProcessRSSMB is the observed process's resident set size in MiB.
+	ProcessRSSMB Opt[uint64]
+	// AvailableMemMB is memory available to the process in MiB, bounded by
+	// its container's limit.
+	AvailableMemMB Opt[uint64]
+	// TotalMemMB is total memory in MiB, bounded by its container's limit.
+	TotalMemMB Opt[uint64]
+	// MemoryPressure is derived from available/total and raised by any
+	// native pressure signal; see [PressureFrom].
+	MemoryPressure MemoryPressure
+	// Thermal is the device's thermal state; ThermalUnknown is "normal" on
+	// the wire.
+	Thermal ThermalState
+	// BatteryPct is the battery charge in percent; unknown when the device
+	// has no battery.
+	BatteryPct Opt[uint8]
+	// CapturedAtMS is when the snapshot was taken, in milliseconds since the
+	// Unix epoch.
+	CapturedAtMS int64
+}
+
+// Unknown returns the all-unknown snapshot captured at t: what a failing
+// provider degrades to.
+func Unknown(t time.Time) Snapshot { return Snapshot{CapturedAtMS: t.UnixMilli()} }
+
+// CPUPercent returns pct clamped to [0, 100]; a NaN or infinite value is
+// unknown.
+func CPUPercent(pct float64) Opt[float64] {
+	if math.IsNaN(pct) || math.IsInf(pct, 0) {
+		return Opt[float64]{}
+	}
+	return Some(min(max(pct, 0), 100))
+}
+
+// CapturedAt returns CapturedAtMS as a time.
+func (s Snapshot) CapturedAt() time.Time { return time.UnixMilli(s.CapturedAtMS) }
+
+// AppendJSON appends the snapshot's wire form (SPEC §2: field names, order
+// and enum strings exactly; null for unknown) to dst. It does not allocate
+// when dst has room.
+func (s Snapshot) AppendJSON(dst []byte) []byte {
+	dst = append(dst, `{"cpu_pct":`...)
+	dst = AppendFloat(dst, s.CPUPct)
+	dst = append(dst, `,"process_rss_mb":`...)
+	dst = AppendUint(dst, s.ProcessRSSMB)
+	dst = append(dst, `,"available_mem_mb":`...)
+	dst = AppendUint(dst, s.AvailableMemMB)
+	dst = append(dst, `,"total_mem_mb":`...)
+	dst = AppendUint(dst, s.TotalMemMB)
+	dst = append(dst, `,"memory_pressure":"`...)
+	dst = append(dst, s.MemoryPressure.String()...)
+	dst = append(dst, `","thermal_state":"`...)
+	dst = append(dst, s.Thermal.String()...)
+	dst = append(dst, `","battery_pct":`...)
+	dst = AppendUint(dst, s.BatteryPct)
+	dst = append(dst, `,"captured_at_ms":`...)
+	dst = strconv.AppendInt(dst, s.CapturedAtMS, 10)
+	return append(dst, '}')
+}
+
+// MarshalJSON implements json.Marshaler with [Snapshot.AppendJSON].
+func (s Snapshot) MarshalJSON() ([]byte, error) {
+	return s.AppendJSON(make([]byte, 0, 192)), nil
+}
+
+// snapshotWire mirrors the wire shape for decoding. Pointers tell null from
+// absent-or-zero; every field is required.
+type snapshotWire struct {
+	CPUPct         *float64 `json:"cpu_pct"`
+	ProcessRSSMB   *uint64  `json:"process_rss_mb"`
+	AvailableMemMB *uint64  `json:"available_mem_mb"`
+	TotalMemMB     *uint64  `json:"total_mem_mb"`
+	MemoryPressure *string  `json:"memory_pressure"`
+	ThermalState   *string  `json:"thermal_state"`
+	BatteryPct     *uint64  `json:"battery_pct"`
+	CapturedAtMS   *int64   `json:"captured_at_ms"`
+}
+
+// UnmarshalJSON parses the wire form strictly: unknown fields, a missing
+// non-null field, a bad enum string or an out-of-range value is an error
+// wrapping [ErrInvalid]. A thermal_state of "normal" parses as ThermalNormal.
+func (s *Snapshot) UnmarshalJSON(b []byte) error {
+	var w snapshotWire
+	if err := strictjson.Decode(b, &w); err != nil {
+		return fmt.Errorf("%w: snapshot: %v", ErrInvalid, err)
+	}
+	var out Snapshot
+	if w.CPUPct != nil {
+		c := *w.CPUPct
+		if math.IsNaN(c) || c < 0 || c > 100 {
+			return fmt.Errorf("%w: snapshot: cpu_pct %v outside [0,100]", ErrInvalid, c)
+		}
+		out.CPUPct = Some(c)
+	}
+	out.ProcessRSSMB = optFromPtr(w.ProcessRSSMB)
+	out.AvailableMemMB = optFromPtr(w.AvailableMemMB)
+	out.TotalMemMB = optFromPtr(w.TotalMemMB)
+	if w.MemoryPressure == nil || w.ThermalState == nil || w.CapturedAtMS == nil {
+		return fmt.Errorf("%w: snapshot: memory_pressure, thermal_state and captured_at_ms are required", ErrInvalid)
+	}
+	var err error
+	if out.MemoryPressure, err = ParseMemoryPressure(*w.MemoryPressure); err != nil {
+		return fmt.Errorf("snapshot: %w", err)
+	}
+	if out.Thermal, err = ParseThermalState(*w.ThermalState); err != nil {
+		return fmt.Errorf("snapshot: %w", err)
+	}
+	if w.BatteryPct != nil {
+		if *w.BatteryPct > 100 {
+			return fmt.Errorf("%w: snapshot: battery_pct %d above 100", ErrInvalid, *w.BatteryPct)
+		}
+		out.BatteryPct = Some(uint8(*w.BatteryPct))
+	}
+	out.CapturedAtMS = *w.CapturedAtMS
+	*s = out
+	return nil
+}
+
+func optFromPtr(p *uint64) Opt[uint64] {
+	if p == nil {
+		return Opt[uint64]{}
+	}
+	return Some(*p)
+}
+
+// AppendFloat appends o as a JSON number in its shortest exact decimal
+// form, or null when o is invalid or not finite.
+func AppendFloat(dst []byte, o Opt[float64]) []byte {
+	if !o.Valid || math.IsNaN(o.V) || math.IsInf(o.V, 0) {
+		return append(dst, "null"...)
+	}
+	return strconv.AppendFloat(dst, o.V, 'f', -1, 64)
+}
+
+// AppendUint appends o as a JSON integer, or null when o is invalid.
+func AppendUint[T uint8 | uint32 | uint64](dst []byte, o Opt[T]) []byte {
+	if !o.Valid {
+		return append(dst, "null"...)
+	}
+	return strconv.AppendUint(dst, uint64(o.V), 10)
+}
