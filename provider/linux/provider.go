@@ -1,0 +1,222 @@
+// Package linux reads device resource state from Linux procfs and sysfs
+// (SPEC §2). Android uses the same code for CPU, memory and RSS.
+//
+// A [Provider] has two halves:
+//
+//   - the fast signals, read by [Provider.Snapshot] on the inference hot
+//     path: CPU use from /proc/stat deltas, host memory from /proc/meminfo,
+//     the process's resident set from /proc/<pid>/statm, the container's
+//     memory bound from cgroup v2 (memory.max, memory.current, memory.stat)
+//     or cgroup v1 (memory.limit_in_bytes, memory.usage_in_bytes,
+//     memory.stat), and Linux PSI (/proc/pressure/memory). The files are
+//     opened once, kept open and re-read with one pread at offset 0 into a
+//     fixed buffer: a steady-state refresh does not allocate.
+//   - the slow signals, [Provider.Thermal] and [Provider.Battery], read from
+//     sysfs thermal zones, hwmon and power_supply with bounded non-blocking
+//     reads. They are never read inside Snapshot; the orchestrator polls them
+//     on its own cadence.
+//
+// The procfs and sysfs roots are constructor values (default /proc and
+// /sys, like node_exporter's --path.procfs / --path.sysfs), so tests point a
+// Provider at a fixture tree. There is no package-level state and no
+// goroutine: every Provider owns its own CPU delta and open files.
+//
+// Parsers are private functions over []byte named after the file they
+// parse; they are untagged and tested on every GOOS. Only the open/pread
+// shims are Linux-specific (file_linux.go), with a portable fallback.
+package linux
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/restel/restel/provider"
+)
+
+// Provider reads fast signals from procfs/cgroupfs and slow signals from
+// sysfs. It is safe for concurrent use. Create it with [New]; release its
+// open files with [Provider.Close].
+type Provider struct {
+	procfs, sysfs string
+	pid           int // 0: the procfs root's "self"
+	attr          attrReader
+	slow          *sysfsSignals
+
+	clock  provider.Clock
+	closed atomic.Bool
+
+	mu   sync.Mutex // guards fast
+	fast fastSignals
+}
+
+// Compile-time checks of the capabilities a Provider offers.
+var (
+	_ provider.SnapshotProvider = (*Provider)(nil)
+	_ provider.ThermalReader    = (*Provider)(nil)
+	_ provider.BatteryReader    = (*Provider)(nil)
+)
+
+type config struct {
+	procfs, sysfs string
+	pid           int
+	clock         provider.Clock
+}
+
+// Option configures [New].
+type Option func(*config)
+
+// WithProcFS sets the procfs root (default "/proc").
+func WithProcFS(dir string) Option { return func(c *config) { c.procfs = dir } }
+
+// WithSysFS sets the sysfs root (default "/sys"). The cgroup hierarchies are
+// looked up under <sysfs>/fs/cgroup.
+func WithSysFS(dir string) Option { return func(c *config) { c.sysfs = dir } }
+
+// WithPID sets whose resident set size (and cgroup) is read. The default is
+// the calling process: os.Getpid() under the default root, and the root's
+// "self" entry under any other procfs root (a fixture tree).
+func WithPID(pid int) Option { return func(c *config) { c.pid = pid } }
+
+// WithClock sets the clock that stamps snapshots (default the system clock).
+func WithClock(clk provider.Clock) Option { return func(c *config) { c.clock = clk } }
+
+// ErrRoot is wrapped by [New] when a root directory or the pid's directory
+// is missing or not a directory.
+var ErrRoot = errors.New("bad root")
+
+const (
+	defaultProcFS = "/proc"
+	defaultSysFS  = "/sys"
+)
+
+// New returns a Provider reading the given roots. It checks that the procfs
+// and sysfs roots and the pid's procfs directory exist (an error wrapping
+// [ErrRoot] and the fs error names the path) and discovers the process's
+// cgroup from /proc/<pid>/cgroup. It opens files but starts no goroutine.
+func New(opts ...Option) (*Provider, error) {
+	cfg := config{procfs: defaultProcFS, sysfs: defaultSysFS}
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
+	if cfg.procfs == "" || cfg.sysfs == "" {
+		return nil, fmt.Errorf("linux: %w: empty procfs or sysfs root", ErrRoot)
+	}
+	if cfg.clock == nil {
+		cfg.clock = provider.SystemClock{}
+	}
+	if err := checkDir("procfs root", cfg.procfs); err != nil {
+		return nil, err
+	}
+	if err := checkDir("sysfs root", cfg.sysfs); err != nil {
+		return nil, err
+	}
+	if cfg.pid < 0 {
+		return nil, fmt.Errorf("linux: %w: pid %d is negative", provider.ErrInvalid, cfg.pid)
+	}
+	pidDir := pidDirName(cfg.procfs, cfg.pid)
+	if err := checkDir("process directory", filepath.Join(cfg.procfs, pidDir)); err != nil {
+		return nil, err
+	}
+	p := &Provider{
+		procfs: cfg.procfs,
+		sysfs:  cfg.sysfs,
+		pid:    cfg.pid,
+		attr:   readAttr,
+		slow:   newSysfsSignals(cfg.sysfs, readAttr),
+		clock:  cfg.clock,
+	}
+	p.fast.init(cfg.procfs, cfg.sysfs, pidDir)
+	return p, nil
+}
+
+// pidDirName is the directory under the procfs root holding the observed
+// process: its pid, or "self" when pid is 0 and the root is not the live
+// /proc (a fixture tree's "self" is whichever process it was copied from).
+func pidDirName(procfs string, pid int) string {
+	if pid == 0 {
+		if filepath.Clean(procfs) == defaultProcFS {
+			return strconv.Itoa(os.Getpid())
+		}
+		return "self"
+	}
+	return strconv.Itoa(pid)
+}
+
+func checkDir(what, dir string) error {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("linux: %w: %s %s: %w", ErrRoot, what, dir, err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("linux: %w: %s %s is not a directory", ErrRoot, what, dir)
+	}
+	return nil
+}
+
+// Snapshot reads the fast signals: CPU use, process RSS, available and
+// total memory (bounded by the cgroup) and memory pressure (raised by PSI).
+// Thermal state stays ThermalUnknown and battery invalid: they are slow
+// signals, read by [Provider.Thermal] and [Provider.Battery].
+//
+// The first Snapshot has no CPU value (no delta yet). A non-nil error
+// names what could not be read; the snapshot still holds everything else.
+// A process that has exited is reported once, then its RSS stays unknown
+// without an error. A steady-state Snapshot does not allocate.
+func (p *Provider) Snapshot(ctx context.Context) (provider.Snapshot, error) {
+	now := p.clock.Now()
+	if err := ctx.Err(); err != nil {
+		return provider.Unknown(now), err
+	}
+	if p.closed.Load() {
+		return provider.Unknown(now), provider.ErrClosed
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed.Load() {
+		return provider.Unknown(now), provider.ErrClosed
+	}
+	s, err := p.fast.refresh()
+	s.CapturedAtMS = now.UnixMilli()
+	return s, err
+}
+
+// Thermal reads the thermal state from sysfs (thermal zones with trip
+// points, else hwmon, raised by throttling cooling devices; SPEC §2).
+func (p *Provider) Thermal(ctx context.Context) (provider.ThermalState, error) {
+	if p.closed.Load() {
+		return provider.ThermalUnknown, provider.ErrClosed
+	}
+	return p.slow.Thermal(ctx)
+}
+
+// Battery reads the battery charge from sysfs power_supply (SPEC §2).
+func (p *Provider) Battery(ctx context.Context) (provider.Opt[uint8], error) {
+	if p.closed.Load() {
+		return provider.Opt[uint8]{}, provider.ErrClosed
+	}
+	return p.slow.Battery(ctx)
+}
+
+// Close releases the open files. It is safe to call more than once and
+// concurrently with Snapshot; later Snapshots fail with provider.ErrClosed.
+func (p *Provider) Close() error {
+	if p.closed.Swap(true) {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.fast.close()
+	return nil
+}
+
+// isNotExist reports whether err means the file is gone.
+func isNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }
