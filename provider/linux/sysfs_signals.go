@@ -1,0 +1,112 @@
+package linux
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"slices"
+
+	"github.com/restel/restel/provider"
+)
+
+// sysfsSignals reads the slow signals — thermal state and battery charge —
+// from a sysfs tree (SPEC §2 "Thermal state" and "Battery"). They can be
+// slow (embedded-controller queries, sleeping sensors), so the Provider
+// exposes them as the provider.ThermalReader and provider.BatteryReader
+// capabilities, polled off the hot path; they are never read inside a fast
+// Snapshot refresh.
+//
+// A sysfsSignals holds no mutable state and is safe for concurrent use.
+type sysfsSignals struct {
+	root string     // sysfs mount point, "/sys" on a live system
+	read attrReader // one bounded, non-blocking attribute read
+}
+
+// newSysfsSignals returns the slow-signal reader for the sysfs tree at
+// sysfsRoot. A nil read selects [readAttr]. The root is not checked here:
+// the Provider's constructor checks it; a missing class directory is simply
+// "no sensor" / "no battery".
+func newSysfsSignals(sysfsRoot string, read attrReader) *sysfsSignals {
+	if read == nil {
+		read = readAttr
+	}
+	return &sysfsSignals{root: sysfsRoot, read: read}
+}
+
+// Thermal implements provider.ThermalReader (SPEC §2 "Thermal state").
+// Sources in order: thermal zones (<sysfs>/class/thermal/thermal_zone*), and
+// only if no zone is usable, hwmon sensors
+// (<sysfs>/class/hwmon/hwmon*/temp*_input). The state is the worst over the
+// usable sensors of the chosen source. A throttling cooling device
+// (<sysfs>/class/thermal/cooling_device*) raises it to at least hot — also
+// when no sensor is usable, because active throttling is itself a reading
+// that the device is hot.
+//
+// ThermalUnknown with a nil error means no usable sensor. An error is
+// returned only for a cancelled ctx, or when nothing was usable and a class
+// directory could not be listed for a reason other than its absence.
+func (s *sysfsSignals) Thermal(ctx context.Context) (provider.ThermalState, error) {
+	if err := ctx.Err(); err != nil {
+		return provider.ThermalUnknown, err
+	}
+	thermalDir := s.root + "/class/thermal"
+	names, listErr := listDir(thermalDir)
+
+	state, err := s.zonesState(ctx, thermalDir, names)
+	if err != nil {
+		return provider.ThermalUnknown, err
+	}
+	if !state.Known() {
+		var hwErr error
+		state, hwErr = s.hwmonState(ctx, s.root+"/class/hwmon")
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return provider.ThermalUnknown, ctxErr
+		}
+		if listErr == nil {
+			listErr = hwErr
+		}
+	}
+	throttled, err := s.throttling(ctx, thermalDir, names)
+	if err != nil {
+		return provider.ThermalUnknown, err
+	}
+	if throttled {
+		state = state.Worst(provider.ThermalHot)
+	}
+	if !state.Known() && listErr != nil {
+		return provider.ThermalUnknown, listErr
+	}
+	return state, nil
+}
+
+// Battery implements provider.BatteryReader (SPEC §2 "Battery") over
+// <sysfs>/class/power_supply/*: supplies of type Battery whose scope is not
+// Device (peripheral batteries of mice and keyboards are excluded). An
+// invalid Opt with a nil error means the device has no battery; an invalid
+// Opt with an error wrapping provider.ErrInvalid means batteries exist but
+// none gave a usable value.
+func (s *sysfsSignals) Battery(ctx context.Context) (provider.Opt[uint8], error) {
+	return s.battery(ctx, s.root+"/class/power_supply")
+}
+
+// listDir returns the entry names of a sysfs class directory, sorted. The
+// entries are symlinks to device directories; callers open paths through
+// them, which follows the links. A missing directory lists as empty with a
+// nil error (the device has no such class); other failures are returned.
+func listDir(dir string) ([]string, error) {
+	f, err := os.Open(dir)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	defer f.Close()
+	names, err := f.Readdirnames(-1)
+	if err != nil && len(names) == 0 {
+		return nil, err
+	}
+	slices.Sort(names)
+	return names, nil
+}
