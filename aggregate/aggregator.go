@@ -67,7 +67,7 @@ func (a *Aggregator) Usage(mode Mode) Usage {
 		ProcessRSSPeakMB:   a.rssPeak,
 		AvailableMemMinMB:  a.availMin,
 		MemoryPressurePeak: a.pressure,
-		ThermalPeak:        a.thermal,
+		ThermalPeak:        a.thermal.Worst(provider.ThermalNormal), // normal baseline (SPEC §4)
 		BatteryPctEnd:      a.batteryLast,
 		SampleCount:        a.count,
 		Mode:               mode.Normalized(),

@@ -1,0 +1,372 @@
+package aggregate_test
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/restel/restel/aggregate"
+	"github.com/restel/restel/provider"
+)
+
+func u(v uint64) provider.Opt[uint64] { return provider.Some(v) }
+func f(v float64) provider.Opt[float64] { return provider.Some(v) }
+func b8(v uint8) provider.Opt[uint8]    { return provider.Some(v) }
+
+// Ported from the original module's tests (seed: mode_normalizes_interval_floor).
+func TestModeNormalizesIntervalFloor(t *testing.T) {
+	tests := []struct {
+		in, want aggregate.Mode
+	}{
+		{aggregate.Mode{Kind: aggregate.Summary, Interval: 10 * time.Millisecond}, aggregate.Mode{Kind: aggregate.Summary, Interval: 250 * time.Millisecond}},
+		{aggregate.Mode{Kind: aggregate.DebugLocal, Interval: time.Nanosecond}, aggregate.Mode{Kind: aggregate.DebugLocal, Interval: 250 * time.Millisecond}},
+		{aggregate.Mode{Kind: aggregate.Summary}, aggregate.Mode{Kind: aggregate.Summary, Interval: time.Second}},
+		{aggregate.Mode{Kind: aggregate.Summary, Interval: 250 * time.Millisecond}, aggregate.Mode{Kind: aggregate.Summary, Interval: 250 * time.Millisecond}},
+		{aggregate.Mode{Kind: aggregate.Summary, Interval: 3 * time.Second}, aggregate.Mode{Kind: aggregate.Summary, Interval: 3 * time.Second}},
+		{aggregate.Mode{Kind: aggregate.Boundary, Interval: time.Second}, aggregate.ModeBoundary},
+		{aggregate.Mode{Kind: aggregate.Off, Interval: time.Second}, aggregate.ModeOff},
+		{aggregate.Mode{Kind: 9}, aggregate.ModeOff},
+	}
+	for _, tt := range tests {
+		if got := tt.in.Normalized(); got != tt.want {
+			t.Errorf("%+v.Normalized() = %+v, want %+v", tt.in, got, tt.want)
+		}
+	}
+}
+
+// Ported: mode labels.
+func TestModeLabels(t *testing.T) {
+	tests := []struct {
+		m     aggregate.Mode
+		label string
+		str   string
+	}{
+		{aggregate.ModeOff, "off", "off"},
+		{aggregate.ModeBoundary, "boundary", "boundary"},
+		{aggregate.SummaryEvery(0), "summary", "summary:1s"},
+		{aggregate.DebugLocalEvery(500 * time.Millisecond), "debug_local", "debug_local:500ms"},
+	}
+	for _, tt := range tests {
+		if tt.m.Label() != tt.label || tt.m.String() != tt.str {
+			t.Errorf("%+v: label %q string %q, want %q %q", tt.m, tt.m.Label(), tt.m.String(), tt.label, tt.str)
+		}
+		back, err := aggregate.ParseMode(tt.m.String())
+		if err != nil || back != tt.m.Normalized() {
+			t.Errorf("ParseMode(%q) = %+v, %v", tt.m.String(), back, err)
+		}
+	}
+}
+
+func TestParseMode(t *testing.T) {
+	ok := []struct {
+		in   string
+		want aggregate.Mode
+	}{
+		{"off", aggregate.ModeOff},
+		{"boundary", aggregate.ModeBoundary},
+		{"summary", aggregate.Mode{Kind: aggregate.Summary, Interval: time.Second}},
+		{"summary:500ms", aggregate.Mode{Kind: aggregate.Summary, Interval: 500 * time.Millisecond}},
+		{"summary:100ms", aggregate.Mode{Kind: aggregate.Summary, Interval: 250 * time.Millisecond}},
+		{"summary:0s", aggregate.Mode{Kind: aggregate.Summary, Interval: 250 * time.Millisecond}},
+		{"debug_local", aggregate.Mode{Kind: aggregate.DebugLocal, Interval: time.Second}},
+		{"debug_local:2s", aggregate.Mode{Kind: aggregate.DebugLocal, Interval: 2 * time.Second}},
+		{" summary:1m ", aggregate.Mode{Kind: aggregate.Summary, Interval: time.Minute}},
+	}
+	for _, tt := range ok {
+		got, err := aggregate.ParseMode(tt.in)
+		if err != nil || got != tt.want {
+			t.Errorf("ParseMode(%q) = %+v, %v; want %+v", tt.in, got, err, tt.want)
+		}
+	}
+	bad := []struct{ in, mention string }{
+		{"", `""`},
+		{"Summary", "Summary"},
+		{"sampled", "sampled"},
+		{"summary:", "bad interval"},
+		{"summary:fast", "bad interval"},
+		{"summary:500", "bad interval"},
+		{"summary:-1s", "negative"},
+		{"boundary:1s", "takes no interval"},
+		{"off:1s", "takes no interval"},
+	}
+	for _, tt := range bad {
+		_, err := aggregate.ParseMode(tt.in)
+		if err == nil || !strings.Contains(err.Error(), tt.mention) {
+			t.Errorf("ParseMode(%q) error = %v, want one mentioning %q", tt.in, err, tt.mention)
+		}
+	}
+	var m aggregate.Mode
+	if err := m.Set("summary:750ms"); err != nil || m.Interval != 750*time.Millisecond {
+		t.Errorf("Set: %+v %v", m, err)
+	}
+	if err := m.UnmarshalText([]byte("nope")); err == nil || m.Interval != 750*time.Millisecond {
+		t.Errorf("UnmarshalText of a bad value must fail and keep the old value, got %+v %v", m, err)
+	}
+}
+
+// Ported: aggregator_tracks_peak_avg_min.
+func TestAggregatorTracksPeakAvgMin(t *testing.T) {
+	var a aggregate.Aggregator
+	a.Observe(provider.Snapshot{CPUPct: f(10), ProcessRSSMB: u(100), AvailableMemMB: u(8000), TotalMemMB: u(16000),
+		MemoryPressure: provider.MemoryPressureNormal, Thermal: provider.ThermalNormal, BatteryPct: b8(80)})
+	a.Observe(provider.Snapshot{CPUPct: f(90), ProcessRSSMB: u(500), AvailableMemMB: u(1000), TotalMemMB: u(16000),
+		MemoryPressure: provider.MemoryPressureWarn, Thermal: provider.ThermalHot, BatteryPct: b8(78), CapturedAtMS: 1000})
+	got := a.Usage(aggregate.ModeBoundary)
+	want := aggregate.Usage{
+		CPUAvgPct: f(50), CPUPeakPct: f(90), ProcessRSSPeakMB: u(500), AvailableMemMinMB: u(1000),
+		MemoryPressurePeak: provider.MemoryPressureWarn, ThermalPeak: provider.ThermalHot, BatteryPctEnd: b8(78),
+		SampleCount: 2, Mode: aggregate.ModeBoundary,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("usage (-want +got):\n%s", diff)
+	}
+}
+
+// Ported: aggregator_handles_all_missing_cpu (and the two-sample boundary
+// run of all-unknown snapshots a failing provider produces).
+func TestAggregatorAllUnknown(t *testing.T) {
+	var a aggregate.Aggregator
+	a.Observe(provider.Unknown(time.Unix(0, 0)))
+	a.Observe(provider.Unknown(time.Unix(1, 0)))
+	got := a.Usage(aggregate.ModeBoundary)
+	want := aggregate.Usage{SampleCount: 2, Mode: aggregate.ModeBoundary, ThermalPeak: provider.ThermalNormal}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("usage (-want +got):\n%s", diff)
+	}
+	wantJSON := `{"cpu_avg_pct":null,"cpu_peak_pct":null,"process_rss_peak_mb":null,"available_mem_min_mb":null,"memory_pressure_peak":"unknown","thermal_state_peak":"normal","battery_pct_end":null,"sample_count":2,"sampling_mode":"boundary"}`
+	if gotJSON := string(got.AppendJSON(nil)); gotJSON != wantJSON {
+		t.Errorf("JSON\n got %s\nwant %s", gotJSON, wantJSON)
+	}
+}
+
+func TestAggregatorRules(t *testing.T) {
+	tests := []struct {
+		name  string
+		snaps []provider.Snapshot
+		check func(aggregate.Usage) string
+	}{
+		{"battery end is the last non-null", []provider.Snapshot{{BatteryPct: b8(80)}, {BatteryPct: b8(75)}, {}},
+			func(u aggregate.Usage) string { return cmp.Diff(b8(75), u.BatteryPctEnd) }},
+		{"a real pressure beats unknown", []provider.Snapshot{{MemoryPressure: provider.MemoryPressureNormal}, {}},
+			func(u aggregate.Usage) string { return cmp.Diff(provider.MemoryPressureNormal, u.MemoryPressurePeak) }},
+		{"pressure peak is the worst", []provider.Snapshot{{MemoryPressure: provider.MemoryPressureCritical}, {MemoryPressure: provider.MemoryPressureNormal}},
+			func(u aggregate.Usage) string { return cmp.Diff(provider.MemoryPressureCritical, u.MemoryPressurePeak) }},
+		{"thermal peak after recovery", []provider.Snapshot{{Thermal: provider.ThermalNormal}, {Thermal: provider.ThermalCritical}, {Thermal: provider.ThermalWarm}},
+			func(u aggregate.Usage) string { return cmp.Diff(provider.ThermalCritical, u.ThermalPeak) }},
+		{"cpu average over known only", []provider.Snapshot{{CPUPct: f(30)}, {}, {CPUPct: f(60)}},
+			func(u aggregate.Usage) string { return cmp.Diff([]any{f(45), f(60), uint64(3)}, []any{u.CPUAvgPct, u.CPUPeakPct, u.SampleCount}) }},
+		{"non-finite cpu ignored, out-of-range clamped", []provider.Snapshot{{CPUPct: f(math.NaN())}, {CPUPct: f(250)}},
+			func(u aggregate.Usage) string { return cmp.Diff([]any{f(100), f(100)}, []any{u.CPUAvgPct, u.CPUPeakPct}) }},
+		{"rss peak and avail min ignore unknown", []provider.Snapshot{{ProcessRSSMB: u(5)}, {AvailableMemMB: u(70)}, {ProcessRSSMB: u(3), AvailableMemMB: u(90)}},
+			func(us aggregate.Usage) string {
+				return cmp.Diff([]any{u(5), u(70)}, []any{us.ProcessRSSPeakMB, us.AvailableMemMinMB})
+			}},
+		{"zero is a reading", []provider.Snapshot{{AvailableMemMB: u(10)}, {AvailableMemMB: u(0)}},
+			func(us aggregate.Usage) string { return cmp.Diff(u(0), us.AvailableMemMinMB) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var a aggregate.Aggregator
+			for _, s := range tt.snaps {
+				a.Observe(s)
+			}
+			if diff := tt.check(a.Usage(aggregate.SummaryEvery(0))); diff != "" {
+				t.Error(diff)
+			}
+		})
+	}
+}
+
+func TestUsageJSONGolden(t *testing.T) {
+	full := aggregate.Usage{
+		CPUAvgPct: f(37.25), CPUPeakPct: f(91.5), ProcessRSSPeakMB: u(512), AvailableMemMinMB: u(900),
+		MemoryPressurePeak: provider.MemoryPressureWarn, ThermalPeak: provider.ThermalCritical, BatteryPctEnd: b8(64),
+		SampleCount: 7, Mode: aggregate.SummaryEvery(250 * time.Millisecond),
+	}
+	tests := []struct {
+		name string
+		in   aggregate.Usage
+		want string
+	}{
+		{"summary with interval", full, `{"cpu_avg_pct":37.25,"cpu_peak_pct":91.5,"process_rss_peak_mb":512,"available_mem_min_mb":900,"memory_pressure_peak":"warn","thermal_state_peak":"critical","battery_pct_end":64,"sample_count":7,"sampling_mode":"summary","sampling_interval_ms":250}`},
+		{"debug_local", func() aggregate.Usage { v := full; v.Mode = aggregate.DebugLocalEvery(2 * time.Second); return v }(),
+			`{"cpu_avg_pct":37.25,"cpu_peak_pct":91.5,"process_rss_peak_mb":512,"available_mem_min_mb":900,"memory_pressure_peak":"warn","thermal_state_peak":"critical","battery_pct_end":64,"sample_count":7,"sampling_mode":"debug_local","sampling_interval_ms":2000}`},
+		{"boundary omits the interval", func() aggregate.Usage { v := full; v.Mode = aggregate.ModeBoundary; return v }(),
+			`{"cpu_avg_pct":37.25,"cpu_peak_pct":91.5,"process_rss_peak_mb":512,"available_mem_min_mb":900,"memory_pressure_peak":"warn","thermal_state_peak":"critical","battery_pct_end":64,"sample_count":7,"sampling_mode":"boundary"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := json.Marshal(tt.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, string(got)); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+			var back aggregate.Usage
+			if err := json.Unmarshal(got, &back); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.in, back); diff != "" {
+				t.Errorf("round trip (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestUsageUnmarshalRejects(t *testing.T) {
+	base := `{"cpu_avg_pct":null,"cpu_peak_pct":null,"process_rss_peak_mb":null,"available_mem_min_mb":null,"memory_pressure_peak":"unknown","thermal_state_peak":"normal","battery_pct_end":null,"sample_count":2,"sampling_mode":"boundary"}`
+	for _, tt := range []struct{ name, in, mention string }{
+		{"boundary with interval", strings.Replace(base, `"boundary"`, `"boundary","sampling_interval_ms":250`, 1), "boundary"},
+		{"summary without interval", strings.Replace(base, `"boundary"`, `"summary"`, 1), "sampling_interval_ms"},
+		{"summary below floor", strings.Replace(base, `"boundary"`, `"summary","sampling_interval_ms":100`, 1), "sampling_interval_ms"},
+		{"off has no summary", strings.Replace(base, `"boundary"`, `"off"`, 1), "off"},
+		{"unknown field", strings.Replace(base, `{`, `{"x":1,`, 1), "x"},
+		{"bad thermal", strings.Replace(base, `"thermal_state_peak":"normal"`, `"thermal_state_peak":"cold"`, 1), "cold"},
+		{"missing count", strings.Replace(base, `"sample_count":2,`, ``, 1), "sample_count"},
+	} {
+		var got aggregate.Usage
+		err := json.Unmarshal([]byte(tt.in), &got)
+		if !errors.Is(err, provider.ErrInvalid) || !strings.Contains(err.Error(), tt.mention) {
+			t.Errorf("%s: error = %v, want ErrInvalid naming %q", tt.name, err, tt.mention)
+		}
+	}
+}
+
+func TestSchedule(t *testing.T) {
+	ms := time.Millisecond
+	tests := []struct {
+		name string
+		m    aggregate.Mode
+		end  time.Duration
+		want []time.Duration
+	}{
+		{"off", aggregate.ModeOff, time.Second, nil},
+		{"boundary", aggregate.ModeBoundary, 1200 * ms, []time.Duration{0, 1200 * ms}},
+		{"summary 250ms over 1.2s", aggregate.SummaryEvery(250 * ms), 1200 * ms, []time.Duration{0, 250 * ms, 500 * ms, 750 * ms, 1000 * ms, 1200 * ms}},
+		{"sample exactly at end is the end snapshot", aggregate.SummaryEvery(250 * ms), 1000 * ms, []time.Duration{0, 250 * ms, 500 * ms, 750 * ms, 1000 * ms}},
+		{"run shorter than a tick", aggregate.SummaryEvery(time.Second), 10 * ms, []time.Duration{0, 10 * ms}},
+		{"zero-length run", aggregate.SummaryEvery(time.Second), 0, []time.Duration{0, 0}},
+	}
+	for _, tt := range tests {
+		if got := slices.Collect(aggregate.Schedule(tt.m, tt.end)); !slices.Equal(got, tt.want) {
+			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	// Stopping early is honoured.
+	for range aggregate.Schedule(aggregate.SummaryEvery(250*ms), time.Hour) {
+		break
+	}
+}
+
+func TestObserveDoesNotAllocate(t *testing.T) {
+	var a aggregate.Aggregator
+	s := provider.Snapshot{CPUPct: f(3), ProcessRSSMB: u(1), AvailableMemMB: u(2), BatteryPct: b8(9)}
+	if n := testing.AllocsPerRun(1000, func() { a.Observe(s) }); n != 0 {
+		t.Errorf("Observe allocates %v per call", n)
+	}
+}
+
+// FuzzAggregator feeds arbitrary snapshot sequences and checks the
+// summary's invariants.
+func FuzzAggregator(f *testing.F) {
+	f.Add([]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24})
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		const rec = 12
+		var a aggregate.Aggregator
+		var n uint64
+		var cpus []float64
+		var minAvail provider.Opt[uint64]
+		for len(data) >= rec {
+			r := data[:rec]
+			data = data[rec:]
+			var s provider.Snapshot
+			if r[0]&1 != 0 {
+				c := float64(binary.LittleEndian.Uint16(r[1:3])) / 100
+				s.CPUPct = provider.Some(c)
+				if cc := provider.CPUPercent(c); cc.Valid {
+					cpus = append(cpus, cc.V)
+				}
+			}
+			if r[0]&2 != 0 {
+				s.ProcessRSSMB = u(uint64(binary.LittleEndian.Uint16(r[3:5])))
+			}
+			if r[0]&4 != 0 {
+				v := uint64(binary.LittleEndian.Uint32(r[5:9]))
+				s.AvailableMemMB = u(v)
+				if !minAvail.Valid || v < minAvail.V {
+					minAvail = u(v)
+				}
+			}
+			s.MemoryPressure = provider.MemoryPressure(r[9] % 4)
+			s.Thermal = provider.ThermalState(r[10] % 5)
+			if r[0]&8 != 0 {
+				s.BatteryPct = b8(r[11] % 101)
+			}
+			a.Observe(s)
+			n++
+		}
+		got := a.Usage(aggregate.SummaryEvery(0))
+		if got.SampleCount != n || a.Count() != n {
+			t.Fatalf("count %d, want %d", got.SampleCount, n)
+		}
+		if len(cpus) == 0 {
+			if got.CPUAvgPct.Valid || got.CPUPeakPct.Valid {
+				t.Fatalf("cpu present without samples: %+v", got)
+			}
+		} else {
+			lo, hi := slices.Min(cpus), slices.Max(cpus)
+			if !(lo <= got.CPUAvgPct.V && got.CPUAvgPct.V <= got.CPUPeakPct.V && got.CPUPeakPct.V == hi) {
+				t.Fatalf("min %v <= avg %v <= peak %v (want peak %v) violated", lo, got.CPUAvgPct.V, got.CPUPeakPct.V, hi)
+			}
+		}
+		if got.AvailableMemMinMB != minAvail {
+			t.Fatalf("avail min %v, want %v", got.AvailableMemMinMB, minAvail)
+		}
+		var back aggregate.Usage
+		if err := json.Unmarshal(got.AppendJSON(nil), &back); err != nil {
+			t.Fatalf("summary JSON does not parse back: %v", err)
+		}
+		if diff := cmp.Diff(got, back); diff != "" {
+			t.Fatalf("JSON round trip (-want +got):\n%s", diff)
+		}
+	})
+}
+
+func BenchmarkAggregatorObserve(b *testing.B) {
+	var a aggregate.Aggregator
+	s := provider.Snapshot{CPUPct: f(42), ProcessRSSMB: u(300), AvailableMemMB: u(4000), TotalMemMB: u(16000),
+		MemoryPressure: provider.MemoryPressureNormal, Thermal: provider.ThermalWarm, BatteryPct: b8(50)}
+	b.ReportAllocs()
+	for b.Loop() {
+		a.Observe(s)
+	}
+}
+
+func BenchmarkSummaryJSON(b *testing.B) {
+	u := aggregate.Usage{CPUAvgPct: f(37.25), CPUPeakPct: f(91.5), ProcessRSSPeakMB: u(512), SampleCount: 7,
+		Mode: aggregate.SummaryEvery(0)}
+	b.Run("AppendJSON", func(b *testing.B) {
+		buf := make([]byte, 0, 512)
+		b.ReportAllocs()
+		for b.Loop() {
+			buf = u.AppendJSON(buf[:0])
+		}
+	})
+	b.Run("MarshalJSON", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := json.Marshal(u); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
