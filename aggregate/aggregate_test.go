@@ -16,7 +16,7 @@ import (
 	"github.com/restel/restel/provider"
 )
 
-func u(v uint64) provider.Opt[uint64] { return provider.Some(v) }
+func u(v uint64) provider.Opt[uint64]   { return provider.Some(v) }
 func f(v float64) provider.Opt[float64] { return provider.Some(v) }
 func b8(v uint8) provider.Opt[uint8]    { return provider.Some(v) }
 
@@ -161,9 +161,13 @@ func TestAggregatorRules(t *testing.T) {
 		{"thermal peak after recovery", []provider.Snapshot{{Thermal: provider.ThermalNormal}, {Thermal: provider.ThermalCritical}, {Thermal: provider.ThermalWarm}},
 			func(u aggregate.Usage) string { return cmp.Diff(provider.ThermalCritical, u.ThermalPeak) }},
 		{"cpu average over known only", []provider.Snapshot{{CPUPct: f(30)}, {}, {CPUPct: f(60)}},
-			func(u aggregate.Usage) string { return cmp.Diff([]any{f(45), f(60), uint64(3)}, []any{u.CPUAvgPct, u.CPUPeakPct, u.SampleCount}) }},
+			func(u aggregate.Usage) string {
+				return cmp.Diff([]any{f(45), f(60), uint64(3)}, []any{u.CPUAvgPct, u.CPUPeakPct, u.SampleCount})
+			}},
 		{"non-finite cpu ignored, out-of-range clamped", []provider.Snapshot{{CPUPct: f(math.NaN())}, {CPUPct: f(250)}},
-			func(u aggregate.Usage) string { return cmp.Diff([]any{f(100), f(100)}, []any{u.CPUAvgPct, u.CPUPeakPct}) }},
+			func(u aggregate.Usage) string {
+				return cmp.Diff([]any{f(100), f(100)}, []any{u.CPUAvgPct, u.CPUPeakPct})
+			}},
 		{"rss peak and avail min ignore unknown", []provider.Snapshot{{ProcessRSSMB: u(5)}, {AvailableMemMB: u(70)}, {ProcessRSSMB: u(3), AvailableMemMB: u(90)}},
 			func(us aggregate.Usage) string {
 				return cmp.Diff([]any{u(5), u(70)}, []any{us.ProcessRSSPeakMB, us.AvailableMemMinMB})
