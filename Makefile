@@ -1,0 +1,59 @@
+# restel — build, test and benchmark entry points.
+# Quick start: `make run` (live resource view), `make test` (everything CI runs).
+
+GO        ?= go
+PKGS      := ./...
+# Every target restel ships to, vetted with cgo off (issue 5).
+PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 android/arm64 ios/arm64
+BENCHTIME ?= 1s
+COUNT     ?= 5
+FUZZTIME  ?= 20s
+
+.PHONY: all test fmt-check vet cross unit run bench bench-peers fuzz soak
+
+all: test
+
+## test: gofmt check, go vet (host and every platform, cgo off), race-enabled unit tests.
+test: fmt-check vet cross unit
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet $(PKGS)
+
+cross:
+	@set -e; for p in $(PLATFORMS); do \
+		echo "vet $$p (CGO_ENABLED=0)"; \
+		CGO_ENABLED=0 GOOS=$${p%/*} GOARCH=$${p#*/} $(GO) vet $(PKGS); \
+	done
+
+# -short skips the million-run soak test (make soak runs it).
+unit:
+	$(GO) test -race -short -count=1 $(PKGS)
+
+## run: the live resource view from the real provider of this OS.
+run:
+	$(GO) run ./cmd/restel watch
+
+## bench: every benchmark with allocation counts; compare ratios within one run.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count $(COUNT) $(PKGS)
+
+## bench-peers: restel beside gopsutil v4 in one run (separate module).
+bench-peers:
+	cd bench/peers && $(GO) run . -count $(COUNT)
+
+## fuzz: each fuzz target for FUZZTIME.
+fuzz:
+	@set -e; for pkg in $$($(GO) list $(PKGS)); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "fuzz $$pkg $$f"; \
+			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
+	done
+
+## soak: the long soak tests skipped by make test.
+soak:
+	$(GO) test -race -count=1 -run Soak -timeout 30m $(PKGS)

@@ -1,0 +1,191 @@
+package stream_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/restel/restel/provider"
+	"github.com/restel/restel/stream"
+)
+
+func TestDebugLogWritesPrivateNDJSON(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "restel", "resource-debug")
+	l, err := stream.OpenDebugLog(dir, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []provider.Snapshot{
+		{CPUPct: provider.Some(10.0), CapturedAtMS: 1},
+		provider.Unknown(time.UnixMilli(2)),
+		{TotalMemMB: provider.Some[uint64](16000), Thermal: provider.ThermalHot, CapturedAtMS: 3},
+	}
+	for _, s := range want {
+		l.Write(s)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	if l.Err() != nil || l.Dropped() != 0 {
+		t.Fatalf("err %v dropped %d", l.Err(), l.Dropped())
+	}
+	for path, mode := range map[string]os.FileMode{dir: 0o700, l.Path(): 0o600} {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fi.Mode().Perm(); got != mode {
+			t.Errorf("%s mode %o, want %o", path, got, mode)
+		}
+	}
+	f, err := os.Open(l.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	var i int
+	for ; sc.Scan(); i++ {
+		var got provider.Snapshot
+		if err := json.Unmarshal(sc.Bytes(), &got); err != nil {
+			t.Fatalf("line %d: %v", i+1, err)
+		}
+		w := want[i]
+		if w.Thermal == provider.ThermalUnknown {
+			w.Thermal = provider.ThermalNormal
+		}
+		if got != w {
+			t.Errorf("line %d: got %+v, want %+v", i+1, got, w)
+		}
+	}
+	if i != len(want) {
+		t.Errorf("%d lines, want %d", i, len(want))
+	}
+}
+
+func TestDebugLogTightensExistingDirectory(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	l, err := stream.OpenDebugLog(dir, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	fi, _ := os.Stat(dir)
+	if fi.Mode().Perm() != 0o700 {
+		t.Errorf("dir mode %o, want 700", fi.Mode().Perm())
+	}
+}
+
+func TestDebugLogSizeBound(t *testing.T) {
+	dir := t.TempDir()
+	line := len(provider.Unknown(time.UnixMilli(1)).AppendJSON(nil)) + 1
+	l, err := stream.OpenDebugLog(dir, int64(3*line), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 10 {
+		l.Write(provider.Unknown(time.UnixMilli(1)))
+	}
+	l.Close()
+	if !errors.Is(l.Err(), stream.ErrDebugLogFull) || l.Dropped() != 7 {
+		t.Errorf("err %v dropped %d, want ErrDebugLogFull and 7", l.Err(), l.Dropped())
+	}
+	fi, _ := os.Stat(l.Path())
+	if fi.Size() != int64(3*line) {
+		t.Errorf("file size %d, want %d", fi.Size(), 3*line)
+	}
+}
+
+func TestDebugLogPrunesOldRuns(t *testing.T) {
+	dir := t.TempDir()
+	old := time.Now().Add(-time.Hour)
+	for i := range 5 {
+		p := filepath.Join(dir, "run-old"+string(rune('a'+i))+".ndjson")
+		if err := os.WriteFile(p, []byte("{}\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		os.Chtimes(p, old.Add(time.Duration(i)*time.Minute), old.Add(time.Duration(i)*time.Minute))
+	}
+	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	l, err := stream.OpenDebugLog(dir, 0, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	entries, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	got := strings.Join(names, " ")
+	for _, gone := range []string{"run-olda", "run-oldb", "run-oldc"} {
+		if strings.Contains(got, gone) {
+			t.Errorf("%s should have been pruned: %s", gone, got)
+		}
+	}
+	for _, kept := range []string{"run-oldd", "run-olde", "notes.txt", filepath.Base(l.Path())} {
+		if !strings.Contains(got, kept) {
+			t.Errorf("%s should have been kept: %s", kept, got)
+		}
+	}
+}
+
+func TestDebugLogFailuresNeverPanic(t *testing.T) {
+	// A file where the directory should be: opening fails with an error.
+	f := filepath.Join(t.TempDir(), "file")
+	os.WriteFile(f, nil, 0o600)
+	if _, err := stream.OpenDebugLog(filepath.Join(f, "sub"), 0, 0); err == nil {
+		t.Error("expected an error for a directory under a file")
+	}
+	// A nil log ignores every call.
+	var l *stream.DebugLog
+	l.Write(provider.Snapshot{})
+	if l.Close() != nil || l.Err() != nil || l.Path() != "" || l.Dropped() != 0 {
+		t.Error("nil DebugLog must be inert")
+	}
+	// Writes after Close are dropped, not panics.
+	l2, err := stream.OpenDebugLog(t.TempDir(), 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l2.Close()
+	l2.Write(provider.Snapshot{})
+	if l2.Dropped() != 1 {
+		t.Errorf("dropped %d, want 1", l2.Dropped())
+	}
+}
+
+func TestSafeReadRecoversPanics(t *testing.T) {
+	clk := fixedClock(time.UnixMilli(77))
+	p := provider.Func(func(context.Context) (provider.Snapshot, error) { panic("driver exploded") })
+	s, err := stream.SafeRead(context.Background(), p, clk)
+	if !errors.Is(err, stream.ErrPanic) || !strings.Contains(err.Error(), "driver exploded") {
+		t.Fatalf("err = %v", err)
+	}
+	if s != provider.Unknown(time.UnixMilli(77)) {
+		t.Errorf("snapshot = %+v", s)
+	}
+	ok := provider.Func(func(context.Context) (provider.Snapshot, error) { return provider.Snapshot{CPUPct: provider.Some(1.0)}, nil })
+	s, err = stream.SafeRead(context.Background(), ok, clk)
+	if err != nil || s.CapturedAtMS != 77 || s.CPUPct != provider.Some(1.0) {
+		t.Errorf("got %+v %v; want stamped snapshot", s, err)
+	}
+}
+
+type fixedClock time.Time
+
+func (c fixedClock) Now() time.Time { return time.Time(c) }
