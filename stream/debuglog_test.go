@@ -179,7 +179,9 @@ func TestSafeReadRecoversPanics(t *testing.T) {
 	if s != provider.Unknown(time.UnixMilli(77)) {
 		t.Errorf("snapshot = %+v", s)
 	}
-	ok := provider.Func(func(context.Context) (provider.Snapshot, error) { return provider.Snapshot{CPUPct: provider.Some(1.0)}, nil })
+	ok := provider.Func(func(context.Context) (provider.Snapshot, error) {
+		return provider.Snapshot{CPUPct: provider.Some(1.0)}, nil
+	})
 	s, err = stream.SafeRead(context.Background(), ok, clk)
 	if err != nil || s.CapturedAtMS != 77 || s.CPUPct != provider.Some(1.0) {
 		t.Errorf("got %+v %v; want stamped snapshot", s, err)
