@@ -184,7 +184,7 @@ func (p *Provider) Snapshot(ctx context.Context) (provider.Snapshot, error) {
 	if p.closed.Load() {
 		return provider.Unknown(now), provider.ErrClosed
 	}
-	s, err := p.fast.refresh()
+	s, err := p.fast.refresh(now)
 	s.CapturedAtMS = now.UnixMilli()
 	return s, err
 }

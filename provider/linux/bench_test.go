@@ -1,0 +1,86 @@
+package linux
+
+import (
+	"context"
+	"os"
+	"testing"
+)
+
+// BenchmarkRefresh is one fast-signal refresh (CPU, memory, RSS, and on
+// this host the cgroup bound and PSI) on the live /proc, in steady state.
+func BenchmarkRefresh(b *testing.B) {
+	skipWithoutProc(b)
+	p, err := New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	ctx := context.Background()
+	for range 3 { // warm up: open files, size the buffer, first CPU delta
+		if _, err := p.Snapshot(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := p.Snapshot(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkFloor is the least any refresh can cost: pread the same three
+// files (/proc/stat, /proc/meminfo, /proc/self/statm) into a fixed buffer
+// and pull out one number from each.
+func BenchmarkFloor(b *testing.B) {
+	skipWithoutProc(b)
+	var files [3]rawFile
+	for i, name := range []string{"/proc/stat", "/proc/meminfo", "/proc/self/statm"} {
+		f, err := openRaw(name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.close()
+		files[i] = f
+	}
+	buf := make([]byte, initialBuf)
+	var sink uint64
+	b.ReportAllocs()
+	for b.Loop() {
+		for i, f := range files {
+			n, err := f.pread(buf)
+			if err != nil {
+				b.Fatal(err)
+			}
+			sink += floorNumber(buf[:n], i)
+		}
+	}
+	_ = sink
+}
+
+// floorNumber minimally extracts user ticks (/proc/stat), MemTotal kB
+// (/proc/meminfo) or the resident pages (statm): skip to the first digit of
+// the wanted field and read digits.
+func floorNumber(b []byte, which int) uint64 {
+	i := 0
+	if which == 2 {
+		for i < len(b) && b[i] != ' ' {
+			i++
+		}
+	}
+	for i < len(b) && (b[i] < '0' || b[i] > '9') {
+		i++
+	}
+	var v uint64
+	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+		v = v*10 + uint64(b[i]-'0')
+	}
+	return v
+}
+
+func skipWithoutProc(tb testing.TB) {
+	tb.Helper()
+	if _, err := os.Stat("/proc/self/statm"); err != nil {
+		tb.Skip("no live /proc:", err)
+	}
+}

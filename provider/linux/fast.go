@@ -1,0 +1,486 @@
+package linux
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"syscall"
+	"time"
+
+	"github.com/restel/restel/provider"
+)
+
+const (
+	// initialBuf fits /proc/meminfo, a cgroup v1 memory.stat and the first
+	// line of /proc/stat on common machines; larger files grow the buffer
+	// once, at warm-up.
+	initialBuf = 8 << 10
+	// maxReadBytes bounds how far the buffer grows for a file that must be
+	// read whole (meminfo, memory.stat).
+	maxReadBytes = 1 << 20
+	// maxCgroupDepth bounds the walk from a cgroup up to the root.
+	maxCgroupDepth = 64
+	// v1Unlimited: a cgroup v1 limit at or above this is "no limit" even
+	// when the host total is unknown (v1 reports 9223372036854771712,
+	// PAGE_COUNTER_MAX pages, for an unset limit).
+	v1Unlimited = 1 << 62
+	// psiThreshold is avg10 = 10.00 %, in hundredths.
+	psiThreshold = 1000
+	// slowEvery is how often the cgroup limits (which level bounds the
+	// process, and at what) and PSI are re-read. The kernel recomputes PSI
+	// averages every 2 s (kernel/sched/psi.c, PSI_FREQ), and memory limits
+	// change on administrative time scales, so re-reading them on every
+	// hot-path refresh costs syscalls and buys nothing. The bounding
+	// cgroup's usage and memory.stat, which move fast, are re-read on every
+	// refresh.
+	slowEvery = time.Second
+)
+
+// procFile is a procfs or cgroupfs file kept open and re-read with one
+// pread at offset 0. It is opened on first use; a failed read closes it
+// and the next read reopens it. Errors for a repeating failure are built
+// once and reused, so a persistently missing file does not allocate per
+// refresh.
+type procFile struct {
+	path string
+	f    rawFile
+	open bool
+
+	lastErrno  syscall.Errno
+	lastErr    error
+	invalidErr error
+}
+
+func newProcFile(path string) procFile { return procFile{path: path} }
+
+// read re-reads the file from offset 0 into *buf and returns the bytes read
+// (a slice of *buf, valid until the next read). With whole set, a read that
+// fills the buffer doubles it (up to maxReadBytes) and reads again, so the
+// caller sees the whole file; without it, a prefix is enough.
+func (pf *procFile) read(buf *[]byte, whole bool) ([]byte, error) {
+	if !pf.open {
+		f, err := openRaw(pf.path)
+		if err != nil {
+			return nil, pf.fail("open", err)
+		}
+		pf.f, pf.open = f, true
+	}
+	for {
+		n, err := pf.f.pread(*buf)
+		if err != nil {
+			pf.close()
+			return nil, pf.fail("read", err)
+		}
+		if !whole || n < len(*buf) || len(*buf) >= maxReadBytes {
+			return (*buf)[:n], nil
+		}
+		*buf = make([]byte, 2*len(*buf))
+	}
+}
+
+func (pf *procFile) fail(op string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err // the portable shim already named the path
+	}
+	if errno, ok := err.(syscall.Errno); ok && pf.lastErr != nil && errno == pf.lastErrno {
+		return pf.lastErr
+	}
+	pf.lastErrno, _ = err.(syscall.Errno)
+	pf.lastErr = &fs.PathError{Op: op, Path: pf.path, Err: err}
+	return pf.lastErr
+}
+
+// invalid is the (cached) error for a read that did not parse.
+func (pf *procFile) invalid() error {
+	if pf.invalidErr == nil {
+		pf.invalidErr = fmt.Errorf("linux: %w: %s: malformed content", provider.ErrInvalid, pf.path)
+	}
+	return pf.invalidErr
+}
+
+func (pf *procFile) close() {
+	if pf.open {
+		_ = pf.f.close()
+		pf.open = false
+	}
+}
+
+// fastSignals is the hot-path state of one Provider: its open files, read
+// buffer and CPU delta. It is guarded by Provider.mu.
+type fastSignals struct {
+	buf      []byte
+	pageSize uint64
+	pidDir   string // directory of the observed process under procfs
+
+	stat, meminfo, statm, psi procFile
+
+	cpuPrev   cpuTimes
+	cpuPrevOK bool
+	cpuLast   provider.Opt[float64]
+
+	hostTotal   uint64 // bytes; host MemTotal is read once
+	hostTotalOK bool
+
+	pidGone bool
+	psiOff  bool
+	psiLast provider.MemoryPressure
+
+	cg cgroupBound
+
+	// every is the cadence of the cgroup limit and PSI re-reads (slowEvery;
+	// 0 re-reads them on every refresh). slowAt is when they were last read.
+	every    time.Duration
+	slowAt   time.Time
+	slowRead bool
+
+	errs []error // this refresh's errors; reused
+}
+
+func (f *fastSignals) init(procfs, sysfs, pidDir string) {
+	f.buf = make([]byte, initialBuf)
+	f.pageSize = uint64(os.Getpagesize())
+	f.pidDir = filepath.Join(procfs, pidDir)
+	f.stat = newProcFile(filepath.Join(procfs, "stat"))
+	f.meminfo = newProcFile(filepath.Join(procfs, "meminfo"))
+	f.statm = newProcFile(filepath.Join(f.pidDir, "statm"))
+	f.psi = newProcFile(filepath.Join(procfs, "pressure", "memory"))
+	f.errs = make([]error, 0, 8)
+	f.every = slowEvery
+	f.cg.discover(filepath.Join(f.pidDir, "cgroup"), sysfs)
+}
+
+func (f *fastSignals) close() {
+	f.stat.close()
+	f.meminfo.close()
+	f.statm.close()
+	f.psi.close()
+	f.cg.close()
+}
+
+func (f *fastSignals) addErr(err error) { f.errs = append(f.errs, err) }
+
+// refresh reads every fast signal once, at now. It does not allocate in
+// steady state.
+func (f *fastSignals) refresh(now time.Time) (provider.Snapshot, error) {
+	f.errs = f.errs[:0]
+	slow := !f.slowRead || f.every <= 0 || now.Sub(f.slowAt) >= f.every || now.Before(f.slowAt)
+	if slow {
+		f.slowAt, f.slowRead = now, true
+	}
+	var s provider.Snapshot
+	s.CPUPct = f.readCPU()
+	s.ProcessRSSMB = f.readRSS()
+
+	total, avail := f.readMeminfo()
+	if slow {
+		f.cg.readLimits(f)
+		f.psiLast = f.readPSI()
+	}
+	if limit, cgAvail, ok := f.cg.read(f); ok {
+		if !total.Valid || limit < total.V {
+			total = provider.Some(limit)
+		}
+		if cgAvail.Valid && (!avail.Valid || cgAvail.V < avail.V) {
+			avail = cgAvail
+		}
+	}
+	if avail.Valid && total.Valid && avail.V > total.V {
+		avail.V = total.V
+	}
+	s.TotalMemMB = provider.MiB(total.V)
+	if !total.Valid {
+		s.TotalMemMB = provider.Opt[uint64]{}
+	}
+	s.AvailableMemMB = provider.MiB(avail.V)
+	if !avail.Valid {
+		s.AvailableMemMB = provider.Opt[uint64]{}
+	}
+	s.MemoryPressure = provider.PressureFrom(s.AvailableMemMB, s.TotalMemMB, f.psiLast)
+
+	switch len(f.errs) {
+	case 0:
+		return s, nil
+	case 1:
+		return s, f.errs[0]
+	}
+	return s, errors.Join(f.errs...)
+}
+
+// readCPU turns two reads of /proc/stat into a percentage. Counters going
+// backwards (CPU hot-unplug, a kernel's iowait accounting) or no elapsed
+// ticks keep the last value; the first read has none.
+func (f *fastSignals) readCPU() provider.Opt[float64] {
+	b, err := f.stat.read(&f.buf, false)
+	if err != nil {
+		f.addErr(err)
+		return f.cpuLast
+	}
+	t, ok := procStat(b)
+	if !ok {
+		f.addErr(f.stat.invalid())
+		return f.cpuLast
+	}
+	prev, had := f.cpuPrev, f.cpuPrevOK
+	switch {
+	case !had:
+		f.cpuPrev, f.cpuPrevOK = t, true
+	case t.total < prev.total || t.busy < prev.busy || t.total-t.busy < prev.total-prev.busy:
+		f.cpuPrev = t // rebase; the next delta is good again
+	case t.total == prev.total:
+		// no ticks elapsed: nothing new
+	default:
+		dBusy, dTotal := t.busy-prev.busy, t.total-prev.total
+		f.cpuLast = provider.CPUPercent(100 * float64(dBusy) / float64(dTotal))
+		f.cpuPrev = t
+	}
+	return f.cpuLast
+}
+
+// readRSS reads the resident pages of /proc/<pid>/statm. A process that has
+// exited is reported once; its RSS then stays unknown and its statm is not
+// reopened (its pid may be reused by an unrelated process).
+func (f *fastSignals) readRSS() provider.Opt[uint64] {
+	if f.pidGone {
+		return provider.Opt[uint64]{}
+	}
+	b, err := f.statm.read(&f.buf, false)
+	if err != nil {
+		if errors.Is(err, syscall.ESRCH) || (errors.Is(err, fs.ErrNotExist) && !dirExists(f.pidDir)) {
+			f.pidGone = true
+			f.statm.close()
+			f.addErr(fmt.Errorf("linux: %w: process %s has exited: %w", provider.ErrUnavailable, f.pidDir, err))
+			return provider.Opt[uint64]{}
+		}
+		f.addErr(err)
+		return provider.Opt[uint64]{}
+	}
+	pages, ok := procPIDStatm(b)
+	if !ok {
+		f.addErr(f.statm.invalid())
+		return provider.Opt[uint64]{}
+	}
+	if pages != 0 && pages > ^uint64(0)/f.pageSize {
+		f.addErr(f.statm.invalid())
+		return provider.Opt[uint64]{}
+	}
+	return provider.MiB(pages * f.pageSize) // a zombie's 0 pages is unknown
+}
+
+func dirExists(dir string) bool {
+	fi, err := os.Stat(dir)
+	return err == nil && fi.IsDir()
+}
+
+// readMeminfo returns host total and available memory in bytes. The host
+// total is latched from the first good read.
+func (f *fastSignals) readMeminfo() (total, avail provider.Opt[uint64]) {
+	if f.hostTotalOK {
+		total = provider.Some(f.hostTotal)
+	}
+	b, err := f.meminfo.read(&f.buf, true)
+	if err != nil {
+		f.addErr(err)
+		return total, avail
+	}
+	m := procMeminfo(b)
+	if !f.hostTotalOK && m.totalOK && m.total > 0 {
+		f.hostTotal, f.hostTotalOK = m.total, true
+		total = provider.Some(m.total)
+	}
+	if m.availOK {
+		avail = provider.Some(m.avail)
+	}
+	if !m.availOK || !f.hostTotalOK {
+		f.addErr(f.meminfo.invalid())
+	}
+	return total, avail
+}
+
+// readPSI maps /proc/pressure/memory to a native pressure: full avg10 >= 10
+// is critical, some avg10 >= 10 is warn, otherwise normal. A kernel without
+// PSI (no file, or EOPNOTSUPP when booted with psi=0) gives unknown and the
+// file is not tried again.
+func (f *fastSignals) readPSI() provider.MemoryPressure {
+	if f.psiOff {
+		return provider.MemoryPressureUnknown
+	}
+	b, err := f.psi.read(&f.buf, false)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.EOPNOTSUPP) || errors.Is(err, errors.ErrUnsupported) {
+			f.psiOff = true
+			f.psi.close()
+			return provider.MemoryPressureUnknown
+		}
+		f.addErr(err)
+		return provider.MemoryPressureUnknown
+	}
+	return psiPressure(procPressureMemory(b))
+}
+
+func psiPressure(p psiMemory) provider.MemoryPressure {
+	switch {
+	case p.fullOK && p.full >= psiThreshold:
+		return provider.MemoryPressureCritical
+	case p.someOK && p.some >= psiThreshold:
+		return provider.MemoryPressureWarn
+	case p.someOK || p.fullOK:
+		return provider.MemoryPressureNormal
+	}
+	return provider.MemoryPressureUnknown
+}
+
+// cgroupLevel is one cgroup directory on the walk from the process's
+// cgroup up to the hierarchy root that has a memory limit file.
+type cgroupLevel struct {
+	// v1Root marks the root of a cgroup v1 hierarchy (it has
+	// cgroup.sane_behavior, a file only the root has), whose limit cannot
+	// be set: the kernel rejects writes to the root memcg's
+	// memory.limit_in_bytes. Inside a container the mount root is usually
+	// the container's own cgroup, which is not a hierarchy root.
+	v1Root bool
+	limit  procFile // v2 memory.max, v1 memory.limit_in_bytes
+	usage procFile // v2 memory.current, v1 memory.usage_in_bytes
+	stat  procFile // memory.stat
+}
+
+// cgroupBound is the container memory bound: the levels found at
+// construction, whose files are re-read on every refresh.
+type cgroupBound struct {
+	v1     bool
+	levels []cgroupLevel // leaf first
+
+	best  int    // index of the bounding level, -1 for none
+	limit uint64 // its limit in bytes
+}
+
+// discover reads /proc/<pid>/cgroup and finds the memory limit files on
+// the walk up to the root: cgroup v2 first (the "0::/path" line, under
+// <sysfs>/fs/cgroup, or <sysfs>/fs/cgroup/unified on hybrid hosts), else
+// the cgroup v1 memory controller (under <sysfs>/fs/cgroup/memory). The
+// walk reaches the mount root, which inside a container without a cgroup
+// namespace is the container's own cgroup.
+func (c *cgroupBound) discover(cgroupFile, sysfs string) {
+	c.best = -1
+	b, err := os.ReadFile(cgroupFile)
+	if err != nil {
+		return
+	}
+	v2, v2ok, v1, v1ok := procPIDCgroup(b)
+	cgroupRoot := filepath.Join(sysfs, "fs", "cgroup")
+	if v2ok {
+		for _, base := range []string{cgroupRoot, filepath.Join(cgroupRoot, "unified")} {
+			c.levels = walkCgroup(base, v2, "memory.max", "memory.current")
+			if len(c.levels) > 0 {
+				return
+			}
+		}
+	}
+	if v1ok {
+		c.levels = walkCgroup(filepath.Join(cgroupRoot, "memory"), v1, "memory.limit_in_bytes", "memory.usage_in_bytes")
+		c.levels = slices.DeleteFunc(c.levels, func(lv cgroupLevel) bool { return lv.v1Root })
+		c.v1 = len(c.levels) > 0
+	}
+}
+
+func walkCgroup(base, cgPath, limitName, usageName string) []cgroupLevel {
+	var levels []cgroupLevel
+	p := path.Clean("/" + cgPath)
+	for range maxCgroupDepth {
+		dir := filepath.Join(base, filepath.FromSlash(p))
+		if fi, err := os.Stat(filepath.Join(dir, limitName)); err == nil && fi.Mode().IsRegular() {
+			_, err := os.Stat(filepath.Join(dir, "cgroup.sane_behavior"))
+			levels = append(levels, cgroupLevel{
+				v1Root: err == nil,
+				limit:  newProcFile(filepath.Join(dir, limitName)),
+				usage: newProcFile(filepath.Join(dir, usageName)),
+				stat:  newProcFile(filepath.Join(dir, "memory.stat")),
+			})
+		}
+		if p == "/" {
+			break
+		}
+		p = path.Dir(p)
+	}
+	return levels
+}
+
+func (c *cgroupBound) close() {
+	for i := range c.levels {
+		c.levels[i].limit.close()
+		c.levels[i].usage.close()
+		c.levels[i].stat.close()
+	}
+}
+
+// readLimits re-reads the limits and picks the tightest numeric one below
+// the host total (v2: not "max"; v1: below host MemTotal and below the v1
+// "unset" value).
+func (c *cgroupBound) readLimits(f *fastSignals) {
+	best, limit := -1, uint64(0)
+	for i := range c.levels {
+		lv := &c.levels[i]
+		b, err := lv.limit.read(&f.buf, false)
+		if err != nil {
+			f.addErr(err)
+			continue
+		}
+		var v uint64
+		var limited, good bool
+		if c.v1 {
+			v, good = cgroupValue(b)
+			limited = good && v < v1Unlimited
+		} else {
+			v, limited, good = cgroupMemoryMax(b)
+		}
+		if !good {
+			f.addErr(lv.limit.invalid())
+			continue
+		}
+		if !limited || (f.hostTotalOK && v >= f.hostTotal) {
+			continue
+		}
+		if best < 0 || v < limit {
+			best, limit = i, v
+		}
+	}
+	c.best, c.limit = best, limit
+}
+
+// read returns the bound picked by readLimits and that cgroup's available
+// memory, re-read now: limit − (usage − inactive_file), floored at 0. ok is
+// false when there is no bound.
+func (c *cgroupBound) read(f *fastSignals) (limit uint64, avail provider.Opt[uint64], ok bool) {
+	if c.best < 0 {
+		return 0, avail, false
+	}
+	limit = c.limit
+	lv := &c.levels[c.best]
+	b, err := lv.usage.read(&f.buf, false)
+	if err != nil {
+		f.addErr(err)
+		return limit, avail, true
+	}
+	usage, good := cgroupValue(b)
+	if !good {
+		f.addErr(lv.usage.invalid())
+		return limit, avail, true
+	}
+	key := "inactive_file"
+	if c.v1 {
+		key = "total_inactive_file"
+	}
+	var inactive uint64
+	if b, err = lv.stat.read(&f.buf, true); err != nil {
+		f.addErr(err) // conservative: count all usage as used
+	} else if inactive, good = cgroupMemoryStat(b, key); !good {
+		f.addErr(lv.stat.invalid())
+		inactive = 0
+	}
+	used := usage - min(inactive, usage)
+	return limit, provider.Some(limit - min(used, limit)), true
+}
