@@ -344,8 +344,8 @@ type cgroupLevel struct {
 	// the container's own cgroup, which is not a hierarchy root.
 	v1Root bool
 	limit  procFile // v2 memory.max, v1 memory.limit_in_bytes
-	usage procFile // v2 memory.current, v1 memory.usage_in_bytes
-	stat  procFile // memory.stat
+	usage  procFile // v2 memory.current, v1 memory.usage_in_bytes
+	stat   procFile // memory.stat
 }
 
 // cgroupBound is the container memory bound: the levels found at
@@ -397,8 +397,8 @@ func walkCgroup(base, cgPath, limitName, usageName string) []cgroupLevel {
 			levels = append(levels, cgroupLevel{
 				v1Root: err == nil,
 				limit:  newProcFile(filepath.Join(dir, limitName)),
-				usage: newProcFile(filepath.Join(dir, usageName)),
-				stat:  newProcFile(filepath.Join(dir, "memory.stat")),
+				usage:  newProcFile(filepath.Join(dir, usageName)),
+				stat:   newProcFile(filepath.Join(dir, "memory.stat")),
 			})
 		}
 		if p == "/" {
