@@ -1,0 +1,106 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+)
+
+// exitStatus maps a finished child's state to restel's own exit status the
+// way POSIX shells do: the child's exit code, or 128+N when signal N killed
+// it (SIGTERM → 143, SIGKILL → 137). A nil state (the child was never
+// waited for) is 1.
+func exitStatus(ps *os.ProcessState) int {
+	if ps == nil {
+		return 1
+	}
+	// syscall.WaitStatus has these methods on every OS; on Windows Signaled
+	// is always false.
+	if ws, ok := ps.Sys().(interface {
+		Signaled() bool
+		Signal() syscall.Signal
+	}); ok && ws.Signaled() {
+		return 128 + int(ws.Signal())
+	}
+	if c := ps.ExitCode(); c >= 0 {
+		return c
+	}
+	return 1
+}
+
+// signaler is the part of *os.Process that forwardSignals needs.
+type signaler interface {
+	Signal(os.Signal) error
+}
+
+// forwardSignals relays every signal received on sigs to the child until
+// done is closed. It is the body of the one goroutine `restel run` starts;
+// the caller closes done and waits for it before returning. A signal that
+// arrives after the child exited is dropped (Signal reports
+// os.ErrProcessDone).
+func forwardSignals(done <-chan struct{}, sigs <-chan os.Signal, child signaler) {
+	for {
+		select {
+		case <-done:
+			return
+		case sig := <-sigs:
+			_ = child.Signal(sig)
+		}
+	}
+}
+
+// outFile writes the summary to --out FILE atomically: a temporary file
+// created next to FILE before the child starts (so an unwritable
+// destination is reported as bad input before anything runs), renamed over
+// FILE once the summary is written. Readers see the old FILE or the
+// complete new one, never a partial summary.
+type outFile struct {
+	path string
+	tmp  *os.File
+}
+
+// createOut creates the temporary file for path.
+func createOut(path string) (*outFile, error) {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return nil, fmt.Errorf("--out %s is a directory", path)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".restel-*")
+	if err != nil {
+		return nil, fmt.Errorf("--out %s: %w", path, err)
+	}
+	return &outFile{path: path, tmp: tmp}, nil
+}
+
+// commit writes b, makes the file 0644 (the temporary was created 0600)
+// and renames it over the destination.
+func (o *outFile) commit(b []byte) error {
+	tmp := o.tmp
+	o.tmp = nil
+	_, err := tmp.Write(b)
+	if err == nil {
+		err = tmp.Chmod(0o644)
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), o.path)
+	}
+	if err != nil {
+		_ = os.Remove(tmp.Name())
+		return fmt.Errorf("--out %s: %w", o.path, err)
+	}
+	return nil
+}
+
+// discard removes the temporary file if it was not committed. It is safe
+// on a nil outFile and after commit.
+func (o *outFile) discard() {
+	if o == nil || o.tmp == nil {
+		return
+	}
+	_ = o.tmp.Close()
+	_ = os.Remove(o.tmp.Name())
+	o.tmp = nil
+}

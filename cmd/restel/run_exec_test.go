@@ -1,0 +1,211 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// testChildEnv selects a behaviour when the test binary is re-executed as
+// a child process (see TestMain).
+const testChildEnv = "RESTEL_TEST_CHILD"
+
+// testChildMiB is how much the "alloc" child allocates and touches.
+const testChildMiB = 64
+
+// testChild performs behaviour b in a re-executed test binary and returns
+// its exit status:
+//
+//	alloc  allocate and touch testChildMiB MiB, hold it for 1.2s (so a
+//	       250ms sampler sees it several times), exit 0
+//	sleep  sleep 30s, exit 0 (killed by signal tests long before)
+//	exit   exit with the status in RESTEL_TEST_EXIT
+func testChild(b string) int {
+	switch b {
+	case "alloc":
+		buf := make([]byte, testChildMiB<<20)
+		for i := 0; i < len(buf); i += 4096 {
+			buf[i] = 1
+		}
+		time.Sleep(1200 * time.Millisecond)
+		runtime.KeepAlive(buf)
+		return 0
+	case "sleep":
+		time.Sleep(30 * time.Second)
+		return 0
+	case "exit":
+		n, err := strconv.Atoi(os.Getenv("RESTEL_TEST_EXIT"))
+		if err != nil {
+			return 100
+		}
+		return n
+	}
+	os.Stderr.WriteString("unknown " + testChildEnv + " behaviour " + b + "\n")
+	return 100
+}
+
+// testChildCmd returns a command re-executing the test binary as child b.
+func testChildCmd(b string, extraEnv ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(append(os.Environ(), testChildEnv+"="+b), extraEnv...)
+	return cmd
+}
+
+func TestExitStatus(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("needs sh")
+	}
+	for _, tc := range []struct {
+		script string
+		want   int
+	}{
+		{"exit 0", 0},
+		{"exit 3", 3},
+		{"exit 255", 255},
+		{"kill -TERM $$", 128 + int(syscall.SIGTERM)},
+		{"kill -KILL $$", 128 + int(syscall.SIGKILL)},
+		{"kill -INT $$", 128 + int(syscall.SIGINT)},
+	} {
+		t.Run(tc.script, func(t *testing.T) {
+			cmd := exec.Command("sh", "-c", tc.script)
+			_ = cmd.Run()
+			if got := exitStatus(cmd.ProcessState); got != tc.want {
+				t.Errorf("exitStatus = %d, want %d", got, tc.want)
+			}
+		})
+	}
+	if got := exitStatus(nil); got != 1 {
+		t.Errorf("exitStatus(nil) = %d, want 1", got)
+	}
+}
+
+func TestForwardSignals(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no SIGTERM delivery on windows")
+	}
+	cmd := testChildCmd("sleep")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sigs := make(chan os.Signal, 1)
+	done := make(chan struct{})
+	exited := make(chan struct{})
+	go func() {
+		defer close(exited)
+		forwardSignals(done, sigs, cmd.Process)
+	}()
+	sigs <- syscall.SIGTERM
+	werr := cmd.Wait() // returns only because the forwarded SIGTERM killed the child
+	close(done)
+	<-exited
+	var ee *exec.ExitError
+	if !errors.As(werr, &ee) {
+		t.Fatalf("Wait = %v, want an *exec.ExitError", werr)
+	}
+	if got, want := exitStatus(cmd.ProcessState), 143; got != want {
+		t.Errorf("exit status = %d, want %d (killed by SIGTERM)", got, want)
+	}
+}
+
+// TestForwardSignalsAfterExit: a signal for a child that already exited is
+// dropped without error or panic, and done stops the forwarder.
+func TestForwardSignalsAfterExit(t *testing.T) {
+	cmd := testChildCmd("exit", "RESTEL_TEST_EXIT=0")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	sigs := make(chan os.Signal, 1)
+	done := make(chan struct{})
+	exited := make(chan struct{})
+	go func() {
+		defer close(exited)
+		forwardSignals(done, sigs, cmd.Process)
+	}()
+	sigs <- os.Interrupt
+	close(done)
+	<-exited
+}
+
+func TestOutFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "summary.json")
+	if err := os.WriteFile(path, []byte("old\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	o, err := createOut(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Until commit, the old content stays in place.
+	if b, _ := os.ReadFile(path); string(b) != "old\n" {
+		t.Fatalf("before commit: %q", b)
+	}
+	if err := o.commit([]byte("{}\n")); err != nil {
+		t.Fatal(err)
+	}
+	o.discard() // harmless after commit
+	b, err := os.ReadFile(path)
+	if err != nil || !bytes.Equal(b, []byte("{}\n")) {
+		t.Fatalf("after commit: %q, %v", b, err)
+	}
+	if runtime.GOOS != "windows" {
+		fi, _ := os.Stat(path)
+		if fi.Mode().Perm() != 0o644 {
+			t.Errorf("mode %v, want 0644", fi.Mode().Perm())
+		}
+	}
+	assertOnlyFiles(t, dir, "summary.json")
+}
+
+func TestOutFileDiscard(t *testing.T) {
+	dir := t.TempDir()
+	o, err := createOut(filepath.Join(dir, "s.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.discard()
+	o.discard()
+	assertOnlyFiles(t, dir)
+	var nilOut *outFile
+	nilOut.discard()
+}
+
+func TestOutFileBad(t *testing.T) {
+	dir := t.TempDir()
+	for _, path := range []string{
+		dir,                                     // a directory
+		filepath.Join(dir, "missing", "s.json"), // no such directory
+	} {
+		if o, err := createOut(path); err == nil {
+			o.discard()
+			t.Errorf("createOut(%q) succeeded, want an error", path)
+		}
+	}
+}
+
+func assertOnlyFiles(t *testing.T, dir string, want ...string) {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range ents {
+		got = append(got, e.Name())
+	}
+	if len(got) != len(want) {
+		t.Fatalf("files in %s = %q, want %q", dir, got, want)
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			t.Fatalf("files in %s = %q, want %q", dir, got, want)
+		}
+	}
+}

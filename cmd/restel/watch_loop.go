@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/restel/restel/aggregate"
+	"github.com/restel/restel/provider"
+)
+
+// watchUsage is the synopsis quoted by `restel watch` usage errors.
+const watchUsage = "restel watch [--interval DUR] [--json]"
+
+// watchConfig is a parsed `restel watch` command line.
+type watchConfig struct {
+	interval time.Duration
+	json     bool
+}
+
+// parseWatchArgs parses `restel watch` flags. The interval follows the
+// sampling-mode rule of SPEC §3: default 1s, anything below 250ms (zero
+// included) is clamped up to 250ms; a negative interval or a positional
+// argument is bad input.
+func parseWatchArgs(e env, args []string) (cfg watchConfig, status int, ok bool) {
+	fs := newFlagSet("watch")
+	fs.DurationVar(&cfg.interval, "interval", aggregate.DefaultInterval, "time between snapshots (minimum 250ms; smaller values are clamped up)")
+	fs.BoolVar(&cfg.json, "json", false, "print NDJSON snapshots even on a terminal")
+	if status, ok := parseFlags(e, fs, args); !ok {
+		return cfg, status, false
+	}
+	if fs.NArg() > 0 {
+		return cfg, usageErr(e, "watch: unexpected argument %q: usage: %s", fs.Arg(0), watchUsage), false
+	}
+	if cfg.interval < 0 {
+		return cfg, usageErr(e, "watch: negative --interval %v", cfg.interval), false
+	}
+	cfg.interval = max(cfg.interval, aggregate.MinInterval)
+	return cfg, 0, true
+}
+
+// snapshotWatcher is the part of orchestrator.Monitor that watch uses: a
+// subscription whose channel is closed once ctx is done.
+type snapshotWatcher interface {
+	Watch(ctx context.Context, interval time.Duration) <-chan provider.Snapshot
+}
+
+// chooseView returns the live table when w is a terminal and --json was
+// not given, NDJSON otherwise.
+func chooseView(e env, cfg watchConfig, w io.Writer) view {
+	if !cfg.json && isTerminal(w) {
+		return &tableView{w: w, caps: termCapsFrom(e.getenv), interval: cfg.interval, loc: time.Local}
+	}
+	return &ndjsonView{w: w}
+}
+
+// isTerminal reports whether w is a file open on a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && isTerminalFd(f.Fd())
+}
+
+// watchLoop shows every snapshot of src until ctx is done (exit status 0)
+// or a write fails: a reader that went away (EPIPE, a closed file) is a
+// clean end, status 0; any other write error is reported on stderr,
+// status 1. It returns only after src's channel is closed, so the
+// subscription's goroutines are gone.
+func watchLoop(ctx context.Context, e env, src snapshotWatcher, interval time.Duration, v view) int {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	snaps := src.Watch(ctx, interval)
+	var werr error
+	for s := range snaps {
+		if werr = v.show(s); werr != nil {
+			cancel()
+			for range snaps { // drain until the subscription closes
+			}
+			break
+		}
+	}
+	switch {
+	case werr == nil, errors.Is(werr, syscall.EPIPE), errors.Is(werr, os.ErrClosed), errors.Is(werr, io.ErrClosedPipe):
+		return 0
+	default:
+		fmt.Fprintf(e.stderr, "restel: watch: %v\n", werr)
+		return 1
+	}
+}
