@@ -1,0 +1,102 @@
+package linux
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/restel/restel/provider"
+	"golang.org/x/sys/unix"
+)
+
+// readAttrReturns runs readAttr(path) in a goroutine and fails the test if it
+// has not returned within a generous guard: a blocking read would otherwise
+// hang the whole test binary. The guard detects a hang; it does not measure
+// speed.
+func readAttrReturns(t *testing.T, path string) ([]byte, error) {
+	t.Helper()
+	type result struct {
+		b   []byte
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		b, err := readAttr(path)
+		done <- result{b, err}
+	}()
+	select {
+	case r := <-done:
+		return r.b, r.err
+	case <-time.After(30 * time.Second):
+		t.Fatalf("readAttr(%s) blocked", path)
+		return nil, nil
+	}
+}
+
+// TestReadAttrNeverBlocks is the real-world proof that the default reader
+// cannot hang on a driver with no data: a FIFO is the file whose open and
+// read block under plain os.Open / os.ReadFile.
+func TestReadAttrNeverBlocks(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "temp1_input")
+	if err := unix.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+
+	// No writer: a blocking open would wait for one. O_NONBLOCK opens at
+	// once and the read sees end of file: an empty attribute.
+	_, err := readAttrReturns(t, fifo)
+	if !errors.Is(err, provider.ErrInvalid) {
+		t.Fatalf("FIFO without writer: error = %v, want ErrInvalid (empty)", err)
+	}
+
+	// A writer that never writes (a driver stuck on its embedded
+	// controller): a blocking read would wait forever; ours gets EAGAIN.
+	w, err := os.OpenFile(fifo, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	for range 3 { // and again: EAGAIN forever is still one read each time
+		_, err = readAttrReturns(t, fifo)
+		if !errors.Is(err, syscall.EAGAIN) {
+			t.Fatalf("FIFO with idle writer: error = %v, want EAGAIN", err)
+		}
+	}
+
+	// Once data arrives it is read in one read.
+	if _, err := w.Write([]byte("51000\n")); err != nil {
+		t.Fatal(err)
+	}
+	b, err := readAttrReturns(t, fifo)
+	if err != nil || string(b) != "51000\n" {
+		t.Fatalf("FIFO with data: %q, %v", b, err)
+	}
+}
+
+// TestSignalsOnBlockingSensor wires a FIFO in as a hwmon sensor and a
+// thermal zone: Thermal returns, skipping them.
+func TestSignalsOnBlockingSensor(t *testing.T) {
+	root := t.TempDir()
+	writeTree(t, root, map[string]string{
+		"class/thermal/thermal_zone0/type": "iwlwifi_1\n",
+		"class/thermal/thermal_zone1/type": "acpitz\n",
+		"class/thermal/thermal_zone1/temp": "65000\n",
+	})
+	fifo := filepath.Join(root, "class/thermal/thermal_zone0/temp")
+	if err := unix.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	w, err := os.OpenFile(fifo, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+
+	s := newSysfsSignals(root, nil)
+	if got, err := s.Thermal(t.Context()); got != provider.ThermalWarm || err != nil {
+		t.Fatalf("Thermal = %v, %v; want warm (zone1 by bands), nil", got, err)
+	}
+}

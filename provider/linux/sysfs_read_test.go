@@ -1,0 +1,72 @@
+package linux
+
+import (
+	"bytes"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/restel/restel/provider"
+)
+
+func TestReadAttr(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+
+	t.Run("value", func(t *testing.T) {
+		got, err := readAttr(write("temp", "45000\n"))
+		if err != nil || string(got) != "45000\n" {
+			t.Fatalf("readAttr = %q, %v; want %q, nil", got, err, "45000\n")
+		}
+	})
+	t.Run("empty is ErrInvalid", func(t *testing.T) {
+		_, err := readAttr(write("empty", ""))
+		if !errors.Is(err, provider.ErrInvalid) {
+			t.Fatalf("readAttr(empty) error = %v, want ErrInvalid", err)
+		}
+	})
+	t.Run("missing is ErrNotExist", func(t *testing.T) {
+		_, err := readAttr(filepath.Join(dir, "nope"))
+		if !errors.Is(err, fs.ErrNotExist) {
+			t.Fatalf("readAttr(missing) error = %v, want fs.ErrNotExist", err)
+		}
+	})
+	t.Run("directory fails", func(t *testing.T) {
+		if _, err := readAttr(dir); err == nil {
+			t.Fatal("readAttr(directory) succeeded")
+		}
+	})
+	t.Run("bounded to one page", func(t *testing.T) {
+		big := bytes.Repeat([]byte("7"), 3*maxAttrBytes)
+		p := filepath.Join(dir, "big")
+		if err := os.WriteFile(p, big, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, err := readAttr(p)
+		if err != nil || len(got) != maxAttrBytes {
+			t.Fatalf("readAttr(12 KiB) = %d bytes, %v; want %d bytes", len(got), err, maxAttrBytes)
+		}
+	})
+	t.Run("permission", func(t *testing.T) {
+		p := write("secret", "1\n")
+		if err := os.Chmod(p, 0); err != nil {
+			t.Fatal(err)
+		}
+		if f, err := os.Open(p); err == nil {
+			f.Close()
+			t.Skip("running with CAP_DAC_OVERRIDE (root): mode 0 files stay readable")
+		}
+		_, err := readAttr(p)
+		if !errors.Is(err, fs.ErrPermission) {
+			t.Fatalf("readAttr(mode 0) error = %v, want fs.ErrPermission", err)
+		}
+	})
+}
