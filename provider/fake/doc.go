@@ -1,0 +1,89 @@
+// Package fake is a scripted [provider.SnapshotProvider] for tests: it
+// replays a trace (SPEC §5) against an injected clock, with fault injection
+// (failing reads, slow reads) in the spirit of database/sql's fakedb_test.go.
+// It imports only the provider package and the standard library. Non-test
+// code never imports it.
+//
+// # Trace format
+//
+// One event per line:
+//
+//	# comment; blank lines ignored
+//	@0s    cpu=12.5 rss=100 avail=8000 total=16000 thermal=normal battery=80
+//	@250ms cpu=90 rss=500 avail=1000 thermal=hot   # a trailing comment
+//	@600ms error=sysfs read failed
+//	@900ms cpu=- battery=78
+//	@1.2s  end
+//
+// Every event line starts with @OFFSET, a Go duration (time.ParseDuration:
+// 0s, 250ms, 1.2s, 1m30s) from the start of the run. Offsets are
+// non-negative and never decrease; several lines may share an offset, and
+// the last one wins. After the offset comes either the word end, alone, or
+// one or more KEY=VALUE pairs separated by spaces or tabs:
+//
+//	cpu=PCT        system CPU use in percent, a plain decimal (12, 12.5)
+//	               in [0, 100]
+//	rss=MIB        process resident set, whole MiB
+//	avail=MIB      available memory, whole MiB; never above total
+//	total=MIB      total memory, whole MiB, at least 1
+//	thermal=STATE  normal, warm, hot or critical
+//	battery=PCT    battery charge, an integer in [0, 100]
+//	pressure=P     native memory-pressure signal (PSI, memorystatus):
+//	               unknown, normal, warn or critical
+//	delay=DUR      reads take DUR on the provider's clock
+//	error=TEXT     reads fail with TEXT (the rest of the line)
+//
+// The value - sets cpu, rss, avail, total, thermal, battery or pressure to
+// unknown (pressure=- is pressure=unknown). All of them start unknown.
+//
+// Rules, decided so that nothing is guessed:
+//
+//   - A line changes only the keys it names; the others keep their values.
+//     This holds for delay= too: a delay persists until a later line
+//     changes it, and delay=0s clears it.
+//   - error=TEXT takes the rest of the line, verbatim (a # in it is text,
+//     not a comment), so it must be the last key; keys before it on the same
+//     line are applied as usual. From that offset every read fails with
+//     TEXT, until the next line without error= — any such line, even one
+//     naming only delay=, ends the span. The values set during the span are
+//     hidden while it lasts and visible after it.
+//   - delay= combines with anything, error= included: a read in a span with
+//     both first takes the delay, then fails.
+//   - Outside error=TEXT, a word starting with # begins a comment that runs
+//     to the end of the line.
+//   - end ends the run; it stands alone after its offset, and only comments
+//     and blank lines may follow it. Without it the run ends at the last
+//     line's offset. Reads after the end see the final state.
+//   - Trace values are readings, so they are checked, never clamped:
+//     cpu outside [0, 100] or not a plain decimal (NaN, Inf, 1e2, -3),
+//     battery above 100, total=0 (write total=- for unknown), avail above
+//     total (checked after each line), and MiB counts above 2^40 are errors.
+//
+// Malformed input — a missing @offset, a bad or decreasing offset, an
+// unknown or duplicate key, a bad number or enum, a line with no keys,
+// anything after end, a trace with no events — is a *[SyntaxError] whose
+// message is "NAME:LINE: problem" and which matches [ErrSyntax] under
+// errors.Is.
+//
+// # Providers
+//
+// [New] replays a trace on a [Clock] (default [SystemClock], which inside a
+// testing/synctest bubble is the bubble's fake clock): a read at clock time
+// start+t sees [Trace.At](t), where start is the clock's time when New was
+// called. The read's delay and error come from the state at the moment the
+// read starts; the snapshot's CapturedAtMS is the clock's time after the
+// delay. Only a delayed read consults its context: when ctx ends during (or
+// before) the delay, the read returns the all-unknown snapshot and an error
+// wrapping ctx.Err(). A failing read returns the all-unknown snapshot and an
+// error wrapping [ErrInjected] whose message carries TEXT.
+//
+// A *[Provider] always implements [provider.ThermalReader] and
+// [provider.BatteryReader] (subject to the same delay and error rules). By
+// default Snapshot also reports thermal and battery; with
+// [WithSlowSignals] it leaves them unknown, so only the slow-signal poller
+// of an orchestrator can see them. To test a provider without these
+// capabilities, hide them: provider.Func(p.Snapshot).
+//
+// [NewReplay] steers a provider on a [ManualClock] for orchestrator.Replay:
+// Seek moves the clock to an offset, End is the run's length.
+package fake

@@ -1,0 +1,44 @@
+package fake_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/restel/restel/aggregate"
+	"github.com/restel/restel/orchestrator"
+	"github.com/restel/restel/provider/fake"
+)
+
+// Parse a small trace, replay it in summary mode every 250 ms on a fake
+// clock (no sleeping) and print the usage summary.
+func Example() {
+	const trace = `# a model warms a phone up, then a sensor read fails once
+@0s     cpu=20 rss=300 avail=3000 total=4000 thermal=normal battery=50
+@500ms  cpu=80 rss=900 avail=500 thermal=warm    # 12.5 % free: warn
+@750ms  error=thermal zone read: EAGAIN
+@1s     cpu=30 battery=49
+@1.25s  end
+`
+	tr, err := fake.Parse("warmup.trace", strings.NewReader(trace))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	// Samples at 0, 250, 500, 750 (fails: all unknown), 1000 and the end at 1250 ms.
+	res := orchestrator.Replay(context.Background(), fake.NewReplay(tr), aggregate.SummaryEvery(250*time.Millisecond), orchestrator.ReplayOptions{})
+	fmt.Printf("%s\n", res.Usage.AppendJSON(nil))
+	fmt.Println("failed reads:", res.ReadErrors)
+	// Output:
+	// {"cpu_avg_pct":36,"cpu_peak_pct":80,"process_rss_peak_mb":900,"available_mem_min_mb":500,"memory_pressure_peak":"warn","thermal_state_peak":"warm","battery_pct_end":49,"sample_count":6,"sampling_mode":"summary","sampling_interval_ms":250}
+	// failed reads: 1
+}
+
+// A syntax error names the trace and the line.
+func ExampleParse_error() {
+	_, err := fake.Parse("bad.trace", strings.NewReader("@0s cpu=12\n@1s cpu=120\n"))
+	fmt.Println(err)
+	// Output:
+	// bad.trace:2: cpu 120 outside [0, 100] percent
+}

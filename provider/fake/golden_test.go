@@ -1,0 +1,264 @@
+package fake_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/restel/restel/aggregate"
+	"github.com/restel/restel/orchestrator"
+	"github.com/restel/restel/provider"
+	"github.com/restel/restel/provider/fake"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/scripts/*.golden.json from the replays")
+
+var scriptsDir = filepath.Join("..", "..", "testdata", "scripts")
+
+// goldenMode is the mode the goldens hold: `restel replay --mode
+// summary:250ms FILE`.
+var goldenMode = aggregate.SummaryEvery(250 * time.Millisecond)
+
+func replayFile(t *testing.T, path string, mode aggregate.Mode, opts orchestrator.ReplayOptions) orchestrator.ReplayResult {
+	t.Helper()
+	tr, err := fake.ParseFile(path)
+	if err != nil {
+		t.Fatalf("ParseFile: %v", err)
+	}
+	return orchestrator.Replay(context.Background(), fake.NewReplay(tr), mode, opts)
+}
+
+// TestGolden replays every trace in summary:250ms and compares the summary
+// with its golden file, byte for byte (the exact stdout of restel replay).
+// Run with -update to rewrite the goldens.
+func TestGolden(t *testing.T) {
+	traces, err := filepath.Glob(filepath.Join(scriptsDir, "*.trace"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(traces) < 8 {
+		t.Fatalf("%d traces in %s, want at least 8", len(traces), scriptsDir)
+	}
+	for _, path := range traces {
+		name := strings.TrimSuffix(filepath.Base(path), ".trace")
+		t.Run(name, func(t *testing.T) {
+			res := replayFile(t, path, goldenMode, orchestrator.ReplayOptions{})
+			if !res.OK {
+				t.Fatal("no summary")
+			}
+			got := append(res.Usage.AppendJSON(nil), '\n')
+			golden := strings.TrimSuffix(path, ".trace") + ".golden.json"
+			if *update {
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test ./provider/fake -run TestGolden -update)", err)
+			}
+			if diff := cmp.Diff(string(want), string(got)); diff != "" {
+				t.Errorf("%s (-golden +replay):\n%s", golden, diff)
+			}
+		})
+	}
+	// Every golden belongs to a trace.
+	goldens, _ := filepath.Glob(filepath.Join(scriptsDir, "*.golden.json"))
+	for _, g := range goldens {
+		if _, err := os.Stat(strings.TrimSuffix(g, ".golden.json") + ".trace"); err != nil {
+			t.Errorf("orphan golden %s: %v", g, err)
+		}
+	}
+}
+
+// TestGoldenArithmetic states, worked out by hand from the traces, what
+// three goldens must hold, so the goldens are not merely whatever the code
+// printed when they were written.
+func TestGoldenArithmetic(t *testing.T) {
+	some := provider.Some[uint64]
+	for _, tc := range []struct {
+		trace      string
+		want       aggregate.Usage
+		readErrors int
+	}{
+		{
+			// Samples at 0, 250, ..., 3750 ms and the end at 4 s: 17.
+			// cpu: 0–750 ms 10 (×4), 1000–1250 95 (×2), 1500–1750 100 (×2),
+			// 2000–2750 40 (×4), 3000–3750 10 (×4), end 10:
+			// (40 + 190 + 200 + 160 + 40 + 10) / 17 = 640/17.
+			trace: "cpu-spike",
+			want: aggregate.Usage{
+				CPUAvgPct: provider.Some(640.0 / 17), CPUPeakPct: provider.Some(100.0),
+				ProcessRSSPeakMB: some(1900), AvailableMemMinMB: some(4300),
+				MemoryPressurePeak: provider.MemoryPressureNormal, // 4300/8000 = 54 %
+				ThermalPeak:        provider.ThermalNormal,
+				BatteryPctEnd:      provider.Some[uint8](90),
+				SampleCount:        17, Mode: goldenMode,
+			},
+		},
+		{
+			// Samples at 0..1750 ms and 2 s: 9. The reads at 1000 and 1250
+			// fail (all unknown, counted); cpu over the other seven:
+			// (4×30 + 3×35) / 7 = 225/7.
+			trace: "error-burst",
+			want: aggregate.Usage{
+				CPUAvgPct: provider.Some(225.0 / 7), CPUPeakPct: provider.Some(35.0),
+				ProcessRSSPeakMB: some(800), AvailableMemMinMB: some(6000),
+				MemoryPressurePeak: provider.MemoryPressureNormal,
+				ThermalPeak:        provider.ThermalWarm,
+				BatteryPctEnd:      provider.Some[uint8](55),
+				SampleCount:        9, Mode: goldenMode,
+			},
+			readErrors: 2,
+		},
+		{
+			// 17 samples. cpu: 0–2750 ms 20 (×12), 3000–3250 35 (×2),
+			// 3500–3750 and end 60 (×3): (240 + 70 + 180) / 17 = 490/17.
+			// avail 180 of 4000 is 4.5 %: critical. No battery line.
+			trace: "memory-climb",
+			want: aggregate.Usage{
+				CPUAvgPct: provider.Some(490.0 / 17), CPUPeakPct: provider.Some(60.0),
+				ProcessRSSPeakMB: some(3100), AvailableMemMinMB: some(180),
+				MemoryPressurePeak: provider.MemoryPressureCritical,
+				ThermalPeak:        provider.ThermalNormal,
+				SampleCount:        17, Mode: goldenMode,
+			},
+		},
+		{
+			// 17 samples; avail/total stays at 62.5 % (normal) but PSI
+			// raises it to critical at 2 s. cpu: 40×4, 45×4, 50×4, 42×5
+			// (3000–3750 and end) = 750/17.
+			trace: "psi-pressure",
+			want: aggregate.Usage{
+				CPUAvgPct: provider.Some(750.0 / 17), CPUPeakPct: provider.Some(50.0),
+				ProcessRSSPeakMB: some(2048), AvailableMemMinMB: some(40000),
+				MemoryPressurePeak: provider.MemoryPressureCritical,
+				ThermalPeak:        provider.ThermalNormal, // no thermal line: the normal baseline
+				SampleCount:        17, Mode: goldenMode,
+			},
+		},
+	} {
+		t.Run(tc.trace, func(t *testing.T) {
+			b, err := os.ReadFile(filepath.Join(scriptsDir, tc.trace+".golden.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got aggregate.Usage
+			if err := json.Unmarshal(b, &got); err != nil {
+				t.Fatalf("golden does not parse: %v", err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("golden (-hand-computed +golden):\n%s", diff)
+			}
+			res := replayFile(t, filepath.Join(scriptsDir, tc.trace+".trace"), goldenMode, orchestrator.ReplayOptions{})
+			if diff := cmp.Diff(tc.want, res.Usage); diff != "" {
+				t.Errorf("replay (-hand-computed +replay):\n%s", diff)
+			}
+			if res.ReadErrors != tc.readErrors {
+				t.Errorf("ReadErrors = %d, want %d", res.ReadErrors, tc.readErrors)
+			}
+		})
+	}
+}
+
+func TestReplayOtherModes(t *testing.T) {
+	path := filepath.Join(scriptsDir, "cpu-spike.trace")
+
+	t.Run("off", func(t *testing.T) {
+		res := replayFile(t, path, aggregate.ModeOff, orchestrator.ReplayOptions{})
+		if res.OK {
+			t.Errorf("off produced a summary: %+v", res)
+		}
+	})
+
+	t.Run("boundary", func(t *testing.T) {
+		res := replayFile(t, path, aggregate.ModeBoundary, orchestrator.ReplayOptions{})
+		// Start (0 s: cpu 10, rss 300, avail 6000) and end (4 s: cpu 10,
+		// rss 400, avail 5900): the spike in between is not seen.
+		want := `{"cpu_avg_pct":10,"cpu_peak_pct":10,"process_rss_peak_mb":400,"available_mem_min_mb":5900,` +
+			`"memory_pressure_peak":"normal","thermal_state_peak":"normal","battery_pct_end":90,"sample_count":2,"sampling_mode":"boundary"}`
+		if diff := cmp.Diff(want, string(res.Usage.AppendJSON(nil))); !res.OK || diff != "" {
+			t.Errorf("boundary summary (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("summary default interval", func(t *testing.T) {
+		res := replayFile(t, path, aggregate.Mode{Kind: aggregate.Summary}, orchestrator.ReplayOptions{})
+		// Samples at 0, 1, 2, 3 s and the end at 4 s: cpu 10, 95, 40, 10, 10.
+		if res.Usage.SampleCount != 5 || res.Usage.CPUAvgPct != provider.Some(165.0/5) || res.Usage.Mode.Interval != time.Second {
+			t.Errorf("summary:1s = %s", res.Usage.AppendJSON(nil))
+		}
+	})
+}
+
+func TestReplayDebugLocal(t *testing.T) {
+	// slow-sensor.trace: reads from 1 s take 300 ms, from 2 s 800 ms, from
+	// 3 s none. The delay shows in captured_at_ms of the raw samples only.
+	dir := filepath.Join(t.TempDir(), "debug")
+	res := replayFile(t, filepath.Join(scriptsDir, "slow-sensor.trace"), aggregate.DebugLocalEvery(250*time.Millisecond), orchestrator.ReplayOptions{DebugDir: dir})
+	if !res.OK || res.DebugErr != nil || res.DebugPath == "" {
+		t.Fatalf("debug_local replay: OK %v, DebugErr %v, DebugPath %q", res.OK, res.DebugErr, res.DebugPath)
+	}
+	if got := res.Usage.Mode; got != aggregate.DebugLocalEvery(250*time.Millisecond) {
+		t.Errorf("mode = %v", got)
+	}
+	if filepath.Dir(res.DebugPath) != dir {
+		t.Errorf("DebugPath %s not in %s", res.DebugPath, dir)
+	}
+	for path, want := range map[string]os.FileMode{dir: 0o700 | os.ModeDir, res.DebugPath: 0o600} {
+		if fi, err := os.Stat(path); err != nil || fi.Mode() != want {
+			t.Errorf("%s: mode %v (%v), want %v", path, fi.Mode(), err, want)
+		}
+	}
+	b, err := os.ReadFile(res.DebugPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []provider.Snapshot
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		var s provider.Snapshot
+		if err := json.Unmarshal(sc.Bytes(), &s); err != nil {
+			t.Fatalf("line %d: %v: %s", len(lines)+1, err, sc.Bytes())
+		}
+		lines = append(lines, s)
+	}
+	if uint64(len(lines)) != res.Usage.SampleCount || len(lines) != 17 {
+		t.Fatalf("%d NDJSON lines, summary counts %d, want 17", len(lines), res.Usage.SampleCount)
+	}
+	for i, s := range lines {
+		off := int64(i) * 250
+		delay := int64(0)
+		switch {
+		case off >= 3000:
+		case off >= 2000:
+			delay = 800
+		case off >= 1000:
+			delay = 300
+		}
+		if i == 0 && s.CapturedAtMS != 0 {
+			// A snapshot captured at the Unix epoch has CapturedAtMS 0,
+			// which stream.SafeRead takes for "unset" and restamps with
+			// the wall clock; only its readings are checked.
+			t.Logf("line 1: captured_at_ms %d restamped by SafeRead", s.CapturedAtMS)
+		} else if s.CapturedAtMS != off+delay {
+			t.Errorf("line %d: captured_at_ms %d, want %d (offset %d + delay %d)", i+1, s.CapturedAtMS, off+delay, off, delay)
+		}
+		wantCPU := 12.0
+		if off >= 2000 {
+			wantCPU = 18
+		}
+		if s.CPUPct != provider.Some(wantCPU) {
+			t.Errorf("line %d: cpu %v, want %v", i+1, s.CPUPct, wantCPU)
+		}
+	}
+}

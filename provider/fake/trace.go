@@ -1,0 +1,460 @@
+package fake
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/restel/restel/provider"
+)
+
+// ErrSyntax is matched (errors.Is) by every *SyntaxError.
+var ErrSyntax = errors.New("trace syntax error")
+
+// SyntaxError is a malformed trace line. Its message is "NAME:LINE: Msg".
+type SyntaxError struct {
+	Name string // the trace's name (its file path for ParseFile)
+	Line int    // 1-based line number
+	Msg  string // the problem
+}
+
+func (e *SyntaxError) Error() string { return fmt.Sprintf("%s:%d: %s", e.Name, e.Line, e.Msg) }
+
+// Is reports whether target is ErrSyntax.
+func (e *SyntaxError) Is(target error) bool { return target == ErrSyntax }
+
+// Limits on trace input.
+const (
+	// MaxLineLen is the longest line Parse accepts, in bytes.
+	MaxLineLen = 64 << 10
+	// MaxMiB is the largest rss/avail/total value (2^40 MiB, an exbibyte):
+	// it keeps memory arithmetic far from overflow.
+	MaxMiB = 1 << 40
+)
+
+// State is what a trace says at one offset: the readings, and the faults
+// that reads at that offset suffer.
+type State struct {
+	CPU      provider.Opt[float64] // percent, in [0, 100]
+	RSS      provider.Opt[uint64]  // MiB
+	Avail    provider.Opt[uint64]  // MiB
+	Total    provider.Opt[uint64]  // MiB, at least 1
+	Thermal  provider.ThermalState
+	Battery  provider.Opt[uint8]
+	Pressure provider.MemoryPressure // the native signal only; see Snapshot
+	// Err, when not empty, makes reads fail with this text (error=).
+	Err string
+	// Delay is how long a read takes on the provider's clock (delay=).
+	Delay time.Duration
+}
+
+// Snapshot returns the readings of s as a snapshot captured at at. Its
+// memory pressure combines the pressure derived from Avail/Total with the
+// native signal: provider.PressureFrom(Avail, Total, Pressure). Err and
+// Delay are not part of a snapshot.
+func (s State) Snapshot(at time.Time) provider.Snapshot {
+	return provider.Snapshot{
+		CPUPct:         s.CPU,
+		ProcessRSSMB:   s.RSS,
+		AvailableMemMB: s.Avail,
+		TotalMemMB:     s.Total,
+		MemoryPressure: provider.PressureFrom(s.Avail, s.Total, s.Pressure),
+		Thermal:        s.Thermal,
+		BatteryPct:     s.Battery,
+		CapturedAtMS:   at.UnixMilli(),
+	}
+}
+
+// key is a trace key. The order is the canonical order of Trace.String.
+type key uint8
+
+const (
+	keyCPU key = iota
+	keyRSS
+	keyAvail
+	keyTotal
+	keyThermal
+	keyBattery
+	keyPressure
+	keyDelay
+	keyError
+	numKeys
+)
+
+var keyNames = [numKeys]string{"cpu", "rss", "avail", "total", "thermal", "battery", "pressure", "delay", "error"}
+
+const keyList = "cpu, rss, avail, total, thermal, battery, pressure, delay or error"
+
+// event is one parsed line: its offset, the keys it named and the state
+// after it.
+type event struct {
+	line  int
+	at    time.Duration
+	named [numKeys]bool
+	state State
+}
+
+// Trace is a parsed trace. It is immutable and safe for concurrent use.
+type Trace struct {
+	// Name is the name given to Parse (the path for ParseFile); it prefixes
+	// syntax errors.
+	Name    string
+	events  []event
+	end     time.Duration
+	hasEnd  bool
+	endLine int
+}
+
+// ParseFile parses the trace file at path; syntax errors name path and
+// the line.
+func ParseFile(path string) (*Trace, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return Parse(path, f)
+}
+
+// Parse parses a trace (see the package doc for the format). A malformed
+// line is a *SyntaxError naming name and the line, matching ErrSyntax; a
+// read failure of r is returned wrapped, prefixed with name.
+func Parse(name string, r io.Reader) (*Trace, error) {
+	p := parser{t: &Trace{Name: name}}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 4096), MaxLineLen)
+	for sc.Scan() {
+		p.line++
+		if err := p.parseLine(sc.Text()); err != nil {
+			return nil, err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, p.errorf(p.line+1, "line longer than %d bytes", MaxLineLen)
+		}
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if len(p.t.events) == 0 {
+		if p.t.hasEnd {
+			return nil, p.errorf(p.t.endLine, "end with no events before it")
+		}
+		return nil, p.errorf(max(p.line, 1), "no events: want lines like \"@0s cpu=12.5 avail=8000 total=16000\"")
+	}
+	if !p.t.hasEnd {
+		p.t.end = p.t.events[len(p.t.events)-1].at
+	}
+	return p.t, nil
+}
+
+type parser struct {
+	t    *Trace
+	line int
+	cur  State
+	last time.Duration
+}
+
+func (p *parser) errorf(line int, format string, args ...any) error {
+	return &SyntaxError{Name: p.t.Name, Line: line, Msg: fmt.Sprintf(format, args...)}
+}
+
+// nextWord splits s after leading spaces/tabs into its first word and the
+// rest (not trimmed).
+func nextWord(s string) (word, rest string) {
+	s = strings.TrimLeft(s, " \t")
+	if i := strings.IndexAny(s, " \t"); i >= 0 {
+		return s[:i], s[i:]
+	}
+	return s, ""
+}
+
+// isComment reports whether only spaces, tabs or a # comment remain.
+func isComment(rest string) bool {
+	rest = strings.TrimLeft(rest, " \t")
+	return rest == "" || rest[0] == '#'
+}
+
+func (p *parser) parseLine(raw string) error {
+	line := strings.TrimSpace(raw)
+	if line == "" || line[0] == '#' {
+		return nil
+	}
+	if p.t.hasEnd {
+		return p.errorf(p.line, "event after end (line %d)", p.t.endLine)
+	}
+	tok, rest := nextWord(line)
+	if tok[0] != '@' {
+		return p.errorf(p.line, "line must start with @OFFSET (like @250ms), got %q", tok)
+	}
+	at, err := time.ParseDuration(tok[1:])
+	if err != nil {
+		return p.errorf(p.line, "bad offset %q: want a Go duration like @250ms", tok)
+	}
+	if at < 0 {
+		return p.errorf(p.line, "negative offset %s", tok)
+	}
+	if at < p.last {
+		return p.errorf(p.line, "offset %s is before the previous line's @%v: offsets never decrease", tok, p.last)
+	}
+	if isComment(rest) {
+		return p.errorf(p.line, "nothing after %s: want KEY=VALUE pairs, error=TEXT or end", tok)
+	}
+	if w, after := nextWord(rest); w == "end" {
+		if !isComment(after) {
+			return p.errorf(p.line, "end must be alone after its offset, got %q", strings.TrimSpace(after))
+		}
+		p.last = at
+		p.t.end, p.t.hasEnd, p.t.endLine = at, true, p.line
+		return nil
+	}
+	ev := event{line: p.line, at: at}
+	st := p.cur
+	st.Err = "" // a line without error= ends an error span
+	for !isComment(rest) {
+		before := rest
+		tok, rest = nextWord(rest)
+		name, val, ok := strings.Cut(tok, "=")
+		if !ok {
+			if tok == "end" {
+				return p.errorf(p.line, "end must be alone after its offset")
+			}
+			return p.errorf(p.line, "want KEY=VALUE, got %q", tok)
+		}
+		k := lookupKey(name)
+		if k == numKeys {
+			return p.errorf(p.line, "unknown key %q: want %s", name, keyList)
+		}
+		if ev.named[k] {
+			return p.errorf(p.line, "duplicate key %q", name)
+		}
+		ev.named[k] = true
+		if k == keyError {
+			text := strings.TrimSpace(strings.TrimLeft(before, " \t")[len("error="):])
+			if text == "" {
+				return p.errorf(p.line, "error= needs a message (the rest of the line)")
+			}
+			st.Err = text
+			break
+		}
+		if err := setKey(&st, k, val); err != nil {
+			return p.errorf(p.line, "%s", err)
+		}
+	}
+	if st.Avail.Valid && st.Total.Valid && st.Avail.V > st.Total.V {
+		return p.errorf(p.line, "avail %d MiB exceeds total %d MiB", st.Avail.V, st.Total.V)
+	}
+	ev.state = st
+	p.cur = st
+	p.last = at
+	p.t.events = append(p.t.events, ev)
+	return nil
+}
+
+func lookupKey(name string) key {
+	for k, n := range keyNames {
+		if n == name {
+			return key(k)
+		}
+	}
+	return numKeys
+}
+
+// setKey parses val for k into st. Its errors are the problem text only.
+func setKey(st *State, k key, val string) error {
+	name := keyNames[k]
+	if val == "-" {
+		switch k {
+		case keyCPU:
+			st.CPU = provider.Opt[float64]{}
+		case keyRSS:
+			st.RSS = provider.Opt[uint64]{}
+		case keyAvail:
+			st.Avail = provider.Opt[uint64]{}
+		case keyTotal:
+			st.Total = provider.Opt[uint64]{}
+		case keyThermal:
+			st.Thermal = provider.ThermalUnknown
+		case keyBattery:
+			st.Battery = provider.Opt[uint8]{}
+		case keyPressure:
+			st.Pressure = provider.MemoryPressureUnknown
+		case keyDelay:
+			return errors.New("delay=- is not a duration (delay=0s clears a delay)")
+		}
+		return nil
+	}
+	switch k {
+	case keyCPU:
+		if !isDecimal(val) {
+			return fmt.Errorf("bad cpu %q: want a percentage like 12.5, or - for unknown", val)
+		}
+		v, err := strconv.ParseFloat(val, 64)
+		if err != nil || v > 100 {
+			return fmt.Errorf("cpu %s outside [0, 100] percent", val)
+		}
+		st.CPU = provider.Some(v)
+	case keyRSS, keyAvail, keyTotal:
+		v, err := parseUint(name, val, MaxMiB)
+		if err != nil {
+			return err
+		}
+		switch k {
+		case keyRSS:
+			st.RSS = provider.Some(v)
+		case keyAvail:
+			st.Avail = provider.Some(v)
+		default:
+			if v == 0 {
+				return errors.New("total=0: a device has memory (write total=- for unknown)")
+			}
+			st.Total = provider.Some(v)
+		}
+	case keyBattery:
+		v, err := parseUint(name, val, 100)
+		if err != nil {
+			return err
+		}
+		st.Battery = provider.Some(uint8(v))
+	case keyThermal:
+		t, err := provider.ParseThermalState(val)
+		if err != nil {
+			return fmt.Errorf("bad thermal %q: want normal, warm, hot, critical or -", val)
+		}
+		st.Thermal = t
+	case keyPressure:
+		m, err := provider.ParseMemoryPressure(val)
+		if err != nil {
+			return fmt.Errorf("bad pressure %q: want unknown, normal, warn, critical or -", val)
+		}
+		st.Pressure = m
+	case keyDelay:
+		d, err := time.ParseDuration(val)
+		if err != nil {
+			return fmt.Errorf("bad delay %q: want a Go duration like 300ms", val)
+		}
+		if d < 0 {
+			return fmt.Errorf("negative delay %q", val)
+		}
+		st.Delay = d
+	}
+	return nil
+}
+
+// isDecimal reports whether s is digits, optionally with one fractional
+// part: 12, 12.5. No sign, exponent, hex, NaN or Inf.
+func isDecimal(s string) bool {
+	intPart, frac, hasDot := strings.Cut(s, ".")
+	return allDigits(intPart) && (!hasDot || allDigits(frac))
+}
+
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func parseUint(name, val string, limit uint64) (uint64, error) {
+	if !allDigits(val) {
+		return 0, fmt.Errorf("bad %s %q: want a whole number, or - for unknown", name, val)
+	}
+	v, err := strconv.ParseUint(val, 10, 64)
+	if err != nil || v > limit {
+		return 0, fmt.Errorf("%s %s above %d", name, val, limit)
+	}
+	return v, nil
+}
+
+// End returns the run's length: the offset of the end line, or the last
+// line's offset when there is none.
+func (t *Trace) End() time.Duration {
+	if t == nil {
+		return 0
+	}
+	return t.end
+}
+
+// At returns the state after all lines with offset <= off: the all-unknown
+// State before the first line, the final state after the last.
+func (t *Trace) At(off time.Duration) State {
+	if t == nil {
+		return State{}
+	}
+	i := sort.Search(len(t.events), func(i int) bool { return t.events[i].at > off })
+	if i == 0 {
+		return State{}
+	}
+	return t.events[i-1].state
+}
+
+// String returns the trace in canonical form: one line per event with its
+// keys in a fixed order and values in their shortest form, comments and
+// blank lines dropped. Parsing it describes the same run.
+func (t *Trace) String() string {
+	if t == nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, ev := range t.events {
+		b.WriteString("@")
+		b.WriteString(ev.at.String())
+		st := ev.state
+		for k := range numKeys {
+			if !ev.named[k] {
+				continue
+			}
+			b.WriteString(" ")
+			b.WriteString(keyNames[k])
+			b.WriteString("=")
+			switch k {
+			case keyCPU:
+				b.WriteString(optString(st.CPU, func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }))
+			case keyRSS:
+				b.WriteString(optString(st.RSS, formatUint))
+			case keyAvail:
+				b.WriteString(optString(st.Avail, formatUint))
+			case keyTotal:
+				b.WriteString(optString(st.Total, formatUint))
+			case keyThermal:
+				if st.Thermal.Known() {
+					b.WriteString(st.Thermal.String())
+				} else {
+					b.WriteString("-")
+				}
+			case keyBattery:
+				b.WriteString(optString(st.Battery, func(v uint8) string { return formatUint(uint64(v)) }))
+			case keyPressure:
+				b.WriteString(st.Pressure.String())
+			case keyDelay:
+				b.WriteString(st.Delay.String())
+			case keyError:
+				b.WriteString(st.Err)
+			}
+		}
+		b.WriteString("\n")
+	}
+	if t.hasEnd {
+		b.WriteString("@" + t.end.String() + " end\n")
+	}
+	return b.String()
+}
+
+func formatUint(v uint64) string { return strconv.FormatUint(v, 10) }
+
+func optString[T any](o provider.Opt[T], f func(T) string) string {
+	if !o.Valid {
+		return "-"
+	}
+	return f(o.V)
+}
