@@ -1,0 +1,198 @@
+package darwin
+
+import (
+	"errors"
+	"math"
+	"testing"
+
+	"github.com/restel/restel/provider"
+)
+
+func TestCPUDelta(t *testing.T) {
+	tests := []struct {
+		name        string
+		prev, cur   cpuTicks
+		busy, total uint64
+		ok          bool
+	}{
+		{"half busy", cpuTicks{100, 100, 100, 0}, cpuTicks{150, 150, 200, 0}, 100, 200, true},
+		{"nice counts as busy", cpuTicks{0, 0, 0, 0}, cpuTicks{0, 0, 30, 10}, 10, 40, true},
+		{"all idle", cpuTicks{5, 5, 5, 5}, cpuTicks{5, 5, 105, 5}, 0, 100, true},
+		{"no tick elapsed", cpuTicks{5, 5, 5, 5}, cpuTicks{5, 5, 5, 5}, 0, 0, false},
+		{"user wraps past 2^32", cpuTicks{math.MaxUint32 - 9, 0, 0, 0}, cpuTicks{10, 0, 20, 0}, 20, 40, true},
+		{"idle goes backwards", cpuTicks{0, 0, 1000, 0}, cpuTicks{10, 0, 900, 0}, 0, 0, false},
+		{"system goes backwards by one", cpuTicks{0, 7, 0, 0}, cpuTicks{10, 6, 10, 0}, 0, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			busy, total, ok := cpuDelta(tt.prev, tt.cur)
+			if busy != tt.busy || total != tt.total || ok != tt.ok {
+				t.Errorf("cpuDelta = %d, %d, %v; want %d, %d, %v", busy, total, ok, tt.busy, tt.total, tt.ok)
+			}
+		})
+	}
+}
+
+func TestCPUStateSequence(t *testing.T) {
+	var c cpuState
+	steps := []struct {
+		in   cpuTicks
+		want provider.Opt[float64]
+	}{
+		{cpuTicks{100, 100, 800, 0}, provider.Opt[float64]{}},         // first read: no delta
+		{cpuTicks{125, 125, 850, 0}, provider.Some(50.0)},             // 50 busy of 100
+		{cpuTicks{125, 125, 850, 0}, provider.Some(50.0)},             // nothing elapsed: keep last
+		{cpuTicks{125, 125, 800, 0}, provider.Some(50.0)},             // idle backwards: keep last
+		{cpuTicks{125, 125, 900, 0}, provider.Some(0.0)},              // fully idle since the last reading
+		{cpuTicks{125 + 300, 125, 900 + 100, 0}, provider.Some(75.0)}, // 300 of 400
+	}
+	for i, s := range steps {
+		if got := c.observe(s.in); got != s.want {
+			t.Errorf("step %d: observe(%+v) = %+v, want %+v", i, s.in, got, s.want)
+		}
+	}
+}
+
+func TestAvailableBytes(t *testing.T) {
+	const page = 16384
+	tests := []struct {
+		name    string
+		pages   [3]uint64
+		size    uint64
+		total   provider.Opt[uint64]
+		want    uint64
+		wantErr bool
+	}{
+		{"free+purgeable+external", [3]uint64{100, 10, 1000}, page, provider.Some[uint64](1 << 40), 1110 * page, false},
+		{"4 KiB pages (Intel)", [3]uint64{1, 2, 3}, 4096, provider.Some[uint64](1 << 40), 6 * 4096, false},
+		{"bounded by total", [3]uint64{1 << 20, 0, 0}, page, provider.Some[uint64](8 << 30), 8 << 30, false},
+		{"total unknown: unbounded", [3]uint64{1 << 20, 0, 0}, page, provider.Opt[uint64]{}, 1 << 20 * page, false},
+		{"all zero", [3]uint64{}, page, provider.Some[uint64](8 << 30), 0, false},
+		{"page size 0", [3]uint64{1, 1, 1}, 0, provider.Opt[uint64]{}, 0, true},
+		{"page size not a power of two", [3]uint64{1, 1, 1}, 4095, provider.Opt[uint64]{}, 0, true},
+		{"sum overflows", [3]uint64{math.MaxUint64, 1, 0}, page, provider.Opt[uint64]{}, 0, true},
+		{"bytes overflow", [3]uint64{1 << 60, 0, 0}, page, provider.Opt[uint64]{}, 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := availableBytes(tt.pages, tt.size, tt.total)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
+			}
+			if err != nil && !errors.Is(err, provider.ErrInvalid) {
+				t.Errorf("err = %v, want ErrInvalid", err)
+			}
+			if got != tt.want {
+				t.Errorf("got %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestPressureFromLevel(t *testing.T) {
+	want := map[uint64]provider.MemoryPressure{
+		0: provider.MemoryPressureUnknown,
+		1: provider.MemoryPressureNormal,
+		2: provider.MemoryPressureWarn,
+		3: provider.MemoryPressureUnknown, // kVMPressureUrgent: not reported by the sysctl
+		4: provider.MemoryPressureCritical,
+		5: provider.MemoryPressureUnknown,
+		8: provider.MemoryPressureUnknown,
+
+		math.MaxUint32: provider.MemoryPressureUnknown,
+	}
+	for in, w := range want {
+		if got := pressureFromLevel(in); got != w {
+			t.Errorf("pressureFromLevel(%d) = %v, want %v", in, got, w)
+		}
+	}
+	// The native level only raises the derived pressure.
+	avail, total := provider.Some[uint64](100), provider.Some[uint64](1000) // 10 %: warn
+	if got := provider.PressureFrom(avail, total, pressureFromLevel(1)); got != provider.MemoryPressureWarn {
+		t.Errorf("derived warn, native normal: got %v, want warn", got)
+	}
+	if got := provider.PressureFrom(avail, total, pressureFromLevel(4)); got != provider.MemoryPressureCritical {
+		t.Errorf("derived warn, native critical: got %v, want critical", got)
+	}
+}
+
+func TestThermalFromPressureLevel(t *testing.T) {
+	tests := []struct {
+		level uint64
+		want  provider.ThermalState
+	}{
+		// macOS kOSThermalPressureLevel*.
+		{0, provider.ThermalNormal},   // nominal
+		{1, provider.ThermalWarm},     // moderate
+		{2, provider.ThermalHot},      // heavy
+		{3, provider.ThermalCritical}, // trapping
+		{4, provider.ThermalCritical}, // sleeping
+		// iOS kOSThermalPressureLevel*.
+		{10, provider.ThermalNormal},   // light
+		{20, provider.ThermalWarm},     // moderate
+		{30, provider.ThermalHot},      // heavy
+		{40, provider.ThermalCritical}, // trapping
+		{50, provider.ThermalCritical}, // sleeping
+	}
+	for _, tt := range tests {
+		got, err := thermalFromPressureLevel(tt.level)
+		if err != nil || got != tt.want {
+			t.Errorf("thermalFromPressureLevel(%d) = %v, %v; want %v", tt.level, got, err, tt.want)
+		}
+	}
+	for _, bad := range []uint64{5, 9, 11, 25, 60, 100, math.MaxUint64} {
+		got, err := thermalFromPressureLevel(bad)
+		if got != provider.ThermalUnknown || !errors.Is(err, provider.ErrInvalid) {
+			t.Errorf("thermalFromPressureLevel(%d) = %v, %v; want unknown, ErrInvalid", bad, got, err)
+		}
+	}
+}
+
+func TestBatteryFromSources(t *testing.T) {
+	batt := func(cur, max int64) powerSource {
+		return powerSource{Internal: true, Present: true, Cur: cur, Max: max, HasCur: true, HasMax: true}
+	}
+	ups := batt(100, 100)
+	ups.Internal = false
+	absent := batt(10, 100)
+	absent.Present = false
+	noMax := batt(50, 0)
+	noMax.HasMax = false
+
+	tests := []struct {
+		name    string
+		srcs    []powerSource
+		want    provider.Opt[uint8]
+		wantErr bool
+	}{
+		{"no power sources (desktop)", nil, provider.Opt[uint8]{}, false},
+		{"only a UPS", []powerSource{ups}, provider.Opt[uint8]{}, false},
+		{"battery bay empty", []powerSource{absent}, provider.Opt[uint8]{}, false},
+		{"one battery in percent", []powerSource{batt(73, 100)}, provider.Some[uint8](73), false},
+		{"UPS ignored", []powerSource{ups, batt(40, 100)}, provider.Some[uint8](40), false},
+		{"mAh units, rounded half up", []powerSource{batt(2250, 4500)}, provider.Some[uint8](50), false},
+		{"rounds to nearest", []powerSource{batt(2, 3)}, provider.Some[uint8](67), false},
+		{"two batteries weighted by capacity", []powerSource{batt(1000, 1000), batt(0, 3000)}, provider.Some[uint8](25), false},
+		{"over 100 clamps", []powerSource{batt(105, 100)}, provider.Some[uint8](100), false},
+		{"empty battery", []powerSource{batt(0, 100)}, provider.Some[uint8](0), false},
+		{"unusable one skipped", []powerSource{noMax, batt(60, 100)}, provider.Some[uint8](60), false},
+		{"only unusable", []powerSource{noMax}, provider.Opt[uint8]{}, true},
+		{"negative current", []powerSource{batt(-1, 100)}, provider.Opt[uint8]{}, true},
+		{"zero max", []powerSource{batt(1, 0)}, provider.Opt[uint8]{}, true},
+		{"absurd values", []powerSource{batt(1<<62, 1<<62)}, provider.Opt[uint8]{}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := batteryFromSources(tt.srcs)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
+			}
+			if err != nil && !errors.Is(err, provider.ErrInvalid) {
+				t.Errorf("err = %v, want ErrInvalid", err)
+			}
+			if got != tt.want {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}

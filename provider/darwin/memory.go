@@ -1,0 +1,69 @@
+package darwin
+
+import (
+	"fmt"
+	"math/bits"
+
+	"github.com/restel/restel/provider"
+)
+
+// The sysctls the fast path reads (<sys/sysctl.h>, xnu bsd/vm/vm_unix.c).
+const (
+	sysctlMemsize       = "hw.memsize"                          // physical memory, bytes (uint64)
+	sysctlPageSize      = "vm.pagesize"                         // kernel page size, bytes; hw.pagesize lies under Rosetta
+	sysctlPageFree      = "vm.page_free_count"                  // free pages, excluding speculative ones
+	sysctlPagePurgeable = "vm.page_purgeable_count"             // volatile purgeable pages, dropped on demand
+	sysctlPageExternal  = "vm.page_pageable_external_count"     // file-backed pageable pages (the file cache)
+	sysctlPressureLevel = "kern.memorystatus_vm_pressure_level" // 1 normal, 2 warn, 4 critical
+)
+
+// availableSysctls are the page counters summed into available memory.
+var availableSysctls = [...]string{sysctlPageFree, sysctlPagePurgeable, sysctlPageExternal}
+
+// availableBytes is macOS's counterpart of Linux MemAvailable: memory that
+// can be handed out without paging anonymous memory out or compressing it.
+// That is the free pages, the purgeable pages (dropped on demand) and the
+// file-backed pages (clean file cache, read back from disk when needed),
+// times the kernel page size. Speculative read-ahead pages are file-backed
+// and already inside the external count, so they are not added again. The
+// result is bounded by total (when total is known) because the counters are
+// read one sysctl at a time and can be mutually inconsistent.
+func availableBytes(pages [len(availableSysctls)]uint64, pageSize uint64, total provider.Opt[uint64]) (uint64, error) {
+	if pageSize == 0 || pageSize&(pageSize-1) != 0 {
+		return 0, fmt.Errorf("darwin: %w: page size %d is not a power of two", provider.ErrInvalid, pageSize)
+	}
+	var sum uint64
+	for _, p := range pages {
+		var carry uint64
+		sum, carry = bits.Add64(sum, p, 0)
+		if carry != 0 {
+			return 0, fmt.Errorf("darwin: %w: page counts overflow", provider.ErrInvalid)
+		}
+	}
+	hi, b := bits.Mul64(sum, pageSize)
+	if hi != 0 {
+		return 0, fmt.Errorf("darwin: %w: %d pages of %d bytes overflow", provider.ErrInvalid, sum, pageSize)
+	}
+	if t, ok := total.Get(); ok && b > t {
+		b = t
+	}
+	return b, nil
+}
+
+// pressureFromLevel maps kern.memorystatus_vm_pressure_level (xnu
+// kern_memorystatus.h: kVMPressureNormal 1, kVMPressureWarning 2,
+// kVMPressureCritical 4) to a MemoryPressure (SPEC §2). Any other value
+// (0 before the pressure thread has run, kVMPressureUrgent 3 which the
+// sysctl does not report, garbage) is MemoryPressureUnknown: it can never
+// raise the derived pressure.
+func pressureFromLevel(level uint64) provider.MemoryPressure {
+	switch level {
+	case 1:
+		return provider.MemoryPressureNormal
+	case 2:
+		return provider.MemoryPressureWarn
+	case 4:
+		return provider.MemoryPressureCritical
+	}
+	return provider.MemoryPressureUnknown
+}

@@ -1,0 +1,380 @@
+package darwin
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/restel/restel/provider"
+)
+
+// fakeSys is an in-memory sys: sysctl values, tick readings, a resident
+// size, a thermal level and power sources, each with an optional error.
+type fakeSys struct {
+	mu       sync.Mutex
+	sysctls  map[string][]byte
+	calls    map[string]int
+	ticks    []cpuTicks // consumed one per cpuLoadInfo call; the last one repeats
+	cpuErr   error
+	rss      uint64
+	rssErr   error
+	rssPIDs  []int
+	thermal  uint64
+	thermErr error
+	sources  []powerSource
+	srcErr   error
+	closed   int
+}
+
+func u32(v uint32) []byte { return binary.LittleEndian.AppendUint32(nil, v) }
+func u64(v uint64) []byte { return binary.LittleEndian.AppendUint64(nil, v) }
+
+// newFakeSys is a 16 GiB Mac with 16 KiB pages, 4 GiB available, normal
+// native pressure.
+func newFakeSys() *fakeSys {
+	return &fakeSys{
+		sysctls: map[string][]byte{
+			sysctlMemsize:       u64(16 << 30),
+			sysctlPageSize:      u32(16384),
+			sysctlPageFree:      u32(65536),  // 1 GiB
+			sysctlPagePurgeable: u32(0),      //
+			sysctlPageExternal:  u32(196608), // 3 GiB
+			sysctlPressureLevel: u32(1),
+		},
+		calls: map[string]int{},
+		ticks: []cpuTicks{{100, 100, 800, 0}, {200, 100, 1000, 0}},
+		rss:   300 << 20,
+	}
+}
+
+func (f *fakeSys) sysctl(name string) ([]byte, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls[name]++
+	v, ok := f.sysctls[name]
+	if !ok {
+		return nil, fmt.Errorf("fake: %s: %w", name, errors.ErrUnsupported)
+	}
+	return v, nil
+}
+
+func (f *fakeSys) cpuLoadInfo(buf []byte) (uint32, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.cpuErr != nil {
+		return 0, f.cpuErr
+	}
+	t := f.ticks[0]
+	if len(f.ticks) > 1 {
+		f.ticks = f.ticks[1:]
+	}
+	binary.LittleEndian.PutUint32(buf[0:], t.user)
+	binary.LittleEndian.PutUint32(buf[4:], t.system)
+	binary.LittleEndian.PutUint32(buf[8:], t.idle)
+	binary.LittleEndian.PutUint32(buf[12:], t.nice)
+	return cpuLoadInfoCount, nil
+}
+
+func (f *fakeSys) rusage(pid int, buf []byte) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.rssPIDs = append(f.rssPIDs, pid)
+	if f.rssErr != nil {
+		return f.rssErr
+	}
+	clear(buf)
+	binary.LittleEndian.PutUint64(buf[rusageResidentSizeOffs:], f.rss)
+	return nil
+}
+
+func (f *fakeSys) thermalLevel() (uint64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.thermal, f.thermErr
+}
+
+func (f *fakeSys) powerSources() ([]powerSource, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.sources, f.srcErr
+}
+
+func (f *fakeSys) close() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.closed++
+	return nil
+}
+
+type fixedClock struct{ t time.Time }
+
+func (c fixedClock) Now() time.Time { return c.t }
+
+var t0 = time.Date(2026, 11, 25, 19, 0, 0, 0, time.UTC)
+
+func newTestProvider(t *testing.T, f *fakeSys, opts ...Option) *Provider {
+	t.Helper()
+	p, err := newProvider(f, append([]Option{WithClock(fixedClock{t0})}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	return p
+}
+
+func TestSnapshot(t *testing.T) {
+	f := newFakeSys()
+	p := newTestProvider(t, f, WithPID(4242))
+	ctx := context.Background()
+
+	s1, err := p.Snapshot(ctx)
+	if err != nil {
+		t.Fatalf("first Snapshot: %v", err)
+	}
+	want := provider.Snapshot{
+		ProcessRSSMB:   provider.Some[uint64](300),
+		AvailableMemMB: provider.Some[uint64](4096),
+		TotalMemMB:     provider.Some[uint64](16384),
+		MemoryPressure: provider.MemoryPressureNormal, // 25 %
+		CapturedAtMS:   t0.UnixMilli(),
+	}
+	if s1 != want {
+		t.Errorf("first Snapshot =\n %+v\nwant\n %+v", s1, want)
+	}
+
+	s2, err := p.Snapshot(ctx)
+	if err != nil {
+		t.Fatalf("second Snapshot: %v", err)
+	}
+	want.CPUPct = provider.Some(100 * 100.0 / 300) // 100 busy of 300 ticks
+	if s2 != want {
+		t.Errorf("second Snapshot =\n %+v\nwant\n %+v", s2, want)
+	}
+	if got := f.calls[sysctlMemsize]; got != 1 {
+		t.Errorf("hw.memsize read %d times, want once", got)
+	}
+	if got := f.calls[sysctlPageSize]; got != 1 {
+		t.Errorf("vm.pagesize read %d times, want once", got)
+	}
+	if got := f.calls[sysctlPageFree]; got != 2 {
+		t.Errorf("vm.page_free_count read %d times, want every Snapshot", got)
+	}
+	for _, pid := range f.rssPIDs {
+		if pid != 4242 {
+			t.Errorf("rusage read pid %d, want 4242", pid)
+		}
+	}
+}
+
+func TestSnapshotNativePressureRaises(t *testing.T) {
+	for _, tc := range []struct {
+		level uint32
+		want  provider.MemoryPressure
+	}{
+		{1, provider.MemoryPressureNormal},
+		{2, provider.MemoryPressureWarn},
+		{4, provider.MemoryPressureCritical},
+		{0, provider.MemoryPressureNormal}, // unknown native level: derived only
+	} {
+		f := newFakeSys()
+		f.sysctls[sysctlPressureLevel] = u32(tc.level)
+		p := newTestProvider(t, f)
+		s, _ := p.Snapshot(context.Background())
+		if s.MemoryPressure != tc.want {
+			t.Errorf("level %d: pressure %v, want %v", tc.level, s.MemoryPressure, tc.want)
+		}
+	}
+	// Derived critical is not lowered by a native "normal".
+	f := newFakeSys()
+	f.sysctls[sysctlPageExternal] = u32(0)
+	f.sysctls[sysctlPageFree] = u32(16384) // 256 MiB of 16 GiB: 1.6 %
+	p := newTestProvider(t, f)
+	if s, _ := p.Snapshot(context.Background()); s.MemoryPressure != provider.MemoryPressureCritical {
+		t.Errorf("derived critical, native normal: got %v", s.MemoryPressure)
+	}
+}
+
+func TestSnapshotDegrades(t *testing.T) {
+	f := newFakeSys()
+	delete(f.sysctls, sysctlMemsize)
+	delete(f.sysctls, sysctlPressureLevel)
+	f.cpuErr = kernReturn(5)
+	f.rssErr = errors.New("ESRCH")
+	p := newTestProvider(t, f)
+	s, err := p.Snapshot(context.Background())
+	if err == nil {
+		t.Fatal("Snapshot with failing sources: nil error")
+	}
+	if !errors.Is(err, errors.ErrUnsupported) {
+		t.Errorf("err = %v, want it to wrap the sysctl error", err)
+	}
+	var kr kernReturn
+	if !errors.As(err, &kr) || kr != 5 {
+		t.Errorf("err = %v, want it to carry kern_return_t 5", err)
+	}
+	if s.TotalMemMB.Valid || s.CPUPct.Valid || s.ProcessRSSMB.Valid {
+		t.Errorf("unreadable fields reported: %+v", s)
+	}
+	if !s.AvailableMemMB.Valid || s.AvailableMemMB.V != 4096 {
+		t.Errorf("available = %+v, want 4096 (readable without total)", s.AvailableMemMB)
+	}
+	if s.MemoryPressure != provider.MemoryPressureUnknown {
+		t.Errorf("pressure = %v, want unknown without total or native level", s.MemoryPressure)
+	}
+	if s.CapturedAtMS != t0.UnixMilli() {
+		t.Errorf("CapturedAtMS = %d", s.CapturedAtMS)
+	}
+
+	// A bad buffer from the kernel is invalid, not a guess; the last CPU
+	// value is kept.
+	f2 := newFakeSys()
+	f2.sysctls[sysctlPageFree] = []byte{1, 2, 3}
+	p2 := newTestProvider(t, f2)
+	p2.Snapshot(context.Background())
+	s, err = p2.Snapshot(context.Background())
+	if !errors.Is(err, provider.ErrInvalid) || s.AvailableMemMB.Valid {
+		t.Errorf("3-byte sysctl: available %+v, err %v; want unknown, ErrInvalid", s.AvailableMemMB, err)
+	}
+	if !s.CPUPct.Valid {
+		t.Error("CPU lost because memory failed")
+	}
+	f2.cpuErr = kernReturn(4)
+	s, _ = p2.Snapshot(context.Background())
+	if !s.CPUPct.Valid {
+		t.Error("failing host_statistics dropped the last CPU value")
+	}
+}
+
+func TestSnapshotContextAndClose(t *testing.T) {
+	f := newFakeSys()
+	p := newTestProvider(t, f)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	s, err := p.Snapshot(ctx)
+	if !errors.Is(err, context.Canceled) || s != provider.Unknown(t0) {
+		t.Errorf("cancelled ctx: %+v, %v", s, err)
+	}
+	if _, err := p.Thermal(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Thermal cancelled ctx: %v", err)
+	}
+	if _, err := p.Battery(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Battery cancelled ctx: %v", err)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	if f.closed != 1 {
+		t.Errorf("sys closed %d times, want 1", f.closed)
+	}
+	bg := context.Background()
+	if _, err := p.Snapshot(bg); !errors.Is(err, provider.ErrClosed) {
+		t.Errorf("Snapshot after Close: %v", err)
+	}
+	if _, err := p.Thermal(bg); !errors.Is(err, provider.ErrClosed) {
+		t.Errorf("Thermal after Close: %v", err)
+	}
+	if _, err := p.Battery(bg); !errors.Is(err, provider.ErrClosed) {
+		t.Errorf("Battery after Close: %v", err)
+	}
+}
+
+func TestSlowSignals(t *testing.T) {
+	f := newFakeSys()
+	p := newTestProvider(t, f)
+	ctx := context.Background()
+
+	f.thermal = 2
+	if got, err := p.Thermal(ctx); got != provider.ThermalHot || err != nil {
+		t.Errorf("Thermal level 2 = %v, %v; want hot", got, err)
+	}
+	f.thermal = 40
+	if got, err := p.Thermal(ctx); got != provider.ThermalCritical || err != nil {
+		t.Errorf("Thermal level 40 = %v, %v; want critical", got, err)
+	}
+	f.thermal = 7
+	if got, err := p.Thermal(ctx); got != provider.ThermalUnknown || !errors.Is(err, provider.ErrInvalid) {
+		t.Errorf("Thermal level 7 = %v, %v; want unknown, ErrInvalid", got, err)
+	}
+	f.thermErr = notifyStatus(2)
+	if got, err := p.Thermal(ctx); got != provider.ThermalUnknown || !errors.Is(err, notifyStatus(2)) {
+		t.Errorf("Thermal failing = %v, %v", got, err)
+	}
+
+	if got, err := p.Battery(ctx); got.Valid || err != nil {
+		t.Errorf("Battery without sources = %+v, %v; want no battery", got, err)
+	}
+	f.sources = []powerSource{{Internal: true, Present: true, Cur: 81, Max: 100, HasCur: true, HasMax: true}}
+	if got, err := p.Battery(ctx); got != provider.Some[uint8](81) || err != nil {
+		t.Errorf("Battery = %+v, %v; want 81", got, err)
+	}
+	f.srcErr = errNoIOKit
+	if got, err := p.Battery(ctx); got.Valid || !errors.Is(err, provider.ErrUnavailable) {
+		t.Errorf("Battery on iOS = %+v, %v; want unknown, ErrUnavailable", got, err)
+	}
+
+	// Snapshot never reads the slow signals.
+	f.thermal, f.thermErr, f.srcErr = 2, nil, nil
+	s, _ := p.Snapshot(ctx)
+	if s.Thermal != provider.ThermalUnknown || s.BatteryPct.Valid {
+		t.Errorf("Snapshot read slow signals: %+v", s)
+	}
+}
+
+func TestNewOptions(t *testing.T) {
+	if _, err := newProvider(newFakeSys(), WithPID(-1)); !errors.Is(err, provider.ErrInvalid) {
+		t.Errorf("WithPID(-1): %v, want ErrInvalid", err)
+	}
+	p, err := newProvider(newFakeSys(), nil, WithPID(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.pid <= 0 {
+		t.Errorf("default pid %d, want self", p.pid)
+	}
+	if runtime.GOOS != "darwin" && runtime.GOOS != "ios" {
+		if _, err := New(); !errors.Is(err, errors.ErrUnsupported) {
+			t.Errorf("New on %s: %v, want ErrUnsupported", runtime.GOOS, err)
+		}
+	}
+}
+
+func TestConcurrentUse(t *testing.T) {
+	f := newFakeSys()
+	f.ticks = []cpuTicks{{1, 1, 1, 1}}
+	p := newTestProvider(t, f)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 50 {
+				p.Snapshot(ctx)
+				p.Thermal(ctx)
+				p.Battery(ctx)
+			}
+		})
+	}
+	wg.Go(func() { p.Close() })
+	wg.Wait()
+	if f.closed != 1 {
+		t.Errorf("sys closed %d times", f.closed)
+	}
+}
+
+func BenchmarkSnapshot(b *testing.B) {
+	f := newFakeSys()
+	f.ticks = []cpuTicks{{1, 1, 1, 1}}
+	p, _ := newProvider(f)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		p.Snapshot(ctx)
+	}
+}

@@ -1,0 +1,65 @@
+//go:build darwin
+
+package darwin
+
+import (
+	"sync"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/restel/restel/provider"
+)
+
+// nativeSys makes the real calls. The library functions it uses are
+// resolved once per process (libsystem_darwin.go, iokit_darwin.go); it owns
+// only the notify token of its Provider.
+type nativeSys struct {
+	mu     sync.Mutex
+	token  int32 // notify token for thermalNotifyName
+	hasTok bool
+	closed bool
+}
+
+func newSys() (sys, error) { return &nativeSys{}, nil }
+
+// sysctl is sysctlbyname(3).
+func (*nativeSys) sysctl(name string) ([]byte, error) { return unix.SysctlRaw(name) }
+
+func (*nativeSys) cpuLoadInfo(buf []byte) (uint32, error) { return hostCPULoadInfo(buf) }
+
+func (*nativeSys) rusage(pid int, buf []byte) error { return procPidRusage(pid, buf) }
+
+func (*nativeSys) powerSources() ([]powerSource, error) { return copyPowerSources() }
+
+// thermalLevel registers for thermalNotifyName on first use
+// (notify_register_check) and reads its state (notify_get_state).
+func (s *nativeSys) thermalLevel() (uint64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return 0, provider.ErrClosed
+	}
+	if !s.hasTok {
+		tok, err := notifyRegisterCheck(thermalNotifyName)
+		if err != nil {
+			return 0, err
+		}
+		s.token, s.hasTok = tok, true
+	}
+	return notifyGetState(s.token)
+}
+
+// close cancels the notify registration (notify_cancel).
+func (s *nativeSys) close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	if !s.hasTok {
+		return nil
+	}
+	s.hasTok = false
+	return notifyCancel(s.token)
+}
