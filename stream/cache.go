@@ -1,0 +1,203 @@
+package stream
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/restel/restel/provider"
+)
+
+// DefaultReadTimeout bounds how long a caller waits for a provider read.
+const DefaultReadTimeout = 100 * time.Millisecond
+
+// Cache is the hot-path TTL cache over one provider (SPEC §1).
+//
+// A cached read is one atomic pointer load and an age check on the
+// monotonic clock: no lock, no allocation. A miss starts one provider read
+// in a goroutine owned by the cache; concurrent misses join that read
+// instead of starting their own, so at most one read is ever in flight.
+//
+// A read that errors still yields its snapshot (the provider contract:
+// unreadable fields are unknown); one that panics yields the all-unknown
+// snapshot (see [SafeRead]). A read that hangs never holds a caller longer
+// than the read timeout, counted from the moment the read started: a
+// caller that joins a read already past its deadline returns at once. A
+// caller that stops waiting gets the last snapshot the cache holds, or the
+// all-unknown one when there is none; the late read still lands in the
+// cache when it finishes.
+//
+// The zero Cache is not usable; create one with [NewCache]. A Cache is safe
+// for concurrent use.
+type Cache struct {
+	src     provider.SnapshotProvider
+	timeout time.Duration
+
+	cur atomic.Pointer[flight] // the newest completed read
+
+	ctx    context.Context // cancelled by Close; every read runs under it
+	cancel context.CancelFunc
+	timers sync.Pool // *time.Timer, stopped
+
+	mu     sync.Mutex
+	fl     *flight // the read in flight, if any
+	closed bool
+	wg     sync.WaitGroup
+
+	reads, errs, panics, timeouts atomic.Uint64
+}
+
+// flight is one provider read. Its fields other than done are written once,
+// before done is closed; a completed flight is immutable and doubles as
+// the cache entry.
+type flight struct {
+	done     chan struct{}
+	deadline time.Time // when waiters give up
+	snap     provider.Snapshot
+	at       time.Time // when the read completed (monotonic)
+}
+
+// NewCache returns a cache reading src, where a caller waits at most
+// timeout for a read (timeout <= 0 means [DefaultReadTimeout]). It starts
+// no goroutine.
+func NewCache(src provider.SnapshotProvider, timeout time.Duration) *Cache {
+	if timeout <= 0 {
+		timeout = DefaultReadTimeout
+	}
+	c := &Cache{src: src, timeout: timeout}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	return c
+}
+
+// Get returns a snapshot no older than maxAge, reading the provider on a
+// miss. maxAge <= 0 forces a read (joining one already in flight). Get
+// never blocks longer than the read timeout and never panics.
+func (c *Cache) Get(maxAge time.Duration) provider.Snapshot {
+	if f := c.cur.Load(); f != nil && maxAge > 0 && time.Since(f.at) <= maxAge {
+		return f.snap
+	}
+	return c.miss(maxAge)
+}
+
+// Last returns the newest snapshot read so far, without reading.
+func (c *Cache) Last() (provider.Snapshot, bool) {
+	if f := c.cur.Load(); f != nil {
+		return f.snap, true
+	}
+	return provider.Snapshot{}, false
+}
+
+func (c *Cache) miss(maxAge time.Duration) provider.Snapshot {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return c.fallback()
+	}
+	// Another caller may have refreshed while this one waited for the lock.
+	if f := c.cur.Load(); f != nil && maxAge > 0 && time.Since(f.at) <= maxAge {
+		c.mu.Unlock()
+		return f.snap
+	}
+	f := c.fl
+	if f == nil {
+		f = &flight{done: make(chan struct{}), deadline: time.Now().Add(c.timeout)}
+		c.fl = f
+		c.wg.Add(1)
+		go c.read(f)
+	}
+	c.mu.Unlock()
+	return c.wait(f)
+}
+
+// read performs one provider read and publishes it.
+func (c *Cache) read(f *flight) {
+	defer c.wg.Done()
+	s, err := SafeRead(c.ctx, c.src, provider.SystemClock{})
+	c.reads.Add(1)
+	if err != nil {
+		c.errs.Add(1)
+		if errors.Is(err, ErrPanic) {
+			c.panics.Add(1)
+		}
+	}
+	f.snap, f.at = s, time.Now()
+	c.cur.Store(f)
+	c.mu.Lock()
+	c.fl = nil
+	c.mu.Unlock()
+	close(f.done)
+}
+
+func (c *Cache) wait(f *flight) provider.Snapshot {
+	select {
+	case <-f.done:
+		return f.snap
+	default:
+	}
+	d := time.Until(f.deadline)
+	if d <= 0 {
+		c.timeouts.Add(1)
+		return c.fallback()
+	}
+	t, _ := c.timers.Get().(*time.Timer)
+	if t == nil {
+		t = time.NewTimer(d)
+	} else {
+		t.Reset(d)
+	}
+	defer func() {
+		t.Stop()
+		c.timers.Put(t)
+	}()
+	select {
+	case <-f.done:
+		return f.snap
+	case <-t.C:
+		c.timeouts.Add(1)
+		return c.fallback()
+	case <-c.ctx.Done():
+		return c.fallback()
+	}
+}
+
+// fallback is what a caller gets when no fresh read is available: the last
+// snapshot, else the all-unknown one.
+func (c *Cache) fallback() provider.Snapshot {
+	if f := c.cur.Load(); f != nil {
+		return f.snap
+	}
+	return provider.Unknown(time.Now())
+}
+
+// CacheStats counts what a cache's reads did.
+type CacheStats struct {
+	Reads    uint64 // provider reads completed
+	Errors   uint64 // reads that returned an error (panics included)
+	Panics   uint64 // reads that panicked
+	Timeouts uint64 // callers that stopped waiting for a read
+}
+
+// Stats returns the cache's counters.
+func (c *Cache) Stats() CacheStats {
+	return CacheStats{
+		Reads:    c.reads.Load(),
+		Errors:   c.errs.Load(),
+		Panics:   c.panics.Load(),
+		Timeouts: c.timeouts.Load(),
+	}
+}
+
+// Close cancels the context of a read in flight and waits for it to
+// return. Afterwards Get reads nothing: it returns the last snapshot or the
+// all-unknown one. Close is safe to call more than once, and without any
+// Get. A provider that ignores its context keeps Close waiting until the
+// read returns.
+func (c *Cache) Close() {
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+	c.cancel()
+	c.wg.Wait()
+}

@@ -1,0 +1,258 @@
+package stream
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/restel/restel/provider"
+)
+
+// counting is a provider whose reads are counted; each read reports the
+// read number as its RSS, so tests can tell which read they got.
+type counting struct {
+	n     atomic.Int64
+	delay time.Duration // each read sleeps this long (fake time in a bubble)
+}
+
+func (c *counting) Snapshot(ctx context.Context) (provider.Snapshot, error) {
+	n := c.n.Add(1)
+	if c.delay > 0 {
+		time.Sleep(c.delay)
+	}
+	return provider.Snapshot{ProcessRSSMB: provider.Some(uint64(n)), CapturedAtMS: time.Now().UnixMilli()}, nil
+}
+
+func rss(s provider.Snapshot) int64 {
+	if !s.ProcessRSSMB.Valid {
+		return -1
+	}
+	return int64(s.ProcessRSSMB.V)
+}
+
+func TestCacheTTL(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := &counting{}
+		c := NewCache(p, 0)
+		defer c.Close()
+		if got := rss(c.Get(500 * time.Millisecond)); got != 1 {
+			t.Fatalf("first Get: read %d, want 1", got)
+		}
+		time.Sleep(500 * time.Millisecond) // age exactly the TTL: still fresh
+		if got := rss(c.Get(500 * time.Millisecond)); got != 1 {
+			t.Fatalf("Get at age == maxAge: read %d, want cached 1", got)
+		}
+		time.Sleep(time.Millisecond)
+		if got := rss(c.Get(500 * time.Millisecond)); got != 2 {
+			t.Fatalf("Get past maxAge: read %d, want 2", got)
+		}
+		if got := rss(c.Get(0)); got != 3 {
+			t.Fatalf("Get(0): read %d, want a forced read 3", got)
+		}
+		if got := rss(c.Get(-time.Second)); got != 4 {
+			t.Fatalf("Get(-1s): read %d, want a forced read 4", got)
+		}
+		if st := c.Stats(); st.Reads != 4 || st.Errors != 0 || st.Timeouts != 0 {
+			t.Fatalf("stats %+v", st)
+		}
+	})
+}
+
+func TestCacheCoalescesMisses(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := &counting{delay: 10 * time.Millisecond}
+		c := NewCache(p, time.Second)
+		defer c.Close()
+		var wg sync.WaitGroup
+		got := make([]int64, 200)
+		for i := range got {
+			wg.Go(func() { got[i] = rss(c.Get(0)) })
+		}
+		wg.Wait()
+		if n := p.n.Load(); n != 1 {
+			t.Fatalf("200 concurrent misses made %d provider reads, want 1", n)
+		}
+		for i, g := range got {
+			if g != 1 {
+				t.Fatalf("caller %d got read %d, want 1", i, g)
+			}
+		}
+	})
+}
+
+func TestCacheErrorKeepsPartialSnapshot(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		errRead := errors.New("psi: EOPNOTSUPP")
+		c := NewCache(provider.Func(func(context.Context) (provider.Snapshot, error) {
+			return provider.Snapshot{TotalMemMB: provider.Some[uint64](16000)}, errRead
+		}), 0)
+		defer c.Close()
+		s := c.Get(0)
+		if !s.TotalMemMB.Valid || s.TotalMemMB.V != 16000 {
+			t.Fatalf("snapshot %+v: want the provider's partial snapshot", s)
+		}
+		if s.CapturedAtMS != time.Now().UnixMilli() {
+			t.Fatalf("CapturedAtMS %d, want stamped %d", s.CapturedAtMS, time.Now().UnixMilli())
+		}
+		if st := c.Stats(); st.Errors != 1 || st.Panics != 0 {
+			t.Fatalf("stats %+v, want 1 error", st)
+		}
+	})
+}
+
+func TestCachePanicNeverReachesCaller(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c := NewCache(provider.Func(func(context.Context) (provider.Snapshot, error) {
+			panic("driver bug")
+		}), 0)
+		defer c.Close()
+		s := c.Get(0)
+		if s != provider.Unknown(time.Now()) {
+			t.Fatalf("snapshot %+v, want all-unknown", s)
+		}
+		if st := c.Stats(); st.Errors != 1 || st.Panics != 1 {
+			t.Fatalf("stats %+v, want 1 panic", st)
+		}
+	})
+}
+
+// hanging hangs on every read after the first ok ones, for minutes unless
+// its context ends (honour) or regardless (!honour).
+type hanging struct {
+	ok     int64
+	honour bool
+	n      atomic.Int64
+}
+
+func (h *hanging) Snapshot(ctx context.Context) (provider.Snapshot, error) {
+	n := h.n.Add(1)
+	if n > h.ok {
+		if h.honour {
+			select {
+			case <-time.After(10 * time.Minute):
+			case <-ctx.Done():
+				return provider.Unknown(time.Now()), ctx.Err()
+			}
+		} else {
+			time.Sleep(10 * time.Minute)
+		}
+	}
+	return provider.Snapshot{ProcessRSSMB: provider.Some(uint64(n))}, nil
+}
+
+func TestCacheHangIsBounded(t *testing.T) {
+	for _, honour := range []bool{true, false} {
+		t.Run(map[bool]string{true: "honours-ctx", false: "ignores-ctx"}[honour], func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p := &hanging{ok: 1, honour: honour}
+				c := NewCache(p, 50*time.Millisecond)
+				if got := rss(c.Get(0)); got != 1 {
+					t.Fatalf("first read %d", got)
+				}
+				start := time.Now()
+				s := c.Get(0)
+				if d := time.Since(start); d != 50*time.Millisecond {
+					t.Fatalf("hung read held the caller %v, want the 50ms timeout", d)
+				}
+				if rss(s) != 1 {
+					t.Fatalf("after a timeout got %+v, want the last snapshot", s)
+				}
+				// Later callers join the hung read, already past its deadline:
+				// they return at once, and no second read starts.
+				time.Sleep(time.Second)
+				start = time.Now()
+				for range 100 {
+					c.Get(0)
+				}
+				if d := time.Since(start); d != 0 {
+					t.Fatalf("callers joining a hung read waited %v", d)
+				}
+				if n := p.n.Load(); n != 2 {
+					t.Fatalf("%d reads, want 2 (one hung, none piled up)", n)
+				}
+				if st := c.Stats(); st.Timeouts != 101 {
+					t.Fatalf("timeouts %d, want 101", st.Timeouts)
+				}
+				start = time.Now()
+				c.Close()
+				want := time.Duration(0)
+				if !honour {
+					want = 10*time.Minute - time.Second - 50*time.Millisecond
+				}
+				if d := time.Since(start); d != want {
+					t.Fatalf("Close took %v, want %v", d, want)
+				}
+			})
+		})
+	}
+}
+
+func TestCacheHangWithoutHistoryIsUnknown(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c := NewCache(&hanging{honour: true}, 0)
+		defer c.Close()
+		start := time.Now()
+		if s := c.Get(0); s != provider.Unknown(time.Now()) {
+			t.Fatalf("got %+v, want all-unknown", s)
+		}
+		if d := time.Since(start); d != DefaultReadTimeout {
+			t.Fatalf("waited %v, want %v", d, DefaultReadTimeout)
+		}
+	})
+}
+
+func TestCacheLateReadLands(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := &counting{delay: time.Second}
+		c := NewCache(p, 10*time.Millisecond)
+		defer c.Close()
+		if s := c.Get(0); rss(s) != -1 {
+			t.Fatalf("got %+v, want all-unknown while the first read is slow", s)
+		}
+		time.Sleep(time.Second)
+		synctest.Wait()
+		if s, ok := c.Last(); !ok || rss(s) != 1 {
+			t.Fatalf("Last = %+v, %v: want the late read", s, ok)
+		}
+		if got := rss(c.Get(time.Hour)); got != 1 {
+			t.Fatalf("cached Get after the late read: %d", got)
+		}
+	})
+}
+
+func TestCacheClosed(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := &counting{}
+		c := NewCache(p, 0)
+		c.Close()
+		c.Close()
+		if s := c.Get(0); rss(s) != -1 {
+			t.Fatalf("Get on a closed, never-read cache: %+v", s)
+		}
+		if p.n.Load() != 0 {
+			t.Fatal("a closed cache read its provider")
+		}
+	})
+	synctest.Test(t, func(t *testing.T) {
+		p := &counting{}
+		c := NewCache(p, 0)
+		c.Get(0)
+		c.Close()
+		if got := rss(c.Get(0)); got != 1 || p.n.Load() != 1 {
+			t.Fatalf("Get after Close: read %d (%d reads), want the last snapshot and no read", got, p.n.Load())
+		}
+	})
+}
+
+func TestCacheCachedGetDoesNotAllocate(t *testing.T) {
+	c := NewCache(&counting{}, 0)
+	defer c.Close()
+	c.Get(0)
+	if n := testing.AllocsPerRun(1000, func() { c.Get(time.Hour) }); n != 0 {
+		t.Fatalf("cached Get allocates %v times", n)
+	}
+}
