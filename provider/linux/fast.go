@@ -185,7 +185,12 @@ func (f *fastSignals) refresh(now time.Time) (provider.Snapshot, error) {
 		if !total.Valid || limit < total.V {
 			total = provider.Some(limit)
 		}
-		if cgAvail.Valid && (!avail.Valid || cgAvail.V < avail.V) {
+		switch {
+		case !cgAvail.Valid:
+			// Bounded, but the cgroup's usage is unknown: the host's
+			// available memory says nothing about the container's.
+			avail = cgAvail
+		case !avail.Valid || cgAvail.V < avail.V:
 			avail = cgAvail
 		}
 	}

@@ -189,7 +189,9 @@ func procMeminfo(b []byte) meminfo {
 	case seen&(kFree|kBuffers|kCached) == kFree|kBuffers|kCached && bad&(kFree|kBuffers|kCached) == 0:
 		sum, c1 := bits.Add64(free, buffers, 0)
 		sum, c2 := bits.Add64(sum, cached, 0)
-		m.avail, m.availOK = sum, c1|c2 == 0
+		if c1|c2 == 0 {
+			m.avail, m.availOK = sum, true
+		}
 	}
 	return m
 }

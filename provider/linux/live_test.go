@@ -1,0 +1,186 @@
+package linux
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/prometheus/procfs"
+	"github.com/restel/restel/provider"
+)
+
+// TestLive checks plausibility on this machine's real /proc and /sys.
+func TestLive(t *testing.T) {
+	skipWithoutProc(t)
+	p, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	ctx := context.Background()
+	first, err := p.Snapshot(ctx)
+	if err != nil {
+		t.Fatalf("first read: %v", err)
+	}
+	if first.CPUPct.Valid {
+		t.Errorf("first read has a CPU value %v; want none (no delta)", first.CPUPct)
+	}
+	// Burn CPU until the kernel's tick counters move (USER_HZ is usually
+	// 100): a loop of work bounded by a deadline, not a sleep.
+	var s provider.Snapshot
+	deadline := time.Now().Add(10 * time.Second)
+	x := 1
+	for !s.CPUPct.Valid {
+		if time.Now().After(deadline) {
+			t.Fatal("no CPU value after 10 s of reads")
+		}
+		for i := range 1_000_000 {
+			x = x*31 + i
+		}
+		if s, err = p.Snapshot(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = x
+	t.Logf("live snapshot: %s", s.AppendJSON(nil))
+	if c := s.CPUPct.V; c < 0 || c > 100 {
+		t.Errorf("cpu %v outside [0,100]", c)
+	}
+	if !s.TotalMemMB.Valid || s.TotalMemMB.V == 0 {
+		t.Errorf("total %+v; want > 0", s.TotalMemMB)
+	}
+	if !s.AvailableMemMB.Valid || s.AvailableMemMB.V > s.TotalMemMB.V {
+		t.Errorf("available %+v; want known and <= total %d", s.AvailableMemMB, s.TotalMemMB.V)
+	}
+	if !s.ProcessRSSMB.Valid || s.ProcessRSSMB.V == 0 {
+		t.Errorf("rss %+v; want > 0 MiB for a Go test binary", s.ProcessRSSMB)
+	}
+	if s.MemoryPressure == provider.MemoryPressureUnknown {
+		t.Error("pressure unknown with memory known")
+	}
+	// Cross-check the host total with prometheus/procfs.
+	fs, err := procfs.NewFS("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mi, err := fs.Meminfo()
+	if err != nil || mi.MemTotal == nil {
+		t.Fatalf("procfs Meminfo: %v", err)
+	}
+	if want := *mi.MemTotal * 1024; p.fast.hostTotal != want {
+		t.Errorf("host total %d; procfs says %d", p.fast.hostTotal, want)
+	}
+	if total := provider.MiB(*mi.MemTotal * 1024); s.TotalMemMB.V > total.V {
+		t.Errorf("total %d MiB above host %d MiB", s.TotalMemMB.V, total.V)
+	}
+}
+
+// TestLiveCgroupDiscovery cross-checks procPIDCgroup with prometheus/procfs
+// on this machine's /proc/self/cgroup.
+func TestLiveCgroupDiscovery(t *testing.T) {
+	skipWithoutProc(t)
+	fs, err := procfs.NewFS("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	self, err := fs.Proc(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cgs, err := self.Cgroups()
+	if err != nil {
+		t.Skip("procfs cannot read the cgroup file:", err)
+	}
+	b, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2, v2ok, v1, v1ok := procPIDCgroup(b)
+	var wantV2, wantV1 string
+	var haveV2, haveV1 bool
+	for _, c := range cgs {
+		if c.HierarchyID == 0 && len(c.Controllers) == 0 && !haveV2 {
+			wantV2, haveV2 = filepath.Clean(c.Path), true
+		}
+		for _, ctl := range c.Controllers {
+			if ctl == "memory" && !haveV1 {
+				wantV1, haveV1 = filepath.Clean(c.Path), true
+			}
+		}
+	}
+	if v2 != wantV2 || v2ok != haveV2 || v1 != wantV1 || v1ok != haveV1 {
+		t.Errorf("procPIDCgroup = %q %v %q %v; procfs says %q %v %q %v", v2, v2ok, v1, v1ok, wantV2, haveV2, wantV1, haveV1)
+	}
+}
+
+// TestLiveRefreshDoesNotAllocate: zero allocations on the real /proc with
+// every source (cgroup limits, PSI) re-read on every refresh.
+func TestLiveRefreshDoesNotAllocate(t *testing.T) {
+	skipWithoutProc(t)
+	p, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	p.fast.every = 0
+	ctx := context.Background()
+	p.Snapshot(ctx)
+	allocs := testing.AllocsPerRun(200, func() {
+		if _, err := p.Snapshot(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("live refresh allocates %v times; want 0", allocs)
+	}
+}
+
+// TestLiveProcessExit follows a real child process: RSS while it runs,
+// then, once it has exited and been reaped, one error and unknown RSS.
+func TestLiveProcessExit(t *testing.T) {
+	skipWithoutProc(t)
+	sleep, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Skip("no sleep binary:", err)
+	}
+	cmd := exec.Command(sleep, "60")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p, err := New(WithPID(cmd.Process.Pid))
+	if err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatal(err)
+	}
+	defer p.Close()
+	ctx := context.Background()
+	s, err := p.Snapshot(ctx)
+	if err != nil || !s.ProcessRSSMB.Valid {
+		t.Errorf("running child: rss %+v, %v", s.ProcessRSSMB, err)
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait() // reaped: its /proc entry is gone
+	s, err = p.Snapshot(ctx)
+	if !errors.Is(err, provider.ErrUnavailable) || s.ProcessRSSMB.Valid {
+		t.Errorf("exited child: rss %+v, error %v; want unknown and ErrUnavailable", s.ProcessRSSMB, err)
+	}
+	if !errors.Is(err, syscall.ESRCH) && !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("error %v; want ESRCH or ErrNotExist inside", err)
+	}
+	for range 3 {
+		if s, err = p.Snapshot(ctx); err != nil || s.ProcessRSSMB.Valid {
+			t.Errorf("after exit: rss %+v, error %v; want unknown and no error", s.ProcessRSSMB, err)
+		}
+	}
+	if !s.TotalMemMB.Valid {
+		t.Error("lost memory after the child exited")
+	}
+}

@@ -1,0 +1,716 @@
+package linux
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/restel/restel/provider"
+)
+
+// stepClock is a settable clock for tests.
+type stepClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newStepClock() *stepClock { return &stepClock{t: time.UnixMilli(1_764_000_000_000)} }
+
+func (c *stepClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *stepClock) advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// copyProcTree copies the fixture tree testdata/name into a fresh
+// temporary directory, so a test can rewrite, add or remove files.
+func copyProcTree(t testing.TB, name string) string {
+	t.Helper()
+	src := filepath.Join("testdata", name)
+	dst := t.TempDir()
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		out := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(out, 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(out, b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// writeProcFiles writes files (path relative to root → content), creating
+// directories; it rewrites existing files in place (same inode), as the
+// kernel's files change under an open descriptor.
+func writeProcFiles(t testing.TB, root string, files map[string]string) {
+	t.Helper()
+	for name, content := range files {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func newTestProvider(t testing.TB, procfs, sysfs string, opts ...Option) (*Provider, *stepClock) {
+	t.Helper()
+	clk := newStepClock()
+	p, err := New(append([]Option{WithProcFS(procfs), WithSysFS(sysfs), WithClock(clk)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p, clk
+}
+
+// rssMiB is the RSS a statm fixture with the given resident pages reports
+// on this machine's page size.
+func rssMiB(pages uint64) provider.Opt[uint64] {
+	return provider.MiB(pages * uint64(os.Getpagesize()))
+}
+
+func TestFixtureTrees(t *testing.T) {
+	const at = 1_764_000_000_000
+	tests := []struct {
+		name, procfs, sysfs string
+		want                provider.Snapshot
+	}{
+		{
+			// 16 GiB laptop, pure cgroup v2 with every memory.max "max",
+			// quiet PSI: host values only.
+			name: "laptop", procfs: "procfs-laptop", sysfs: "cgroup-laptop",
+			want: provider.Snapshot{
+				ProcessRSSMB:   rssMiB(102400),
+				AvailableMemMB: provider.Some[uint64](10894576 / 1024),
+				TotalMemMB:     provider.Some[uint64](16303392 / 1024),
+				MemoryPressure: provider.MemoryPressureNormal,
+				CapturedAtMS:   at,
+			},
+		},
+		{
+			// Kubernetes pod on a 64 GiB node: kubepods 60 GiB, pod 2 GiB,
+			// container 1.5 GiB (tightest); 1 GiB used of which 256 MiB
+			// inactive file cache → 768 MiB available, 50 % → normal,
+			// raised to warn by PSI some avg10=12.50.
+			name: "kubernetes cgroup v2", procfs: "procfs-k8s", sysfs: "cgroup-k8s",
+			want: provider.Snapshot{
+				ProcessRSSMB:   rssMiB(131072),
+				AvailableMemMB: provider.Some[uint64](768),
+				TotalMemMB:     provider.Some[uint64](1536),
+				MemoryPressure: provider.MemoryPressureWarn,
+				CapturedAtMS:   at,
+			},
+		},
+		{
+			// docker on a hybrid host: memory controller on v1, limit 512
+			// MiB, usage 384 MiB, total_inactive_file 64 MiB → 192 MiB.
+			// The huge unset limits of the parents are no bound. No PSI.
+			name: "cgroup v1 container", procfs: "procfs-v1", sysfs: "cgroup-v1",
+			want: provider.Snapshot{
+				ProcessRSSMB:   rssMiB(65536),
+				AvailableMemMB: provider.Some[uint64](192),
+				TotalMemMB:     provider.Some[uint64](512),
+				MemoryPressure: provider.MemoryPressureNormal,
+				CapturedAtMS:   at,
+			},
+		},
+		{
+			// 2.6.32: no MemAvailable (MemFree+Buffers+Cached = 461960
+			// kB), eight /proc/stat columns, no PSI, no cgroup file.
+			name: "old kernel", procfs: "procfs-oldkernel", sysfs: "cgroup-laptop",
+			want: provider.Snapshot{
+				ProcessRSSMB:   rssMiB(1024),
+				AvailableMemMB: provider.Some[uint64](461960 / 1024),
+				TotalMemMB:     provider.Some[uint64](1030440 / 1024),
+				MemoryPressure: provider.MemoryPressureNormal,
+				CapturedAtMS:   at,
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, _ := newTestProvider(t, filepath.Join("testdata", tt.procfs), filepath.Join("testdata", tt.sysfs))
+			// Two reads: the fixture's counters do not move, so there is
+			// still no CPU value (Δtotal = 0 gives nothing new).
+			for i := range 2 {
+				got, err := p.Snapshot(context.Background())
+				if err != nil {
+					t.Fatalf("read %d: %v", i, err)
+				}
+				if diff := cmp.Diff(tt.want, got); diff != "" {
+					t.Errorf("read %d (-want +got):\n%s", i, diff)
+				}
+			}
+			// Snapshot never reads the slow signals.
+			if got, _ := p.Snapshot(context.Background()); got.Thermal != provider.ThermalUnknown || got.BatteryPct.Valid {
+				t.Errorf("Snapshot read slow signals: %+v", got)
+			}
+		})
+	}
+}
+
+func TestCPUDelta(t *testing.T) {
+	root := copyProcTree(t, "procfs-laptop")
+	p, _ := newTestProvider(t, root, t.TempDir())
+	steps := []struct {
+		name string
+		stat string
+		want provider.Opt[float64]
+	}{
+		{"first read: no delta", "cpu 100 0 100 800 0 0 0 0\n", provider.Opt[float64]{}},
+		{"25 % busy", "cpu 150 0 150 1100 0 0 0 0\n", provider.Some(25.0)},
+		{"iowait counts as idle", "cpu 200 0 200 1150 100 0 0 0\n", provider.Some(40.0)},
+		{"steal counts as busy", "cpu 200 0 200 1150 100 0 0 100\n", provider.Some(100.0)},
+		{"no ticks elapsed: keep last", "cpu 200 0 200 1150 100 0 0 100\n", provider.Some(100.0)},
+		{"total backwards: keep last", "cpu 10 0 10 10 0 0 0 0\n", provider.Some(100.0)},
+		{"after a rebase deltas resume", "cpu 10 0 10 110 0 0 0 0\n", provider.Some(0.0)},
+		{"idle backwards: keep last", "cpu 60 0 10 100 0 0 0 0\n", provider.Some(0.0)},
+		{"guest is not added twice", "cpu 110 0 10 150 0 0 0 0 40 0\n", provider.Some(50.0)},
+		{"garbage: keep last", "cpu x\n", provider.Some(50.0)},
+		{"delta from the last good read", "cpu 210 0 10 150 0 0 0 0\n", provider.Some(100.0)},
+	}
+	for _, st := range steps {
+		writeProcFiles(t, root, map[string]string{"stat": st.stat})
+		got, _ := p.Snapshot(context.Background())
+		if got.CPUPct != st.want {
+			t.Errorf("%s: cpu = %+v; want %+v", st.name, got.CPUPct, st.want)
+		}
+	}
+}
+
+// TestRereadIsFresh: a file kept open and re-read with pread at offset 0
+// sees the new content each time, shorter or longer.
+func TestRereadIsFresh(t *testing.T) {
+	dir := t.TempDir()
+	name := filepath.Join(dir, "meminfo")
+	pf := newProcFile(name)
+	defer pf.close()
+	buf := make([]byte, 64)
+	for _, content := range []string{"MemTotal: 100 kB\n", "MemTotal: 2 kB\n", strings.Repeat("x", 200) + "\nMemTotal: 300000 kB\n"} {
+		if err := os.WriteFile(name, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, err := pf.read(&buf, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != content {
+			t.Errorf("re-read = %q; want %q", got, content)
+		}
+		if !pf.open {
+			t.Fatal("file was not kept open")
+		}
+	}
+	if len(buf) < 200 {
+		t.Errorf("buffer did not grow to hold the whole file: %d", len(buf))
+	}
+	// A prefix read does not grow the buffer.
+	small := make([]byte, 8)
+	if got, err := pf.read(&small, false); err != nil || string(got) != "xxxxxxxx" || len(small) != 8 {
+		t.Errorf("prefix read = %q, %v, len %d", got, err, len(small))
+	}
+}
+
+// TestReopenAfterError: a failed read closes the file and the next read
+// reopens it, so a source that comes back is picked up again.
+func TestReopenAfterError(t *testing.T) {
+	root := copyProcTree(t, "procfs-laptop")
+	meminfo := filepath.Join(root, "meminfo")
+	good, err := os.ReadFile(meminfo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A directory opens but every read fails (EISDIR).
+	if err := os.Remove(meminfo); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(meminfo, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := newTestProvider(t, root, t.TempDir())
+	s, err := p.Snapshot(context.Background())
+	if err == nil || s.TotalMemMB.Valid || s.AvailableMemMB.Valid {
+		t.Fatalf("unreadable meminfo: %+v, %v; want unknown memory and an error", s, err)
+	}
+	var pe *fs.PathError
+	if !errors.As(err, &pe) || pe.Path != meminfo {
+		t.Errorf("error %v does not name %s", err, meminfo)
+	}
+	if !s.ProcessRSSMB.Valid {
+		t.Error("a memory fault lost the RSS too")
+	}
+	// The same fault again reuses its error: no error storm of new values.
+	if _, err2 := p.Snapshot(context.Background()); err2 != err {
+		t.Errorf("repeated fault built a new error: %v", err2)
+	}
+	if err := os.Remove(meminfo); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(meminfo, good, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err = p.Snapshot(context.Background())
+	if err != nil || !s.TotalMemMB.Valid || !s.AvailableMemMB.Valid {
+		t.Fatalf("after meminfo came back: %+v, %v", s, err)
+	}
+}
+
+func TestHostile(t *testing.T) {
+	const (
+		laptopTotal = 16303392 / 1024
+		laptopAvail = 10894576 / 1024
+	)
+	tests := []struct {
+		name    string
+		procfs  string
+		sysfs   string
+		files   map[string]string // rewritten under the copied procfs
+		sysw    map[string]string // rewritten under the copied sysfs
+		remove  []string          // removed under procfs
+		check   func(t *testing.T, s provider.Snapshot)
+		wantErr error // nil: no error
+	}{
+		{
+			name: "empty meminfo", procfs: "procfs-laptop", sysfs: "cgroup-laptop",
+			files: map[string]string{"meminfo": ""},
+			check: func(t *testing.T, s provider.Snapshot) {
+				if s.TotalMemMB.Valid || s.AvailableMemMB.Valid {
+					t.Errorf("memory from an empty meminfo: %+v", s)
+				}
+				if s.MemoryPressure != provider.MemoryPressureNormal {
+					t.Errorf("pressure %v; want normal from PSI alone", s.MemoryPressure)
+				}
+			},
+			wantErr: provider.ErrInvalid,
+		},
+		{
+			name: "garbage stat", procfs: "procfs-laptop", sysfs: "cgroup-laptop",
+			files:   map[string]string{"stat": "\x00\xff garbage\n"},
+			check:   func(t *testing.T, s provider.Snapshot) { wantMem(t, s, laptopTotal, laptopAvail) },
+			wantErr: provider.ErrInvalid,
+		},
+		{
+			name: "empty stat", procfs: "procfs-laptop", sysfs: "cgroup-laptop",
+			files:   map[string]string{"stat": ""},
+			check:   func(t *testing.T, s provider.Snapshot) { wantMem(t, s, laptopTotal, laptopAvail) },
+			wantErr: provider.ErrInvalid,
+		},
+		{
+			name: "negative statm", procfs: "procfs-laptop", sysfs: "cgroup-laptop",
+			files: map[string]string{"self/statm": "-5 -7 0 0 0 0 0\n"},
+			check: func(t *testing.T, s provider.Snapshot) {
+				if s.ProcessRSSMB.Valid {
+					t.Errorf("rss from a negative statm: %+v", s.ProcessRSSMB)
+				}
+			},
+			wantErr: provider.ErrInvalid,
+		},
+		{
+			name: "statm pages overflow bytes", procfs: "procfs-laptop", sysfs: "cgroup-laptop",
+			files: map[string]string{"self/statm": "1 18446744073709551615 0 0 0 0 0\n"},
+			check: func(t *testing.T, s provider.Snapshot) {
+				if s.ProcessRSSMB.Valid {
+					t.Errorf("rss from an overflowing statm: %+v", s.ProcessRSSMB)
+				}
+			},
+			wantErr: provider.ErrInvalid,
+		},
+		{
+			name: "zombie statm is unknown, not an error", procfs: "procfs-laptop", sysfs: "cgroup-laptop",
+			files: map[string]string{"self/statm": "0 0 0 0 0 0 0\n"},
+			check: func(t *testing.T, s provider.Snapshot) {
+				if s.ProcessRSSMB.Valid {
+					t.Errorf("rss of a zombie: %+v", s.ProcessRSSMB)
+				}
+			},
+		},
+		{
+			name: "overflowed meminfo", procfs: "procfs-laptop", sysfs: "cgroup-laptop",
+			files: map[string]string{"meminfo": "MemTotal: 99999999999999999999 kB\nMemAvailable: 18014398509481984 kB\n"},
+			check: func(t *testing.T, s provider.Snapshot) {
+				if s.TotalMemMB.Valid || s.AvailableMemMB.Valid {
+					t.Errorf("memory from overflowing values: %+v", s)
+				}
+			},
+			wantErr: provider.ErrInvalid,
+		},
+		{
+			name: "available above total is clamped", procfs: "procfs-laptop", sysfs: "cgroup-laptop",
+			files: map[string]string{"meminfo": "MemTotal: 1048576 kB\nMemAvailable: 2097152 kB\n"},
+			check: func(t *testing.T, s provider.Snapshot) { wantMem(t, s, 1024, 1024) },
+		},
+		{
+			name: "PSI missing is ignored", procfs: "procfs-k8s", sysfs: "cgroup-k8s",
+			remove: []string{"pressure/memory"},
+			check: func(t *testing.T, s provider.Snapshot) {
+				if s.MemoryPressure != provider.MemoryPressureNormal {
+					t.Errorf("pressure %v; want normal (derived only)", s.MemoryPressure)
+				}
+			},
+		},
+		{
+			name: "PSI garbage does not raise", procfs: "procfs-k8s", sysfs: "cgroup-k8s",
+			files: map[string]string{"pressure/memory": "some avg10=lots\nfull avg10=-3\n"},
+			check: func(t *testing.T, s provider.Snapshot) {
+				if s.MemoryPressure != provider.MemoryPressureNormal {
+					t.Errorf("pressure %v; want normal", s.MemoryPressure)
+				}
+			},
+		},
+		{
+			name: "PSI full raises to critical", procfs: "procfs-k8s", sysfs: "cgroup-k8s",
+			files: map[string]string{"pressure/memory": "some avg10=80.00 avg60=0 avg300=0 total=0\nfull avg10=25.00 avg60=0 avg300=0 total=0\n"},
+			check: func(t *testing.T, s provider.Snapshot) {
+				if s.MemoryPressure != provider.MemoryPressureCritical {
+					t.Errorf("pressure %v; want critical", s.MemoryPressure)
+				}
+			},
+		},
+		{
+			name: "parent cgroup tighter than the container", procfs: "procfs-k8s", sysfs: "cgroup-k8s",
+			sysw: map[string]string{k8sScope + "/memory.max": "max\n"},
+			// pod 2 GiB, pod current 1900000000, inactive 0 → 236 MiB
+			// available of 2048: 11.5 % → warn.
+			check: func(t *testing.T, s provider.Snapshot) {
+				wantMem(t, s, 2048, (2147483648-1900000000)>>20)
+				if s.MemoryPressure != provider.MemoryPressureWarn {
+					t.Errorf("pressure %v; want warn", s.MemoryPressure)
+				}
+			},
+		},
+		{
+			name: "limit above host total is no bound", procfs: "procfs-k8s", sysfs: "cgroup-k8s",
+			sysw: map[string]string{
+				k8sScope + "/memory.max":              "137438953472\n", // 128 GiB
+				k8sPod + "/memory.max":                "max\n",
+				"fs/cgroup/kubepods.slice/memory.max": "67422621696\n", // exactly host MemTotal
+			},
+			check: func(t *testing.T, s provider.Snapshot) { wantMem(t, s, 65842404/1024, 48934120/1024) },
+		},
+		{
+			name: "usage above limit floors available at 0 (unknown)", procfs: "procfs-k8s", sysfs: "cgroup-k8s",
+			sysw: map[string]string{k8sScope + "/memory.current": "4294967296\n"},
+			check: func(t *testing.T, s provider.Snapshot) {
+				if !s.TotalMemMB.Valid || s.TotalMemMB.V != 1536 || s.AvailableMemMB.Valid {
+					t.Errorf("total %+v avail %+v; want 1536 and unknown (0 bytes)", s.TotalMemMB, s.AvailableMemMB)
+				}
+			},
+		},
+		{
+			name: "inactive above usage: nothing used", procfs: "procfs-k8s", sysfs: "cgroup-k8s",
+			sysw:  map[string]string{k8sScope + "/memory.stat": "inactive_file 9999999999\n"},
+			check: func(t *testing.T, s provider.Snapshot) { wantMem(t, s, 1536, 1536) },
+		},
+		{
+			name: "memory.stat missing: usage counts whole", procfs: "procfs-k8s", sysfs: "cgroup-k8s",
+			sysw:    map[string]string{k8sScope + "/memory.stat": "anon 1\n"},
+			check:   func(t *testing.T, s provider.Snapshot) { wantMem(t, s, 1536, 512) },
+			wantErr: provider.ErrInvalid,
+		},
+		{
+			name: "garbage memory.max at the leaf: the parent bounds", procfs: "procfs-k8s", sysfs: "cgroup-k8s",
+			sysw:    map[string]string{k8sScope + "/memory.max": "lots\n"},
+			check:   func(t *testing.T, s provider.Snapshot) { wantMem(t, s, 2048, (2147483648-1900000000)>>20) },
+			wantErr: provider.ErrInvalid,
+		},
+		{
+			name: "negative memory.current", procfs: "procfs-k8s", sysfs: "cgroup-k8s",
+			sysw: map[string]string{k8sScope + "/memory.current": "-1\n"},
+			check: func(t *testing.T, s provider.Snapshot) {
+				// Bounded, but the cgroup's usage is unknown: its available
+				// memory is unknown rather than guessed from the host's.
+				if s.TotalMemMB != provider.Some[uint64](1536) || s.AvailableMemMB.Valid {
+					t.Errorf("total %+v avail %+v; want 1536 and unknown", s.TotalMemMB, s.AvailableMemMB)
+				}
+			},
+			wantErr: provider.ErrInvalid,
+		},
+		{
+			name: "v1 limit at host total is no bound", procfs: "procfs-v1", sysfs: "cgroup-v1",
+			sysw:  map[string]string{"fs/cgroup/memory/docker/9b3e/memory.limit_in_bytes": "8234319872\n"},
+			check: func(t *testing.T, s provider.Snapshot) { wantMem(t, s, 8041328/1024, 5123904/1024) },
+		},
+		{
+			name: "v1 negative limit", procfs: "procfs-v1", sysfs: "cgroup-v1",
+			sysw:    map[string]string{"fs/cgroup/memory/docker/9b3e/memory.limit_in_bytes": "-1\n"},
+			check:   func(t *testing.T, s provider.Snapshot) { wantMem(t, s, 8041328/1024, 5123904/1024) },
+			wantErr: provider.ErrInvalid,
+		},
+		{
+			name: "cgroup file climbing out of the mount", procfs: "procfs-v1", sysfs: "cgroup-v1",
+			files: map[string]string{"self/cgroup": "10:memory:/../../../../docker/9b3e\n"},
+			check: func(t *testing.T, s provider.Snapshot) { wantMem(t, s, 512, 192) },
+		},
+		{
+			name: "garbage cgroup file: no bound", procfs: "procfs-v1", sysfs: "cgroup-v1",
+			files: map[string]string{"self/cgroup": "\x00\x01:::\n"},
+			check: func(t *testing.T, s provider.Snapshot) { wantMem(t, s, 8041328/1024, 5123904/1024) },
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			procfs := copyProcTree(t, tt.procfs)
+			sysfs := copyProcTree(t, tt.sysfs)
+			writeProcFiles(t, procfs, tt.files)
+			writeProcFiles(t, sysfs, tt.sysw)
+			for _, r := range tt.remove {
+				if err := os.Remove(filepath.Join(procfs, r)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			p, _ := newTestProvider(t, procfs, sysfs)
+			s, err := p.Snapshot(context.Background())
+			switch {
+			case tt.wantErr == nil && err != nil:
+				t.Errorf("unexpected error: %v", err)
+			case tt.wantErr != nil && !errors.Is(err, tt.wantErr):
+				t.Errorf("error %v; want one wrapping %v", err, tt.wantErr)
+			}
+			if s.MemoryPressure > provider.MemoryPressureCritical {
+				t.Errorf("pressure out of range: %v", s.MemoryPressure)
+			}
+			tt.check(t, s)
+		})
+	}
+}
+
+const (
+	k8sPod   = "fs/cgroup/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod7c1e.slice"
+	k8sScope = k8sPod + "/cri-containerd-4f2a.scope"
+)
+
+func wantMem(t *testing.T, s provider.Snapshot, total, avail uint64) {
+	t.Helper()
+	if s.TotalMemMB != provider.Some(total) || s.AvailableMemMB != provider.Some(avail) {
+		t.Errorf("total %+v avail %+v; want %d and %d MiB", s.TotalMemMB, s.AvailableMemMB, total, avail)
+	}
+}
+
+// TestBoundReread: the cgroup limits and PSI are re-read on their cadence,
+// the bounding cgroup's usage on every refresh, and the host total only
+// once.
+func TestBoundReread(t *testing.T) {
+	procfs := copyProcTree(t, "procfs-k8s")
+	sysfs := copyProcTree(t, "cgroup-k8s")
+	p, clk := newTestProvider(t, procfs, sysfs)
+	ctx := context.Background()
+	s, _ := p.Snapshot(ctx)
+	wantMem(t, s, 1536, 768)
+
+	writeProcFiles(t, sysfs, map[string]string{
+		k8sScope + "/memory.max":     "1073741824\n", // resized to 1 GiB
+		k8sScope + "/memory.current": "805306368\n",  // 768 MiB used
+	})
+	writeProcFiles(t, procfs, map[string]string{
+		"pressure/memory": "some avg10=50.00 avg60=0 avg300=0 total=0\nfull avg10=50.00 avg60=0 avg300=0 total=0\n",
+		"meminfo":         "MemTotal: 1024 kB\nMemAvailable: 1024 kB\n",
+	})
+	clk.advance(slowEvery / 2)
+	s, _ = p.Snapshot(ctx)
+	// Usage is fresh (1536 − (768 − 256) = 1024); the limit and PSI are
+	// not re-read yet; the host total never changes.
+	wantMem(t, s, 1536, 1)
+	writeProcFiles(t, procfs, map[string]string{"meminfo": "MemTotal: 1024 kB\nMemAvailable: 4194304 kB\n"})
+	s, _ = p.Snapshot(ctx)
+	wantMem(t, s, 1536, 1024)
+	if s.MemoryPressure != provider.MemoryPressureWarn {
+		t.Errorf("pressure %v before the cadence; want warn (old PSI)", s.MemoryPressure)
+	}
+
+	clk.advance(slowEvery / 2)
+	s, _ = p.Snapshot(ctx)
+	wantMem(t, s, 1024, 512)
+	if s.MemoryPressure != provider.MemoryPressureCritical {
+		t.Errorf("pressure %v after the cadence; want critical (new PSI)", s.MemoryPressure)
+	}
+	if p.fast.hostTotal != 65842404*1024 {
+		t.Errorf("host total changed to %d; it is read once", p.fast.hostTotal)
+	}
+}
+
+func TestWithPID(t *testing.T) {
+	procfs := copyProcTree(t, "procfs-laptop")
+	writeProcFiles(t, procfs, map[string]string{"4242/statm": "10 2560 0 0 0 0 0\n"})
+	p, _ := newTestProvider(t, procfs, t.TempDir(), WithPID(4242))
+	s, err := p.Snapshot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.ProcessRSSMB != rssMiB(2560) {
+		t.Errorf("rss %+v; want pid 4242's %+v", s.ProcessRSSMB, rssMiB(2560))
+	}
+}
+
+// TestProcessExited: a pid whose directory is gone is reported once, then
+// its RSS stays unknown without an error, and nothing else is lost.
+func TestProcessExited(t *testing.T) {
+	procfs := copyProcTree(t, "procfs-laptop")
+	writeProcFiles(t, procfs, map[string]string{"4242/statm": "10 2560 0 0 0 0 0\n"})
+	p, _ := newTestProvider(t, procfs, t.TempDir(), WithPID(4242))
+	if err := os.RemoveAll(filepath.Join(procfs, "4242")); err != nil {
+		t.Fatal(err)
+	}
+	s, err := p.Snapshot(context.Background())
+	if !errors.Is(err, provider.ErrUnavailable) || !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("first read after exit: error %v; want ErrUnavailable wrapping ErrNotExist", err)
+	}
+	if s.ProcessRSSMB.Valid || !s.TotalMemMB.Valid {
+		t.Errorf("snapshot %+v; want unknown RSS, memory still read", s)
+	}
+	for i := range 3 {
+		s, err = p.Snapshot(context.Background())
+		if err != nil || s.ProcessRSSMB.Valid {
+			t.Errorf("read %d after exit: %+v, %v; want unknown RSS and no error", i, s.ProcessRSSMB, err)
+		}
+	}
+	// The pid may be reused by another process: it is not read again.
+	writeProcFiles(t, procfs, map[string]string{"4242/statm": "10 2560 0 0 0 0 0\n"})
+	if s, _ = p.Snapshot(context.Background()); s.ProcessRSSMB.Valid {
+		t.Error("read a reused pid")
+	}
+}
+
+func TestNewErrors(t *testing.T) {
+	procfs := copyProcTree(t, "procfs-laptop")
+	file := filepath.Join(t.TempDir(), "file")
+	writeProcFiles(t, filepath.Dir(file), map[string]string{"file": "x"})
+	missing := filepath.Join(t.TempDir(), "missing")
+	tests := []struct {
+		name   string
+		opts   []Option
+		want   []error
+		naming string
+	}{
+		{"missing procfs", []Option{WithProcFS(missing)}, []error{ErrRoot, fs.ErrNotExist}, missing},
+		{"procfs is a file", []Option{WithProcFS(file)}, []error{ErrRoot}, file},
+		{"missing sysfs", []Option{WithProcFS(procfs), WithSysFS(missing)}, []error{ErrRoot, fs.ErrNotExist}, missing},
+		{"missing pid", []Option{WithProcFS(procfs), WithSysFS(procfs), WithPID(99999)}, []error{ErrRoot, fs.ErrNotExist}, "99999"},
+		{"negative pid", []Option{WithProcFS(procfs), WithSysFS(procfs), WithPID(-1)}, []error{provider.ErrInvalid}, "-1"},
+		{"empty root", []Option{WithProcFS("")}, []error{ErrRoot}, "empty"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := New(tt.opts...)
+			if p != nil || err == nil {
+				t.Fatalf("New = %v, %v; want an error", p, err)
+			}
+			for _, w := range tt.want {
+				if !errors.Is(err, w) {
+					t.Errorf("error %v does not wrap %v", err, w)
+				}
+			}
+			if !strings.Contains(err.Error(), tt.naming) {
+				t.Errorf("error %q does not name %q", err, tt.naming)
+			}
+		})
+	}
+}
+
+func TestCloseAndContext(t *testing.T) {
+	p, _ := newTestProvider(t, filepath.Join("testdata", "procfs-laptop"), filepath.Join("testdata", "cgroup-laptop"))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	s, err := p.Snapshot(ctx)
+	if !errors.Is(err, context.Canceled) || s.TotalMemMB.Valid || s.CapturedAtMS == 0 {
+		t.Errorf("cancelled: %+v, %v; want unknown with a timestamp and context.Canceled", s, err)
+	}
+	if _, err := p.Snapshot(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	if _, err := p.Snapshot(context.Background()); !errors.Is(err, provider.ErrClosed) {
+		t.Errorf("Snapshot after Close: %v; want ErrClosed", err)
+	}
+	if _, err := p.Thermal(context.Background()); !errors.Is(err, provider.ErrClosed) {
+		t.Errorf("Thermal after Close: %v; want ErrClosed", err)
+	}
+	if _, err := p.Battery(context.Background()); !errors.Is(err, provider.ErrClosed) {
+		t.Errorf("Battery after Close: %v; want ErrClosed", err)
+	}
+	if p.fast.stat.open || p.fast.meminfo.open || p.fast.statm.open {
+		t.Error("Close left files open")
+	}
+}
+
+func TestConcurrentSnapshots(t *testing.T) {
+	root := copyProcTree(t, "procfs-k8s")
+	p, _ := newTestProvider(t, root, filepath.Join("testdata", "cgroup-k8s"))
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 50 {
+				// The stat writer below may be caught mid-write (an
+				// ErrInvalid); memory is never rewritten.
+				s, _ := p.Snapshot(context.Background())
+				if s.TotalMemMB != provider.Some[uint64](1536) {
+					t.Errorf("total %+v", s.TotalMemMB)
+					return
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		for i := range 50 {
+			content := "cpu " + strings.Repeat("1", i%9+1) + " 0 0 100000000000 0\n"
+			if err := os.WriteFile(filepath.Join(root, "stat"), []byte(content), 0o644); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	wg.Wait()
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestRefreshDoesNotAllocate proves the steady-state refresh is
+// allocation-free on a bounded cgroup v2 tree with every source re-read on
+// every refresh (limits, usage, memory.stat, PSI).
+func TestRefreshDoesNotAllocate(t *testing.T) {
+	p, _ := newTestProvider(t, filepath.Join("testdata", "procfs-k8s"), filepath.Join("testdata", "cgroup-k8s"))
+	p.fast.every = 0
+	ctx := context.Background()
+	p.Snapshot(ctx) // warm up: open files
+	allocs := testing.AllocsPerRun(200, func() {
+		if _, err := p.Snapshot(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("refresh allocates %v times; want 0", allocs)
+	}
+}
