@@ -1,0 +1,91 @@
+package main
+
+import (
+	"flag"
+
+	"github.com/restel/restel/aggregate"
+	"github.com/restel/restel/orchestrator"
+	"github.com/restel/restel/provider/fake"
+)
+
+func init() {
+	register(command{
+		name:    "replay",
+		summary: "replay a scripted trace and print its usage summary",
+		run:     runReplay,
+	})
+}
+
+// runReplay implements `restel replay [--mode M] FILE` (SPEC §6): it
+// replays the trace (SPEC §5) on a fake clock, without sleeping, and prints
+// one JSON value on stdout: the usage summary, or null for mode off. The
+// flag may come before or after FILE; a FILE of - reads standard input. DebugLocal keeps the raw samples
+// under stream.DefaultDebugDir and names the file on stderr.
+func runReplay(e env, args []string) int {
+	fs := newFlagSet("replay")
+	mode := aggregate.Mode{Kind: aggregate.Summary}.Normalized()
+	fs.Var(&mode, "mode", "sampling mode: off, boundary, summary[:DUR] or debug_local[:DUR]")
+	files, status, ok := parseInterspersed(e, fs, args)
+	if !ok {
+		return status
+	}
+	switch len(files) {
+	case 0:
+		return usageErr(e, "replay: missing trace FILE: usage: restel replay [--mode M] FILE")
+	case 1:
+	default:
+		return usageErr(e, "replay: unexpected argument %q after %q: usage: restel replay [--mode M] FILE", files[1], files[0])
+	}
+	var tr *fake.Trace
+	var err error
+	if files[0] == "-" {
+		tr, err = fake.Parse("<stdin>", e.stdin)
+	} else {
+		tr, err = fake.ParseFile(files[0])
+	}
+	if err != nil {
+		return usageErr(e, "replay: %v", err)
+	}
+	res := orchestrator.Replay(e.ctx, fake.NewReplay(tr), mode, orchestrator.ReplayOptions{})
+	if res.DebugPath != "" {
+		usageNote(e, "replay: raw samples written to %s", res.DebugPath)
+	}
+	if res.DebugErr != nil {
+		usageNote(e, "replay: warning: %v", res.DebugErr)
+	}
+	var out []byte
+	if res.OK {
+		out = res.Usage.AppendJSON(make([]byte, 0, 256))
+	} else {
+		out = []byte("null")
+	}
+	out = append(out, '\n')
+	if _, err := e.stdout.Write(out); err != nil {
+		usageNote(e, "replay: %v", err)
+		return 1
+	}
+	return 0
+}
+
+// usageNote prints a one-line note on stderr without failing the command.
+func usageNote(e env, format string, args ...any) { _ = usageErr(e, format, args...) }
+
+// parseInterspersed parses fs's flags wherever they appear among the
+// positional arguments (`--mode M FILE` and `FILE --mode M` alike) and
+// returns the positional arguments. Everything after "--" is positional.
+func parseInterspersed(e env, fs *flag.FlagSet, args []string) (pos []string, status int, ok bool) {
+	for {
+		if status, ok := parseFlags(e, fs, args); !ok {
+			return nil, status, false
+		}
+		rest := fs.Args()
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			return append(pos, rest...), 0, true
+		}
+		if len(rest) == 0 {
+			return pos, 0, true
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}

@@ -1,0 +1,291 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/restel/restel/aggregate"
+	"github.com/restel/restel/provider"
+)
+
+var replayScripts = filepath.Join("..", "..", "testdata", "scripts")
+
+// invokeReplay runs `restel ARGS...` in-process and returns the exit
+// status, stdout and stderr.
+func invokeReplay(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	e := env{
+		ctx:    context.Background(),
+		stdin:  strings.NewReader(stdin),
+		stdout: &stdout,
+		stderr: &stderr,
+		getenv: func(string) string { return "" },
+	}
+	code := realMain(e, args)
+	return code, stdout.String(), stderr.String()
+}
+
+// TestReplayGolden checks that `restel replay --mode summary:250ms FILE`
+// prints exactly the golden file of every trace, with the flag before and
+// after FILE. provider/fake's TestGolden -update rewrites the goldens.
+func TestReplayGolden(t *testing.T) {
+	traces, err := filepath.Glob(filepath.Join(replayScripts, "*.trace"))
+	if err != nil || len(traces) < 8 {
+		t.Fatalf("want at least 8 traces, got %d (%v)", len(traces), err)
+	}
+	for _, path := range traces {
+		name := strings.TrimSuffix(filepath.Base(path), ".trace")
+		t.Run(name, func(t *testing.T) {
+			want, err := os.ReadFile(strings.TrimSuffix(path, ".trace") + ".golden.json")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, args := range [][]string{
+				{"replay", "--mode", "summary:250ms", path},
+				{"replay", path, "-mode=summary:250ms"},
+			} {
+				code, stdout, stderr := invokeReplay(t, "", args...)
+				if code != 0 || stderr != "" {
+					t.Errorf("%q: exit %d, stderr %q", args, code, stderr)
+				}
+				if diff := cmp.Diff(string(want), stdout); diff != "" {
+					t.Errorf("%q (-golden +stdout):\n%s", args, diff)
+				}
+			}
+		})
+	}
+}
+
+func TestReplayModes(t *testing.T) {
+	spike := filepath.Join(replayScripts, "cpu-spike.trace")
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{
+			// Default mode: summary every 1000 ms: samples at 0, 1, 2, 3 s
+			// and the end at 4 s: cpu 10, 95, 40, 10, 10.
+			name: "default summary:1s",
+			args: []string{"replay", spike},
+			want: `{"cpu_avg_pct":33,"cpu_peak_pct":95,"process_rss_peak_mb":1900,"available_mem_min_mb":4300,` +
+				`"memory_pressure_peak":"normal","thermal_state_peak":"normal","battery_pct_end":90,"sample_count":5,"sampling_mode":"summary","sampling_interval_ms":1000}` + "\n",
+		},
+		{
+			name: "boundary has two samples and no interval",
+			args: []string{"replay", "--mode=boundary", spike},
+			want: `{"cpu_avg_pct":10,"cpu_peak_pct":10,"process_rss_peak_mb":400,"available_mem_min_mb":5900,` +
+				`"memory_pressure_peak":"normal","thermal_state_peak":"normal","battery_pct_end":90,"sample_count":2,"sampling_mode":"boundary"}` + "\n",
+		},
+		{
+			name: "off prints null",
+			args: []string{"replay", spike, "--mode", "off"},
+			want: "null\n",
+		},
+		{
+			name: "interval below the floor is clamped to 250ms",
+			args: []string{"replay", "--mode", "summary:10ms", filepath.Join(replayScripts, "error-burst.trace")},
+			want: mustRead(t, filepath.Join(replayScripts, "error-burst.golden.json")),
+		},
+		{
+			name: "last --mode wins",
+			args: []string{"replay", "--mode", "off", spike, "--mode", "boundary"},
+			want: `{"cpu_avg_pct":10,"cpu_peak_pct":10,"process_rss_peak_mb":400,"available_mem_min_mb":5900,` +
+				`"memory_pressure_peak":"normal","thermal_state_peak":"normal","battery_pct_end":90,"sample_count":2,"sampling_mode":"boundary"}` + "\n",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := invokeReplay(t, "", tc.args...)
+			if code != 0 || stderr != "" {
+				t.Errorf("exit %d, stderr %q", code, stderr)
+			}
+			if diff := cmp.Diff(tc.want, stdout); diff != "" {
+				t.Errorf("stdout (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func mustRead(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestReplayStdin(t *testing.T) {
+	code, stdout, stderr := invokeReplay(t, "@0s cpu=50 total=10 avail=1\n@1s end\n", "replay", "--mode", "boundary", "-")
+	want := `{"cpu_avg_pct":50,"cpu_peak_pct":50,"process_rss_peak_mb":null,"available_mem_min_mb":1,"memory_pressure_peak":"warn",` +
+		`"thermal_state_peak":"normal","battery_pct_end":null,"sample_count":2,"sampling_mode":"boundary"}` + "\n"
+	if code != 0 || stderr != "" || stdout != want {
+		t.Errorf("replay - = %d, %q, %q; want 0, %q", code, stdout, stderr, want)
+	}
+	code, stdout, stderr = invokeReplay(t, "@0s cpu=500\n", "replay", "-")
+	if code != exitUsage || stdout != "" || !strings.Contains(stderr, "<stdin>:1: cpu 500 outside") {
+		t.Errorf("replay - (bad) = %d, %q, %q", code, stdout, stderr)
+	}
+}
+
+// TestReplayDebugLocal checks that debug_local writes the raw samples,
+// one NDJSON snapshot per line, under <user cache dir>/restel/resource-debug
+// (0700) in a 0600 file, and names the file on stderr.
+func TestReplayDebugLocal(t *testing.T) {
+	cache := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", cache) // os.UserCacheDir on Linux and the BSDs
+	t.Setenv("HOME", cache)           // macOS: ~/Library/Caches
+	t.Setenv("LocalAppData", cache)   // Windows
+	code, stdout, stderr := invokeReplay(t, "", "replay", "--mode", "debug_local:250ms", filepath.Join(replayScripts, "fields-unknown.trace"))
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	var u aggregate.Usage
+	if err := json.Unmarshal([]byte(stdout), &u); err != nil || !strings.HasSuffix(stdout, "}\n") || strings.Count(stdout, "\n") != 1 {
+		t.Fatalf("stdout %q is not one summary line: %v", stdout, err)
+	}
+	if u.Mode != aggregate.DebugLocalEvery(250*1e6) || u.SampleCount != 17 {
+		t.Errorf("summary mode %v count %d, want debug_local:250ms and 17", u.Mode, u.SampleCount)
+	}
+	// The rest of the summary matches the summary-mode golden.
+	var golden aggregate.Usage
+	if err := json.Unmarshal([]byte(mustRead(t, filepath.Join(replayScripts, "fields-unknown.golden.json"))), &golden); err != nil {
+		t.Fatal(err)
+	}
+	golden.Mode = u.Mode
+	if diff := cmp.Diff(golden, u); diff != "" {
+		t.Errorf("debug_local summary differs from the summary golden (-golden +got):\n%s", diff)
+	}
+
+	dir := filepath.Join(cache, "restel", "resource-debug")
+	files, err := filepath.Glob(filepath.Join(dir, "run-*.ndjson"))
+	if err != nil || len(files) != 1 {
+		t.Fatalf("debug files %v (%v), want one", files, err)
+	}
+	if want := "restel: replay: raw samples written to " + files[0] + "\n"; stderr != want {
+		t.Errorf("stderr %q, want %q", stderr, want)
+	}
+	for path, want := range map[string]os.FileMode{dir: os.ModeDir | 0o700, files[0]: 0o600} {
+		if fi, err := os.Stat(path); err != nil || fi.Mode() != want {
+			t.Errorf("%s: %v (%v), want %v", path, fi.Mode(), err, want)
+		}
+	}
+	f, err := os.Open(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var n uint64
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		n++
+		var s provider.Snapshot
+		if err := json.Unmarshal(sc.Bytes(), &s); err != nil {
+			t.Errorf("line %d: %v", n, err)
+		}
+		// fields-unknown.trace: avail and total are unknown from 1 s to 3 s.
+		if at := (n - 1) * 250; at >= 1000 && at < 3000 && (s.AvailableMemMB.Valid || s.TotalMemMB.Valid) {
+			t.Errorf("line %d (@%dms): memory known: %s", n, at, sc.Bytes())
+		}
+	}
+	if n != u.SampleCount {
+		t.Errorf("%d NDJSON lines, sample_count %d", n, u.SampleCount)
+	}
+}
+
+// TestReplayBadInput: every kind of bad input exits 2 with one line on
+// stderr naming the problem, and nothing on stdout.
+func TestReplayBadInput(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(replayScripts, "steady-idle.trace")
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string // a fragment of the stderr line
+	}{
+		{"unknown flag", []string{"replay", "--bogus", good}, "flag provided but not defined: -bogus"},
+		{"unknown flag after FILE", []string{"replay", good, "--interval", "1s"}, "flag provided but not defined: -interval"},
+		{"help", []string{"replay", "-h"}, "usage: --mode"},
+		{"bad mode", []string{"replay", "--mode", "fast", good}, `invalid mode "fast"`},
+		{"interval on boundary", []string{"replay", "--mode", "boundary:1s", good}, "boundary takes no interval"},
+		{"bad interval", []string{"replay", "--mode", "summary:soon", good}, "bad interval"},
+		{"negative interval", []string{"replay", good, "--mode=summary:-1s"}, "negative interval"},
+		{"mode without value", []string{"replay", good, "--mode"}, "flag needs an argument: -mode"},
+		{"missing FILE", []string{"replay"}, "missing trace FILE"},
+		{"missing FILE after flag", []string{"replay", "--mode", "boundary"}, "missing trace FILE"},
+		{"extra FILE", []string{"replay", good, good}, "unexpected argument"},
+		{"extra FILE after --", []string{"replay", good, "--", "--mode"}, `unexpected argument "--mode"`},
+		{"unreadable file", []string{"replay", filepath.Join(dir, "nope.trace")}, "nope.trace: no such file or directory"},
+		{"directory", []string{"replay", dir}, "is a directory"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := invokeReplay(t, "", tc.args...)
+			checkReplayUsageErr(t, code, stdout, stderr, tc.want)
+		})
+	}
+}
+
+// TestReplayMalformedTrace: a trace that does not parse exits 2 with one
+// line on stderr naming the file and the line.
+func TestReplayMalformedTrace(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		src  string
+		line string
+		want string
+	}{
+		{"unknown key", "@0s cpu=1\n@1s gpu=3\n", "2", `unknown key "gpu"`},
+		{"bad number", "# header\n@0s rss=12MB\n", "2", `bad rss "12MB"`},
+		{"decreasing offset", "@0s cpu=1\n@2s cpu=2\n@1s cpu=3\n", "3", "never decrease"},
+		{"bad enum", "@0s thermal=normal\n\n@1s thermal=melting\n", "3", `bad thermal "melting"`},
+		{"bad pressure", "@0s pressure=high\n", "1", `bad pressure "high"`},
+		{"missing @", "0s cpu=1\n", "1", "must start with @OFFSET"},
+		{"duplicate key", "@0s cpu=1 cpu=2\n", "1", `duplicate key "cpu"`},
+		{"cpu out of range", "@0s cpu=101\n", "1", "outside [0, 100]"},
+		{"battery above 100", "@0s battery=120\n", "1", "battery 120 above 100"},
+		{"avail above total", "@0s total=100 avail=200\n", "1", "exceeds total"},
+		{"line after end", "@0s cpu=1\n@1s end\n@2s cpu=2\n", "3", "event after end"},
+		{"empty", "", "1", "no events"},
+		{"bad delay", "@0s delay=soon\n", "1", `bad delay "soon"`},
+		{"empty error", "@0s error=\n", "1", "error= needs a message"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-")+".trace")
+			if err := os.WriteFile(path, []byte(tc.src), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			code, stdout, stderr := invokeReplay(t, "", "replay", "--mode", "summary:250ms", path)
+			checkReplayUsageErr(t, code, stdout, stderr, path+":"+tc.line+": ")
+			if !strings.Contains(stderr, tc.want) {
+				t.Errorf("stderr %q does not contain %q", stderr, tc.want)
+			}
+		})
+	}
+}
+
+func checkReplayUsageErr(t *testing.T, code int, stdout, stderr, want string) {
+	t.Helper()
+	if code != exitUsage {
+		t.Errorf("exit %d, want %d", code, exitUsage)
+	}
+	if stdout != "" {
+		t.Errorf("stdout %q, want nothing", stdout)
+	}
+	// Flag errors come through main.go's parseFlags, which names the flag
+	// set ("restel replay"); the others are prefixed "replay: ".
+	if !strings.HasPrefix(stderr, "restel: ") || !strings.Contains(stderr, "replay: ") || !strings.HasSuffix(stderr, "\n") || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("stderr %q is not one line starting \"restel: \" naming replay", stderr)
+	}
+	if !strings.Contains(stderr, want) {
+		t.Errorf("stderr %q does not contain %q", stderr, want)
+	}
+}
