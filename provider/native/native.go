@@ -1,0 +1,22 @@
+// Package native picks the platform provider for the running OS: Linux and
+// Android read procfs and sysfs (provider/linux), macOS and iOS read
+// sysctl, Mach and IOKit (provider/darwin), Windows reads Win32
+// (provider/windows), and anything else gets a provider that reports every
+// field unknown.
+//
+// The returned provider.SnapshotProvider also implements the optional
+// capabilities its platform supports — provider.ThermalReader,
+// provider.BatteryReader and io.Closer — found by type assertion.
+package native
+
+// Options selects what a native provider observes. The zero value observes
+// the calling process on the live system.
+type Options struct {
+	// PID is the process whose resident set size is read; 0 means the
+	// calling process (under a non-default ProcFS root, that root's
+	// "self").
+	PID int
+	// ProcFS and SysFS are the procfs and sysfs roots on Linux and Android
+	// (default "/proc" and "/sys"). They are ignored on other systems.
+	ProcFS, SysFS string
+}
