@@ -559,3 +559,23 @@ func TestThermalListError(t *testing.T) {
 		t.Fatalf("Thermal = %v, %v; want unknown and a listing error", th, err)
 	}
 }
+
+// TestSlowSignalsLive reads this machine's /sys (skipped where absent) and
+// checks plausibility: no error, a state in range, a battery in [0, 100].
+// Virtual machines usually have neither sensors nor batteries; both are
+// then unknown, not errors.
+func TestSlowSignalsLive(t *testing.T) {
+	if _, err := os.Stat("/sys/class"); err != nil {
+		t.Skipf("no live sysfs: %v", err)
+	}
+	s := newSysfsSignals("/sys", nil)
+	th, err := s.Thermal(t.Context())
+	if err != nil || th > provider.ThermalCritical {
+		t.Errorf("live Thermal = %v, %v", th, err)
+	}
+	b, err := s.Battery(t.Context())
+	if b.Valid && b.V > 100 {
+		t.Errorf("live Battery = %d", b.V)
+	}
+	t.Logf("live /sys: thermal %v (known %v), battery %+v, err %v", th, th.Known(), b, err)
+}

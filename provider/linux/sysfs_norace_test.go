@@ -1,0 +1,6 @@
+//go:build !race
+
+package linux
+
+// raceEnabled: see sysfs_race_test.go.
+const raceEnabled = false
