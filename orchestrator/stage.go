@@ -1,0 +1,75 @@
+package orchestrator
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/restel/restel/aggregate"
+	"github.com/restel/restel/provider"
+)
+
+// ResourceSummaryField is the field a run's summary is attached under in a
+// telemetry event (SPEC §1). The original runtime hoists exactly this
+// field from the event's data to the top level of the platform event.
+const ResourceSummaryField = "resource_summary"
+
+// StageFunc is one pipeline stage: a call takes an input and yields an
+// output or an error.
+type StageFunc[In, Out any] func(ctx context.Context, in In) (Out, error)
+
+// Event is the telemetry event of one stage call — the "stage complete"
+// event a pipeline emits — with the call's resource summary attached.
+type Event struct {
+	// Stage is the stage's name.
+	Stage string
+	// Err is the error the stage returned, if any.
+	Err error
+	// ResourceSummary is the call's usage summary; invalid when the run
+	// produced none (mode Off, a cancelled context, a closed monitor).
+	ResourceSummary provider.Opt[aggregate.Usage]
+}
+
+// AppendJSON appends the event as one JSON object:
+// {"stage":NAME,"error":TEXT|null,"resource_summary":{...}}, the summary
+// field omitted when there is none.
+func (e Event) AppendJSON(dst []byte) []byte {
+	dst = append(dst, `{"stage":`...)
+	dst = strconv.AppendQuote(dst, e.Stage)
+	dst = append(dst, `,"error":`...)
+	if e.Err != nil {
+		dst = strconv.AppendQuote(dst, e.Err.Error())
+	} else {
+		dst = append(dst, "null"...)
+	}
+	if e.ResourceSummary.Valid {
+		dst = append(dst, `,"`+ResourceSummaryField+`":`...)
+		dst = e.ResourceSummary.V.AppendJSON(dst)
+	}
+	return append(dst, '}')
+}
+
+// MarshalJSON implements json.Marshaler with [Event.AppendJSON].
+func (e Event) MarshalJSON() ([]byte, error) { return e.AppendJSON(make([]byte, 0, 320)), nil }
+
+// Stage wraps f so that each call is one run of m in mode (used as given;
+// pass m.Mode(configured) to honour RESTEL_RESOURCE_TELEMETRY): the run
+// begins before f and finishes when f returns, with or without an error,
+// and emit (when not nil) receives the call's [Event] with the summary
+// attached as resource_summary. The run is discarded when the call's
+// context is cancelled, and when f panics (the panic propagates; no event
+// is emitted). A nil m samples nothing.
+func Stage[In, Out any](m *Monitor, name string, mode aggregate.Mode, f StageFunc[In, Out], emit func(Event)) StageFunc[In, Out] {
+	return func(ctx context.Context, in In) (Out, error) {
+		run := m.BeginRun(ctx, mode)
+		defer run.Close()
+		out, err := f(ctx, in)
+		ev := Event{Stage: name, Err: err}
+		if u, ok := run.Finish(); ok {
+			ev.ResourceSummary = provider.Some(u)
+		}
+		if emit != nil {
+			emit(ev)
+		}
+		return out, err
+	}
+}
