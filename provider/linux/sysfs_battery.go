@@ -47,6 +47,9 @@ func (s *sysfsSignals) battery(ctx context.Context, psDir string) (provider.Opt[
 		}
 		rs = append(rs, s.batteryReading(dir, weigh))
 	}
+	if err := ctx.Err(); err != nil {
+		return provider.Opt[uint8]{}, err
+	}
 	if pct := combineBatteries(rs); pct.Valid {
 		return pct, nil
 	}

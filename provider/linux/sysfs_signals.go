@@ -74,6 +74,9 @@ func (s *sysfsSignals) Thermal(ctx context.Context) (provider.ThermalState, erro
 	if throttled {
 		state = state.Worst(provider.ThermalHot)
 	}
+	if err := ctx.Err(); err != nil {
+		return provider.ThermalUnknown, err // a zone's trips may have been cut short
+	}
 	if !state.Known() && listErr != nil {
 		return provider.ThermalUnknown, listErr
 	}

@@ -484,7 +484,7 @@ func TestSlowSignalsContext(t *testing.T) {
 			t.Errorf("%d reads after cancellation, want 0", n)
 		}
 	})
-	for _, tree := range []string{"sysfs-laptop", "sysfs-desktop-hwmon", "sysfs-thinkpad-2bat"} {
+	for _, tree := range []string{"sysfs-laptop", "sysfs-desktop-hwmon", "sysfs-thinkpad-2bat", "sysfs-rpi"} {
 		t.Run("cancelled during "+tree, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
