@@ -1,0 +1,209 @@
+// Package windows reads device resource state on Windows through kernel32,
+// without cgo. golang.org/x/sys/windows has no wrappers for these
+// functions, so they are resolved with windows.NewLazySystemDLL (once per
+// process; the DLL is never freed).
+//
+// Fast signals, read by [Provider.Snapshot]:
+//
+//   - total and available memory: GlobalMemoryStatusEx (ullTotalPhys,
+//     ullAvailPhys);
+//   - memory pressure: derived from available/total, raised to critical
+//     while QueryMemoryResourceNotification reports the
+//     LowMemoryResourceNotification signalled (see [pressureFromLowMemory]);
+//   - CPU use: GetSystemTimes deltas (kernel time includes idle time);
+//   - process RSS: WorkingSetSize of K32GetProcessMemoryInfo.
+//
+// Slow signal, never read inside Snapshot: battery, from
+// GetSystemPowerStatus ([Provider.Battery]).
+//
+// Thermal state has no cheap native source: the only one is WMI
+// (MSAcpi_ThermalZoneTemperature), a COM round trip of tens of milliseconds
+// that needs administrator rights on most machines. It is not called on any
+// path; the thermal state is unknown ("normal" on the wire) unless a host
+// pushes it. Provider therefore does not implement provider.ThermalReader.
+//
+// All struct layouts, FILETIME arithmetic and mappings live in untagged
+// files tested on every GOOS; sys_windows.go only makes the calls. On other
+// systems [New] fails with an error wrapping errors.ErrUnsupported.
+package windows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"sync/atomic"
+
+	"github.com/restel/restel/provider"
+)
+
+// sys is the system-call seam: sys_windows.go implements it with kernel32
+// calls, tests with a fake.
+type sys interface {
+	// memoryStatus calls GlobalMemoryStatusEx.
+	memoryStatus() (memoryStatusEx, error)
+	// systemTimes calls GetSystemTimes.
+	systemTimes() (systemTimes, error)
+	// workingSet calls K32GetProcessMemoryInfo on the observed process
+	// and returns WorkingSetSize in bytes.
+	workingSet() (uint64, error)
+	// lowMemory calls QueryMemoryResourceNotification on the
+	// LowMemoryResourceNotification handle.
+	lowMemory() (bool, error)
+	// powerStatus calls GetSystemPowerStatus.
+	powerStatus() (systemPowerStatus, error)
+	// close releases the process and notification handles.
+	close() error
+}
+
+// Provider reads Windows resource state. It is safe for concurrent use and
+// starts no goroutine. Create it with [New]; release its handles with
+// [Provider.Close].
+type Provider struct {
+	sys   sys
+	clock provider.Clock
+
+	closed atomic.Bool
+
+	mu  sync.Mutex // guards cpu and the handles inside sys
+	cpu cpuState
+}
+
+// Compile-time checks of the capabilities a Provider offers.
+var (
+	_ provider.SnapshotProvider = (*Provider)(nil)
+	_ provider.BatteryReader    = (*Provider)(nil)
+)
+
+type config struct {
+	pid   int
+	clock provider.Clock
+}
+
+// Option configures [New].
+type Option func(*config)
+
+// WithPID sets whose working set is read (default, or 0: the calling
+// process). New opens the process with PROCESS_QUERY_LIMITED_INFORMATION.
+func WithPID(pid int) Option { return func(c *config) { c.pid = pid } }
+
+// WithClock sets the clock that stamps snapshots (default the system clock).
+func WithClock(clk provider.Clock) Option { return func(c *config) { c.clock = clk } }
+
+// New returns a Provider. It opens the observed process (when it is not the
+// caller) and a LowMemoryResourceNotification handle, but reads nothing and
+// starts no goroutine. A negative pid is an error wrapping
+// provider.ErrInvalid; a process that cannot be opened is an error naming
+// it. On a system other than Windows the error wraps errors.ErrUnsupported.
+func New(opts ...Option) (*Provider, error) {
+	cfg, err := configure(opts)
+	if err != nil {
+		return nil, err
+	}
+	s, err := newSys(cfg.pid)
+	if err != nil {
+		return nil, err
+	}
+	return newProvider(s, cfg), nil
+}
+
+func configure(opts []Option) (config, error) {
+	cfg := config{}
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
+	if cfg.pid < 0 {
+		return cfg, fmt.Errorf("windows: %w: pid %d is negative", provider.ErrInvalid, cfg.pid)
+	}
+	if cfg.pid == 0 {
+		cfg.pid = os.Getpid()
+	}
+	if cfg.clock == nil {
+		cfg.clock = provider.SystemClock{}
+	}
+	return cfg, nil
+}
+
+func newProvider(s sys, cfg config) *Provider {
+	return &Provider{sys: s, clock: cfg.clock}
+}
+
+// Snapshot reads the fast signals: CPU use, the process working set,
+// available and total memory and memory pressure. Thermal state stays
+// unknown and battery invalid ([Provider.Battery] reads it off the hot
+// path). The first Snapshot has no CPU value. A non-nil error names what
+// could not be read; the snapshot still holds everything else.
+func (p *Provider) Snapshot(ctx context.Context) (provider.Snapshot, error) {
+	now := p.clock.Now()
+	if err := ctx.Err(); err != nil {
+		return provider.Unknown(now), err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed.Load() {
+		return provider.Unknown(now), provider.ErrClosed
+	}
+	s := provider.Unknown(now)
+	var errs []error
+
+	if ms, err := p.sys.memoryStatus(); err != nil {
+		errs = append(errs, fmt.Errorf("windows: GlobalMemoryStatusEx: %w", err))
+	} else if avail, total, err := memoryFromStatus(ms); err != nil {
+		errs = append(errs, err)
+	} else {
+		s.AvailableMemMB = provider.MiB(avail)
+		s.TotalMemMB = provider.MiB(total)
+	}
+	native := provider.MemoryPressureUnknown
+	if low, err := p.sys.lowMemory(); err != nil {
+		errs = append(errs, fmt.Errorf("windows: QueryMemoryResourceNotification: %w", err))
+	} else {
+		native = pressureFromLowMemory(low)
+	}
+	s.MemoryPressure = provider.PressureFrom(s.AvailableMemMB, s.TotalMemMB, native)
+
+	if st, err := p.sys.systemTimes(); err != nil {
+		errs = append(errs, fmt.Errorf("windows: GetSystemTimes: %w", err))
+		s.CPUPct = p.cpu.last
+	} else {
+		s.CPUPct = p.cpu.observe(st)
+	}
+
+	if ws, err := p.sys.workingSet(); err != nil {
+		errs = append(errs, fmt.Errorf("windows: K32GetProcessMemoryInfo: %w", err))
+	} else {
+		s.ProcessRSSMB = provider.MiB(ws)
+	}
+	return s, errors.Join(errs...)
+}
+
+// Battery reads GetSystemPowerStatus. A machine without a system battery
+// gives an invalid Opt and a nil error.
+func (p *Provider) Battery(ctx context.Context) (provider.Opt[uint8], error) {
+	if err := ctx.Err(); err != nil {
+		return provider.Opt[uint8]{}, err
+	}
+	if p.closed.Load() {
+		return provider.Opt[uint8]{}, provider.ErrClosed
+	}
+	ps, err := p.sys.powerStatus()
+	if err != nil {
+		return provider.Opt[uint8]{}, fmt.Errorf("windows: GetSystemPowerStatus: %w", err)
+	}
+	return batteryFromPowerStatus(ps), nil
+}
+
+// Close releases the process and notification handles. It is idempotent and
+// safe to call concurrently with reads; later reads fail with
+// provider.ErrClosed.
+func (p *Provider) Close() error {
+	if p.closed.Swap(true) {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.sys.close()
+}

@@ -1,0 +1,379 @@
+package windows
+
+import (
+	"context"
+	"errors"
+	"math"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/restel/restel/provider"
+)
+
+func TestStructSizes(t *testing.T) {
+	if got := unsafe.Sizeof(memoryStatusEx{}); got != memoryStatusExSize {
+		t.Errorf("sizeof(MEMORYSTATUSEX) = %d, want %d", got, memoryStatusExSize)
+	}
+	if got := unsafe.Sizeof(systemPowerStatus{}); got != systemPowerStatusSize {
+		t.Errorf("sizeof(SYSTEM_POWER_STATUS) = %d, want %d", got, systemPowerStatusSize)
+	}
+	if got := unsafe.Sizeof(filetime{}); got != 8 {
+		t.Errorf("sizeof(FILETIME) = %d, want 8", got)
+	}
+	// PROCESS_MEMORY_COUNTERS: 2 DWORDs + 8 SIZE_Ts: 72 bytes on 64-bit, 40 on 32-bit.
+	want := uintptr(8 + 8*unsafe.Sizeof(uintptr(0)))
+	if got := unsafe.Sizeof(processMemoryCounters{}); got != want {
+		t.Errorf("sizeof(PROCESS_MEMORY_COUNTERS) = %d, want %d", got, want)
+	}
+	if unsafe.Sizeof(uintptr(0)) == 8 && want != 72 {
+		t.Errorf("64-bit PROCESS_MEMORY_COUNTERS = %d, want 72", want)
+	}
+	// Field offsets the kernel writes to.
+	var m memoryStatusEx
+	if unsafe.Offsetof(m.TotalPhys) != 8 || unsafe.Offsetof(m.AvailPhys) != 16 || unsafe.Offsetof(m.AvailExtendedVirtual) != 56 {
+		t.Error("MEMORYSTATUSEX field offsets differ from sysinfoapi.h")
+	}
+	var ps systemPowerStatus
+	if unsafe.Offsetof(ps.BatteryFlag) != 1 || unsafe.Offsetof(ps.BatteryLifePercent) != 2 || unsafe.Offsetof(ps.BatteryLifeTime) != 4 {
+		t.Error("SYSTEM_POWER_STATUS field offsets differ from winbase.h")
+	}
+	var c processMemoryCounters
+	if got, want := unsafe.Offsetof(c.WorkingSetSize), 8+unsafe.Sizeof(uintptr(0)); got != want {
+		t.Errorf("offsetof(WorkingSetSize) = %d, want %d", got, want)
+	}
+}
+
+func TestFiletimeTicks(t *testing.T) {
+	for _, tc := range []struct {
+		f    filetime
+		want uint64
+	}{
+		{filetime{0, 0}, 0},
+		{filetime{Low: 1}, 1},
+		{filetime{High: 1}, 1 << 32},
+		{filetime{Low: math.MaxUint32, High: math.MaxUint32}, math.MaxUint64},
+		{filetime{Low: 0x89abcdef, High: 0x01234567}, 0x0123456789abcdef},
+	} {
+		if got := tc.f.ticks(); got != tc.want {
+			t.Errorf("%+v.ticks() = %#x, want %#x", tc.f, got, tc.want)
+		}
+	}
+}
+
+func TestCPUDelta(t *testing.T) {
+	tests := []struct {
+		name        string
+		prev, cur   systemTimes
+		busy, total uint64
+		ok          bool
+	}{
+		// kernel includes idle: 100 kernel of which 60 idle, 40 user → busy 80 of 140.
+		{"kernel includes idle", systemTimes{0, 0, 0}, systemTimes{60, 100, 40}, 80, 140, true},
+		{"all idle", systemTimes{10, 10, 10}, systemTimes{110, 110, 10}, 0, 100, true},
+		{"all user", systemTimes{0, 0, 0}, systemTimes{0, 0, 50}, 50, 50, true},
+		{"nothing elapsed", systemTimes{5, 5, 5}, systemTimes{5, 5, 5}, 0, 0, false},
+		{"idle backwards", systemTimes{10, 10, 10}, systemTimes{9, 20, 20}, 0, 0, false},
+		{"kernel backwards", systemTimes{10, 10, 10}, systemTimes{10, 9, 20}, 0, 0, false},
+		{"user backwards", systemTimes{10, 10, 10}, systemTimes{10, 20, 9}, 0, 0, false},
+		{"idle grew more than kernel", systemTimes{0, 0, 0}, systemTimes{50, 40, 10}, 0, 0, false},
+		{"overflowing total", systemTimes{0, 0, 0}, systemTimes{0, math.MaxUint64, 1}, 0, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			busy, total, ok := cpuDelta(tt.prev, tt.cur)
+			if busy != tt.busy || total != tt.total || ok != tt.ok {
+				t.Errorf("cpuDelta = %d, %d, %v; want %d, %d, %v", busy, total, ok, tt.busy, tt.total, tt.ok)
+			}
+		})
+	}
+}
+
+func TestCPUStateSequence(t *testing.T) {
+	var c cpuState
+	steps := []struct {
+		in   systemTimes
+		want provider.Opt[float64]
+	}{
+		{systemTimes{100, 200, 100}, provider.Opt[float64]{}}, // first: no delta
+		{systemTimes{150, 300, 150}, provider.Some(66.66666666666667)},
+		{systemTimes{150, 300, 150}, provider.Some(66.66666666666667)}, // nothing elapsed: keep
+		{systemTimes{140, 400, 200}, provider.Some(66.66666666666667)}, // idle backwards: keep
+		{systemTimes{240, 500, 200}, provider.Some(0.0)},
+	}
+	for i, s := range steps {
+		if got := c.observe(s.in); got != s.want {
+			t.Errorf("step %d: observe(%+v) = %+v, want %+v", i, s.in, got, s.want)
+		}
+	}
+}
+
+func TestBatteryFromPowerStatus(t *testing.T) {
+	tests := []struct {
+		name      string
+		flag, pct byte
+		want      provider.Opt[uint8]
+	}{
+		{"high, 80 %", 1, 80, provider.Some[uint8](80)},
+		{"charging and low", 8 | 2, 9, provider.Some[uint8](9)},
+		{"empty", 4, 0, provider.Some[uint8](0)},
+		{"full", 1, 100, provider.Some[uint8](100)},
+		{"above 100 clamps", 1, 101, provider.Some[uint8](100)},
+		{"254 clamps", 0, 254, provider.Some[uint8](100)},
+		{"percent 255 unknown", 1, 255, provider.Opt[uint8]{}},
+		{"no system battery", 128, 255, provider.Opt[uint8]{}},
+		{"no system battery, stray percent", 128, 100, provider.Opt[uint8]{}},
+		{"no battery with charging bit", 128 | 8, 50, provider.Opt[uint8]{}},
+		{"flags unknown, percent known", 255, 42, provider.Some[uint8](42)},
+		{"flags and percent unknown", 255, 255, provider.Opt[uint8]{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := batteryFromPowerStatus(systemPowerStatus{BatteryFlag: tt.flag, BatteryLifePercent: tt.pct})
+			if got != tt.want {
+				t.Errorf("flag %d pct %d: got %+v, want %+v", tt.flag, tt.pct, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestMemoryFromStatus(t *testing.T) {
+	avail, total, err := memoryFromStatus(memoryStatusEx{Length: memoryStatusExSize, TotalPhys: 16 << 30, AvailPhys: 5 << 30})
+	if err != nil || avail != 5<<30 || total != 16<<30 {
+		t.Errorf("memoryFromStatus = %d, %d, %v", avail, total, err)
+	}
+	if _, _, err := memoryFromStatus(memoryStatusEx{Length: memoryStatusExSize, TotalPhys: 1, AvailPhys: 2}); !errors.Is(err, provider.ErrInvalid) {
+		t.Errorf("available above total: %v, want ErrInvalid", err)
+	}
+}
+
+func TestPressureFromLowMemory(t *testing.T) {
+	if got := pressureFromLowMemory(true); got != provider.MemoryPressureCritical {
+		t.Errorf("low = %v, want critical", got)
+	}
+	if got := pressureFromLowMemory(false); got != provider.MemoryPressureUnknown {
+		t.Errorf("not low = %v, want unknown", got)
+	}
+	// Not low never lowers a derived critical; low raises a derived normal.
+	a, tot := provider.Some[uint64](300), provider.Some[uint64](10000)
+	if got := provider.PressureFrom(a, tot, pressureFromLowMemory(false)); got != provider.MemoryPressureCritical {
+		t.Errorf("derived critical, not low: %v", got)
+	}
+	if got := provider.PressureFrom(provider.Some[uint64](5000), tot, pressureFromLowMemory(true)); got != provider.MemoryPressureCritical {
+		t.Errorf("derived normal, low: %v", got)
+	}
+}
+
+type fakeSys struct {
+	mu      sync.Mutex
+	mem     memoryStatusEx
+	memErr  error
+	times   []systemTimes
+	timeErr error
+	ws      uint64
+	wsErr   error
+	low     bool
+	lowErr  error
+	power   systemPowerStatus
+	powErr  error
+	closed  int
+}
+
+func newFakeSys() *fakeSys {
+	return &fakeSys{
+		mem:   memoryStatusEx{Length: memoryStatusExSize, TotalPhys: 32 << 30, AvailPhys: 8 << 30},
+		times: []systemTimes{{100, 200, 100}, {150, 300, 150}},
+		ws:    512 << 20,
+		power: systemPowerStatus{BatteryFlag: 128, BatteryLifePercent: 255},
+	}
+}
+
+func (f *fakeSys) memoryStatus() (memoryStatusEx, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.mem, f.memErr
+}
+
+func (f *fakeSys) systemTimes() (systemTimes, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.timeErr != nil {
+		return systemTimes{}, f.timeErr
+	}
+	t := f.times[0]
+	if len(f.times) > 1 {
+		f.times = f.times[1:]
+	}
+	return t, nil
+}
+
+func (f *fakeSys) workingSet() (uint64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.ws, f.wsErr
+}
+
+func (f *fakeSys) lowMemory() (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.low, f.lowErr
+}
+
+func (f *fakeSys) powerStatus() (systemPowerStatus, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.power, f.powErr
+}
+
+func (f *fakeSys) close() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.closed++
+	return nil
+}
+
+type fixedClock struct{ t time.Time }
+
+func (c fixedClock) Now() time.Time { return c.t }
+
+var t0 = time.Date(2026, 11, 25, 19, 0, 0, 0, time.UTC)
+
+func newTestProvider(t *testing.T, f *fakeSys) *Provider {
+	t.Helper()
+	cfg, err := configure([]Option{WithClock(fixedClock{t0})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newProvider(f, cfg)
+	t.Cleanup(func() { _ = p.Close() })
+	return p
+}
+
+func TestSnapshot(t *testing.T) {
+	f := newFakeSys()
+	p := newTestProvider(t, f)
+	ctx := context.Background()
+	want := provider.Snapshot{
+		ProcessRSSMB:   provider.Some[uint64](512),
+		AvailableMemMB: provider.Some[uint64](8192),
+		TotalMemMB:     provider.Some[uint64](32768),
+		MemoryPressure: provider.MemoryPressureNormal,
+		CapturedAtMS:   t0.UnixMilli(),
+	}
+	s, err := p.Snapshot(ctx)
+	if err != nil || s != want {
+		t.Fatalf("first Snapshot = %+v, %v\nwant %+v", s, err, want)
+	}
+	want.CPUPct = provider.Some(100 * 100 / 150.0) // busy (100−50)+50 of 150
+	if s, err = p.Snapshot(ctx); err != nil || s != want {
+		t.Fatalf("second Snapshot = %+v, %v\nwant %+v", s, err, want)
+	}
+
+	f.low = true
+	if s, _ = p.Snapshot(ctx); s.MemoryPressure != provider.MemoryPressureCritical {
+		t.Errorf("low-memory notification: pressure %v, want critical", s.MemoryPressure)
+	}
+}
+
+func TestSnapshotDegrades(t *testing.T) {
+	f := newFakeSys()
+	f.memErr = errors.New("ERROR_INVALID_PARAMETER")
+	f.lowErr = errors.New("no notification handle")
+	f.timeErr = errors.New("GetSystemTimes failed")
+	f.wsErr = errors.New("ERROR_ACCESS_DENIED")
+	p := newTestProvider(t, f)
+	s, err := p.Snapshot(context.Background())
+	if err == nil {
+		t.Fatal("nil error from failing sources")
+	}
+	if s != provider.Unknown(t0) {
+		t.Errorf("Snapshot = %+v, want all unknown", s)
+	}
+	for _, e := range []error{f.memErr, f.lowErr, f.timeErr, f.wsErr} {
+		if !errors.Is(err, e) {
+			t.Errorf("err %v does not wrap %v", err, e)
+		}
+	}
+	f.mem = memoryStatusEx{Length: memoryStatusExSize, TotalPhys: 1 << 30, AvailPhys: 2 << 30}
+	f.memErr = nil
+	if _, err := p.Snapshot(context.Background()); !errors.Is(err, provider.ErrInvalid) {
+		t.Errorf("available above total: %v, want ErrInvalid", err)
+	}
+}
+
+func TestBatteryAndClose(t *testing.T) {
+	f := newFakeSys()
+	p := newTestProvider(t, f)
+	ctx := context.Background()
+	if b, err := p.Battery(ctx); b.Valid || err != nil {
+		t.Errorf("desktop Battery = %+v, %v; want no battery", b, err)
+	}
+	f.power = systemPowerStatus{BatteryFlag: 8, BatteryLifePercent: 57}
+	if b, err := p.Battery(ctx); b != provider.Some[uint8](57) || err != nil {
+		t.Errorf("Battery = %+v, %v; want 57", b, err)
+	}
+	f.powErr = errors.New("boom")
+	if b, err := p.Battery(ctx); b.Valid || !errors.Is(err, f.powErr) {
+		t.Errorf("failing Battery = %+v, %v", b, err)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := p.Snapshot(cctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Snapshot cancelled: %v", err)
+	}
+	if _, err := p.Battery(cctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Battery cancelled: %v", err)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if f.closed != 1 {
+		t.Errorf("sys closed %d times, want 1", f.closed)
+	}
+	if _, err := p.Snapshot(ctx); !errors.Is(err, provider.ErrClosed) {
+		t.Errorf("Snapshot after Close: %v", err)
+	}
+	if _, err := p.Battery(ctx); !errors.Is(err, provider.ErrClosed) {
+		t.Errorf("Battery after Close: %v", err)
+	}
+}
+
+func TestOptions(t *testing.T) {
+	if _, err := New(WithPID(-3)); !errors.Is(err, provider.ErrInvalid) {
+		t.Errorf("WithPID(-3): %v, want ErrInvalid", err)
+	}
+	if runtime.GOOS != "windows" {
+		if _, err := New(); !errors.Is(err, errors.ErrUnsupported) {
+			t.Errorf("New on %s: %v, want ErrUnsupported", runtime.GOOS, err)
+		}
+	}
+	cfg, err := configure([]Option{nil})
+	if err != nil || cfg.pid <= 0 || cfg.clock == nil {
+		t.Errorf("defaults: %+v, %v", cfg, err)
+	}
+}
+
+func TestConcurrentUse(t *testing.T) {
+	f := newFakeSys()
+	p := newTestProvider(t, f)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 50 {
+				p.Snapshot(ctx)
+				p.Battery(ctx)
+			}
+		})
+	}
+	wg.Go(func() { p.Close() })
+	wg.Wait()
+	if f.closed != 1 {
+		t.Errorf("sys closed %d times", f.closed)
+	}
+}
