@@ -2,6 +2,8 @@ package orchestrator
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -56,3 +58,5 @@ func hangs() *funcProvider {
 		}
 	}}
 }
+
+func newTextLogger(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
