@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"time"
+
+	"github.com/restel/restel/provider"
+	"github.com/restel/restel/provider/native"
+)
+
+func init() {
+	register(command{
+		name:    "snapshot",
+		summary: "print one resource snapshot as JSON",
+		run:     snapshotMain,
+	})
+}
+
+const (
+	// defaultSnapshotWait spaces the two reads so cpu_pct has a delta.
+	defaultSnapshotWait = 200 * time.Millisecond
+	// slowSignalTimeout bounds the one thermal and one battery read.
+	slowSignalTimeout = 2 * time.Second
+)
+
+// snapshotMain implements `restel snapshot [--procfs DIR] [--sysfs DIR]
+// [--pid N] [--wait DUR]` (SPEC §6): two fast reads spaced by --wait, one
+// thermal and one battery read, merged into one snapshot printed as a JSON
+// object and a newline. A missing root, a bad pid or a bad flag exits 2
+// with one line on stderr and nothing on stdout. A signal that cannot be
+// read is null in the output and reported as a warning on stderr.
+func snapshotMain(e env, args []string) int {
+	fs := newFlagSet("snapshot")
+	procfs := fs.String("procfs", "", "procfs root (default /proc; Linux only)")
+	sysfs := fs.String("sysfs", "", "sysfs root (default /sys; Linux only)")
+	pid := fs.Int("pid", 0, "process whose RSS is read (default: self)")
+	wait := fs.Duration("wait", defaultSnapshotWait, "time between the two reads that give cpu_pct")
+	if status, ok := parseFlags(e, fs, args); !ok {
+		return status
+	}
+	switch {
+	case fs.NArg() > 0:
+		return usageErr(e, "snapshot: unexpected argument %q", fs.Arg(0))
+	case *pid < 0:
+		return usageErr(e, "snapshot: --pid %d: want a positive process id", *pid)
+	case *wait < 0:
+		return usageErr(e, "snapshot: --wait %v: want a non-negative duration", *wait)
+	}
+	p, err := native.New(native.Options{PID: *pid, ProcFS: *procfs, SysFS: *sysfs})
+	if err != nil {
+		return usageErr(e, "snapshot: %v", err)
+	}
+	if c, ok := p.(io.Closer); ok {
+		defer c.Close()
+	}
+
+	s, warn := takeSnapshot(e.ctx, p, *wait)
+	out := s.AppendJSON(make([]byte, 0, 256))
+	if _, err := e.stdout.Write(append(out, '\n')); err != nil {
+		return usageErr(e, "snapshot: writing output: %v", err)
+	}
+	if warn != nil {
+		usageErr(e, "snapshot: warning: %v", warn)
+	}
+	return 0
+}
+
+// takeSnapshot reads the fast signals twice, wait apart (the first read
+// primes the CPU delta), then the slow signals once each, and merges them:
+// a known thermal state and a valid battery reading override the fast
+// snapshot's unknowns. The error collects what could not be read.
+func takeSnapshot(ctx context.Context, p provider.SnapshotProvider, wait time.Duration) (provider.Snapshot, error) {
+	first, _ := p.Snapshot(ctx)
+	s, err := first, error(nil)
+	if wait > 0 {
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+		}
+	}
+	if ctx.Err() == nil {
+		s, err = p.Snapshot(ctx)
+	}
+	var errs []error
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if tr, ok := p.(provider.ThermalReader); ok {
+		tctx, cancel := context.WithTimeout(ctx, slowSignalTimeout)
+		th, err := tr.Thermal(tctx)
+		cancel()
+		if th.Known() {
+			s.Thermal = th
+		}
+		if err != nil && !errors.Is(err, provider.ErrUnavailable) {
+			errs = append(errs, err)
+		}
+	}
+	if br, ok := p.(provider.BatteryReader); ok {
+		bctx, cancel := context.WithTimeout(ctx, slowSignalTimeout)
+		b, err := br.Battery(bctx)
+		cancel()
+		if b.Valid {
+			s.BatteryPct = provider.BatteryPct(uint64(b.V))
+		}
+		if err != nil && !errors.Is(err, provider.ErrUnavailable) {
+			errs = append(errs, err)
+		}
+	}
+	return s, errors.Join(errs...)
+}

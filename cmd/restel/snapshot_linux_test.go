@@ -1,0 +1,204 @@
+//go:build linux
+
+package main
+
+import (
+	"encoding/json"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/restel/restel/provider"
+)
+
+const linuxTestdata = "../../provider/linux/testdata"
+
+// mergeTrees copies several fixture trees into one temporary root, as a
+// real /sys holds both class/ (thermal, power_supply) and fs/cgroup.
+func mergeTrees(t *testing.T, names ...string) string {
+	t.Helper()
+	dst := t.TempDir()
+	for _, name := range names {
+		src := filepath.Join(linuxTestdata, name)
+		err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(src, p)
+			out := filepath.Join(dst, rel)
+			if d.IsDir() {
+				return os.MkdirAll(out, 0o755)
+			}
+			if d.Type()&fs.ModeSymlink != 0 {
+				target, err := os.Readlink(p)
+				if err != nil {
+					return err
+				}
+				return os.Symlink(target, out)
+			}
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(out, b, 0o644)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dst
+}
+
+func decodeSnapshot(t *testing.T, stdout string) provider.Snapshot {
+	t.Helper()
+	if strings.Count(stdout, "\n") != 1 || !strings.HasSuffix(stdout, "\n") {
+		t.Fatalf("stdout %q; want one line", stdout)
+	}
+	var s provider.Snapshot
+	if err := json.Unmarshal([]byte(stdout), &s); err != nil {
+		t.Fatalf("stdout %q: %v", stdout, err)
+	}
+	return s
+}
+
+func TestSnapshotFixture(t *testing.T) {
+	procfs := filepath.Join(linuxTestdata, "procfs-k8s")
+	page := uint64(os.Getpagesize())
+	tests := []struct {
+		name  string
+		sysfs string
+		want  provider.Snapshot
+	}{
+		{
+			// Kubernetes container on a laptop-like node: cgroup v2 bound
+			// 1536 MiB with 768 available, PSI raises to warn; thermal
+			// zones say warm; BAT0 87 % (the mouse is excluded).
+			name:  "k8s with thermal and battery",
+			sysfs: mergeTrees(t, "cgroup-k8s", "sysfs-laptop"),
+			want: provider.Snapshot{
+				ProcessRSSMB:   provider.Some(131072 * page >> 20),
+				AvailableMemMB: provider.Some[uint64](768),
+				TotalMemMB:     provider.Some[uint64](1536),
+				MemoryPressure: provider.MemoryPressureWarn,
+				Thermal:        provider.ThermalWarm,
+				BatteryPct:     provider.Some[uint8](87),
+			},
+		},
+		{
+			// No thermal sensor and no battery: thermal unknown ("normal"
+			// on the wire), battery null.
+			name:  "no slow signals",
+			sysfs: filepath.Join(linuxTestdata, "cgroup-k8s"),
+			want: provider.Snapshot{
+				ProcessRSSMB:   provider.Some(131072 * page >> 20),
+				AvailableMemMB: provider.Some[uint64](768),
+				TotalMemMB:     provider.Some[uint64](1536),
+				MemoryPressure: provider.MemoryPressureWarn,
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := time.Now().UnixMilli()
+			code, stdout, stderr := invokeSnapshot(t, "--procfs", procfs, "--sysfs", tt.sysfs, "--wait", "0")
+			if code != 0 || stderr != "" {
+				t.Fatalf("exit %d, stderr %q", code, stderr)
+			}
+			got := decodeSnapshot(t, stdout)
+			if got.CapturedAtMS < before || got.CapturedAtMS > time.Now().UnixMilli() {
+				t.Errorf("captured_at_ms %d not now", got.CapturedAtMS)
+			}
+			got.CapturedAtMS = 0
+			if tt.want.Thermal == provider.ThermalUnknown && got.Thermal == provider.ThermalNormal {
+				got.Thermal = provider.ThermalUnknown // the wire cannot tell them apart
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("snapshot (-want +got):\n%s", diff)
+			}
+			if !strings.Contains(stdout, `"cpu_pct":null`) {
+				t.Errorf("static fixture gave a CPU value: %s", stdout)
+			}
+		})
+	}
+}
+
+func TestSnapshotFixturePID(t *testing.T) {
+	procfs := mergeTrees(t, "procfs-laptop")
+	if err := os.MkdirAll(filepath.Join(procfs, "777"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(procfs, "777", "statm"), []byte("100 25600 0 0 0 0 0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := invokeSnapshot(t, "--procfs", procfs, "--sysfs", t.TempDir(), "--pid", "777", "--wait", "0")
+	if code != 0 || stderr != "" {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	if got, want := decodeSnapshot(t, stdout).ProcessRSSMB, provider.Some(25600*uint64(os.Getpagesize())>>20); got != want {
+		t.Errorf("rss %+v; want pid 777's %+v", got, want)
+	}
+}
+
+func TestSnapshotBadRoots(t *testing.T) {
+	procfs := filepath.Join(linuxTestdata, "procfs-laptop")
+	missing := filepath.Join(t.TempDir(), "missing")
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"missing procfs", []string{"--procfs", missing}, missing},
+		{"missing sysfs", []string{"--procfs", procfs, "--sysfs", missing}, missing},
+		{"procfs is a file", []string{"--procfs", filepath.Join(procfs, "stat")}, "not a directory"},
+		{"pid not in procfs", []string{"--procfs", procfs, "--sysfs", t.TempDir(), "--pid", "99999"}, "99999"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := invokeSnapshot(t, append(tt.args, "--wait", "0")...)
+			checkSnapshotUsageErr(t, code, stdout, stderr, tt.want)
+		})
+	}
+}
+
+// TestSnapshotDegraded: a root whose files cannot be read still prints a
+// snapshot, with the unreadable fields null and a warning on stderr.
+func TestSnapshotDegraded(t *testing.T) {
+	procfs := mergeTrees(t, "procfs-laptop")
+	if err := os.WriteFile(filepath.Join(procfs, "meminfo"), []byte("garbage\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := invokeSnapshot(t, "--procfs", procfs, "--sysfs", t.TempDir(), "--wait", "0")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	s := decodeSnapshot(t, stdout)
+	if s.TotalMemMB.Valid || s.AvailableMemMB.Valid || !s.ProcessRSSMB.Valid {
+		t.Errorf("snapshot %+v; want memory null, rss known", s)
+	}
+	if strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "meminfo") {
+		t.Errorf("stderr %q; want one warning naming meminfo", stderr)
+	}
+}
+
+// TestSnapshotLive runs the command on this machine with the default wait.
+func TestSnapshotLive(t *testing.T) {
+	if _, err := os.Stat("/proc/self/statm"); err != nil {
+		t.Skip("no live /proc")
+	}
+	code, stdout, stderr := invokeSnapshot(t)
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	s := decodeSnapshot(t, stdout)
+	t.Logf("live: %s", strings.TrimSpace(stdout))
+	if !s.CPUPct.Valid || !s.TotalMemMB.Valid || !s.AvailableMemMB.Valid || !s.ProcessRSSMB.Valid {
+		t.Errorf("live snapshot has unknowns: %s", stdout)
+	}
+	if s.AvailableMemMB.V > s.TotalMemMB.V {
+		t.Errorf("available %d > total %d", s.AvailableMemMB.V, s.TotalMemMB.V)
+	}
+}

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+)
+
+// invokeSnapshot runs `restel snapshot args...` in-process.
+func invokeSnapshot(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	e := env{ctx: context.Background(), stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
+	code = realMain(e, append([]string{"snapshot"}, args...))
+	return code, out.String(), errb.String()
+}
+
+func TestSnapshotBadFlags(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown flag", []string{"--frobnicate"}, "frobnicate"},
+		{"bad wait", []string{"--wait", "soon"}, "wait"},
+		{"negative wait", []string{"--wait", "-1s"}, "--wait"},
+		{"bad pid", []string{"--pid", "abc"}, "pid"},
+		{"negative pid", []string{"--pid", "-3"}, "--pid -3"},
+		{"positional argument", []string{"extra"}, `"extra"`},
+		{"missing flag value", []string{"--procfs"}, "procfs"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := invokeSnapshot(t, tt.args...)
+			checkSnapshotUsageErr(t, code, stdout, stderr, tt.want)
+		})
+	}
+}
+
+func checkSnapshotUsageErr(t *testing.T, code int, stdout, stderr, want string) {
+	t.Helper()
+	if code != exitUsage {
+		t.Errorf("exit %d; want %d", code, exitUsage)
+	}
+	if stdout != "" {
+		t.Errorf("stdout %q; want nothing", stdout)
+	}
+	if strings.Count(stderr, "\n") != 1 || !strings.HasSuffix(stderr, "\n") {
+		t.Errorf("stderr %q; want exactly one line", stderr)
+	}
+	if !strings.Contains(stderr, want) {
+		t.Errorf("stderr %q does not name %q", stderr, want)
+	}
+}
