@@ -58,7 +58,7 @@ type nativeSys struct {
 func newSys(pid int) (sys, error) {
 	s := &nativeSys{process: win.CurrentProcess()}
 	if pid != os.Getpid() {
-		if pid > math.MaxUint32 {
+		if uint64(pid) > math.MaxUint32 {
 			return nil, fmt.Errorf("windows: %w: pid %d out of range", provider.ErrInvalid, pid)
 		}
 		h, err := win.OpenProcess(win.PROCESS_QUERY_LIMITED_INFORMATION, false, uint32(pid))
