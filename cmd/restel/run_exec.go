@@ -35,19 +35,31 @@ type signaler interface {
 }
 
 // forwardSignals relays every signal received on sigs to the child until
-// done is closed. It is the body of the one goroutine `restel run` starts;
-// the caller closes done and waits for it before returning. A signal that
-// arrives after the child exited is dropped (Signal reports
-// os.ErrProcessDone).
-func forwardSignals(done <-chan struct{}, sigs <-chan os.Signal, child signaler) {
+// done is closed, except those for which skip (if not nil) reports true.
+// It is the body of the one goroutine `restel run` starts; the caller
+// closes done and waits for it before returning. A signal that arrives
+// after the child exited is dropped (Signal reports os.ErrProcessDone).
+func forwardSignals(done <-chan struct{}, sigs <-chan os.Signal, child signaler, skip func(os.Signal) bool) {
 	for {
 		select {
 		case <-done:
 			return
 		case sig := <-sigs:
-			_ = child.Signal(sig)
+			if skip == nil || !skip(sig) {
+				_ = child.Signal(sig)
+			}
 		}
 	}
+}
+
+// terminalSentIt is forwardSignals' skip for `restel run`: a SIGINT while
+// restel (and so the child, in the same process group) is in the
+// terminal's foreground was most likely typed at the terminal (Ctrl-C),
+// which has delivered it to the child already. Forwarding it too would
+// make the child see two interrupts, which many programs treat as "stop
+// cleaning up and die now". SIGTERM is always forwarded.
+func terminalSentIt(sig os.Signal) bool {
+	return sig == os.Interrupt && inTerminalForeground()
 }
 
 // outFile writes the summary to --out FILE atomically: a temporary file

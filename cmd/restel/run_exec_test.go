@@ -99,7 +99,7 @@ func TestForwardSignals(t *testing.T) {
 	exited := make(chan struct{})
 	go func() {
 		defer close(exited)
-		forwardSignals(done, sigs, cmd.Process)
+		forwardSignals(done, sigs, cmd.Process, nil)
 	}()
 	sigs <- syscall.SIGTERM
 	werr := cmd.Wait() // returns only because the forwarded SIGTERM killed the child
@@ -126,7 +126,7 @@ func TestForwardSignalsAfterExit(t *testing.T) {
 	exited := make(chan struct{})
 	go func() {
 		defer close(exited)
-		forwardSignals(done, sigs, cmd.Process)
+		forwardSignals(done, sigs, cmd.Process, nil)
 	}()
 	sigs <- os.Interrupt
 	close(done)
@@ -207,5 +207,38 @@ func assertOnlyFiles(t *testing.T, dir string, want ...string) {
 		if got[i] != want[i] {
 			t.Fatalf("files in %s = %q, want %q", dir, got, want)
 		}
+	}
+}
+
+// recordSignaler records the signals it is sent.
+type recordSignaler struct{ got []os.Signal }
+
+func (r *recordSignaler) Signal(s os.Signal) error {
+	r.got = append(r.got, s)
+	return nil
+}
+
+// TestForwardSignalsSkip: a skipped signal is not sent; others are, in
+// order.
+func TestForwardSignalsSkip(t *testing.T) {
+	var rec recordSignaler
+	sigs := make(chan os.Signal) // unbuffered: each send waits for the previous signal's turn
+	done := make(chan struct{})
+	exited := make(chan struct{})
+	go func() {
+		defer close(exited)
+		forwardSignals(done, sigs, &rec, func(s os.Signal) bool { return s == os.Interrupt })
+	}()
+	for _, s := range []os.Signal{syscall.SIGTERM, os.Interrupt, syscall.SIGTERM, os.Interrupt} {
+		sigs <- s
+	}
+	close(done)
+	<-exited
+	if len(rec.got) != 2 || rec.got[0] != syscall.SIGTERM || rec.got[1] != syscall.SIGTERM {
+		t.Errorf("forwarded %v, want [SIGTERM SIGTERM]", rec.got)
+	}
+	// SIGTERM is never taken for a terminal's Ctrl-C.
+	if terminalSentIt(syscall.SIGTERM) {
+		t.Error("terminalSentIt(SIGTERM) = true")
 	}
 }

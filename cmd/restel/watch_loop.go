@@ -43,9 +43,11 @@ func parseWatchArgs(e env, args []string) (cfg watchConfig, status int, ok bool)
 	return cfg, 0, true
 }
 
-// snapshotWatcher is the part of orchestrator.Monitor that watch uses: a
-// subscription whose channel is closed once ctx is done.
+// snapshotWatcher is the part of orchestrator.Monitor that watch uses: the
+// live snapshot, and a subscription whose channel delivers one snapshot
+// per interval and is closed once ctx is done.
 type snapshotWatcher interface {
+	CurrentSnapshot(maxAge time.Duration) provider.Snapshot
 	Watch(ctx context.Context, interval time.Duration) <-chan provider.Snapshot
 }
 
@@ -64,7 +66,14 @@ func isTerminal(w io.Writer) bool {
 	return ok && isTerminalFd(f.Fd())
 }
 
-// watchLoop shows every snapshot of src until ctx is done (exit status 0)
+// watchFirstMaxAge is how old the first snapshot shown may be: the
+// default TTL of internal callers (SPEC §1), so the snapshot the caller's
+// Prewarm just read is shown as is.
+const watchFirstMaxAge = 500 * time.Millisecond
+
+// watchLoop shows the current snapshot at once (no wait for the first
+// tick: `restel watch --json | head -n 1` answers immediately), then every
+// snapshot of src's subscription, until ctx is done (exit status 0)
 // or a write fails: a reader that went away (EPIPE, a closed file) is a
 // clean end, status 0; any other write error is reported on stderr,
 // status 1. It returns only after src's channel is closed, so the
@@ -72,14 +81,20 @@ func isTerminal(w io.Writer) bool {
 func watchLoop(ctx context.Context, e env, src snapshotWatcher, interval time.Duration, v view) int {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	if ctx.Err() != nil {
+		return 0
+	}
 	snaps := src.Watch(ctx, interval)
-	var werr error
+	werr := v.show(src.CurrentSnapshot(watchFirstMaxAge))
+	if werr != nil {
+		cancel()
+	}
 	for s := range snaps {
+		if werr != nil {
+			continue // drain until the subscription closes
+		}
 		if werr = v.show(s); werr != nil {
 			cancel()
-			for range snaps { // drain until the subscription closes
-			}
-			break
 		}
 	}
 	switch {

@@ -1,0 +1,7 @@
+//go:build !linux && !darwin
+
+package main
+
+// inTerminalForeground is false where restel cannot tell (every SIGINT
+// is forwarded).
+func inTerminalForeground() bool { return false }
