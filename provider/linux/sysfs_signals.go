@@ -3,6 +3,7 @@ package linux
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"slices"
@@ -78,7 +79,7 @@ func (s *sysfsSignals) Thermal(ctx context.Context) (provider.ThermalState, erro
 		return provider.ThermalUnknown, err // a zone's trips may have been cut short
 	}
 	if !state.Known() && listErr != nil {
-		return provider.ThermalUnknown, listErr
+		return provider.ThermalUnknown, fmt.Errorf("thermal: %w", listErr)
 	}
 	return state, nil
 }

@@ -555,8 +555,8 @@ func TestThermalListError(t *testing.T) {
 	// class/thermal is a file, not a directory: listing it fails.
 	writeTree(t, root, map[string]string{"class/thermal": "not a directory\n"})
 	th, err := newSysfsSignals(root, nil).Thermal(t.Context())
-	if th != provider.ThermalUnknown || err == nil {
-		t.Fatalf("Thermal = %v, %v; want unknown and a listing error", th, err)
+	if th != provider.ThermalUnknown || !errors.Is(err, syscall.ENOTDIR) {
+		t.Fatalf("Thermal = %v, %v; want unknown and a listing error wrapping ENOTDIR", th, err)
 	}
 }
 
