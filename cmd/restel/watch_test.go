@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -206,9 +207,15 @@ func TestNDJSONView(t *testing.T) {
 	}
 }
 
-// tickWatcher is a stand-in for orchestrator.Monitor.Watch: one snapshot
-// of p per interval on a channel closed when ctx is done.
+// tickWatcher is a stand-in for orchestrator.Monitor: CurrentSnapshot
+// reads p, Watch sends one snapshot of p per interval on a channel closed
+// when ctx is done.
 type tickWatcher struct{ p provider.SnapshotProvider }
+
+func (w tickWatcher) CurrentSnapshot(time.Duration) provider.Snapshot {
+	s, _ := w.p.Snapshot(context.Background())
+	return s
+}
 
 func (w tickWatcher) Watch(ctx context.Context, interval time.Duration) <-chan provider.Snapshot {
 	ch := make(chan provider.Snapshot)
@@ -276,7 +283,7 @@ func TestWatchLoopNDJSON(t *testing.T) {
 		if got := <-status; got != 0 {
 			t.Errorf("status %d, want 0", got)
 		}
-		checkNDJSON(t, stdout.String(), 5, interval)
+		checkNDJSON(t, stdout.String(), 6, interval) // at 0, then 5 ticks
 		if stderr.Len() != 0 {
 			t.Errorf("stderr = %q", stderr)
 		}
@@ -300,24 +307,40 @@ func (w *failWriter) Write(b []byte) (int, error) {
 
 func TestWatchLoopWriteError(t *testing.T) {
 	for _, tc := range []struct {
+		ok         int // writes that succeed
 		err        error
 		wantStatus int
 		wantStderr string
 	}{
-		{fmt.Errorf("write /dev/stdout: %w", syscall.EPIPE), 0, ""},
-		{errors.New("disk full"), 1, "restel: watch: disk full\n"},
+		{2, fmt.Errorf("write /dev/stdout: %w", syscall.EPIPE), 0, ""},
+		{0, fmt.Errorf("write /dev/stdout: %w", syscall.EPIPE), 0, ""},
+		{1, os.ErrClosed, 0, ""},
+		{2, errors.New("disk full"), 1, "restel: watch: disk full\n"},
 	} {
-		t.Run(fmt.Sprint(tc.err), func(t *testing.T) {
+		t.Run(fmt.Sprint(tc.ok, tc.err), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				e, _, stderr := testEnv(t.Context(), nil)
-				w := &failWriter{ok: 2, err: tc.err}
+				w := &failWriter{ok: tc.ok, err: tc.err}
 				// No cancel: the write error alone must end the loop.
 				got := watchLoop(t.Context(), e, tickWatcher{clockProvider}, time.Second, &ndjsonView{w: w})
 				if got != tc.wantStatus || stderr.String() != tc.wantStderr {
 					t.Errorf("status %d stderr %q, want %d %q", got, stderr, tc.wantStatus, tc.wantStderr)
 				}
-				checkNDJSON(t, w.String(), 2, time.Second)
+				checkNDJSON(t, w.String(), tc.ok, time.Second)
 			})
 		})
+	}
+}
+
+// TestWatchLoopCancelled: a context already done shows nothing.
+func TestWatchLoopCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	e, stdout, stderr := testEnv(ctx, nil)
+	if got := watchLoop(ctx, e, tickWatcher{clockProvider}, time.Second, &ndjsonView{w: e.stdout}); got != 0 {
+		t.Errorf("status %d, want 0", got)
+	}
+	if stdout.Len()+stderr.Len() != 0 {
+		t.Errorf("stdout %q stderr %q, want nothing", stdout, stderr)
 	}
 }
