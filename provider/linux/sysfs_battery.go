@@ -57,21 +57,23 @@ func (s *sysfsSignals) battery(ctx context.Context, psDir string) (provider.Opt[
 }
 
 // batteryReading reads one battery directory: capacity, else
-// energy_now/energy_full, else charge_now/charge_full. With weigh set it
-// also reads energy_full and charge_full as weights for combining.
+// energy_now/energy_full, else charge_now/charge_full. With weigh set
+// (several batteries) it also reads both energy_full and charge_full as
+// weights for combineBatteries; a full capacity that is not positive is no
+// weight.
 func (s *sysfsSignals) batteryReading(dir string, weigh bool) batteryReading {
 	var r batteryReading
 	if b, err := s.read(dir + "/capacity"); err == nil {
 		r.pct, r.hasPct = parseCapacity(b)
 	}
 	energyFull := s.readInt(dir+"/energy_full", weigh || !r.hasPct)
-	if !r.hasPct && energyFull.Valid {
+	if !r.hasPct && energyFull.Valid && energyFull.V > 0 {
 		if now := s.readInt(dir+"/energy_now", true); now.Valid {
 			r.pct, r.hasPct = ratioPct(now.V, energyFull.V)
 		}
 	}
-	chargeFull := s.readInt(dir+"/charge_full", (weigh && !energyFull.Valid) || !r.hasPct)
-	if !r.hasPct && chargeFull.Valid {
+	chargeFull := s.readInt(dir+"/charge_full", weigh || !r.hasPct)
+	if !r.hasPct && chargeFull.Valid && chargeFull.V > 0 {
 		if now := s.readInt(dir+"/charge_now", true); now.Valid {
 			r.pct, r.hasPct = ratioPct(now.V, chargeFull.V)
 		}

@@ -430,6 +430,14 @@ func TestBatteryRules(t *testing.T) {
 			bat("BAT0", "type", "Battery", "capacity", "100", "energy_full", "3000"),
 			bat("BAT1", "type", "Battery", "capacity", "0", "energy_full", "1000"),
 		), provider.Some[uint8](75)},
+		{"energy_full 0 is no weight: charge weights", merge(
+			bat("BAT0", "type", "Battery", "capacity", "100", "energy_full", "0", "charge_full", "3000"),
+			bat("BAT1", "type", "Battery", "capacity", "0", "charge_full", "1000"),
+		), provider.Some[uint8](75)},
+		{"charge weights although one also reports energy", merge(
+			bat("BAT0", "type", "Battery", "capacity", "100", "energy_full", "9000", "charge_full", "3000"),
+			bat("BAT1", "type", "Battery", "capacity", "0", "charge_full", "1000"),
+		), provider.Some[uint8](75)},
 		{"energy vs charge: mean", merge(
 			bat("BAT0", "type", "Battery", "capacity", "100", "energy_full", "3000"),
 			bat("BAT1", "type", "Battery", "capacity", "0", "charge_full", "1000"),
