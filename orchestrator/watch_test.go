@@ -1,0 +1,93 @@
+package orchestrator
+
+import (
+	"context"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/restel/restel/aggregate"
+	"github.com/restel/restel/provider"
+	"github.com/restel/restel/provider/fake"
+)
+
+func TestWatch(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := fake.New(trace(t, "@0s cpu=10\n@600ms cpu=20\n@1h end\n"))
+		m := newMonitor(t, provider.Func(p.Snapshot))
+		t0 := time.Now()
+		ctx, cancel := context.WithCancel(t.Context())
+		w := m.Watch(ctx, 250*time.Millisecond)
+		r := m.BeginRun(t.Context(), aggregate.SummaryEvery(250*time.Millisecond))
+		if m.Stats().Samplers != 1 {
+			t.Fatal("Watch and a run at the same interval should share one sampler")
+		}
+		for i, want := range []float64{10, 10, 20} {
+			s := <-w
+			if d := time.Since(t0); d != time.Duration(i+1)*250*time.Millisecond || cpu(s) != want {
+				t.Fatalf("sample %d at %v cpu %v", i, d, cpu(s))
+			}
+		}
+		cancel()
+		synctest.Wait()
+		if _, ok := <-w; ok {
+			t.Fatal("Watch channel open after its context ended")
+		}
+		if m.Stats().Samplers != 1 {
+			t.Fatal("the run's sampler stopped with the watcher")
+		}
+		r.Finish()
+		if m.Stats().Samplers != 0 {
+			t.Fatal("sampler outlived its last user")
+		}
+	})
+}
+
+func TestWatchSlowReaderLosesOldest(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := fake.New(trace(t, "@0s cpu=0\n@10s cpu=100\n@1h end\n"))
+		m := newMonitor(t, provider.Func(p.Snapshot))
+		t0 := time.Now()
+		w := m.Watch(t.Context(), 10*time.Millisecond) // clamped to 250ms
+		time.Sleep(20 * time.Second)                     // 80 ticks, nobody reading
+		synctest.Wait()
+		first := <-w
+		// The buffer kept the newest 16 samples: ticks at 16.25s ... 20s.
+		if got := first.CapturedAt().Sub(t0); got != 16250*time.Millisecond {
+			t.Fatalf("oldest kept sample captured at %v, want 16.25s", got)
+		}
+		n := 1
+		for len(w) > 0 {
+			<-w
+			n++
+		}
+		if n != watchBuffer {
+			t.Fatalf("%d buffered samples, want %d", n, watchBuffer)
+		}
+		if p.Reads() != 80 {
+			t.Fatalf("%d reads: the sampler must tick on regardless of the reader", p.Reads())
+		}
+	})
+}
+
+func TestWatchClosedByMonitorClose(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m := New(provider.Func(func(context.Context) (provider.Snapshot, error) { return provider.Snapshot{}, nil }), WithHost(&HostState{}))
+		w1 := m.Watch(t.Context(), time.Second)
+		w2 := m.Watch(t.Context(), 0)
+		m.Close()
+		for _, w := range []<-chan provider.Snapshot{w1, w2} {
+			for range w {
+			}
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel()
+		m2 := newMonitor(t, nil)
+		if _, ok := <-m2.Watch(ctx, time.Second); ok {
+			t.Fatal("Watch on a done context delivered")
+		}
+		if m2.Stats().Samplers != 0 {
+			t.Fatal("Watch on a done context started a sampler")
+		}
+	})
+}
