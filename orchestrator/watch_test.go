@@ -49,7 +49,7 @@ func TestWatchSlowReaderLosesOldest(t *testing.T) {
 		m := newMonitor(t, provider.Func(p.Snapshot))
 		t0 := time.Now()
 		w := m.Watch(t.Context(), 10*time.Millisecond) // clamped to 250ms
-		time.Sleep(20 * time.Second)                     // 80 ticks, nobody reading
+		time.Sleep(20 * time.Second)                   // 80 ticks, nobody reading
 		synctest.Wait()
 		first := <-w
 		// The buffer kept the newest 16 samples: ticks at 16.25s ... 20s.
