@@ -63,14 +63,12 @@ func (s *sysfsSignals) zoneState(ctx context.Context, dir string) (provider.Ther
 // parsed is ignored, as is one outside (0 °C, 150 °C].
 func (s *sysfsSignals) zoneTrips(ctx context.Context, dir string) zoneTrips {
 	var trips zoneTrips
-	prefix := dir + "/trip_point_"
-	var num [20]byte
 	for i := range maxTripPoints {
 		if ctx.Err() != nil {
 			break
 		}
-		base := prefix + string(strconv.AppendInt(num[:0], int64(i), 10))
-		b, err := s.read(base + "_type")
+		n := strconv.Itoa(i) // below 100: a static string, no allocation
+		b, err := s.read(dir + "/trip_point_" + n + "_type")
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				break
@@ -81,7 +79,7 @@ func (s *sysfsSignals) zoneTrips(ctx context.Context, dir string) zoneTrips {
 		if kind == tripOther {
 			continue
 		}
-		b, err = s.read(base + "_temp")
+		b, err = s.read(dir + "/trip_point_" + n + "_temp")
 		if err != nil {
 			continue
 		}
