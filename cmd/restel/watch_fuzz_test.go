@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/restel/restel/aggregate"
+)
+
+// FuzzParseWatchArgs: any command line either parses into an interval of
+// at least 250ms or is a one-line usage error with status 2 and nothing on
+// stdout; it never panics.
+func FuzzParseWatchArgs(f *testing.F) {
+	f.Add("--interval\x001s")
+	f.Add("--json\x00--interval=-5ms")
+	f.Add("--interval\x0099999999999h")
+	f.Fuzz(func(t *testing.T, joined string) {
+		e, stdout, stderr := testEnv(context.Background(), nil)
+		cfg, status, ok := parseWatchArgs(e, strings.Split(joined, "\x00"))
+		if stdout.Len() != 0 {
+			t.Fatalf("stdout = %q", stdout)
+		}
+		if !ok {
+			if status != exitUsage || strings.Count(stderr.String(), "\n") != 1 {
+				t.Fatalf("status %d, stderr %q", status, stderr)
+			}
+			return
+		}
+		if cfg.interval < aggregate.MinInterval {
+			t.Fatalf("interval %v below the minimum", cfg.interval)
+		}
+	})
+}
+
+// BenchmarkTableFrame: rendering a frame into a reused buffer does not
+// allocate.
+func BenchmarkTableFrame(b *testing.B) {
+	v := &tableView{caps: termCaps{colour: true, redraw: true}, interval: time.Second, loc: time.UTC, drawn: true}
+	buf := v.frame(nil, fullSnap)
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = v.frame(buf[:0], fullSnap)
+	}
+}
+
+// BenchmarkNDJSONLine: encoding a snapshot line into a reused buffer does
+// not allocate.
+func BenchmarkNDJSONLine(b *testing.B) {
+	var buf []byte
+	s := fullSnap
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = append(s.AppendJSON(buf[:0]), '\n')
+	}
+}
