@@ -68,3 +68,37 @@ func BenchmarkSlowSignals(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSlowSignalsFloor is the floor under BenchmarkSlowSignals: the
+// same open/read/close of exactly the attributes one refresh reads (and
+// the same directory listings), with no parsing, mapping or path building.
+// The ratio of the two is the walk's own overhead.
+func BenchmarkSlowSignalsFloor(b *testing.B) {
+	root := slowBenchTree(b)
+	var paths []string
+	record := func(path string) ([]byte, error) {
+		paths = append(paths, path)
+		return readAttr(path)
+	}
+	s := newSysfsSignals(root, record)
+	if _, err := s.Thermal(b.Context()); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := s.Battery(b.Context()); err != nil {
+		b.Fatal(err)
+	}
+	dirs := []string{root + "/class/thermal", root + "/class/power_supply"}
+	var buf [maxAttrBytes]byte
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, d := range dirs {
+			if _, err := listDir(d); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for _, p := range paths {
+			readAttrOnce(p, buf[:])
+		}
+	}
+	b.ReportMetric(float64(len(paths)), "attrs/op")
+}
