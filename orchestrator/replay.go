@@ -64,9 +64,15 @@ func Replay(ctx context.Context, tl Timeline, mode aggregate.Mode, opts ReplayOp
 		res.DebugErr = err
 	}
 	var agg aggregate.Aggregator
+	// A Timeline that is also a Clock (fake.Replay) stamps on its own clock;
+	// wall time would make a replay's captured_at_ms depend on the day.
+	var clk provider.Clock = provider.SystemClock{}
+	if c, ok := tl.(provider.Clock); ok {
+		clk = c
+	}
 	for off := range aggregate.Schedule(mode, tl.End()) {
 		tl.Seek(off)
-		s, err := stream.SafeRead(ctx, tl, provider.SystemClock{})
+		s, err := stream.SafeRead(ctx, tl, clk)
 		if err != nil {
 			res.ReadErrors++
 			s = provider.Unknown(time.UnixMilli(s.CapturedAtMS))

@@ -59,7 +59,7 @@ func usageErr(e env, format string, args ...any) int {
 // newFlagSet returns a flag set that reports errors through usageErr
 // instead of printing usage text or exiting.
 func newFlagSet(name string) *flag.FlagSet {
-	fs := flag.NewFlagSet("restel "+name, flag.ContinueOnError)
+	fs := flag.NewFlagSet(name, flag.ContinueOnError) // usageErr adds "restel: "
 	fs.SetOutput(io.Discard)
 	return fs
 }

@@ -152,5 +152,9 @@ func (r *Replay) Seek(offset time.Duration) { r.clock.Set(r.start.Add(offset)) }
 // End returns the trace's end offset.
 func (r *Replay) End() time.Duration { return r.trace.End() }
 
+// Now returns the replay clock's time, so a Replay is also a provider.Clock
+// (orchestrator.Replay stamps unstamped snapshots with it).
+func (r *Replay) Now() time.Time { return r.clock.Now() }
+
 // Clock returns the replay's clock.
 func (r *Replay) Clock() *ManualClock { return r.clock }
