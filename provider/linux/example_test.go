@@ -1,0 +1,43 @@
+package linux_test
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/restel/restel/provider/linux"
+)
+
+type fixedClock struct{}
+
+func (fixedClock) Now() time.Time { return time.UnixMilli(1_764_000_000_000) }
+
+// A Kubernetes container: the node has 64 GiB, the container's cgroup v2
+// memory.max is 1.5 GiB with 1 GiB charged, 256 MiB of it inactive page
+// cache, and PSI reports some memory stall (avg10 = 12.5 %).
+func ExampleProvider_Snapshot() {
+	p, err := linux.New(
+		linux.WithProcFS("testdata/procfs-k8s"),
+		linux.WithSysFS("testdata/cgroup-k8s"),
+		linux.WithClock(fixedClock{}),
+	)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer p.Close()
+	s, err := p.Snapshot(context.Background())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("total MiB:", s.TotalMemMB.V)
+	fmt.Println("available MiB:", s.AvailableMemMB.V)
+	fmt.Println("pressure:", s.MemoryPressure) // 50 % free is normal; PSI raises it
+	fmt.Println("cpu known:", s.CPUPct.Valid)  // no delta on a first read
+	// Output:
+	// total MiB: 1536
+	// available MiB: 768
+	// pressure: warn
+	// cpu known: false
+}
