@@ -1,0 +1,188 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"os/signal"
+	"sync"
+	"syscall"
+
+	"github.com/restel/restel/aggregate"
+	"github.com/restel/restel/orchestrator"
+	"github.com/restel/restel/provider"
+	"github.com/restel/restel/provider/native"
+)
+
+func init() {
+	register(command{
+		name:    "run",
+		summary: "run a command, sample its resource use, print the usage summary",
+		run:     runMain,
+	})
+}
+
+// runMain implements `restel run [--mode M] [--out FILE] -- CMD [ARGS...]`
+// (SPEC §6).
+//
+// CMD runs with restel's stdin, stdout and stderr and environment. Its
+// resource use is sampled by an orchestrator.Monitor over the native
+// provider pointed at the child's pid, so process_rss_peak_mb is the
+// child's resident set (/proc/<pid>/statm on Linux), not restel's. The run
+// begins right after the child has been started (exec has succeeded, so
+// the start snapshot sees the child's own image, a moment into its life)
+// and ends once the child has exited: on Linux the exit is observed with
+// waitid(WNOWAIT) and the end snapshot taken before the child is reaped, so
+// its pid cannot be reused meanwhile (a zombie has no resident pages: the
+// end snapshot's RSS is unknown and the peak comes from the samples taken
+// while it ran). SIGTERM received by restel is forwarded to the child, and
+// so is SIGINT unless restel runs in its terminal's foreground: the
+// terminal delivered a Ctrl-C to the child (same process group) already,
+// and a second interrupt would cut its cleanup short (see terminalSentIt). The summary (aggregate.Usage JSON, or null for mode off) goes to
+// stderr after the child's output, or atomically to --out FILE.
+//
+// Exit status: the child's exit status, or 128+N when signal N killed it,
+// as shells report it. Bad input is status 2 with one line on stderr and
+// nothing on stdout: a bad flag or mode, a missing command, an unusable
+// --out, and a command that cannot be started (not found, not executable).
+// Status 2 rather than a shell's 126/127 keeps SPEC §6's single rule for
+// everything restel rejects before anything has run.
+//
+// The mode is --mode when given; otherwise summary (1000 ms) overridden by
+// RESTEL_RESOURCE_TELEMETRY (read through env.getenv).
+func runMain(e env, args []string) int {
+	cfg, status, ok := parseRunArgs(e, args)
+	if !ok {
+		return status
+	}
+	var out *outFile
+	if cfg.out != "" {
+		var err error
+		if out, err = createOut(cfg.out); err != nil {
+			return usageErr(e, "run: %v", err)
+		}
+		defer out.discard()
+	}
+
+	// The child and restel's own warnings share stderr. A file is handed to
+	// the child as is (concurrent writes to it are fine); any other writer
+	// is copied into by os/exec's goroutine, so restel's writes must take
+	// the same lock.
+	if _, ok := e.stderr.(*os.File); !ok {
+		e.stderr = &lockedWriter{w: e.stderr}
+	}
+	cmd := exec.Command(cfg.argv[0], cfg.argv[1:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = e.stdin, e.stdout, e.stderr
+
+	// Catch the signals before starting the child: one that arrives in
+	// between is forwarded instead of killing restel and orphaning it.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+
+	if err := cmd.Start(); err != nil {
+		return usageErr(e, "run: cannot start %s: %v", cfg.argv[0], err)
+	}
+	done := make(chan struct{})
+	forwarded := make(chan struct{})
+	go func() {
+		defer close(forwarded)
+		forwardSignals(done, sigs, cmd.Process, terminalSentIt)
+	}()
+
+	usage, sampled := sampleChild(e, cfg, cmd)
+
+	close(done)
+	<-forwarded
+
+	line := []byte("null\n")
+	if sampled {
+		line = append(usage.AppendJSON(make([]byte, 0, 320)), '\n')
+	}
+	if out != nil {
+		if err := out.commit(line); err != nil {
+			// The child has run: keep its exit status and the summary.
+			fmt.Fprintf(e.stderr, "restel: run: %v; summary follows on stderr\n", err)
+			_, _ = e.stderr.Write(line)
+		}
+	} else {
+		_, _ = e.stderr.Write(line)
+	}
+	return exitStatus(cmd.ProcessState)
+}
+
+// sampleChild samples the started child until it exits and reaps it. ok
+// is false for mode off (and for a run discarded because e.ctx ended).
+func sampleChild(e env, cfg runConfig, cmd *exec.Cmd) (u aggregate.Usage, ok bool) {
+	if cfg.modeSet && cfg.mode.Kind == aggregate.Off {
+		_ = cmd.Wait()
+		return u, false
+	}
+	p, closeP := childProvider(e, cmd.Process.Pid)
+	defer closeP()
+	m := orchestrator.New(p, orchestrator.WithGetenv(e.getenv), orchestrator.WithLogger(cliLogger(e)))
+	defer m.Close()
+
+	mode := cfg.mode
+	if !cfg.modeSet {
+		mode = m.Mode(aggregate.SummaryEvery(aggregate.DefaultInterval))
+	}
+	run := m.BeginRun(e.ctx, mode)
+	defer run.Close()
+	if awaitExit(cmd.Process) {
+		u, ok = run.Finish()
+		_ = cmd.Wait()
+	} else {
+		_ = cmd.Wait()
+		u, ok = run.Finish()
+	}
+	return u, ok
+}
+
+// lockedWriter serializes writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
+}
+
+// cliLogger is where a Monitor's warnings go on the command line (an
+// invalid RESTEL_RESOURCE_TELEMETRY, an unwritable debug directory): one
+// logfmt line on e.stderr, without a timestamp.
+func cliLogger(e env) *slog.Logger {
+	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{
+		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+			if len(groups) == 0 && a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		},
+	}))
+}
+
+// childProvider returns the native provider reading the child's pid. If
+// there is none (an unsupported OS, an unreadable /proc), the run is still
+// summarized, from all-unknown snapshots, after a warning: telemetry never
+// stops the command it observes.
+func childProvider(e env, pid int) (provider.SnapshotProvider, func()) {
+	p, err := native.New(native.Options{PID: pid})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "restel: warning: cannot sample pid %d: %v\n", pid, err)
+		return provider.Func(func(context.Context) (provider.Snapshot, error) {
+			return provider.Snapshot{}, err
+		}), func() {}
+	}
+	return p, func() {
+		if c, ok := p.(io.Closer); ok {
+			_ = c.Close()
+		}
+	}
+}
