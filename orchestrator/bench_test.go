@@ -1,0 +1,166 @@
+package orchestrator
+
+import (
+	"context"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/restel/restel/aggregate"
+	"github.com/restel/restel/provider"
+	"github.com/restel/restel/provider/fake"
+	"github.com/restel/restel/provider/linux"
+)
+
+var (
+	sinkTime time.Time
+	sinkSnap provider.Snapshot
+)
+
+// liveProvider is the real Linux provider on /proc and /sys, or the fake
+// provider where there is none (the benchmark says which).
+func liveProvider(b *testing.B) provider.SnapshotProvider {
+	p, err := linux.New()
+	if err != nil {
+		b.Logf("no Linux provider (%v): using the fake provider", err)
+		return fake.New(nil)
+	}
+	b.Cleanup(func() { p.Close() })
+	return p
+}
+
+// BenchmarkTimeNow is the yardstick for the cached read: one time.Now().
+func BenchmarkTimeNow(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		sinkTime = time.Now()
+	}
+}
+
+// BenchmarkCurrentSnapshotCached is the hot-path read that hits the cache:
+// one atomic pointer load, one monotonic clock read, the host-pushed
+// overlay (two atomic loads) and the snapshot copy.
+func BenchmarkCurrentSnapshotCached(b *testing.B) {
+	m := New(liveProvider(b), WithHost(&HostState{}))
+	defer m.Close()
+	m.Prewarm()
+	b.ReportAllocs()
+	for b.Loop() {
+		sinkSnap = m.CurrentSnapshot(time.Hour)
+	}
+}
+
+// BenchmarkCurrentSnapshotCachedParallel runs the cached read on 8
+// goroutines at once: there is no lock and no written shared line, so the
+// per-op time (wall time / total ops) is no worse than serial.
+func BenchmarkCurrentSnapshotCachedParallel(b *testing.B) {
+	m := New(liveProvider(b), WithHost(&HostState{}))
+	defer m.Close()
+	m.Prewarm()
+	procs := runtime.GOMAXPROCS(0)
+	b.SetParallelism((8 + procs - 1) / procs)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		var s provider.Snapshot
+		for pb.Next() {
+			s = m.CurrentSnapshot(time.Hour)
+		}
+		_ = s
+	})
+}
+
+// BenchmarkRefresh is one forced refresh through the monitor (a provider
+// read on the cache's goroutine, handed back to the caller).
+func BenchmarkRefresh(b *testing.B) {
+	m := New(liveProvider(b), WithHost(&HostState{}))
+	defer m.Close()
+	m.Prewarm()
+	b.ReportAllocs()
+	for b.Loop() {
+		sinkSnap = m.CurrentSnapshot(0)
+	}
+}
+
+// BenchmarkProviderRefresh is one bare provider read, the unit the
+// boundary run is measured against (provider/linux's BenchmarkRefresh).
+func BenchmarkProviderRefresh(b *testing.B) {
+	p := liveProvider(b)
+	ctx := context.Background()
+	p.Snapshot(ctx)
+	b.ReportAllocs()
+	for b.Loop() {
+		sinkSnap, _ = p.Snapshot(ctx)
+	}
+}
+
+// BenchmarkBoundaryRun is BeginRun + Finish in boundary mode: two forced
+// refreshes and the aggregation.
+func BenchmarkBoundaryRun(b *testing.B) {
+	m := New(liveProvider(b), WithHost(&HostState{}))
+	defer m.Close()
+	m.Prewarm()
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok := m.BeginRun(ctx, aggregate.ModeBoundary).Finish(); !ok {
+			b.Fatal("no summary")
+		}
+	}
+}
+
+// BenchmarkOffRun is what a run costs when telemetry is off.
+func BenchmarkOffRun(b *testing.B) {
+	m := New(fake.New(nil), WithHost(&HostState{}))
+	defer m.Close()
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		m.BeginRun(ctx, aggregate.ModeOff).Finish()
+	}
+}
+
+// BenchmarkFanout delivers one sample to 10,000 in-flight summary runs
+// sharing one sampler (fake provider): ns/tick is the sampler's cost per
+// tick, B/run the heap each in-flight run holds.
+func BenchmarkFanout(b *testing.B) {
+	const runs = 10000
+	p := fake.New(nil)
+	m := New(provider.Func(p.Snapshot), WithHost(&HostState{}))
+	defer m.Close()
+	m.Prewarm()
+	mode := aggregate.SummaryEvery(time.Hour) // the real ticker stays out of the way
+	ctx := context.Background()
+
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	handles := make([]*Run, runs)
+	for i := range handles {
+		handles[i] = m.BeginRun(ctx, mode)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	perRun := float64(after.HeapAlloc-before.HeapAlloc) / runs
+
+	m.mu.Lock()
+	s := m.samplers[mode.Interval]
+	m.mu.Unlock()
+	if s == nil || s.hub.Len() != runs {
+		b.Fatal("runs do not share one sampler")
+	}
+	snap := m.CurrentSnapshot(0)
+	s.hub.Publish(snap) // take in the pending subscriptions
+	b.ReportAllocs()
+	ticks := 0
+	for b.Loop() {
+		if s.hub.Publish(snap) != runs {
+			b.Fatal("a run missed the sample")
+		}
+		ticks++
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(ticks), "ns/tick")
+	b.ReportMetric(perRun, "B/run")
+	for _, r := range handles {
+		r.Finish()
+	}
+}
