@@ -164,3 +164,18 @@ func BenchmarkFanout(b *testing.B) {
 		r.Finish()
 	}
 }
+
+// BenchmarkTimeNowParallel is the yardstick of the parallel cached read:
+// time.Now() on 8 goroutines.
+func BenchmarkTimeNowParallel(b *testing.B) {
+	procs := runtime.GOMAXPROCS(0)
+	b.SetParallelism((8 + procs - 1) / procs)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		var t time.Time
+		for pb.Next() {
+			t = time.Now()
+		}
+		_ = t
+	})
+}

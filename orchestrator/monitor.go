@@ -344,7 +344,10 @@ func (m *Monitor) Watch(ctx context.Context, interval time.Duration) <-chan prov
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	interval = aggregate.SummaryEvery(interval).Interval
+	if interval <= 0 {
+		interval = aggregate.DefaultInterval
+	}
+	interval = max(interval, aggregate.MinInterval)
 	sink := stream.NewChanSink(watchBuffer)
 	if m == nil || ctx.Err() != nil {
 		sink.Close()

@@ -75,8 +75,12 @@ func TestWatchClosedByMonitorClose(t *testing.T) {
 		m := New(provider.Func(func(context.Context) (provider.Snapshot, error) { return provider.Snapshot{}, nil }), WithHost(&HostState{}))
 		w1 := m.Watch(t.Context(), time.Second)
 		w2 := m.Watch(t.Context(), 0)
+		w3 := m.Watch(t.Context(), -time.Second)
+		if m.Stats().Samplers != 1 {
+			t.Fatalf("%d samplers: 0 and negative intervals mean the 1s default", m.Stats().Samplers)
+		}
 		m.Close()
-		for _, w := range []<-chan provider.Snapshot{w1, w2} {
+		for _, w := range []<-chan provider.Snapshot{w1, w2, w3} {
 			for range w {
 			}
 		}
