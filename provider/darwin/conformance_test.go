@@ -1,0 +1,40 @@
+package darwin
+
+import (
+	"runtime"
+	"testing"
+
+	"github.com/restel/restel/provider"
+	"github.com/restel/restel/provider/providertest"
+)
+
+// TestConformanceFake runs the conformance suite on every GOOS against a
+// Provider over the in-memory sys.
+func TestConformanceFake(t *testing.T) {
+	providertest.Run(t, func(t *testing.T) provider.SnapshotProvider {
+		f := newFakeSys()
+		f.ticks = []cpuTicks{{10, 10, 80, 0}, {20, 20, 160, 0}, {40, 30, 200, 5}}
+		f.thermal = 1
+		f.sources = []powerSource{{Internal: true, Present: true, Cur: 64, Max: 100, HasCur: true, HasMax: true}}
+		p, err := newProvider(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	})
+}
+
+// TestConformanceNative runs the suite against the real system calls. It
+// can only run on a Mac (CI here is Linux).
+func TestConformanceNative(t *testing.T) {
+	if runtime.GOOS != "darwin" && runtime.GOOS != "ios" {
+		t.Skip("needs macOS or iOS")
+	}
+	providertest.Run(t, func(t *testing.T) provider.SnapshotProvider {
+		p, err := New()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	})
+}

@@ -1,0 +1,38 @@
+package windows
+
+import (
+	"runtime"
+	"testing"
+
+	"github.com/restel/restel/provider"
+	"github.com/restel/restel/provider/providertest"
+)
+
+// TestConformanceFake runs the conformance suite on every GOOS against a
+// Provider over the in-memory sys.
+func TestConformanceFake(t *testing.T) {
+	providertest.Run(t, func(t *testing.T) provider.SnapshotProvider {
+		f := newFakeSys()
+		f.power = systemPowerStatus{BatteryFlag: 1, BatteryLifePercent: 77}
+		cfg, err := configure(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return newProvider(f, cfg)
+	})
+}
+
+// TestConformanceNative runs the suite against the real kernel32 calls. It
+// can only run on Windows (CI here is Linux).
+func TestConformanceNative(t *testing.T) {
+	if runtime.GOOS != "windows" {
+		t.Skip("needs Windows")
+	}
+	providertest.Run(t, func(t *testing.T) provider.SnapshotProvider {
+		p, err := New()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	})
+}
