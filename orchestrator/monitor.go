@@ -281,6 +281,9 @@ type Stats struct {
 
 // Stats returns the monitor's counters.
 func (m *Monitor) Stats() Stats {
+	if m == nil {
+		return Stats{}
+	}
 	s := Stats{Cache: m.cache.Stats()}
 	if m.poller != nil {
 		s.SlowReads, s.SlowErrors = m.poller.Stats()

@@ -302,6 +302,9 @@ func TestNilMonitor(t *testing.T) {
 	}
 	_ = m.CurrentSnapshot(0)
 	_ = m.Snapshot()
+	if m.Stats() != (Stats{}) {
+		t.Fatal("nil monitor stats")
+	}
 }
 
 func TestCloseLifecycle(t *testing.T) {
