@@ -10,7 +10,10 @@
 //     or cgroup v1 (memory.limit_in_bytes, memory.usage_in_bytes,
 //     memory.stat), and Linux PSI (/proc/pressure/memory). The files are
 //     opened once, kept open and re-read with one pread at offset 0 into a
-//     fixed buffer: a steady-state refresh does not allocate.
+//     fixed buffer: a steady-state refresh does not allocate. The host
+//     MemTotal is read once; the cgroup limits and PSI are re-read at most
+//     once a second (PSI averages only change every 2 s), the bounding
+//     cgroup's usage on every refresh.
 //   - the slow signals, [Provider.Thermal] and [Provider.Battery], read from
 //     sysfs thermal zones, hwmon and power_supply with bounded non-blocking
 //     reads. They are never read inside Snapshot; the orchestrator polls them
@@ -30,7 +33,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -217,6 +219,3 @@ func (p *Provider) Close() error {
 	p.fast.close()
 	return nil
 }
-
-// isNotExist reports whether err means the file is gone.
-func isNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }
