@@ -23,7 +23,7 @@ type fakeSys struct {
 	cpuErr   error
 	rss      uint64
 	rssErr   error
-	rssPIDs  []int
+	rssPIDs  map[int]int
 	thermal  uint64
 	thermErr error
 	sources  []powerSource
@@ -46,9 +46,10 @@ func newFakeSys() *fakeSys {
 			sysctlPageExternal:  u32(196608), // 3 GiB
 			sysctlPressureLevel: u32(1),
 		},
-		calls: map[string]int{},
-		ticks: []cpuTicks{{100, 100, 800, 0}, {200, 100, 1000, 0}},
-		rss:   300 << 20,
+		calls:   map[string]int{},
+		rssPIDs: map[int]int{},
+		ticks:   []cpuTicks{{100, 100, 800, 0}, {200, 100, 1000, 0}},
+		rss:     300 << 20,
 	}
 }
 
@@ -83,7 +84,7 @@ func (f *fakeSys) cpuLoadInfo(buf []byte) (uint32, error) {
 func (f *fakeSys) rusage(pid int, buf []byte) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.rssPIDs = append(f.rssPIDs, pid)
+	f.rssPIDs[pid]++
 	if f.rssErr != nil {
 		return f.rssErr
 	}
@@ -164,10 +165,8 @@ func TestSnapshot(t *testing.T) {
 	if got := f.calls[sysctlPageFree]; got != 2 {
 		t.Errorf("vm.page_free_count read %d times, want every Snapshot", got)
 	}
-	for _, pid := range f.rssPIDs {
-		if pid != 4242 {
-			t.Errorf("rusage read pid %d, want 4242", pid)
-		}
+	if len(f.rssPIDs) != 1 || f.rssPIDs[4242] != 2 {
+		t.Errorf("rusage reads by pid %v, want pid 4242 twice", f.rssPIDs)
 	}
 }
 

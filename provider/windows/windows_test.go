@@ -377,3 +377,15 @@ func TestConcurrentUse(t *testing.T) {
 		t.Errorf("sys closed %d times", f.closed)
 	}
 }
+
+func BenchmarkSnapshot(b *testing.B) {
+	f := newFakeSys()
+	f.times = []systemTimes{{1, 2, 1}}
+	cfg, _ := configure(nil)
+	p := newProvider(f, cfg)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		p.Snapshot(ctx)
+	}
+}
