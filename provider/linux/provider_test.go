@@ -714,3 +714,20 @@ func TestRefreshDoesNotAllocate(t *testing.T) {
 		t.Errorf("refresh allocates %v times; want 0", allocs)
 	}
 }
+
+// TestCgroupVanishes: the container's cgroup directory disappears between
+// construction and the read; the error names it and the next level up
+// still bounds the memory.
+func TestCgroupVanishes(t *testing.T) {
+	procfs := copyProcTree(t, "procfs-k8s")
+	sysfs := copyProcTree(t, "cgroup-k8s")
+	p, _ := newTestProvider(t, procfs, sysfs)
+	if err := os.RemoveAll(filepath.Join(sysfs, filepath.FromSlash(k8sScope))); err != nil {
+		t.Fatal(err)
+	}
+	s, err := p.Snapshot(context.Background())
+	if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "cri-containerd-4f2a.scope") {
+		t.Errorf("error %v; want ErrNotExist naming the container's cgroup", err)
+	}
+	wantMem(t, s, 2048, (2147483648-1900000000)>>20)
+}
