@@ -16,9 +16,11 @@ const DefaultReadTimeout = 100 * time.Millisecond
 // Cache is the hot-path TTL cache over one provider (SPEC §1).
 //
 // A cached read is one atomic pointer load and an age check on the
-// monotonic clock: no lock, no allocation. A miss starts one provider read
-// in a goroutine owned by the cache; concurrent misses join that read
-// instead of starting their own, so at most one read is ever in flight.
+// monotonic clock: no lock, no allocation. A miss hands one provider read
+// to the cache's reader goroutine (started by the first miss, stopped by
+// Close) and waits for it; concurrent misses join that read instead of
+// starting their own, so at most one read is ever in flight, and a hung
+// provider never piles up goroutines.
 //
 // A read that errors still yields its snapshot (the provider contract:
 // unreadable fields are unknown); one that panics yields the all-unknown
@@ -41,10 +43,12 @@ type Cache struct {
 	cancel context.CancelFunc
 	timers sync.Pool // *time.Timer, stopped
 
-	mu     sync.Mutex
-	fl     *flight // the read in flight, if any
-	closed bool
-	wg     sync.WaitGroup
+	mu      sync.Mutex
+	fl      *flight      // the read in flight, if any
+	req     chan *flight // to the reader goroutine; buffered, holds at most one
+	started bool         // the reader goroutine runs
+	closed  bool
+	wg      sync.WaitGroup
 
 	reads, errs, panics, timeouts atomic.Uint64
 }
@@ -61,12 +65,12 @@ type flight struct {
 
 // NewCache returns a cache reading src, where a caller waits at most
 // timeout for a read (timeout <= 0 means [DefaultReadTimeout]). It starts
-// no goroutine.
+// no goroutine; the first miss starts the reader.
 func NewCache(src provider.SnapshotProvider, timeout time.Duration) *Cache {
 	if timeout <= 0 {
 		timeout = DefaultReadTimeout
 	}
-	c := &Cache{src: src, timeout: timeout}
+	c := &Cache{src: src, timeout: timeout, req: make(chan *flight, 1)}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	return c
 }
@@ -104,16 +108,32 @@ func (c *Cache) miss(maxAge time.Duration) provider.Snapshot {
 	if f == nil {
 		f = &flight{done: make(chan struct{}), deadline: time.Now().Add(c.timeout)}
 		c.fl = f
-		c.wg.Add(1)
-		go c.read(f)
+		if !c.started {
+			c.started = true
+			c.wg.Go(c.reader)
+		}
+		c.req <- f // never blocks: only one flight is ever outstanding
 	}
 	c.mu.Unlock()
 	return c.wait(f)
 }
 
+// reader is the cache's one reader goroutine, started by the first miss
+// and stopped by Close. A long-lived reader keeps its grown stack and
+// costs no goroutine start per read.
+func (c *Cache) reader() {
+	for {
+		select {
+		case f := <-c.req:
+			c.read(f)
+		case <-c.ctx.Done():
+			return
+		}
+	}
+}
+
 // read performs one provider read and publishes it.
 func (c *Cache) read(f *flight) {
-	defer c.wg.Done()
 	s, err := SafeRead(c.ctx, c.src, provider.SystemClock{})
 	c.reads.Add(1)
 	if err != nil {
@@ -189,8 +209,8 @@ func (c *Cache) Stats() CacheStats {
 	}
 }
 
-// Close cancels the context of a read in flight and waits for it to
-// return. Afterwards Get reads nothing: it returns the last snapshot or the
+// Close stops the reader goroutine: it cancels the context of a read in
+// flight and waits for it to return. Afterwards Get reads nothing: it returns the last snapshot or the
 // all-unknown one. Close is safe to call more than once, and without any
 // Get. A provider that ignores its context keeps Close waiting until the
 // read returns.
