@@ -43,7 +43,7 @@ bench:
 
 ## bench-peers: restel beside gopsutil v4 in one run (separate module).
 bench-peers:
-	cd bench/peers && $(GO) run . -count $(COUNT)
+	cd bench/peers && $(GO) test -run '^$$' -bench . -benchmem -count $(COUNT) | $(GO) run ./ratio
 
 ## fuzz: each fuzz target for FUZZTIME.
 fuzz:

@@ -417,11 +417,14 @@ func TestHostile(t *testing.T) {
 			check: func(t *testing.T, s provider.Snapshot) { wantMem(t, s, 65842404/1024, 48934120/1024) },
 		},
 		{
-			name: "usage above limit floors available at 0 (unknown)", procfs: "procfs-k8s", sysfs: "cgroup-k8s",
+			name: "usage above limit floors available at 0 (null, pressure critical)", procfs: "procfs-k8s", sysfs: "cgroup-k8s",
 			sysw: map[string]string{k8sScope + "/memory.current": "4294967296\n"},
 			check: func(t *testing.T, s provider.Snapshot) {
 				if !s.TotalMemMB.Valid || s.TotalMemMB.V != 1536 || s.AvailableMemMB.Valid {
 					t.Errorf("total %+v avail %+v; want 1536 and unknown (0 bytes)", s.TotalMemMB, s.AvailableMemMB)
+				}
+				if s.MemoryPressure != provider.MemoryPressureCritical {
+					t.Errorf("pressure %v; want critical: a cgroup with nothing available is the worst case", s.MemoryPressure)
 				}
 			},
 		},
