@@ -67,14 +67,17 @@ func decodeCPULoadInfo(b []byte, count uint32) (cpuTicks, error) {
 const (
 	rusageInfoV0Size       = 16 + 10*8
 	rusageResidentSizeOffs = 16 + 6*8
+	rusageFootprintOffs    = 16 + 7*8
 	rusageInfoV0           = 0 // RUSAGE_INFO_V0 flavor
 )
 
-// decodeRusageResident returns ri_resident_size, in bytes, from a
+// decodeRusage returns ri_resident_size (the resident set) and
+// ri_phys_footprint (what iOS's memory limit counts), in bytes, from a
 // rusage_info_v0 buffer.
-func decodeRusageResident(b []byte) (uint64, error) {
+func decodeRusage(b []byte) (resident, footprint uint64, err error) {
 	if len(b) < rusageInfoV0Size {
-		return 0, fmt.Errorf("darwin: %w: rusage_info_v0: %d bytes (want %d)", provider.ErrInvalid, len(b), rusageInfoV0Size)
+		return 0, 0, fmt.Errorf("darwin: %w: rusage_info_v0: %d bytes (want %d)", provider.ErrInvalid, len(b), rusageInfoV0Size)
 	}
-	return binary.LittleEndian.Uint64(b[rusageResidentSizeOffs:]), nil
+	le := binary.LittleEndian
+	return le.Uint64(b[rusageResidentSizeOffs:]), le.Uint64(b[rusageFootprintOffs:]), nil
 }

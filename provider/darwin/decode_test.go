@@ -83,13 +83,16 @@ type rusageInfoV0Mirror struct {
 
 func TestLayouts(t *testing.T) {
 	// The mirror of struct rusage_info_v0 must agree with the constants
-	// decodeRusageResident uses.
+	// decodeRusage uses.
 	var r rusageInfoV0Mirror
 	if got := unsafe.Sizeof(r); got != rusageInfoV0Size {
 		t.Errorf("sizeof(rusage_info_v0) = %d, want %d", got, rusageInfoV0Size)
 	}
 	if got := unsafe.Offsetof(r.ResidentSize); got != rusageResidentSizeOffs {
 		t.Errorf("offsetof(ri_resident_size) = %d, want %d", got, rusageResidentSizeOffs)
+	}
+	if got := unsafe.Offsetof(r.PhysFootprint); got != rusageFootprintOffs {
+		t.Errorf("offsetof(ri_phys_footprint) = %d, want %d", got, rusageFootprintOffs)
 	}
 	var c [cpuLoadInfoCount]uint32 // natural_t cpu_ticks[CPU_STATE_MAX]
 	if got := unsafe.Sizeof(c); got != cpuLoadInfoSize {
@@ -99,11 +102,11 @@ func TestLayouts(t *testing.T) {
 	binary.LittleEndian.PutUint64(b[rusageResidentSizeOffs-8:], 7)       // ri_wired_size
 	binary.LittleEndian.PutUint64(b[rusageResidentSizeOffs:], 123<<20)   // ri_resident_size
 	binary.LittleEndian.PutUint64(b[rusageResidentSizeOffs+8:], 999<<20) // ri_phys_footprint
-	got, err := decodeRusageResident(b)
-	if err != nil || got != 123<<20 {
-		t.Errorf("decodeRusageResident = %d, %v; want %d", got, err, 123<<20)
+	rss, fp, err := decodeRusage(b)
+	if err != nil || rss != 123<<20 || fp != 999<<20 {
+		t.Errorf("decodeRusage = %d, %d, %v; want %d, %d", rss, fp, err, 123<<20, 999<<20)
 	}
-	if _, err := decodeRusageResident(b[:95]); !errors.Is(err, provider.ErrInvalid) {
+	if _, _, err := decodeRusage(b[:95]); !errors.Is(err, provider.ErrInvalid) {
 		t.Errorf("short buffer: err = %v, want ErrInvalid", err)
 	}
 }
@@ -119,7 +122,7 @@ func FuzzDecoders(f *testing.F) {
 		if _, err := decodeCPULoadInfo(b, count); err == nil && (len(b) < cpuLoadInfoSize || count != cpuLoadInfoCount) {
 			t.Fatal("accepted a short host_cpu_load_info")
 		}
-		if _, err := decodeRusageResident(b); err == nil && len(b) < rusageInfoV0Size {
+		if _, _, err := decodeRusage(b); err == nil && len(b) < rusageInfoV0Size {
 			t.Fatal("accepted a short rusage_info_v0")
 		}
 	})

@@ -28,6 +28,7 @@ type libSystem struct {
 	notifyRegisterCheck uintptr // uint32_t notify_register_check(const char *name, int *out_token)
 	notifyGetState      uintptr // uint32_t notify_get_state(int token, uint64_t *state64)
 	notifyCancel        uintptr // uint32_t notify_cancel(int token)
+	procAvailableMemory uintptr // size_t os_proc_available_memory(void), iOS 13+ only
 }
 
 var loadLibSystem = sync.OnceValues(func() (*libSystem, error) {
@@ -48,6 +49,7 @@ var loadLibSystem = sync.OnceValues(func() (*libSystem, error) {
 		notifyRegisterCheck: sym("notify_register_check"),
 		notifyGetState:      sym("notify_get_state"),
 		notifyCancel:        sym("notify_cancel"),
+		procAvailableMemory: sym("os_proc_available_memory"),
 	}
 	if self := sym("mach_host_self"); self != 0 {
 		r, _, _ := purego.SyscallN(self)
@@ -151,4 +153,18 @@ func notifyCancel(tok int32) error {
 		return st
 	}
 	return nil
+}
+
+// osProcAvailableMemory calls os_proc_available_memory() (<os/proc.h>,
+// iOS 13+; absent on macOS).
+func osProcAvailableMemory() (uint64, error) {
+	l, err := loadLibSystem()
+	if err != nil {
+		return 0, err
+	}
+	if l.procAvailableMemory == 0 {
+		return 0, errNoSymbol
+	}
+	r, _, _ := purego.SyscallN(l.procAvailableMemory)
+	return uint64(r), nil
 }

@@ -11,3 +11,4 @@ func procPidRusage(int, []byte) error           { return errNoPurego }
 func notifyRegisterCheck(string) (int32, error) { return 0, errNoPurego }
 func notifyGetState(int32) (uint64, error)      { return 0, errNoPurego }
 func notifyCancel(int32) error                  { return errNoPurego }
+func osProcAvailableMemory() (uint64, error)    { return 0, errNoPurego }

@@ -196,3 +196,30 @@ func TestBatteryFromSources(t *testing.T) {
 		})
 	}
 }
+
+func TestBoundByAppLimit(t *testing.T) {
+	const mb = 1 << 20
+	some := provider.Some[uint64]
+	none := provider.Opt[uint64]{}
+	tests := []struct {
+		name                 string
+		avail, total         provider.Opt[uint64]
+		footprint, remaining uint64
+		wantAvail, wantTotal provider.Opt[uint64]
+	}{
+		{"no limit (macOS): unchanged", some(4000 * mb), some(16000 * mb), 300 * mb, 0, some(4000 * mb), some(16000 * mb)},
+		{"app limit below the device", some(4000 * mb), some(6000 * mb), 1500 * mb, 500 * mb, some(500 * mb), some(2000 * mb)},
+		{"device tighter than the app limit", some(100 * mb), some(6000 * mb), 1500 * mb, 500 * mb, some(100 * mb), some(2000 * mb)},
+		{"device unknown", none, none, 1500 * mb, 500 * mb, some(500 * mb), some(2000 * mb)},
+		{"limit above the device total", some(4000 * mb), some(6000 * mb), 5000 * mb, 3000 * mb, some(3000 * mb), some(6000 * mb)},
+		{"overflow: unchanged", some(1), some(2), math.MaxUint64, 1, some(1), some(2)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, tot := boundByAppLimit(tt.avail, tt.total, tt.footprint, tt.remaining)
+			if a != tt.wantAvail || tot != tt.wantTotal {
+				t.Errorf("got %+v, %+v; want %+v, %+v", a, tot, tt.wantAvail, tt.wantTotal)
+			}
+		})
+	}
+}

@@ -67,3 +67,29 @@ func pressureFromLevel(level uint64) provider.MemoryPressure {
 	}
 	return provider.MemoryPressureUnknown
 }
+
+// boundByAppLimit bounds memory by an iOS app's own limit (the jetsam
+// footprint limit), the way a cgroup bounds it on Linux: an app is killed
+// when its footprint reaches the limit, whatever the device has free.
+// remaining is os_proc_available_memory() (bytes the app may still use),
+// footprint the app's ri_phys_footprint; footprint+remaining is the limit.
+// Available becomes min(available, remaining) and total min(total, limit)
+// (SPEC §2's container rule). remaining 0 is no information and changes
+// nothing: os_proc_available_memory returns 0 both for a process without a
+// limit (macOS, an extension) and on failure.
+func boundByAppLimit(avail, total provider.Opt[uint64], footprint, remaining uint64) (provider.Opt[uint64], provider.Opt[uint64]) {
+	if remaining == 0 {
+		return avail, total
+	}
+	limit, carry := bits.Add64(footprint, remaining, 0)
+	if carry != 0 {
+		return avail, total
+	}
+	if !avail.Valid || remaining < avail.V {
+		avail = provider.Some(remaining)
+	}
+	if !total.Valid || limit < total.V {
+		total = provider.Some(limit)
+	}
+	return avail, total
+}

@@ -12,7 +12,10 @@
 //     kern.memorystatus_vm_pressure_level (1 normal, 2 warn, 4 critical);
 //   - CPU use: host_statistics(mach_host_self(), HOST_CPU_LOAD_INFO) tick
 //     deltas between two Snapshots (the first has no value);
-//   - process RSS: ri_resident_size of proc_pid_rusage(pid, RUSAGE_INFO_V0).
+//   - process RSS: ri_resident_size of proc_pid_rusage(pid, RUSAGE_INFO_V0);
+//   - on iOS, the app's own memory limit bounds available and total memory
+//     as a cgroup does on Linux: os_proc_available_memory() is what the app
+//     may still use, and ri_phys_footprint + that is its limit.
 //
 // Slow signals, never read inside Snapshot ([Provider.Thermal],
 // [Provider.Battery]):
@@ -61,6 +64,9 @@ type sys interface {
 	// rusage fills buf (rusageInfoV0Size bytes) with
 	// proc_pid_rusage(pid, RUSAGE_INFO_V0).
 	rusage(pid int, buf []byte) error
+	// appAvailableMemory returns os_proc_available_memory() (iOS 13+);
+	// an error wrapping errors.ErrUnsupported where it does not exist.
+	appAvailableMemory() (uint64, error)
 	// thermalLevel returns the notify state of thermalNotifyName.
 	thermalLevel() (uint64, error)
 	// powerSources walks the IOKit power sources.
@@ -75,6 +81,7 @@ type sys interface {
 type Provider struct {
 	sys   sys
 	pid   int
+	self  bool // pid is the calling process
 	clock provider.Clock
 
 	closed atomic.Bool
@@ -143,7 +150,7 @@ func newProvider(s sys, opts ...Option) (*Provider, error) {
 	if cfg.clock == nil {
 		cfg.clock = provider.SystemClock{}
 	}
-	return &Provider{sys: s, pid: cfg.pid, clock: cfg.clock}, nil
+	return &Provider{sys: s, pid: cfg.pid, self: cfg.pid == os.Getpid(), clock: cfg.clock}, nil
 }
 
 // Snapshot reads the fast signals: CPU use, process RSS, available and total
@@ -164,6 +171,17 @@ func (p *Provider) Snapshot(ctx context.Context) (provider.Snapshot, error) {
 	s := provider.Unknown(now)
 	var errs []error
 
+	// RSS (and the footprint iOS's app memory limit counts).
+	var footprint provider.Opt[uint64]
+	if err := p.sys.rusage(p.pid, p.ruBuf[:]); err != nil {
+		errs = append(errs, fmt.Errorf("darwin: proc_pid_rusage(%d): %w", p.pid, err))
+	} else if rss, fp, err := decodeRusage(p.ruBuf[:]); err != nil {
+		errs = append(errs, err)
+	} else {
+		s.ProcessRSSMB = provider.MiB(rss)
+		footprint = provider.Some(fp)
+	}
+
 	// Memory.
 	if !p.total.Valid {
 		if v, err := p.sysctlUint(sysctlMemsize); err != nil {
@@ -183,7 +201,17 @@ func (p *Provider) Snapshot(ctx context.Context) (provider.Snapshot, error) {
 	if err != nil {
 		errs = append(errs, err)
 	}
-	s.TotalMemMB = mib(p.total)
+	total := p.total
+	if p.self && footprint.Valid {
+		// iOS: the app's own memory limit bounds both, like a cgroup.
+		// Elsewhere os_proc_available_memory does not exist (or returns 0).
+		if remaining, err := p.sys.appAvailableMemory(); err == nil {
+			avail, total = boundByAppLimit(avail, total, footprint.V, remaining)
+		} else if !errors.Is(err, errors.ErrUnsupported) {
+			errs = append(errs, fmt.Errorf("darwin: os_proc_available_memory: %w", err))
+		}
+	}
+	s.TotalMemMB = mib(total)
 	s.AvailableMemMB = mib(avail)
 	native := provider.MemoryPressureUnknown
 	if lvl, err := p.sysctlUint(sysctlPressureLevel); err != nil {
@@ -202,15 +230,6 @@ func (p *Provider) Snapshot(ctx context.Context) (provider.Snapshot, error) {
 		s.CPUPct = p.cpu.last
 	} else {
 		s.CPUPct = p.cpu.observe(t)
-	}
-
-	// RSS.
-	if err := p.sys.rusage(p.pid, p.ruBuf[:]); err != nil {
-		errs = append(errs, fmt.Errorf("darwin: proc_pid_rusage(%d): %w", p.pid, err))
-	} else if rss, err := decodeRusageResident(p.ruBuf[:]); err != nil {
-		errs = append(errs, err)
-	} else {
-		s.ProcessRSSMB = provider.MiB(rss)
 	}
 	return s, errors.Join(errs...)
 }

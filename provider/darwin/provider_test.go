@@ -24,6 +24,8 @@ type fakeSys struct {
 	rss      uint64
 	rssErr   error
 	rssPIDs  map[int]int
+	appAvail uint64
+	appErr   error
 	thermal  uint64
 	thermErr error
 	sources  []powerSource
@@ -90,7 +92,14 @@ func (f *fakeSys) rusage(pid int, buf []byte) error {
 	}
 	clear(buf)
 	binary.LittleEndian.PutUint64(buf[rusageResidentSizeOffs:], f.rss)
+	binary.LittleEndian.PutUint64(buf[rusageFootprintOffs:], f.rss+50<<20)
 	return nil
+}
+
+func (f *fakeSys) appAvailableMemory() (uint64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.appAvail, f.appErr
 }
 
 func (f *fakeSys) thermalLevel() (uint64, error) {
@@ -375,5 +384,36 @@ func BenchmarkSnapshot(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		p.Snapshot(ctx)
+	}
+}
+
+// TestSnapshotAppLimit is an iOS app: os_proc_available_memory bounds
+// available and total memory when the provider observes itself.
+func TestSnapshotAppLimit(t *testing.T) {
+	f := newFakeSys() // RSS 300 MiB, footprint 350 MiB
+	f.appErr, f.appAvail = nil, 200<<20
+	p := newTestProvider(t, f)
+	s, err := p.Snapshot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.AvailableMemMB != provider.Some[uint64](200) || s.TotalMemMB != provider.Some[uint64](550) {
+		t.Errorf("available %+v total %+v; want 200, 550 (footprint 350 + 200)", s.AvailableMemMB, s.TotalMemMB)
+	}
+	f.appAvail = 18 << 20 // 18 of 368 MiB: 4.9 %
+	if s, _ = p.Snapshot(context.Background()); s.MemoryPressure != provider.MemoryPressureCritical {
+		t.Errorf("near the app limit: pressure %v, want critical", s.MemoryPressure)
+	}
+	f.appErr = errors.New("boom")
+	if _, err = p.Snapshot(context.Background()); !errors.Is(err, f.appErr) {
+		t.Errorf("failing os_proc_available_memory: err %v", err)
+	}
+
+	// Observing another process: the caller's app limit does not apply.
+	f2 := newFakeSys()
+	f2.appErr, f2.appAvail = nil, 200<<20
+	p2 := newTestProvider(t, f2, WithPID(4242))
+	if s, _ = p2.Snapshot(context.Background()); s.TotalMemMB != provider.Some[uint64](16384) {
+		t.Errorf("other pid: total %+v, want the device's 16384", s.TotalMemMB)
 	}
 }

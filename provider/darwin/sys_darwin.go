@@ -29,6 +29,8 @@ func (*nativeSys) cpuLoadInfo(buf []byte) (uint32, error) { return hostCPULoadIn
 
 func (*nativeSys) rusage(pid int, buf []byte) error { return procPidRusage(pid, buf) }
 
+func (*nativeSys) appAvailableMemory() (uint64, error) { return osProcAvailableMemory() }
+
 func (*nativeSys) powerSources() ([]powerSource, error) { return copyPowerSources() }
 
 // thermalLevel registers for thermalNotifyName on first use
