@@ -29,6 +29,7 @@ type libSystem struct {
 	notifyGetState      uintptr // uint32_t notify_get_state(int token, uint64_t *state64)
 	notifyCancel        uintptr // uint32_t notify_cancel(int token)
 	procAvailableMemory uintptr // size_t os_proc_available_memory(void), iOS 13+ only
+	sysctlbyname        uintptr // int sysctlbyname(const char *, void *oldp, size_t *oldlenp, void *newp, size_t newlen)
 }
 
 var loadLibSystem = sync.OnceValues(func() (*libSystem, error) {
@@ -50,6 +51,7 @@ var loadLibSystem = sync.OnceValues(func() (*libSystem, error) {
 		notifyGetState:      sym("notify_get_state"),
 		notifyCancel:        sym("notify_cancel"),
 		procAvailableMemory: sym("os_proc_available_memory"),
+		sysctlbyname:        sym("sysctlbyname"),
 	}
 	if self := sym("mach_host_self"); self != 0 {
 		r, _, _ := purego.SyscallN(self)
@@ -167,4 +169,34 @@ func osProcAvailableMemory() (uint64, error) {
 	}
 	r, _, _ := purego.SyscallN(l.procAvailableMemory)
 	return uint64(r), nil
+}
+
+// sysctl calls sysctlbyname(name, buf, &len, NULL, 0) and returns len: one
+// system call, no allocation (golang.org/x/sys/unix.SysctlRaw makes three
+// and allocates twice).
+func (s *nativeSys) sysctl(name string, buf []byte) (int, error) {
+	l, err := loadLibSystem()
+	if err != nil {
+		return 0, err
+	}
+	if l.sysctlbyname == 0 {
+		return 0, errNoSymbol
+	}
+	s.sysMu.Lock()
+	defer s.sysMu.Unlock()
+	if len(name) >= len(s.cname) || len(buf) == 0 {
+		return 0, fmt.Errorf("%w: sysctl name of %d bytes, buffer of %d", provider.ErrInvalid, len(name), len(buf))
+	}
+	n := copy(s.cname[:], name)
+	s.cname[n] = 0
+	s.oldlen = uintptr(len(buf))
+	r, _, errno := purego.SyscallN(l.sysctlbyname, uintptr(unsafe.Pointer(&s.cname[0])),
+		uintptr(unsafe.Pointer(&buf[0])), uintptr(unsafe.Pointer(&s.oldlen)), 0, 0)
+	if int32(r) != 0 {
+		if errno != 0 {
+			return 0, syscall.Errno(errno)
+		}
+		return 0, fmt.Errorf("returned %d", int32(r))
+	}
+	return int(s.oldlen), nil
 }

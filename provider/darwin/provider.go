@@ -56,8 +56,9 @@ import (
 // calls, tests with a fake. Methods return raw buffers; the Provider
 // decodes them.
 type sys interface {
-	// sysctl returns the raw value of sysctlbyname(name).
-	sysctl(name string) ([]byte, error)
+	// sysctl fills buf with the value of sysctlbyname(name) and returns
+	// its length.
+	sysctl(name string, buf []byte) (int, error)
 	// cpuLoadInfo fills buf (cpuLoadInfoSize bytes) with
 	// host_statistics(HOST_CPU_LOAD_INFO) and returns the count written.
 	cpuLoadInfo(buf []byte) (count uint32, err error)
@@ -92,6 +93,7 @@ type Provider struct {
 	pageSize uint64               // vm.pagesize; read once
 	cpuBuf   [cpuLoadInfoSize]byte
 	ruBuf    [rusageInfoV0Size]byte
+	sysBuf   [8]byte // every sysctl read is an int or a quad
 }
 
 // Compile-time checks of the capabilities a Provider offers.
@@ -254,12 +256,16 @@ func (p *Provider) available() (provider.Opt[uint64], error) {
 	return provider.Some(b), nil
 }
 
+// sysctlUint reads an integer sysctl. Call with p.mu held.
 func (p *Provider) sysctlUint(name string) (uint64, error) {
-	b, err := p.sys.sysctl(name)
+	n, err := p.sys.sysctl(name, p.sysBuf[:])
 	if err != nil {
 		return 0, fmt.Errorf("darwin: sysctl %s: %w", name, err)
 	}
-	return decodeSysctlUint(name, b)
+	if n < 0 || n > len(p.sysBuf) {
+		return 0, fmt.Errorf("darwin: %w: sysctl %s: length %d", provider.ErrInvalid, name, n)
+	}
+	return decodeSysctlUint(name, p.sysBuf[:n])
 }
 
 // mib converts an optional byte count to MiB (0 bytes is unknown).

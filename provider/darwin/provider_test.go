@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -55,15 +56,18 @@ func newFakeSys() *fakeSys {
 	}
 }
 
-func (f *fakeSys) sysctl(name string) ([]byte, error) {
+func (f *fakeSys) sysctl(name string, buf []byte) (int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls[name]++
 	v, ok := f.sysctls[name]
 	if !ok {
-		return nil, fmt.Errorf("fake: %s: %w", name, errors.ErrUnsupported)
+		return 0, fmt.Errorf("fake: %s: %w", name, errors.ErrUnsupported)
 	}
-	return v, nil
+	if len(v) > len(buf) {
+		return 0, syscall.ENOMEM
+	}
+	return copy(buf, v), nil
 }
 
 func (f *fakeSys) cpuLoadInfo(buf []byte) (uint32, error) {
@@ -250,6 +254,10 @@ func TestSnapshotDegrades(t *testing.T) {
 	}
 	if !s.CPUPct.Valid {
 		t.Error("CPU lost because memory failed")
+	}
+	f2.sysctls[sysctlPageFree] = make([]byte, 16) // longer than any integer
+	if s, err = p2.Snapshot(context.Background()); !errors.Is(err, syscall.ENOMEM) || s.AvailableMemMB.Valid {
+		t.Errorf("16-byte sysctl: available %+v, err %v; want unknown, ENOMEM", s.AvailableMemMB, err)
 	}
 	f2.cpuErr = kernReturn(4)
 	s, _ = p2.Snapshot(context.Background())

@@ -5,8 +5,6 @@ package darwin
 import (
 	"sync"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/restel/restel/provider"
 )
 
@@ -18,12 +16,15 @@ type nativeSys struct {
 	token  int32 // notify token for thermalNotifyName
 	hasTok bool
 	closed bool
+
+	// sysctl's C string and length word: owned here so that a read does
+	// not allocate.
+	sysMu  sync.Mutex
+	cname  [64]byte
+	oldlen uintptr
 }
 
 func newSys() (sys, error) { return &nativeSys{}, nil }
-
-// sysctl is sysctlbyname(3).
-func (*nativeSys) sysctl(name string) ([]byte, error) { return unix.SysctlRaw(name) }
 
 func (*nativeSys) cpuLoadInfo(buf []byte) (uint32, error) { return hostCPULoadInfo(buf) }
 
