@@ -1,7 +1,8 @@
 // Package darwin reads device resource state on macOS and iOS without cgo
-// (CGO_ENABLED=0 on macOS): sysctls through golang.org/x/sys/unix, and
-// libSystem, IOKit and CoreFoundation functions through
-// github.com/ebitengine/purego.
+// (CGO_ENABLED=0 on macOS): libSystem (sysctlbyname, host_statistics,
+// proc_pid_rusage, notify), IOKit and CoreFoundation functions are called
+// through github.com/ebitengine/purego; golang.org/x/sys/unix reads the
+// sysctls where purego is unavailable (iOS without cgo).
 //
 // Fast signals, read by [Provider.Snapshot] on the hot path:
 //
@@ -34,7 +35,8 @@
 // iOS: GOOS=ios builds with cgo (gomobile bind always does; ios/arm64 cannot
 // even link without it). With CGO_ENABLED=0 purego does not build for iOS,
 // so that configuration, which only type-checks, reads the sysctls and
-// reports CPU, RSS and thermal as unsupported.
+// reports CPU, RSS and thermal as unsupported (errors wrapping
+// provider.ErrUnavailable and errors.ErrUnsupported).
 //
 // All decoding, arithmetic and mapping lives in untagged files tested on
 // every GOOS; the _darwin.go files only make the calls. On other systems
