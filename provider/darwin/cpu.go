@@ -36,8 +36,10 @@ func cpuDelta(prev, cur cpuTicks) (busy, total uint64, ok bool) {
 // cpuState turns successive tick readings into CPU percentages: the first
 // reading gives no value (no delta yet); later ones give
 // 100·Δbusy/Δtotal. A reading whose delta is unusable (a counter going
-// backwards, no elapsed tick) keeps the last value. It is not safe for
-// concurrent use; the Provider guards it.
+// backwards, no elapsed tick) keeps the last value. That also covers xnu's
+// rate limiting of host_statistics for third-party processes, which answers
+// calls made too often with the previous counters: a zero delta. It is not
+// safe for concurrent use; the Provider guards it.
 type cpuState struct {
 	prev    cpuTicks
 	hasPrev bool
