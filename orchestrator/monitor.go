@@ -409,8 +409,10 @@ func (m *Monitor) Close() error {
 	return nil
 }
 
-// debugDir returns the DebugLocal directory, or "" after logging why there
-// is none.
+// openDebugLog opens a DebugLocal run's raw-sample file, or returns nil
+// (a nil *DebugLog ignores writes) after warning, once per monitor, why
+// it cannot. It runs on the caller of BeginRun: a mkdir, a directory
+// listing for pruning and a file creation.
 func (m *Monitor) openDebugLog() *stream.DebugLog {
 	dir := m.cfg.debugDir
 	var err error
