@@ -1,8 +1,9 @@
 // Package native picks the platform provider for the running OS: Linux and
 // Android read procfs and sysfs (provider/linux), macOS and iOS read
 // sysctl, Mach and IOKit (provider/darwin), Windows reads Win32
-// (provider/windows), and anything else gets a provider that reports every
-// field unknown.
+// (provider/windows), and anything else gets an error wrapping
+// errors.ErrUnsupported (orchestrator.Default then reports every field
+// unknown).
 //
 // The returned provider.SnapshotProvider also implements the optional
 // capabilities its platform supports — provider.ThermalReader,
