@@ -366,3 +366,27 @@ func TestErrNoProvider(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The hot path allocates nothing: a cached read, a host push, an off run.
+// A boundary run stays within its budget of 10 allocations.
+func TestAllocations(t *testing.T) {
+	p := fake.New(trace(t, "@0s cpu=10 rss=100\n@1h end\n"))
+	h := &HostState{}
+	m := newMonitor(t, provider.Func(p.Snapshot), WithHost(h))
+	m.Prewarm()
+	for _, tc := range []struct {
+		name string
+		max  float64
+		f    func()
+	}{
+		{"cached read", 0, func() { m.CurrentSnapshot(time.Hour) }},
+		{"cached read with host push", 0, func() { h.SetThermalState(provider.ThermalHot); m.CurrentSnapshot(time.Hour) }},
+		{"off run", 0, func() { m.BeginRun(t.Context(), aggregate.ModeOff).Finish() }},
+		{"env override", 0, func() { m.Mode(aggregate.ModeBoundary) }},
+		{"boundary run", 10, func() { m.BeginRun(t.Context(), aggregate.ModeBoundary).Finish() }},
+	} {
+		if n := testing.AllocsPerRun(200, tc.f); n > tc.max {
+			t.Errorf("%s: %v allocations, want <= %v", tc.name, n, tc.max)
+		}
+	}
+}
