@@ -2,7 +2,7 @@ package orchestrator
 
 import (
 	"context"
-	"strconv"
+	"unicode/utf8"
 
 	"github.com/restel/restel/aggregate"
 	"github.com/restel/restel/provider"
@@ -34,10 +34,10 @@ type Event struct {
 // field omitted when there is none.
 func (e Event) AppendJSON(dst []byte) []byte {
 	dst = append(dst, `{"stage":`...)
-	dst = strconv.AppendQuote(dst, e.Stage)
+	dst = appendJSONString(dst, e.Stage)
 	dst = append(dst, `,"error":`...)
 	if e.Err != nil {
-		dst = strconv.AppendQuote(dst, e.Err.Error())
+		dst = appendJSONString(dst, e.Err.Error())
 	} else {
 		dst = append(dst, "null"...)
 	}
@@ -72,4 +72,57 @@ func Stage[In, Out any](m *Monitor, name string, mode aggregate.Mode, f StageFun
 		}
 		return out, err
 	}
+}
+
+// appendJSONString appends s as a JSON string (RFC 8259 §7), as
+// encoding/json writes it minus the HTML escapes: control characters as
+// \n, \r, \t or \u00XX, invalid UTF-8 as U+FFFD, and U+2028 and U+2029
+// escaped so the output is also valid JavaScript.
+func appendJSONString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		b := s[i]
+		if b >= 0x20 && b != '"' && b != '\\' && b < utf8.RuneSelf {
+			i++
+			continue
+		}
+		if b < utf8.RuneSelf {
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '"', '\\':
+				dst = append(dst, '\\', b)
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hex[b>>4], hex[b&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
 }

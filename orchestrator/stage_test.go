@@ -113,3 +113,44 @@ func TestEventJSON(t *testing.T) {
 		t.Fatalf("%v", v)
 	}
 }
+
+// Names and error texts are JSON strings, whatever bytes they hold:
+// control characters, Go-only escapes (\a, \v, \x..), invalid UTF-8, and
+// HTML-sensitive or line-separator runes.
+func TestEventJSONEscapesLikeEncodingJSON(t *testing.T) {
+	for _, s := range []string{"", "plain", "\x00\x01\x1f\x7f", "bell\a tab\t vt\v", "bad \xff\xfe utf-8", "é ü 日本", "<a>&</a>", "\u2028\u2029", `back\slash "q"`, "\ufffd"} {
+		b := Event{Stage: s, Err: errors.New(s)}.AppendJSON(nil)
+		var v struct{ Stage, Error string }
+		if err := json.Unmarshal(b, &v); err != nil {
+			t.Fatalf("%q: %s is not JSON: %v", s, b, err)
+		}
+		var want string // what encoding/json makes of s
+		if ref, err := json.Marshal(s); err != nil || json.Unmarshal(ref, &want) != nil {
+			t.Fatal(err)
+		}
+		if v.Stage != want || v.Error != want {
+			t.Fatalf("%q: decoded %q / %q, want %q", s, v.Stage, v.Error, want)
+		}
+	}
+}
+
+// FuzzEventJSON: whatever the stage name and error text, the event is one
+// valid JSON object carrying them as encoding/json would.
+func FuzzEventJSON(f *testing.F) {
+	for _, s := range []string{"", "tokenize", "\x00\a\xff", "\u2028\"\\"} {
+		f.Add(s, s)
+	}
+	f.Fuzz(func(t *testing.T, stage, msg string) {
+		b := Event{Stage: stage, Err: errors.New(msg)}.AppendJSON(nil)
+		var v struct{ Stage, Error string }
+		if err := json.Unmarshal(b, &v); err != nil {
+			t.Fatalf("%s: %v", b, err)
+		}
+		var ws, wm string
+		rs, _ := json.Marshal(stage)
+		rm, _ := json.Marshal(msg)
+		if json.Unmarshal(rs, &ws) != nil || json.Unmarshal(rm, &wm) != nil || v.Stage != ws || v.Error != wm {
+			t.Fatalf("%s decoded to %q %q, want %q %q", b, v.Stage, v.Error, ws, wm)
+		}
+	})
+}
