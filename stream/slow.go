@@ -124,16 +124,34 @@ func (p *Poller) Battery() provider.Opt[uint8] {
 	return provider.Opt[uint8]{}
 }
 
-// Ready is closed once the first read of every signal has finished.
-func (p *Poller) Ready() <-chan struct{} { return p.ready }
+// closedChan is what a nil poller's Ready returns: nothing to wait for.
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
-// Stats returns how many slow reads completed and how many failed.
-func (p *Poller) Stats() (reads, errs uint64) { return p.reads.Load(), p.errs.Load() }
+// Ready is closed once the first read of every signal has finished (at
+// once for a nil poller).
+func (p *Poller) Ready() <-chan struct{} {
+	if p == nil {
+		return closedChan
+	}
+	return p.ready
+}
+
+// Stats returns how many slow reads completed and how many failed (an
+// unavailable signal is not a failure).
+func (p *Poller) Stats() (reads, errs uint64) {
+	if p == nil {
+		return 0, 0
+	}
+	return p.reads.Load(), p.errs.Load()
+}
 
 // Run reads each signal at once and then every cadence, until ctx is done;
 // it returns after every read it started has returned (reads run under
-// contexts derived from ctx).
+// contexts derived from ctx). A nil poller's Run returns at once.
 func (p *Poller) Run(ctx context.Context) {
+	if p == nil {
+		return
+	}
 	defer p.wg.Wait()
 	var thermalC, batteryC <-chan time.Time
 	if p.thermalR != nil {

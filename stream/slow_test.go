@@ -197,3 +197,56 @@ func TestNewPollerWithoutCapabilities(t *testing.T) {
 		t.Fatal("nil poller changed values")
 	}
 }
+
+// errBattery has batteries it cannot read: every Battery call fails.
+type errBattery struct {
+	provider.Func
+	reads atomic.Int32
+}
+
+func (b *errBattery) Battery(context.Context) (provider.Opt[uint8], error) {
+	b.reads.Add(1)
+	return provider.Opt[uint8]{}, fmt.Errorf("power_supply/BAT0/capacity: %w", provider.ErrInvalid)
+}
+
+// A battery that exists but cannot be read is unknown, counted as an
+// error, and read again only at the battery cadence: never in a loop.
+func TestPollerUnreadableBatteryIsUnknownAtCadence(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := &errBattery{}
+		po := NewPoller(p, PollerOptions{})
+		ctx, cancel := context.WithCancel(t.Context())
+		var wg sync.WaitGroup
+		wg.Go(func() { po.Run(ctx) })
+		<-po.Ready()
+		time.Sleep(61 * time.Second)
+		synctest.Wait()
+		if po.Battery().Valid {
+			t.Fatalf("battery %v, want unknown", po.Battery())
+		}
+		if got := po.Apply(provider.Snapshot{BatteryPct: provider.Some[uint8](40)}); got.BatteryPct != provider.Some[uint8](40) {
+			t.Fatalf("an unreadable battery hid the fast reading: %v", got.BatteryPct)
+		}
+		cancel()
+		wg.Wait()
+		if n := p.reads.Load(); n != 3 {
+			t.Fatalf("%d battery reads in 61s, want 3 (at 0, 30s, 60s)", n)
+		}
+		if r, e := po.Stats(); r != 3 || e != 3 {
+			t.Fatalf("stats %d reads %d errors, want 3 and 3", r, e)
+		}
+	})
+}
+
+func TestNilPollerIsInert(t *testing.T) {
+	var po *Poller
+	select {
+	case <-po.Ready():
+	default:
+		t.Fatal("a nil poller is never ready")
+	}
+	if r, e := po.Stats(); r != 0 || e != 0 {
+		t.Fatal("nil poller stats")
+	}
+	po.Run(t.Context()) // returns at once
+}
