@@ -323,7 +323,7 @@ func (f *fastSignals) readPSI() provider.MemoryPressure {
 	}
 	b, err := f.psi.read(&f.buf, false)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.EOPNOTSUPP) || errors.Is(err, errors.ErrUnsupported) {
+		if psiUnsupported(err) {
 			f.psiOff = true
 			f.psi.close()
 			return provider.MemoryPressureUnknown
@@ -332,6 +332,14 @@ func (f *fastSignals) readPSI() provider.MemoryPressure {
 		return provider.MemoryPressureUnknown
 	}
 	return psiPressure(procPressureMemory(b))
+}
+
+// psiUnsupported reports whether a failed open or read of
+// /proc/pressure/memory means the kernel has no PSI: the file is absent
+// (CONFIG_PSI off, or psi=0 on kernels that then skip /proc/pressure) or
+// reading it fails with EOPNOTSUPP (psi=0 on kernels that keep the files).
+func psiUnsupported(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.EOPNOTSUPP) || errors.Is(err, errors.ErrUnsupported)
 }
 
 func psiPressure(p psiMemory) provider.MemoryPressure {

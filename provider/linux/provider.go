@@ -12,8 +12,12 @@
 //     opened once, kept open and re-read with one pread at offset 0 into a
 //     fixed buffer: a steady-state refresh does not allocate. The host
 //     MemTotal is read once; the cgroup limits and PSI are re-read at most
-//     once a second (PSI averages only change every 2 s), the bounding
-//     cgroup's usage on every refresh.
+//     once a second by the Provider's clock (PSI averages only change
+//     every 2 s), the bounding cgroup's usage on every refresh. That
+//     cadence is what keeps BenchmarkRefresh within 1.3× of
+//     BenchmarkFloor (three preads): a refresh that falls due on it also
+//     re-reads every limit on the cgroup walk and PSI, and costs what
+//     BenchmarkRefreshAllSources measures (BENCHMARKS.md).
 //   - the slow signals, [Provider.Thermal] and [Provider.Battery], read from
 //     sysfs thermal zones, hwmon and power_supply with bounded non-blocking
 //     reads. They are never read inside Snapshot; the orchestrator polls them

@@ -3,11 +3,13 @@ package linux
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -408,6 +410,38 @@ func TestHostile(t *testing.T) {
 			},
 		},
 		{
+			// The walk keeps going past the first numeric limit: the
+			// container's 3 GiB is looser than the pod's 2 GiB.
+			name: "tightest limit, not the first numeric one", procfs: "procfs-k8s", sysfs: "cgroup-k8s",
+			sysw:  map[string]string{k8sScope + "/memory.max": "3221225472\n"},
+			check: func(t *testing.T, s provider.Snapshot) { wantMem(t, s, 2048, (2147483648-1900000000)>>20) },
+		},
+		{
+			name: "PSI some avg10 exactly 10 is warn", procfs: "procfs-k8s", sysfs: "cgroup-k8s",
+			files: map[string]string{"pressure/memory": "some avg10=10.00 avg60=0 avg300=0 total=0\nfull avg10=9.99 avg60=0 avg300=0 total=0\n"},
+			check: func(t *testing.T, s provider.Snapshot) { wantPressure(t, s, provider.MemoryPressureWarn) },
+		},
+		{
+			name: "PSI below 10 does not raise", procfs: "procfs-k8s", sysfs: "cgroup-k8s",
+			files: map[string]string{"pressure/memory": "some avg10=9.99 avg60=90 avg300=90 total=0\nfull avg10=9.99 avg60=90 avg300=90 total=0\n"},
+			check: func(t *testing.T, s provider.Snapshot) { wantPressure(t, s, provider.MemoryPressureNormal) },
+		},
+		{
+			name: "PSI full avg10 exactly 10 is critical", procfs: "procfs-k8s", sysfs: "cgroup-k8s",
+			files: map[string]string{"pressure/memory": "some avg10=10.00 avg60=0 avg300=0 total=0\nfull avg10=10.00 avg60=0 avg300=0 total=0\n"},
+			check: func(t *testing.T, s provider.Snapshot) { wantPressure(t, s, provider.MemoryPressureCritical) },
+		},
+		{
+			// PSI only raises: a quiet PSI leaves the derived critical.
+			name: "quiet PSI does not lower", procfs: "procfs-k8s", sysfs: "cgroup-k8s",
+			files: map[string]string{"pressure/memory": "some avg10=0.00 avg60=0 avg300=0 total=0\nfull avg10=0.00 avg60=0 avg300=0 total=0\n"},
+			sysw:  map[string]string{k8sScope + "/memory.current": "1610612736\n", k8sScope + "/memory.stat": "inactive_file 50000000\n"},
+			check: func(t *testing.T, s provider.Snapshot) {
+				wantMem(t, s, 1536, 50000000>>20) // 47 of 1536 MiB: 3 %
+				wantPressure(t, s, provider.MemoryPressureCritical)
+			},
+		},
+		{
 			name: "limit above host total is no bound", procfs: "procfs-k8s", sysfs: "cgroup-k8s",
 			sysw: map[string]string{
 				k8sScope + "/memory.max":              "137438953472\n", // 128 GiB
@@ -463,6 +497,28 @@ func TestHostile(t *testing.T) {
 			check: func(t *testing.T, s provider.Snapshot) { wantMem(t, s, 8041328/1024, 5123904/1024) },
 		},
 		{
+			// docker/ 256 MiB is tighter than the container's 512 MiB: it
+			// bounds, with its own usage (128 MiB) and total_inactive_file
+			// (32 MiB) → 160 MiB available.
+			name: "v1 parent tighter than the container", procfs: "procfs-v1", sysfs: "cgroup-v1",
+			sysw: map[string]string{
+				"fs/cgroup/memory/docker/memory.limit_in_bytes": "268435456\n",
+				"fs/cgroup/memory/docker/memory.usage_in_bytes": "134217728\n",
+				"fs/cgroup/memory/docker/memory.stat":           "inactive_file 1\ntotal_inactive_file 33554432\n",
+			},
+			check: func(t *testing.T, s provider.Snapshot) { wantMem(t, s, 256, 160) },
+		},
+		{
+			name: "v1 usage above limit floors available at 0", procfs: "procfs-v1", sysfs: "cgroup-v1",
+			sysw: map[string]string{"fs/cgroup/memory/docker/9b3e/memory.usage_in_bytes": "1073741824\n"},
+			check: func(t *testing.T, s provider.Snapshot) {
+				if s.TotalMemMB != provider.Some[uint64](512) || s.AvailableMemMB.Valid {
+					t.Errorf("total %+v avail %+v; want 512 and unknown (0 bytes)", s.TotalMemMB, s.AvailableMemMB)
+				}
+				wantPressure(t, s, provider.MemoryPressureCritical)
+			},
+		},
+		{
 			name: "v1 negative limit", procfs: "procfs-v1", sysfs: "cgroup-v1",
 			sysw:    map[string]string{"fs/cgroup/memory/docker/9b3e/memory.limit_in_bytes": "-1\n"},
 			check:   func(t *testing.T, s provider.Snapshot) { wantMem(t, s, 8041328/1024, 5123904/1024) },
@@ -511,6 +567,13 @@ const (
 	k8sScope = k8sPod + "/cri-containerd-4f2a.scope"
 )
 
+func wantPressure(t *testing.T, s provider.Snapshot, want provider.MemoryPressure) {
+	t.Helper()
+	if s.MemoryPressure != want {
+		t.Errorf("pressure %v; want %v", s.MemoryPressure, want)
+	}
+}
+
 func wantMem(t *testing.T, s provider.Snapshot, total, avail uint64) {
 	t.Helper()
 	if s.TotalMemMB != provider.Some(total) || s.AvailableMemMB != provider.Some(avail) {
@@ -557,6 +620,66 @@ func TestBoundReread(t *testing.T) {
 	}
 	if p.fast.hostTotal != 65842404*1024 {
 		t.Errorf("host total changed to %d; it is read once", p.fast.hostTotal)
+	}
+
+	// A clock stepped backwards (NTP, a VM resumed) does not freeze the
+	// cadence until it catches up: the limits are read again at once.
+	writeProcFiles(t, sysfs, map[string]string{k8sScope + "/memory.max": "1610612736\n"})
+	clk.advance(-time.Hour)
+	if s, _ = p.Snapshot(ctx); s.TotalMemMB != provider.Some[uint64](1536) {
+		t.Errorf("total %+v after the clock went back; want the re-read 1536", s.TotalMemMB)
+	}
+	// And the cadence runs from there.
+	writeProcFiles(t, sysfs, map[string]string{k8sScope + "/memory.max": "1073741824\n"})
+	clk.advance(slowEvery - time.Millisecond)
+	if s, _ = p.Snapshot(ctx); s.TotalMemMB != provider.Some[uint64](1536) {
+		t.Errorf("total %+v before the cadence; want 1536", s.TotalMemMB)
+	}
+	clk.advance(time.Millisecond)
+	if s, _ = p.Snapshot(ctx); s.TotalMemMB != provider.Some[uint64](1024) {
+		t.Errorf("total %+v on the cadence; want 1024", s.TotalMemMB)
+	}
+}
+
+// TestPSIUnsupported: the errors a kernel without PSI gives are ignored
+// (PSI off for good); any other failure is a fault worth reporting.
+func TestPSIUnsupported(t *testing.T) {
+	const psi = "/proc/pressure/memory"
+	tests := []struct {
+		err  error
+		want bool
+	}{
+		{&fs.PathError{Op: "read", Path: psi, Err: syscall.EOPNOTSUPP}, true},
+		{&fs.PathError{Op: "open", Path: psi, Err: syscall.ENOENT}, true},
+		{fmt.Errorf("wrapped: %w", &fs.PathError{Op: "read", Path: psi, Err: syscall.EOPNOTSUPP}), true},
+		{errors.ErrUnsupported, true},
+		{&fs.PathError{Op: "read", Path: psi, Err: syscall.EIO}, false},
+		{&fs.PathError{Op: "open", Path: psi, Err: syscall.EACCES}, false},
+		{provider.ErrInvalid, false},
+	}
+	for _, tt := range tests {
+		if got := psiUnsupported(tt.err); got != tt.want {
+			t.Errorf("psiUnsupported(%v) = %v; want %v", tt.err, got, tt.want)
+		}
+	}
+}
+
+// TestPSIOffIsNotRetried: once PSI is found missing, the file is not tried
+// again, so a kernel without PSI costs nothing per refresh.
+func TestPSIOffIsNotRetried(t *testing.T) {
+	procfs := copyProcTree(t, "procfs-k8s")
+	if err := os.Remove(filepath.Join(procfs, "pressure", "memory")); err != nil {
+		t.Fatal(err)
+	}
+	p, clk := newTestProvider(t, procfs, filepath.Join("testdata", "cgroup-k8s"))
+	s, err := p.Snapshot(context.Background())
+	if err != nil || s.MemoryPressure != provider.MemoryPressureNormal {
+		t.Fatalf("no PSI: %v, %v; want normal (derived), nil", s.MemoryPressure, err)
+	}
+	writeProcFiles(t, procfs, map[string]string{"pressure/memory": "some avg10=50.00\nfull avg10=50.00\n"})
+	clk.advance(slowEvery)
+	if s, _ := p.Snapshot(context.Background()); s.MemoryPressure != provider.MemoryPressureNormal {
+		t.Errorf("pressure %v; PSI was re-tried after it was found absent", s.MemoryPressure)
 	}
 }
 
