@@ -67,22 +67,6 @@ func copyProcTree(t testing.TB, name string) string {
 	return dst
 }
 
-// writeProcFiles writes files (path relative to root → content), creating
-// directories; it rewrites existing files in place (same inode), as the
-// kernel's files change under an open descriptor.
-func writeProcFiles(t testing.TB, root string, files map[string]string) {
-	t.Helper()
-	for name, content := range files {
-		p := filepath.Join(root, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 func newTestProvider(t testing.TB, procfs, sysfs string, opts ...Option) (*Provider, *stepClock) {
 	t.Helper()
 	clk := newStepClock()
@@ -201,7 +185,7 @@ func TestCPUDelta(t *testing.T) {
 		{"delta from the last good read", "cpu 210 0 10 150 0 0 0 0\n", provider.Some(100.0)},
 	}
 	for _, st := range steps {
-		writeProcFiles(t, root, map[string]string{"stat": st.stat})
+		writeTree(t, root, map[string]string{"stat": st.stat})
 		got, _ := p.Snapshot(context.Background())
 		if got.CPUPct != st.want {
 			t.Errorf("%s: cpu = %+v; want %+v", st.name, got.CPUPct, st.want)
@@ -539,8 +523,8 @@ func TestHostile(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			procfs := copyProcTree(t, tt.procfs)
 			sysfs := copyProcTree(t, tt.sysfs)
-			writeProcFiles(t, procfs, tt.files)
-			writeProcFiles(t, sysfs, tt.sysw)
+			writeTree(t, procfs, tt.files)
+			writeTree(t, sysfs, tt.sysw)
 			for _, r := range tt.remove {
 				if err := os.Remove(filepath.Join(procfs, r)); err != nil {
 					t.Fatal(err)
@@ -592,11 +576,11 @@ func TestBoundReread(t *testing.T) {
 	s, _ := p.Snapshot(ctx)
 	wantMem(t, s, 1536, 768)
 
-	writeProcFiles(t, sysfs, map[string]string{
+	writeTree(t, sysfs, map[string]string{
 		k8sScope + "/memory.max":     "1073741824\n", // resized to 1 GiB
 		k8sScope + "/memory.current": "805306368\n",  // 768 MiB used
 	})
-	writeProcFiles(t, procfs, map[string]string{
+	writeTree(t, procfs, map[string]string{
 		"pressure/memory": "some avg10=50.00 avg60=0 avg300=0 total=0\nfull avg10=50.00 avg60=0 avg300=0 total=0\n",
 		"meminfo":         "MemTotal: 1024 kB\nMemAvailable: 1024 kB\n",
 	})
@@ -605,7 +589,7 @@ func TestBoundReread(t *testing.T) {
 	// Usage is fresh (1536 − (768 − 256) = 1024); the limit and PSI are
 	// not re-read yet; the host total never changes.
 	wantMem(t, s, 1536, 1)
-	writeProcFiles(t, procfs, map[string]string{"meminfo": "MemTotal: 1024 kB\nMemAvailable: 4194304 kB\n"})
+	writeTree(t, procfs, map[string]string{"meminfo": "MemTotal: 1024 kB\nMemAvailable: 4194304 kB\n"})
 	s, _ = p.Snapshot(ctx)
 	wantMem(t, s, 1536, 1024)
 	if s.MemoryPressure != provider.MemoryPressureWarn {
@@ -624,13 +608,13 @@ func TestBoundReread(t *testing.T) {
 
 	// A clock stepped backwards (NTP, a VM resumed) does not freeze the
 	// cadence until it catches up: the limits are read again at once.
-	writeProcFiles(t, sysfs, map[string]string{k8sScope + "/memory.max": "1610612736\n"})
+	writeTree(t, sysfs, map[string]string{k8sScope + "/memory.max": "1610612736\n"})
 	clk.advance(-time.Hour)
 	if s, _ = p.Snapshot(ctx); s.TotalMemMB != provider.Some[uint64](1536) {
 		t.Errorf("total %+v after the clock went back; want the re-read 1536", s.TotalMemMB)
 	}
 	// And the cadence runs from there.
-	writeProcFiles(t, sysfs, map[string]string{k8sScope + "/memory.max": "1073741824\n"})
+	writeTree(t, sysfs, map[string]string{k8sScope + "/memory.max": "1073741824\n"})
 	clk.advance(slowEvery - time.Millisecond)
 	if s, _ = p.Snapshot(ctx); s.TotalMemMB != provider.Some[uint64](1536) {
 		t.Errorf("total %+v before the cadence; want 1536", s.TotalMemMB)
@@ -676,7 +660,7 @@ func TestPSIOffIsNotRetried(t *testing.T) {
 	if err != nil || s.MemoryPressure != provider.MemoryPressureNormal {
 		t.Fatalf("no PSI: %v, %v; want normal (derived), nil", s.MemoryPressure, err)
 	}
-	writeProcFiles(t, procfs, map[string]string{"pressure/memory": "some avg10=50.00\nfull avg10=50.00\n"})
+	writeTree(t, procfs, map[string]string{"pressure/memory": "some avg10=50.00\nfull avg10=50.00\n"})
 	clk.advance(slowEvery)
 	if s, _ := p.Snapshot(context.Background()); s.MemoryPressure != provider.MemoryPressureNormal {
 		t.Errorf("pressure %v; PSI was re-tried after it was found absent", s.MemoryPressure)
@@ -685,7 +669,7 @@ func TestPSIOffIsNotRetried(t *testing.T) {
 
 func TestWithPID(t *testing.T) {
 	procfs := copyProcTree(t, "procfs-laptop")
-	writeProcFiles(t, procfs, map[string]string{"4242/statm": "10 2560 0 0 0 0 0\n"})
+	writeTree(t, procfs, map[string]string{"4242/statm": "10 2560 0 0 0 0 0\n"})
 	p, _ := newTestProvider(t, procfs, t.TempDir(), WithPID(4242))
 	s, err := p.Snapshot(context.Background())
 	if err != nil {
@@ -700,7 +684,7 @@ func TestWithPID(t *testing.T) {
 // its RSS stays unknown without an error, and nothing else is lost.
 func TestProcessExited(t *testing.T) {
 	procfs := copyProcTree(t, "procfs-laptop")
-	writeProcFiles(t, procfs, map[string]string{"4242/statm": "10 2560 0 0 0 0 0\n"})
+	writeTree(t, procfs, map[string]string{"4242/statm": "10 2560 0 0 0 0 0\n"})
 	p, _ := newTestProvider(t, procfs, t.TempDir(), WithPID(4242))
 	if err := os.RemoveAll(filepath.Join(procfs, "4242")); err != nil {
 		t.Fatal(err)
@@ -719,7 +703,7 @@ func TestProcessExited(t *testing.T) {
 		}
 	}
 	// The pid may be reused by another process: it is not read again.
-	writeProcFiles(t, procfs, map[string]string{"4242/statm": "10 2560 0 0 0 0 0\n"})
+	writeTree(t, procfs, map[string]string{"4242/statm": "10 2560 0 0 0 0 0\n"})
 	if s, _ = p.Snapshot(context.Background()); s.ProcessRSSMB.Valid {
 		t.Error("read a reused pid")
 	}
@@ -728,7 +712,7 @@ func TestProcessExited(t *testing.T) {
 func TestNewErrors(t *testing.T) {
 	procfs := copyProcTree(t, "procfs-laptop")
 	file := filepath.Join(t.TempDir(), "file")
-	writeProcFiles(t, filepath.Dir(file), map[string]string{"file": "x"})
+	writeTree(t, filepath.Dir(file), map[string]string{"file": "x"})
 	missing := filepath.Join(t.TempDir(), "missing")
 	tests := []struct {
 		name   string

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -15,15 +17,17 @@ import (
 	"github.com/restel/restel/provider"
 )
 
-// writeTree writes files (path relative to root → content) under root.
+// writeTree writes files (slash-separated path relative to root →
+// content), creating directories. An existing file is rewritten in place
+// (same inode), as the kernel's files change under an open descriptor.
 func writeTree(tb testing.TB, root string, files map[string]string) {
 	tb.Helper()
-	for p, c := range files {
-		full := filepath.Join(root, p)
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+	for name, content := range files {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			tb.Fatal(err)
 		}
-		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
 			tb.Fatal(err)
 		}
 	}
@@ -64,6 +68,12 @@ func (f *faultReader) total() (n, max int) {
 	}
 	return n, max
 }
+
+// errNoData is Linux's ENODATA (asm-generic/errno.h), the error of a
+// sensor with no reading. The syscall package has no ENODATA on the BSDs,
+// where these tests must still build; the slow signals treat every read
+// error alike, so only the message depends on the number.
+const errNoData = syscall.Errno(61)
 
 func fixture(name string) string { return filepath.Join("testdata", name) }
 
@@ -127,7 +137,7 @@ func TestThermalFaults(t *testing.T) {
 		faults map[string]error
 		want   provider.ThermalState
 	}{
-		{"ENODATA on the warm zone", "sysfs-laptop", map[string]error{"thermal_zone3/temp": syscall.ENODATA}, provider.ThermalNormal},
+		{"ENODATA on the warm zone", "sysfs-laptop", map[string]error{"thermal_zone3/temp": errNoData}, provider.ThermalNormal},
 		{"EAGAIN on the warm zone", "sysfs-laptop", map[string]error{"thermal_zone3/temp": syscall.EAGAIN}, provider.ThermalNormal},
 		{"EIO on the warm zone", "sysfs-laptop", map[string]error{"thermal_zone3/temp": syscall.EIO}, provider.ThermalNormal},
 		{"ENODEV on the warm zone", "sysfs-laptop", map[string]error{"thermal_zone3/temp": syscall.ENODEV}, provider.ThermalNormal},
@@ -139,7 +149,7 @@ func TestThermalFaults(t *testing.T) {
 		// trip (105) alone → normal; x86_pkg_temp still warm.
 		{"trip temp EAGAIN", "sysfs-laptop", map[string]error{"thermal_zone2/trip_point_0_temp": syscall.EAGAIN}, provider.ThermalWarm},
 		{"hwmon sensor EAGAIN", "sysfs-desktop-hwmon", map[string]error{"hwmon1/temp1_input": syscall.EAGAIN}, provider.ThermalNormal},
-		{"hwmon max unreadable: crit only", "sysfs-desktop-hwmon", map[string]error{"hwmon1/temp1_max": syscall.ENODATA}, provider.ThermalNormal},
+		{"hwmon max unreadable: crit only", "sysfs-desktop-hwmon", map[string]error{"hwmon1/temp1_max": errNoData}, provider.ThermalNormal},
 		{"all hwmon vanished", "sysfs-desktop-hwmon", map[string]error{"_input": fs.ErrNotExist}, provider.ThermalUnknown},
 	}
 	for _, tt := range tests {
@@ -191,11 +201,11 @@ func TestBatteryFaults(t *testing.T) {
 		want    provider.Opt[uint8]
 		wantErr error
 	}{
-		{"capacity ENODATA: energy", "sysfs-laptop", map[string]error{"BAT0/capacity": syscall.ENODATA}, provider.Some[uint8](87), nil}, // 45.24/52 = 87.0
-		{"all values gone", "sysfs-laptop", map[string]error{"BAT0/capacity": syscall.ENODATA, "BAT0/energy_now": syscall.EIO}, provider.Opt[uint8]{}, provider.ErrInvalid},
+		{"capacity ENODATA: energy", "sysfs-laptop", map[string]error{"BAT0/capacity": errNoData}, provider.Some[uint8](87), nil}, // 45.24/52 = 87.0
+		{"all values gone", "sysfs-laptop", map[string]error{"BAT0/capacity": errNoData, "BAT0/energy_now": syscall.EIO}, provider.Opt[uint8]{}, provider.ErrInvalid},
 		{"battery vanished", "sysfs-laptop", map[string]error{"BAT0/type": fs.ErrNotExist}, provider.Opt[uint8]{}, nil},
 		{"scope unreadable: system", "sysfs-laptop", map[string]error{"/scope": syscall.EIO}, provider.Some[uint8](51), nil}, // mouse now counted: mean(87, 15)
-		{"one weight missing: mean", "sysfs-thinkpad-2bat", map[string]error{"BAT1/energy_full": syscall.ENODATA}, provider.Some[uint8](70), nil},
+		{"one weight missing: mean", "sysfs-thinkpad-2bat", map[string]error{"BAT1/energy_full": errNoData}, provider.Some[uint8](70), nil},
 		{"one battery unreadable", "sysfs-thinkpad-2bat", map[string]error{"BAT1/capacity": syscall.EAGAIN, "BAT1/energy_now": syscall.EAGAIN}, provider.Some[uint8](89), nil},
 	}
 	for _, tt := range tests {
@@ -252,60 +262,51 @@ func TestSymlinkedSysfs(t *testing.T) {
 	}
 }
 
-// TestThrottling covers the cooling-device rule: a throttling cooler raises
-// the state to at least hot, also when no sensor is usable, and never
-// lowers a critical one.
-func TestThrottling(t *testing.T) {
-	tests := []struct {
-		name  string
-		files map[string]string
-		want  provider.ThermalState
-	}{
-		{"Processor throttling raises normal", map[string]string{
-			"class/thermal/thermal_zone0/temp":        "40000\n",
-			"class/thermal/cooling_device0/type":      "Processor\n",
-			"class/thermal/cooling_device0/cur_state": "1\n",
-		}, provider.ThermalHot},
-		{"cpufreq throttling", map[string]string{
-			"class/thermal/thermal_zone0/temp":        "40000\n",
-			"class/thermal/cooling_device4/type":      "thermal-cpufreq-2\n",
-			"class/thermal/cooling_device4/cur_state": "3\n",
-		}, provider.ThermalHot},
-		{"powerclamp injecting idle", map[string]string{
-			"class/thermal/thermal_zone0/temp":         "40000\n",
-			"class/thermal/cooling_device12/type":      "intel_powerclamp\n",
-			"class/thermal/cooling_device12/cur_state": "25\n",
-		}, provider.ThermalHot},
-		{"critical stays critical", map[string]string{
-			"class/thermal/thermal_zone0/temp":        "85000\n",
-			"class/thermal/cooling_device0/type":      "Processor\n",
-			"class/thermal/cooling_device0/cur_state": "1\n",
-		}, provider.ThermalCritical},
-		{"throttling without any sensor", map[string]string{
-			"class/thermal/cooling_device0/type":      "Processor\n",
-			"class/thermal/cooling_device0/cur_state": "2\n",
-		}, provider.ThermalHot},
-		{"throttling with hwmon source", map[string]string{
-			"class/hwmon/hwmon0/temp1_input":          "30000\n",
-			"class/thermal/cooling_device0/type":      "thermal-cpufreq-0\n",
-			"class/thermal/cooling_device0/cur_state": "1\n",
-		}, provider.ThermalHot},
-		{"fan running is not throttling", map[string]string{
-			"class/thermal/thermal_zone0/temp":        "40000\n",
-			"class/thermal/cooling_device0/type":      "Fan\n",
-			"class/thermal/cooling_device0/cur_state": "1\n",
-		}, provider.ThermalNormal},
-		{"idle throttler", map[string]string{
-			"class/thermal/thermal_zone0/temp":        "40000\n",
-			"class/thermal/cooling_device0/type":      "Processor\n",
-			"class/thermal/cooling_device0/cur_state": "0\n",
-		}, provider.ThermalNormal},
-		{"garbage state", map[string]string{
-			"class/thermal/thermal_zone0/temp":        "40000\n",
-			"class/thermal/cooling_device0/type":      "Processor\n",
-			"class/thermal/cooling_device0/cur_state": "1x\n",
-		}, provider.ThermalNormal},
+// attrs builds sysfs attribute files under dir from (name, value) pairs;
+// each value gets the trailing newline sysfs_emit writes.
+func attrs(dir string, kv ...string) map[string]string {
+	m := make(map[string]string, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[dir+"/"+kv[i]] = kv[i+1] + "\n"
 	}
+	return m
+}
+
+func zone(n string, kv ...string) map[string]string {
+	return attrs("class/thermal/thermal_zone"+n, kv...)
+}
+
+func cooler(n, typ, curState string) map[string]string {
+	return attrs("class/thermal/cooling_device"+n, "type", typ, "cur_state", curState)
+}
+
+func hwmon(n string, kv ...string) map[string]string {
+	return attrs("class/hwmon/hwmon"+n, kv...)
+}
+
+func bat(name string, kv ...string) map[string]string {
+	return attrs("class/power_supply/"+name, kv...)
+}
+
+// tree merges attribute maps into one sysfs tree.
+func tree(ms ...map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, m := range ms {
+		maps.Copy(out, m)
+	}
+	return out
+}
+
+// thermalCase is a sysfs tree, written into a temporary root, and the
+// thermal state it must give.
+type thermalCase struct {
+	name  string
+	files map[string]string
+	want  provider.ThermalState
+}
+
+func testThermalTrees(t *testing.T, tests []thermalCase) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			root := t.TempDir()
@@ -316,95 +317,89 @@ func TestThrottling(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestThrottling covers the cooling-device rule: a throttling cooler raises
+// the state to at least hot, also when no sensor is usable, and never
+// lowers a critical one.
+func TestThrottling(t *testing.T) {
+	cool := zone("0", "temp", "40000")
+	testThermalTrees(t, []thermalCase{
+		{"Processor throttling raises normal", tree(cool, cooler("0", "Processor", "1")), provider.ThermalHot},
+		{"cpufreq throttling", tree(cool, cooler("4", "thermal-cpufreq-2", "3")), provider.ThermalHot},
+		{"powerclamp injecting idle", tree(cool, cooler("12", "intel_powerclamp", "25")), provider.ThermalHot},
+		{"critical stays critical", tree(zone("0", "temp", "85000"), cooler("0", "Processor", "1")), provider.ThermalCritical},
+		{"throttling without any sensor", cooler("0", "Processor", "2"), provider.ThermalHot},
+		{"throttling with hwmon source", tree(hwmon("0", "temp1_input", "30000"), cooler("0", "thermal-cpufreq-0", "1")), provider.ThermalHot},
+		{"throttling beside a disabled zone", tree(zone("0", "mode", "disabled", "temp", "40000"), cooler("0", "Processor", "1")), provider.ThermalHot},
+		{"fan running is not throttling", tree(cool, cooler("0", "Fan", "1")), provider.ThermalNormal},
+		{"devfreq is not the CPU", tree(cool, cooler("0", "thermal-devfreq-0", "1")), provider.ThermalNormal},
+		{"idle throttler", tree(cool, cooler("0", "Processor", "0")), provider.ThermalNormal},
+		{"negative state", tree(cool, cooler("0", "Processor", "-1")), provider.ThermalNormal},
+		{"garbage state", tree(cool, cooler("0", "Processor", "1x")), provider.ThermalNormal},
+	})
 }
 
 // TestThermalSourceOrder: hwmon is read only when no zone is usable, and
 // the state is the worst over the chosen source's sensors.
 func TestThermalSourceOrder(t *testing.T) {
-	tests := []struct {
-		name  string
-		files map[string]string
-		want  provider.ThermalState
-	}{
-		{"usable zone hides hot hwmon", map[string]string{
-			"class/thermal/thermal_zone0/temp": "40000\n",
-			"class/hwmon/hwmon0/temp1_input":   "90000\n",
-		}, provider.ThermalNormal},
-		{"disabled zone: hwmon", map[string]string{
-			"class/thermal/thermal_zone0/mode": "disabled\n",
-			"class/thermal/thermal_zone0/temp": "40000\n",
-			"class/hwmon/hwmon0/temp1_input":   "90000\n",
-		}, provider.ThermalCritical},
-		{"insane zone: hwmon", map[string]string{
-			"class/thermal/thermal_zone0/temp": "-273150\n",
-			"class/hwmon/hwmon0/temp1_input":   "65000\n",
-		}, provider.ThermalWarm},
-		{"worst of zones", map[string]string{
-			"class/thermal/thermal_zone0/temp":  "40000\n",
-			"class/thermal/thermal_zone1/temp":  "72000\n",
-			"class/thermal/thermal_zone10/temp": "61000\n",
-		}, provider.ThermalHot},
-		{"worst of hwmon sensors across chips", map[string]string{
-			"class/hwmon/hwmon0/temp1_input": "40000\n",
-			"class/hwmon/hwmon1/temp3_input": "81000\n",
-			"class/hwmon/hwmon1/temp3_crit":  "80000\n",
-		}, provider.ThermalCritical},
-		{"hwmon non-temp inputs ignored", map[string]string{
-			"class/hwmon/hwmon0/in0_input":   "99000\n",
-			"class/hwmon/hwmon0/fan1_input":  "99000\n",
-			"class/hwmon/hwmon0/temp1_input": "40000\n",
-		}, provider.ThermalNormal},
-		{"reading edges: 150 included", map[string]string{
-			"class/thermal/thermal_zone0/temp": "150000\n",
-		}, provider.ThermalCritical},
-		{"reading edges: -40 excluded", map[string]string{
-			"class/thermal/thermal_zone0/temp": "-40000\n",
-		}, provider.ThermalUnknown},
-		{"reading edges: -39.999 usable", map[string]string{
-			"class/thermal/thermal_zone0/temp": "-39999\n",
-		}, provider.ThermalNormal},
-		{"trip gap stops probing", map[string]string{
-			"class/thermal/thermal_zone0/temp":              "85000\n",
-			"class/thermal/thermal_zone0/trip_point_1_type": "passive\n",
-			"class/thermal/thermal_zone0/trip_point_1_temp": "95000\n",
-		}, provider.ThermalCritical}, // trip_point_0 absent: no trips, bands
-		{"active trip does not classify", map[string]string{
-			"class/thermal/thermal_zone0/temp":              "65000\n",
-			"class/thermal/thermal_zone0/trip_point_0_type": "active\n",
-			"class/thermal/thermal_zone0/trip_point_0_temp": "50000\n",
-			"class/thermal/thermal_zone0/trip_point_1_type": "passive\n",
-			"class/thermal/thermal_zone0/trip_point_1_temp": "90000\n",
-		}, provider.ThermalNormal},
+	testThermalTrees(t, []thermalCase{
+		{"usable zone hides hot hwmon", tree(zone("0", "temp", "40000"), hwmon("0", "temp1_input", "90000")), provider.ThermalNormal},
+		{"disabled zone: hwmon", tree(zone("0", "mode", "disabled", "temp", "40000"), hwmon("0", "temp1_input", "90000")), provider.ThermalCritical},
+		{"disabled hot zone beside a cool one", tree(zone("0", "mode", "disabled", "temp", "95000"), zone("1", "mode", "enabled", "temp", "40000")), provider.ThermalNormal},
+		{"insane zone: hwmon", tree(zone("0", "temp", "-273150"), hwmon("0", "temp1_input", "65000")), provider.ThermalWarm},
+		{"empty zone: hwmon", tree(zone("0", "temp", ""), hwmon("0", "temp1_input", "65000")), provider.ThermalWarm},
+		{"worst of zones", tree(zone("0", "temp", "40000"), zone("1", "temp", "72000"), zone("10", "temp", "61000")), provider.ThermalHot},
+		{"worst of hwmon sensors across chips", tree(
+			hwmon("0", "temp1_input", "40000"),
+			hwmon("1", "temp3_input", "81000", "temp3_crit", "80000"),
+		), provider.ThermalCritical},
+		{"hwmon non-temp inputs ignored", hwmon("0", "in0_input", "99000", "fan1_input", "99000", "temp1_input", "40000"), provider.ThermalNormal},
+		{"hwmon sensor outside the range skipped", hwmon("0", "temp1_input", "150001", "temp2_input", "40000"), provider.ThermalNormal},
+		{"reading edges: 150 included", zone("0", "temp", "150000"), provider.ThermalCritical},
+		{"reading edges: above 150 excluded", zone("0", "temp", "150001"), provider.ThermalUnknown},
+		{"reading edges: -40 excluded", zone("0", "temp", "-40000"), provider.ThermalUnknown},
+		{"reading edges: -39.999 usable", zone("0", "temp", "-39999"), provider.ThermalNormal},
+	})
+}
+
+// TestThermalTrips covers the trip-point rules of SPEC §2 on trees, at
+// their edges: critical from the lowest critical trip − 5 °C or the lowest
+// hot trip, hot from the lowest passive trip, warm from passive − 10 °C,
+// trips at or below 0 °C or above 150 °C ignored.
+func TestThermalTrips(t *testing.T) {
+	trips := func(temp string, kv ...string) map[string]string {
+		z := zone("0", "temp", temp)
+		for i := 0; i+1 < len(kv); i += 2 {
+			n := strconv.Itoa(i / 2)
+			maps.Copy(z, zone("0", "trip_point_"+n+"_type", kv[i], "trip_point_"+n+"_temp", kv[i+1]))
+		}
+		return z
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			root := t.TempDir()
-			writeTree(t, root, tt.files)
-			got, err := newSysfsSignals(root, nil).Thermal(t.Context())
-			if got != tt.want || err != nil {
-				t.Errorf("Thermal = %v (%d), %v; want %v (%d), nil", got, got, err, tt.want, tt.want)
-			}
-		})
+	full := func(temp string) map[string]string {
+		return trips(temp, "passive", "90000", "critical", "105000", "hot", "102000", "active", "50000")
 	}
+	testThermalTrees(t, []thermalCase{
+		{"passive-10 minus a bit: normal", full("79999"), provider.ThermalNormal},
+		{"passive-10 exactly: warm", full("80000"), provider.ThermalWarm},
+		{"passive exactly: hot", full("90000"), provider.ThermalHot},
+		{"critical-5 minus a bit: hot", full("99999"), provider.ThermalHot},
+		{"critical-5 exactly: critical", full("100000"), provider.ThermalCritical},
+		{"hot trip exactly: critical", trips("102000", "passive", "90000", "hot", "102000"), provider.ThermalCritical},
+		{"lowest critical trip counts", trips("95000", "critical", "120000", "critical", "100000"), provider.ThermalCritical},
+		{"lowest passive trip counts", trips("71000", "passive", "95000", "passive", "80000"), provider.ThermalWarm},
+		{"critical only: normal below critical-5", trips("99999", "critical", "105000"), provider.ThermalNormal},
+		{"trip at 0 ignored: bands", trips("65000", "passive", "0", "critical", "0"), provider.ThermalWarm},
+		{"trip above 150 ignored: bands", trips("65000", "passive", "150001", "critical", "999999000"), provider.ThermalWarm},
+		{"negative trip ignored: bands", trips("45000", "critical", "-273150"), provider.ThermalNormal},
+		{"trip at 150 usable", trips("140000", "passive", "150000"), provider.ThermalWarm},
+		{"active trip alone: bands", trips("65000", "active", "50000"), provider.ThermalWarm},
+		{"active trip does not classify", trips("65000", "active", "50000", "passive", "90000"), provider.ThermalNormal},
+		{"trip gap stops probing", tree(zone("0", "temp", "85000"), zone("0", "trip_point_1_type", "passive", "trip_point_1_temp", "95000")), provider.ThermalCritical},
+	})
 }
 
 func TestBatteryRules(t *testing.T) {
-	bat := func(name string, attrs ...string) map[string]string {
-		m := map[string]string{}
-		for i := 0; i < len(attrs); i += 2 {
-			m["class/power_supply/"+name+"/"+attrs[i]] = attrs[i+1] + "\n"
-		}
-		return m
-	}
-	merge := func(ms ...map[string]string) map[string]string {
-		out := map[string]string{}
-		for _, m := range ms {
-			for k, v := range m {
-				out[k] = v
-			}
-		}
-		return out
-	}
 	tests := []struct {
 		name  string
 		files map[string]string
@@ -413,40 +408,43 @@ func TestBatteryRules(t *testing.T) {
 		{"capacity", bat("BAT0", "type", "Battery", "capacity", "42"), provider.Some[uint8](42)},
 		{"capacity 101 → 100", bat("BAT0", "type", "Battery", "capacity", "101"), provider.Some[uint8](100)},
 		{"capacity 0", bat("BAT0", "type", "Battery", "capacity", "0"), provider.Some[uint8](0)},
+		{"capacity beats energy", bat("BAT0", "type", "Battery", "capacity", "42", "energy_now", "1", "energy_full", "2"), provider.Some[uint8](42)},
+		{"energy beats charge", bat("BAT0", "type", "Battery", "energy_now", "1", "energy_full", "4", "charge_now", "1", "charge_full", "2"), provider.Some[uint8](25)},
 		{"energy rounds to nearest", bat("BAT0", "type", "Battery", "energy_now", "42500", "energy_full", "100000"), provider.Some[uint8](43)},
 		{"energy rounds down", bat("BAT0", "type", "Battery", "energy_now", "42499", "energy_full", "100000"), provider.Some[uint8](42)},
 		{"energy over full → 100", bat("BAT0", "type", "Battery", "energy_now", "110", "energy_full", "100"), provider.Some[uint8](100)},
 		{"charge fallback", bat("BAT0", "type", "Battery", "energy_full", "0", "charge_now", "1", "charge_full", "3"), provider.Some[uint8](33)},
 		{"negative capacity: energy", bat("BAT0", "type", "Battery", "capacity", "-1", "energy_now", "1", "energy_full", "4"), provider.Some[uint8](25)},
+		{"empty capacity: charge", bat("BAT0", "type", "Battery", "capacity", "", "charge_now", "1", "charge_full", "4"), provider.Some[uint8](25)},
 		{"scope System counts", bat("BAT0", "type", "Battery", "scope", "System", "capacity", "9"), provider.Some[uint8](9)},
 		{"scope Unknown counts", bat("BAT0", "type", "Battery", "scope", "Unknown", "capacity", "9"), provider.Some[uint8](9)},
 		{"scope Device excluded", bat("hid-1", "type", "Battery", "scope", "Device", "capacity", "9"), provider.Opt[uint8]{}},
 		{"UPS is not a battery", bat("ups", "type", "UPS", "capacity", "9"), provider.Opt[uint8]{}},
-		{"two weighted by charge_full", merge(
+		{"two weighted by charge_full", tree(
 			bat("BAT0", "type", "Battery", "charge_now", "3000", "charge_full", "3000"),
 			bat("BAT1", "type", "Battery", "charge_now", "0", "charge_full", "1000"),
 		), provider.Some[uint8](75)},
-		{"two weighted by energy_full with capacities", merge(
+		{"two weighted by energy_full with capacities", tree(
 			bat("BAT0", "type", "Battery", "capacity", "100", "energy_full", "3000"),
 			bat("BAT1", "type", "Battery", "capacity", "0", "energy_full", "1000"),
 		), provider.Some[uint8](75)},
-		{"energy_full 0 is no weight: charge weights", merge(
+		{"energy_full 0 is no weight: charge weights", tree(
 			bat("BAT0", "type", "Battery", "capacity", "100", "energy_full", "0", "charge_full", "3000"),
 			bat("BAT1", "type", "Battery", "capacity", "0", "charge_full", "1000"),
 		), provider.Some[uint8](75)},
-		{"charge weights although one also reports energy", merge(
+		{"charge weights although one also reports energy", tree(
 			bat("BAT0", "type", "Battery", "capacity", "100", "energy_full", "9000", "charge_full", "3000"),
 			bat("BAT1", "type", "Battery", "capacity", "0", "charge_full", "1000"),
 		), provider.Some[uint8](75)},
-		{"energy vs charge: mean", merge(
+		{"energy vs charge: mean", tree(
 			bat("BAT0", "type", "Battery", "capacity", "100", "energy_full", "3000"),
 			bat("BAT1", "type", "Battery", "capacity", "0", "charge_full", "1000"),
 		), provider.Some[uint8](50)},
-		{"mean rounds half up", merge(
+		{"mean rounds half up", tree(
 			bat("BAT0", "type", "Battery", "capacity", "50"),
 			bat("BAT1", "type", "Battery", "capacity", "51"),
 		), provider.Some[uint8](51)},
-		{"peripheral not in the mean", merge(
+		{"peripheral not in the mean", tree(
 			bat("BAT0", "type", "Battery", "capacity", "80"),
 			bat("hidpp_battery_0", "type", "Battery", "scope", "Device", "capacity", "10"),
 		), provider.Some[uint8](80)},
