@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"io"
+	"path/filepath"
 	"time"
 
 	"github.com/restel/restel/provider"
@@ -36,9 +38,12 @@ func snapshotMain(e env, args []string) int {
 	procfs := fs.String("procfs", "", "procfs root (default /proc; Linux only)")
 	sysfs := fs.String("sysfs", "", "sysfs root (default /sys; Linux only)")
 	pid := fs.Int("pid", 0, "process whose RSS is read (default: self)")
-	wait := fs.Duration("wait", defaultSnapshotWait, "time between the two reads that give cpu_pct")
+	wait := fs.Duration("wait", defaultSnapshotWait, "time between the two reads that give cpu_pct (default 200ms on a live system, 0 under a fixture --procfs)")
 	if status, ok := parseFlags(e, fs, args); !ok {
 		return status
+	}
+	if !flagSet(fs, "wait") && !liveProcFS(*procfs) {
+		*wait = 0 // a fixture's counters do not move: waiting buys no delta
 	}
 	switch {
 	case fs.NArg() > 0:
@@ -65,6 +70,19 @@ func snapshotMain(e env, args []string) int {
 		usageErr(e, "snapshot: warning: %v", warn)
 	}
 	return 0
+}
+
+// flagSet reports whether the flag name was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// liveProcFS reports whether a --procfs value is the live /proc (the
+// default, or /proc spelled another way) rather than a fixture tree.
+func liveProcFS(dir string) bool {
+	return dir == "" || filepath.Clean(dir) == "/proc"
 }
 
 // takeSnapshot reads the fast signals twice, wait apart (the first read

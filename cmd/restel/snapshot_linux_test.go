@@ -4,6 +4,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -126,6 +127,62 @@ func TestSnapshotFixture(t *testing.T) {
 	}
 }
 
+// TestSnapshotEveryFixture runs the command on each fixture machine (a
+// procfs tree, and a sysfs tree merged from its cgroup and class/ parts)
+// and checks the printed JSON field by field, as an outside check would.
+// No --wait: under a fixture root the command does not wait, and the
+// fixture's counters give no CPU delta. The RSS is the root's self/statm.
+func TestSnapshotEveryFixture(t *testing.T) {
+	page := uint64(os.Getpagesize())
+	tests := []struct {
+		name   string
+		procfs string
+		sysfs  []string
+		// rssPages is the fixture's self/statm resident pages.
+		rssPages     uint64
+		avail, total uint64
+		pressure     string
+		thermal      string
+		battery      string
+	}{
+		// Host memory only (every memory.max "max"); zones warm (62 °C,
+		// bands); BAT0 87 %, the mouse excluded.
+		{"laptop", "procfs-laptop", []string{"cgroup-laptop", "sysfs-laptop"}, 102400, 10894576 >> 10, 16303392 >> 10, "normal", "warm", "87"},
+		// cgroup v2 bound 1.5 GiB, 768 MiB available; PSI some 12.5 → warn;
+		// one trip-less zone at 47 °C; no battery.
+		{"kubernetes on a board", "procfs-k8s", []string{"cgroup-k8s", "sysfs-rpi"}, 131072, 768, 1536, "warn", "normal", "null"},
+		// cgroup v1 bound 512 MiB, 192 MiB available; hwmon only → warm;
+		// only a keyboard battery.
+		{"docker v1 on a desktop", "procfs-v1", []string{"cgroup-v1", "sysfs-desktop-hwmon"}, 65536, 192, 512, "normal", "warm", "null"},
+		// No MemAvailable: MemFree+Buffers+Cached; two batteries weighted
+		// by energy_full → 60.
+		{"old kernel on a two-battery ThinkPad", "procfs-oldkernel", []string{"sysfs-thinkpad-2bat"}, 1024, 461960 >> 10, 1030440 >> 10, "normal", "normal", "60"},
+		{"hostile sysfs", "procfs-laptop", []string{"cgroup-laptop", "sysfs-hostile"}, 102400, 10894576 >> 10, 16303392 >> 10, "normal", "normal", "75"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := invokeSnapshot(t, "--procfs", filepath.Join(linuxTestdata, tt.procfs), "--sysfs", mergeTrees(t, tt.sysfs...))
+			if code != 0 || stderr != "" {
+				t.Fatalf("exit %d, stderr %q", code, stderr)
+			}
+			want := fmt.Sprintf(`{"cpu_pct":null,"process_rss_mb":%d,"available_mem_mb":%d,"total_mem_mb":%d,"memory_pressure":%q,"thermal_state":%q,"battery_pct":%s,"captured_at_ms":`,
+				tt.rssPages*page>>20, tt.avail, tt.total, tt.pressure, tt.thermal, tt.battery)
+			if !strings.HasPrefix(stdout, want) {
+				t.Errorf("stdout\n%s\nwant it to start\n%s", stdout, want)
+			}
+			decodeSnapshot(t, stdout) // one line, valid JSON
+		})
+	}
+}
+
+func TestSnapshotWaitDefault(t *testing.T) {
+	for dir, live := range map[string]bool{"": true, "/proc": true, "/proc/": true, "//proc": true, "testdata/procfs-k8s": false, "/tmp/proc": false} {
+		if got := liveProcFS(dir); got != live {
+			t.Errorf("liveProcFS(%q) = %v; want %v", dir, got, live)
+		}
+	}
+}
+
 func TestSnapshotFixturePID(t *testing.T) {
 	procfs := mergeTrees(t, "procfs-laptop")
 	if err := os.MkdirAll(filepath.Join(procfs, "777"), 0o755); err != nil {
@@ -155,6 +212,7 @@ func TestSnapshotBadRoots(t *testing.T) {
 		{"missing sysfs", []string{"--procfs", procfs, "--sysfs", missing}, missing},
 		{"procfs is a file", []string{"--procfs", filepath.Join(procfs, "stat")}, "not a directory"},
 		{"pid not in procfs", []string{"--procfs", procfs, "--sysfs", t.TempDir(), "--pid", "99999"}, "99999"},
+		{"pid not running", []string{"--pid", "2147483647"}, "2147483647"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
