@@ -16,11 +16,7 @@ func TestConformanceFake(t *testing.T) {
 		f.ticks = []cpuTicks{{10, 10, 80, 0}, {20, 20, 160, 0}, {40, 30, 200, 5}}
 		f.thermal = 1
 		f.sources = []powerSource{{Internal: true, Present: true, Cur: 64, Max: 100, HasCur: true, HasMax: true}}
-		p, err := newProvider(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p
+		return mustProvider(t, f)
 	})
 }
 

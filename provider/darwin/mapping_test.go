@@ -5,10 +5,11 @@ import (
 	"math"
 	"testing"
 
+	"github.com/restel/restel/internal/cputicks"
 	"github.com/restel/restel/provider"
 )
 
-func TestCPUDelta(t *testing.T) {
+func TestCPUTicksSince(t *testing.T) {
 	tests := []struct {
 		name        string
 		prev, cur   cpuTicks
@@ -25,16 +26,18 @@ func TestCPUDelta(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			busy, total, ok := cpuDelta(tt.prev, tt.cur)
+			busy, total, ok := tt.cur.Since(tt.prev)
 			if busy != tt.busy || total != tt.total || ok != tt.ok {
-				t.Errorf("cpuDelta = %d, %d, %v; want %d, %d, %v", busy, total, ok, tt.busy, tt.total, tt.ok)
+				t.Errorf("Since = %d, %d, %v; want %d, %d, %v", busy, total, ok, tt.busy, tt.total, tt.ok)
 			}
 		})
 	}
 }
 
-func TestCPUStateSequence(t *testing.T) {
-	var c cpuState
+// TestCPUTrackerSequence runs host_cpu_load_info readings through the
+// shared tracker.
+func TestCPUTrackerSequence(t *testing.T) {
+	var c cputicks.Tracker[cpuTicks]
 	steps := []struct {
 		in   cpuTicks
 		want provider.Opt[float64]
@@ -47,8 +50,8 @@ func TestCPUStateSequence(t *testing.T) {
 		{cpuTicks{125 + 300, 125, 900 + 100, 0}, provider.Some(75.0)}, // 300 of 400
 	}
 	for i, s := range steps {
-		if got := c.observe(s.in); got != s.want {
-			t.Errorf("step %d: observe(%+v) = %+v, want %+v", i, s.in, got, s.want)
+		if got := c.Observe(s.in); got != s.want {
+			t.Errorf("step %d: Observe(%+v) = %+v, want %+v", i, s.in, got, s.want)
 		}
 	}
 }

@@ -47,10 +47,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"sync"
 	"sync/atomic"
 
+	"github.com/restel/restel/internal/cputicks"
+	"github.com/restel/restel/internal/procopt"
 	"github.com/restel/restel/provider"
 )
 
@@ -90,7 +91,7 @@ type Provider struct {
 	closed atomic.Bool
 
 	mu       sync.Mutex // guards the fields below
-	cpu      cpuState
+	cpu      cputicks.Tracker[cpuTicks]
 	total    provider.Opt[uint64] // hw.memsize, bytes; read once
 	pageSize uint64               // vm.pagesize; read once
 	cpuBuf   [cpuLoadInfoSize]byte
@@ -105,56 +106,35 @@ var (
 	_ provider.BatteryReader    = (*Provider)(nil)
 )
 
-type config struct {
-	pid   int
-	clock provider.Clock
-}
-
 // Option configures [New].
-type Option func(*config)
+type Option = procopt.Option
 
 // WithPID sets whose resident set size is read (default, or 0: the calling
 // process). Reading another user's process needs privileges; the RSS is
 // then unknown with an error.
-func WithPID(pid int) Option { return func(c *config) { c.pid = pid } }
+func WithPID(pid int) Option { return procopt.WithPID(pid) }
 
 // WithClock sets the clock that stamps snapshots (default the system clock).
-func WithClock(clk provider.Clock) Option { return func(c *config) { c.clock = clk } }
+func WithClock(clk provider.Clock) Option { return procopt.WithClock(clk) }
 
 // New returns a Provider for the running system. It resolves the library
 // functions (once per process) but reads nothing and starts no goroutine.
 // A negative pid is an error wrapping provider.ErrInvalid; on a system other
 // than macOS / iOS the error wraps errors.ErrUnsupported.
 func New(opts ...Option) (*Provider, error) {
+	cfg, err := procopt.Resolve("darwin", opts)
+	if err != nil {
+		return nil, err
+	}
 	s, err := newSys()
 	if err != nil {
 		return nil, err
 	}
-	p, err := newProvider(s, opts...)
-	if err != nil {
-		_ = s.close()
-		return nil, err
-	}
-	return p, nil
+	return newProvider(s, cfg), nil
 }
 
-func newProvider(s sys, opts ...Option) (*Provider, error) {
-	cfg := config{}
-	for _, o := range opts {
-		if o != nil {
-			o(&cfg)
-		}
-	}
-	if cfg.pid < 0 {
-		return nil, fmt.Errorf("darwin: %w: pid %d is negative", provider.ErrInvalid, cfg.pid)
-	}
-	if cfg.pid == 0 {
-		cfg.pid = os.Getpid()
-	}
-	if cfg.clock == nil {
-		cfg.clock = provider.SystemClock{}
-	}
-	return &Provider{sys: s, pid: cfg.pid, self: cfg.pid == os.Getpid(), clock: cfg.clock}, nil
+func newProvider(s sys, cfg procopt.Config) *Provider {
+	return &Provider{sys: s, pid: cfg.PID, self: cfg.Self, clock: cfg.Clock}
 }
 
 // Snapshot reads the fast signals: CPU use, process RSS, available and total
@@ -228,12 +208,12 @@ func (p *Provider) Snapshot(ctx context.Context) (provider.Snapshot, error) {
 	// CPU.
 	if n, err := p.sys.cpuLoadInfo(p.cpuBuf[:]); err != nil {
 		errs = append(errs, fmt.Errorf("darwin: host_statistics(HOST_CPU_LOAD_INFO): %w", err))
-		s.CPUPct = p.cpu.last
+		s.CPUPct = p.cpu.Last()
 	} else if t, err := decodeCPULoadInfo(p.cpuBuf[:], n); err != nil {
 		errs = append(errs, err)
-		s.CPUPct = p.cpu.last
+		s.CPUPct = p.cpu.Last()
 	} else {
-		s.CPUPct = p.cpu.observe(t)
+		s.CPUPct = p.cpu.Observe(t)
 	}
 	return s, errors.Join(errs...)
 }

@@ -5,12 +5,14 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/restel/restel/internal/procopt"
 	"github.com/restel/restel/provider"
 )
 
@@ -131,12 +133,19 @@ func (c fixedClock) Now() time.Time { return c.t }
 
 var t0 = time.Date(2026, 11, 25, 19, 0, 0, 0, time.UTC)
 
-func newTestProvider(t *testing.T, f *fakeSys, opts ...Option) *Provider {
+// mustProvider is New over a fake sys.
+func mustProvider(t testing.TB, f sys, opts ...Option) *Provider {
 	t.Helper()
-	p, err := newProvider(f, append([]Option{WithClock(fixedClock{t0})}, opts...)...)
+	cfg, err := procopt.Resolve("darwin", opts)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newProvider(f, cfg)
+}
+
+func newTestProvider(t *testing.T, f *fakeSys, opts ...Option) *Provider {
+	t.Helper()
+	p := mustProvider(t, f, append([]Option{WithClock(fixedClock{t0})}, opts...)...)
 	t.Cleanup(func() { _ = p.Close() })
 	return p
 }
@@ -345,15 +354,12 @@ func TestSlowSignals(t *testing.T) {
 }
 
 func TestNewOptions(t *testing.T) {
-	if _, err := newProvider(newFakeSys(), WithPID(-1)); !errors.Is(err, provider.ErrInvalid) {
+	if _, err := New(WithPID(-1)); !errors.Is(err, provider.ErrInvalid) {
 		t.Errorf("WithPID(-1): %v, want ErrInvalid", err)
 	}
-	p, err := newProvider(newFakeSys(), nil, WithPID(0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p.pid <= 0 {
-		t.Errorf("default pid %d, want self", p.pid)
+	p := mustProvider(t, newFakeSys(), nil, WithPID(0))
+	if p.pid != os.Getpid() || !p.self {
+		t.Errorf("default pid %d (self %v), want the caller's", p.pid, p.self)
 	}
 	if runtime.GOOS != "darwin" && runtime.GOOS != "ios" {
 		if _, err := New(); !errors.Is(err, errors.ErrUnsupported) {
@@ -387,7 +393,7 @@ func TestConcurrentUse(t *testing.T) {
 func BenchmarkSnapshot(b *testing.B) {
 	f := newFakeSys()
 	f.ticks = []cpuTicks{{1, 1, 1, 1}}
-	p, _ := newProvider(f)
+	p := mustProvider(b, f)
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {

@@ -14,11 +14,7 @@ func TestConformanceFake(t *testing.T) {
 	providertest.Run(t, func(t *testing.T) provider.SnapshotProvider {
 		f := newFakeSys()
 		f.power = systemPowerStatus{BatteryFlag: 1, BatteryLifePercent: 77}
-		cfg, err := configure(nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return newProvider(f, cfg)
+		return mustProvider(t, f)
 	})
 }
 

@@ -31,10 +31,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"sync"
 	"sync/atomic"
 
+	"github.com/restel/restel/internal/cputicks"
+	"github.com/restel/restel/internal/procopt"
 	"github.com/restel/restel/provider"
 )
 
@@ -67,7 +68,7 @@ type Provider struct {
 	closed atomic.Bool
 
 	mu  sync.Mutex // guards cpu and the handles inside sys
-	cpu cpuState
+	cpu cputicks.Tracker[systemTimes]
 }
 
 // Compile-time checks of the capabilities a Provider offers.
@@ -76,20 +77,15 @@ var (
 	_ provider.BatteryReader    = (*Provider)(nil)
 )
 
-type config struct {
-	pid   int
-	clock provider.Clock
-}
-
 // Option configures [New].
-type Option func(*config)
+type Option = procopt.Option
 
 // WithPID sets whose working set is read (default, or 0: the calling
 // process). New opens the process with PROCESS_QUERY_LIMITED_INFORMATION.
-func WithPID(pid int) Option { return func(c *config) { c.pid = pid } }
+func WithPID(pid int) Option { return procopt.WithPID(pid) }
 
 // WithClock sets the clock that stamps snapshots (default the system clock).
-func WithClock(clk provider.Clock) Option { return func(c *config) { c.clock = clk } }
+func WithClock(clk provider.Clock) Option { return procopt.WithClock(clk) }
 
 // New returns a Provider. It opens the observed process (when it is not the
 // caller) and a LowMemoryResourceNotification handle, but reads nothing and
@@ -97,38 +93,19 @@ func WithClock(clk provider.Clock) Option { return func(c *config) { c.clock = c
 // provider.ErrInvalid; a process that cannot be opened is an error naming
 // it. On a system other than Windows the error wraps errors.ErrUnsupported.
 func New(opts ...Option) (*Provider, error) {
-	cfg, err := configure(opts)
+	cfg, err := procopt.Resolve("windows", opts)
 	if err != nil {
 		return nil, err
 	}
-	s, err := newSys(cfg.pid)
+	s, err := newSys(cfg.PID)
 	if err != nil {
 		return nil, err
 	}
 	return newProvider(s, cfg), nil
 }
 
-func configure(opts []Option) (config, error) {
-	cfg := config{}
-	for _, o := range opts {
-		if o != nil {
-			o(&cfg)
-		}
-	}
-	if cfg.pid < 0 {
-		return cfg, fmt.Errorf("windows: %w: pid %d is negative", provider.ErrInvalid, cfg.pid)
-	}
-	if cfg.pid == 0 {
-		cfg.pid = os.Getpid()
-	}
-	if cfg.clock == nil {
-		cfg.clock = provider.SystemClock{}
-	}
-	return cfg, nil
-}
-
-func newProvider(s sys, cfg config) *Provider {
-	return &Provider{sys: s, clock: cfg.clock}
+func newProvider(s sys, cfg procopt.Config) *Provider {
+	return &Provider{sys: s, clock: cfg.Clock}
 }
 
 // Snapshot reads the fast signals: CPU use, the process working set,
@@ -167,9 +144,9 @@ func (p *Provider) Snapshot(ctx context.Context) (provider.Snapshot, error) {
 
 	if st, err := p.sys.systemTimes(); err != nil {
 		errs = append(errs, fmt.Errorf("windows: GetSystemTimes: %w", err))
-		s.CPUPct = p.cpu.last
+		s.CPUPct = p.cpu.Last()
 	} else {
-		s.CPUPct = p.cpu.observe(st)
+		s.CPUPct = p.cpu.Observe(st)
 	}
 
 	if ws, err := p.sys.workingSet(); err != nil {

@@ -10,6 +10,8 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/restel/restel/internal/cputicks"
+	"github.com/restel/restel/internal/procopt"
 	"github.com/restel/restel/provider"
 )
 
@@ -63,7 +65,7 @@ func TestFiletimeTicks(t *testing.T) {
 	}
 }
 
-func TestCPUDelta(t *testing.T) {
+func TestSystemTimesSince(t *testing.T) {
 	tests := []struct {
 		name        string
 		prev, cur   systemTimes
@@ -83,16 +85,18 @@ func TestCPUDelta(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			busy, total, ok := cpuDelta(tt.prev, tt.cur)
+			busy, total, ok := tt.cur.Since(tt.prev)
 			if busy != tt.busy || total != tt.total || ok != tt.ok {
-				t.Errorf("cpuDelta = %d, %d, %v; want %d, %d, %v", busy, total, ok, tt.busy, tt.total, tt.ok)
+				t.Errorf("Since = %d, %d, %v; want %d, %d, %v", busy, total, ok, tt.busy, tt.total, tt.ok)
 			}
 		})
 	}
 }
 
-func TestCPUStateSequence(t *testing.T) {
-	var c cpuState
+// TestCPUTrackerSequence runs GetSystemTimes readings through the shared
+// tracker.
+func TestCPUTrackerSequence(t *testing.T) {
+	var c cputicks.Tracker[systemTimes]
 	steps := []struct {
 		in   systemTimes
 		want provider.Opt[float64]
@@ -104,8 +108,8 @@ func TestCPUStateSequence(t *testing.T) {
 		{systemTimes{240, 500, 200}, provider.Some(0.0)},
 	}
 	for i, s := range steps {
-		if got := c.observe(s.in); got != s.want {
-			t.Errorf("step %d: observe(%+v) = %+v, want %+v", i, s.in, got, s.want)
+		if got := c.Observe(s.in); got != s.want {
+			t.Errorf("step %d: Observe(%+v) = %+v, want %+v", i, s.in, got, s.want)
 		}
 	}
 }
@@ -240,13 +244,19 @@ func (c fixedClock) Now() time.Time { return c.t }
 
 var t0 = time.Date(2026, 11, 25, 19, 0, 0, 0, time.UTC)
 
-func newTestProvider(t *testing.T, f *fakeSys) *Provider {
+// mustProvider is New over a fake sys.
+func mustProvider(t testing.TB, f sys, opts ...Option) *Provider {
 	t.Helper()
-	cfg, err := configure([]Option{WithClock(fixedClock{t0})})
+	cfg, err := procopt.Resolve("windows", opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := newProvider(f, cfg)
+	return newProvider(f, cfg)
+}
+
+func newTestProvider(t *testing.T, f *fakeSys) *Provider {
+	t.Helper()
+	p := mustProvider(t, f, WithClock(fixedClock{t0}))
 	t.Cleanup(func() { _ = p.Close() })
 	return p
 }
@@ -352,9 +362,8 @@ func TestOptions(t *testing.T) {
 			t.Errorf("New on %s: %v, want ErrUnsupported", runtime.GOOS, err)
 		}
 	}
-	cfg, err := configure([]Option{nil})
-	if err != nil || cfg.pid <= 0 || cfg.clock == nil {
-		t.Errorf("defaults: %+v, %v", cfg, err)
+	if p := mustProvider(t, newFakeSys(), nil); p.clock == nil {
+		t.Error("no default clock")
 	}
 }
 
@@ -381,8 +390,7 @@ func TestConcurrentUse(t *testing.T) {
 func BenchmarkSnapshot(b *testing.B) {
 	f := newFakeSys()
 	f.times = []systemTimes{{1, 2, 1}}
-	cfg, _ := configure(nil)
-	p := newProvider(f, cfg)
+	p := mustProvider(b, f)
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
