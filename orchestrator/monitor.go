@@ -101,8 +101,8 @@ type Monitor struct {
 
 	mu       sync.Mutex // guards samplers, watchers and the started/closed transitions
 	samplers map[time.Duration]*sampler
-	watchers map[*stream.ChanSink]struct{}
-	wg       sync.WaitGroup // every goroutine the monitor starts
+	watchers map[*stream.ChanSink]func() bool // each Watch's sink and the stop of its AfterFunc
+	wg       sync.WaitGroup                   // every goroutine the monitor starts
 
 	env       atomic.Pointer[envMode]
 	debugWarn atomic.Bool
@@ -363,22 +363,29 @@ func (m *Monitor) Watch(ctx context.Context, interval time.Duration) <-chan prov
 		return sink.C()
 	}
 	if m.watchers == nil {
-		m.watchers = map[*stream.ChanSink]struct{}{}
+		m.watchers = map[*stream.ChanSink]func() bool{}
 	}
-	m.watchers[sink] = struct{}{}
+	m.watchers[sink] = nil
 	m.mu.Unlock()
 	m.start()
 	s, sub := m.attach(interval, sink)
 	if s == nil { // closed meanwhile: Close closed the sink
 		return sink.C()
 	}
-	context.AfterFunc(ctx, func() {
+	stop := context.AfterFunc(ctx, func() {
 		m.detach(s, sub)
 		m.mu.Lock()
 		delete(m.watchers, sink)
 		m.mu.Unlock()
 		sink.Close()
 	})
+	m.mu.Lock()
+	if _, ok := m.watchers[sink]; ok {
+		m.watchers[sink] = stop // for Close
+	} else {
+		stop() // Close (or the AfterFunc itself) came first
+	}
+	m.mu.Unlock()
 	return sink.C()
 }
 
@@ -398,7 +405,10 @@ func (m *Monitor) Close() error {
 		s.cancel()
 	}
 	clear(m.samplers)
-	for w := range m.watchers {
+	for w, stop := range m.watchers {
+		if stop != nil {
+			stop() // unregister from the caller's context
+		}
 		w.Close()
 	}
 	clear(m.watchers)

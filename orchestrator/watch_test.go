@@ -6,6 +6,8 @@ import (
 	"testing/synctest"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/restel/restel/aggregate"
 	"github.com/restel/restel/provider"
 	"github.com/restel/restel/provider/fake"
@@ -94,4 +96,34 @@ func TestWatchClosedByMonitorClose(t *testing.T) {
 			t.Fatal("Watch on a done context started a sampler")
 		}
 	})
+}
+
+// foreignCtx is a context the context package does not know: AfterFunc
+// on it starts a goroutine that waits for Done until stopped.
+type foreignCtx struct{ done chan struct{} }
+
+func (foreignCtx) Deadline() (time.Time, bool) { return time.Time{}, false }
+func (c foreignCtx) Done() <-chan struct{}     { return c.done }
+func (c foreignCtx) Err() error {
+	select {
+	case <-c.done:
+		return context.Canceled
+	default:
+		return nil
+	}
+}
+func (foreignCtx) Value(any) any { return nil }
+
+// Close lets go of every Watch context: nothing it registered outlives it,
+// even on a context that never ends.
+func TestWatchCloseReleasesContext(t *testing.T) {
+	m := New(provider.Func(func(context.Context) (provider.Snapshot, error) { return provider.Snapshot{}, nil }), WithHost(&HostState{}))
+	ctx := foreignCtx{make(chan struct{})}
+	w := m.Watch(ctx, time.Hour)
+	r := m.BeginRun(ctx, aggregate.SummaryEvery(time.Hour))
+	m.Close()
+	for range w {
+	}
+	r.Finish()
+	goleak.VerifyNone(t)
 }
