@@ -23,22 +23,28 @@ func (s *timed) Observe(provider.Snapshot) {
 	s.mu.Unlock()
 }
 
+// runSampler runs a sampler of c's forced reads at interval, publishing to
+// sink, for d of bubble time; then it stops the sampler and waits for it.
+func runSampler(c *Cache, sink Sink, interval, d time.Duration) {
+	var h Hub
+	h.Subscribe(sink)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		Sampler{Interval: interval, Read: func(context.Context) provider.Snapshot { return c.Get(0) }, Hub: &h}.Run(ctx)
+	})
+	time.Sleep(d)
+	synctest.Wait()
+	cancel()
+	wg.Wait()
+}
+
 func TestSamplerTicksAtKI(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		c := NewCache(&counting{}, 0)
 		defer c.Close()
-		var h Hub
 		sink := &timed{t0: time.Now()}
-		h.Subscribe(sink)
-		ctx, cancel := context.WithCancel(t.Context())
-		var wg sync.WaitGroup
-		wg.Go(func() {
-			Sampler{Interval: 250 * time.Millisecond, Read: func(context.Context) provider.Snapshot { return c.Get(0) }, Hub: &h}.Run(ctx)
-		})
-		time.Sleep(1100 * time.Millisecond)
-		synctest.Wait()
-		cancel()
-		wg.Wait()
+		runSampler(c, sink, 250*time.Millisecond, 1100*time.Millisecond)
 		want := []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, 750 * time.Millisecond, time.Second}
 		if len(sink.got) != len(want) {
 			t.Fatalf("samples at %v, want %v", sink.got, want)

@@ -1,7 +1,6 @@
 package stream
 
 import (
-	"context"
 	"strings"
 	"sync"
 	"testing"
@@ -51,18 +50,8 @@ func TestSamplerOnTrace(t *testing.T) {
 		p := fake.New(tr)
 		c := NewCache(p, 0)
 		defer c.Close()
-		var h Hub
 		sink := &cpuSink{t0: time.Now()}
-		h.Subscribe(sink)
-		ctx, cancel := context.WithCancel(t.Context())
-		var wg sync.WaitGroup
-		wg.Go(func() {
-			Sampler{Interval: 250 * time.Millisecond, Read: func(context.Context) provider.Snapshot { return c.Get(0) }, Hub: &h}.Run(ctx)
-		})
-		time.Sleep(1900 * time.Millisecond)
-		synctest.Wait()
-		cancel()
-		wg.Wait()
+		runSampler(c, sink, 250*time.Millisecond, 1900*time.Millisecond)
 		want := []string{
 			"250ms=10", "500ms=20",
 			// Tick 750 reads into the delay=400ms span: the caller gives up
