@@ -31,21 +31,32 @@ var (
 // MEMORY_RESOURCE_NOTIFICATION_TYPE enum (memoryapi.h).
 const lowMemoryResourceNotification = 0
 
-// call resolves p (an error, not a panic, when it is missing) and calls it;
-// a zero return (BOOL FALSE, NULL HANDLE) is an error carrying
-// GetLastError.
-func call(p *win.LazyProc, args ...uintptr) (uintptr, error) {
+// find resolves p once: a missing function is an error wrapping
+// provider.ErrUnavailable, never the panic of LazyProc.Call.
+func find(p *win.LazyProc) error {
 	if err := p.Find(); err != nil {
-		return 0, fmt.Errorf("%w: %w", provider.ErrUnavailable, err)
+		return fmt.Errorf("%w: %w", provider.ErrUnavailable, err)
 	}
-	r, _, e := p.Call(args...)
-	if r == 0 {
-		if errno, ok := e.(syscall.Errno); ok && errno == 0 {
-			return 0, fmt.Errorf("%s failed without an error code", p.Name)
-		}
-		return 0, e
+	return nil
+}
+
+// check turns the result of a kernel32 call into an error: a zero return
+// (BOOL FALSE, NULL HANDLE) is a failure carrying GetLastError.
+//
+// The calls themselves are written out as syscall.SyscallN(p.Addr(),
+// uintptr(unsafe.Pointer(&x)), ...) at each site: unsafe.Pointer rule 4
+// keeps x alive and in place only when it is converted inside the argument
+// list of the call that hands it to the system, not when a Go helper
+// forwards an already-converted uintptr (a stack growth in between would
+// leave it pointing at the old stack). TestShimPointerArgs checks this.
+func check(p *win.LazyProc, r uintptr, e syscall.Errno) error {
+	if r != 0 {
+		return nil
 	}
-	return r, nil
+	if e == 0 {
+		return fmt.Errorf("%s failed without an error code", p.Name)
+	}
+	return e
 }
 
 type nativeSys struct {
@@ -67,35 +78,58 @@ func newSys(pid int) (sys, error) {
 		}
 		s.process, s.ownProcess = h, true
 	}
-	h, err := call(procCreateMemoryResourceNotification, lowMemoryResourceNotification)
-	if err != nil {
+	if h, err := createLowMemoryNotification(); err != nil {
 		s.lowMemErr = fmt.Errorf("CreateMemoryResourceNotification: %w", err)
 	} else {
-		s.lowMem = win.Handle(h)
+		s.lowMem = h
 	}
 	return s, nil
 }
 
+// createLowMemoryNotification calls
+// CreateMemoryResourceNotification(LowMemoryResourceNotification).
+func createLowMemoryNotification() (win.Handle, error) {
+	p := procCreateMemoryResourceNotification
+	if err := find(p); err != nil {
+		return 0, err
+	}
+	r, _, e := syscall.SyscallN(p.Addr(), lowMemoryResourceNotification)
+	return win.Handle(r), check(p, r, e)
+}
+
 func (*nativeSys) memoryStatus() (memoryStatusEx, error) {
+	p := procGlobalMemoryStatusEx
+	if err := find(p); err != nil {
+		return memoryStatusEx{}, err
+	}
 	m := memoryStatusEx{Length: memoryStatusExSize}
-	_, err := call(procGlobalMemoryStatusEx, uintptr(unsafe.Pointer(&m)))
-	return m, err
+	r, _, e := syscall.SyscallN(p.Addr(), uintptr(unsafe.Pointer(&m)))
+	return m, check(p, r, e)
 }
 
 func (*nativeSys) systemTimes() (systemTimes, error) {
+	p := procGetSystemTimes
+	if err := find(p); err != nil {
+		return systemTimes{}, err
+	}
 	var idle, kernel, user filetime
-	_, err := call(procGetSystemTimes, uintptr(unsafe.Pointer(&idle)),
+	r, _, e := syscall.SyscallN(p.Addr(), uintptr(unsafe.Pointer(&idle)),
 		uintptr(unsafe.Pointer(&kernel)), uintptr(unsafe.Pointer(&user)))
-	if err != nil {
+	if err := check(p, r, e); err != nil {
 		return systemTimes{}, err
 	}
 	return systemTimes{idle: idle.ticks(), kernel: kernel.ticks(), user: user.ticks()}, nil
 }
 
 func (s *nativeSys) workingSet() (uint64, error) {
+	p := procK32GetProcessMemoryInfo
+	if err := find(p); err != nil {
+		return 0, err
+	}
 	var c processMemoryCounters
 	c.CB = uint32(unsafe.Sizeof(c))
-	if _, err := call(procK32GetProcessMemoryInfo, uintptr(s.process), uintptr(unsafe.Pointer(&c)), uintptr(c.CB)); err != nil {
+	r, _, e := syscall.SyscallN(p.Addr(), uintptr(s.process), uintptr(unsafe.Pointer(&c)), uintptr(c.CB))
+	if err := check(p, r, e); err != nil {
 		return 0, err
 	}
 	return uint64(c.WorkingSetSize), nil
@@ -105,17 +139,26 @@ func (s *nativeSys) lowMemory() (bool, error) {
 	if s.lowMem == 0 {
 		return false, s.lowMemErr
 	}
+	p := procQueryMemoryResourceNotification
+	if err := find(p); err != nil {
+		return false, err
+	}
 	var state int32 // BOOL
-	if _, err := call(procQueryMemoryResourceNotification, uintptr(s.lowMem), uintptr(unsafe.Pointer(&state))); err != nil {
+	r, _, e := syscall.SyscallN(p.Addr(), uintptr(s.lowMem), uintptr(unsafe.Pointer(&state)))
+	if err := check(p, r, e); err != nil {
 		return false, err
 	}
 	return state != 0, nil
 }
 
 func (*nativeSys) powerStatus() (systemPowerStatus, error) {
+	p := procGetSystemPowerStatus
+	if err := find(p); err != nil {
+		return systemPowerStatus{}, err
+	}
 	var ps systemPowerStatus
-	_, err := call(procGetSystemPowerStatus, uintptr(unsafe.Pointer(&ps)))
-	return ps, err
+	r, _, e := syscall.SyscallN(p.Addr(), uintptr(unsafe.Pointer(&ps)))
+	return ps, check(p, r, e)
 }
 
 func (s *nativeSys) close() error {
