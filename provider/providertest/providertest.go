@@ -74,11 +74,38 @@ const (
 // fresh provider for each subtest (it may call t.Fatal).
 func Run(t *testing.T, newProvider func(t *testing.T) provider.SnapshotProvider) {
 	t.Helper()
-	fresh := func(t *testing.T, closeAtEnd bool) provider.SnapshotProvider {
+	run(stdT{t}, func(t tester) provider.SnapshotProvider { return newProvider(t.(stdT).T) })
+}
+
+// tester is the part of *testing.T the suite uses, so the suite's own
+// tests can run it against deliberately broken providers with a recorder
+// instead of failing themselves. Fatalf and Skip end the calling goroutine
+// (runtime.Goexit), as testing's do.
+type tester interface {
+	Helper()
+	Cleanup(func())
+	Errorf(format string, args ...any)
+	Fatalf(format string, args ...any)
+	Logf(format string, args ...any)
+	Skip(args ...any)
+	// Run runs f as the subtest name on its own goroutine and waits for it.
+	Run(name string, f func(t tester)) bool
+}
+
+// stdT is a *testing.T as a tester.
+type stdT struct{ *testing.T }
+
+func (t stdT) Run(name string, f func(t tester)) bool {
+	return t.T.Run(name, func(t *testing.T) { f(stdT{t}) })
+}
+
+func run(t tester, newProvider func(t tester) provider.SnapshotProvider) {
+	t.Helper()
+	fresh := func(t tester, closeAtEnd bool) provider.SnapshotProvider {
 		t.Helper()
 		p := newProvider(t)
 		if p == nil {
-			t.Fatal("newProvider returned nil")
+			t.Fatalf("newProvider returned nil")
 		}
 		if c, ok := p.(io.Closer); ok && closeAtEnd {
 			t.Cleanup(func() { _, _ = call(callTimeout, c.Close) })
@@ -86,7 +113,7 @@ func Run(t *testing.T, newProvider func(t *testing.T) provider.SnapshotProvider)
 		return p
 	}
 
-	t.Run("Snapshot", func(t *testing.T) {
+	t.Run("Snapshot", func(t tester) {
 		p := fresh(t, true)
 		for i := range sequentialReads {
 			s, err, problem := snapshot(context.Background(), p)
@@ -102,7 +129,7 @@ func Run(t *testing.T, newProvider func(t *testing.T) provider.SnapshotProvider)
 		}
 	})
 
-	t.Run("CancelledContext", func(t *testing.T) {
+	t.Run("CancelledContext", func(t tester) {
 		p := fresh(t, true)
 		cancelled, cancel := context.WithCancel(context.Background())
 		cancel()
@@ -130,7 +157,7 @@ func Run(t *testing.T, newProvider func(t *testing.T) provider.SnapshotProvider)
 		<-done
 	})
 
-	t.Run("Concurrent", func(t *testing.T) {
+	t.Run("Concurrent", func(t tester) {
 		p := fresh(t, true)
 		th, _ := p.(provider.ThermalReader)
 		bat, _ := p.(provider.BatteryReader)
@@ -149,12 +176,12 @@ func Run(t *testing.T, newProvider func(t *testing.T) provider.SnapshotProvider)
 					}
 					if th != nil && i%5 == w%5 {
 						if problem := checkThermal(ctx, th); problem != nil {
-							t.Errorf("worker %d Thermal: %v", w, problem)
+							t.Errorf("worker %d: %v", w, problem)
 						}
 					}
 					if bat != nil && i%5 == (w+2)%5 {
 						if problem := checkBattery(ctx, bat); problem != nil {
-							t.Errorf("worker %d Battery: %v", w, problem)
+							t.Errorf("worker %d: %v", w, problem)
 						}
 					}
 				}
@@ -163,7 +190,7 @@ func Run(t *testing.T, newProvider func(t *testing.T) provider.SnapshotProvider)
 		wg.Wait()
 	})
 
-	t.Run("ThermalReader", func(t *testing.T) {
+	t.Run("ThermalReader", func(t tester) {
 		p := fresh(t, true)
 		th, ok := p.(provider.ThermalReader)
 		if !ok {
@@ -171,12 +198,12 @@ func Run(t *testing.T, newProvider func(t *testing.T) provider.SnapshotProvider)
 		}
 		for _, ctx := range testContexts(t) {
 			if problem := checkThermal(ctx, th); problem != nil {
-				t.Error(problem)
+				t.Errorf("%v", problem)
 			}
 		}
 	})
 
-	t.Run("BatteryReader", func(t *testing.T) {
+	t.Run("BatteryReader", func(t tester) {
 		p := fresh(t, true)
 		bat, ok := p.(provider.BatteryReader)
 		if !ok {
@@ -184,12 +211,12 @@ func Run(t *testing.T, newProvider func(t *testing.T) provider.SnapshotProvider)
 		}
 		for _, ctx := range testContexts(t) {
 			if problem := checkBattery(ctx, bat); problem != nil {
-				t.Error(problem)
+				t.Errorf("%v", problem)
 			}
 		}
 	})
 
-	t.Run("Close", func(t *testing.T) {
+	t.Run("Close", func(t tester) {
 		p := fresh(t, false)
 		c, ok := p.(io.Closer)
 		if !ok {
@@ -226,7 +253,7 @@ func Run(t *testing.T, newProvider func(t *testing.T) provider.SnapshotProvider)
 }
 
 // testContexts returns a live, a cancelled and an expired context.
-func testContexts(t *testing.T) []context.Context {
+func testContexts(t tester) []context.Context {
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
 	expired, cancel2 := context.WithDeadline(context.Background(), time.Unix(1, 0))
