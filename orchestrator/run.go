@@ -63,8 +63,12 @@ const (
 // snapshot now (bounded by the read timeout). Boundary does nothing else
 // until Finish. Summary and DebugLocal attach the run to the sampler of
 // their interval, shared by every run in flight at that interval and
-// started by the first of them; DebugLocal also writes the raw samples to
-// a private local file (a failure to do so never fails the run).
+// started by the first of them: a run gets the samples of the sampler's
+// ticks, at k·interval from the sampler's start (the run's own start when
+// it is the first), so a run joining a running sampler may see its first
+// sample sooner than one interval after it began. DebugLocal also writes
+// the raw samples to a private local file (a failure to do so never fails
+// the run).
 //
 // Cancelling ctx discards the run and detaches it from its sampler at
 // once. Runs begun after [Monitor.Close] sample nothing.
