@@ -130,7 +130,7 @@ type meminfo struct {
 // "meminfo"): MemTotal, and MemAvailable — or, on kernels older than 3.14
 // that lack it, MemFree + Buffers + Cached. Values are "<n> kB"; a value
 // that is malformed or overflows in bytes is not ok. The first occurrence of
-// a key wins.
+// a key wins; parsing stops once MemTotal and MemAvailable are seen.
 func procMeminfo(b []byte) meminfo {
 	const (
 		kTotal = 1 << iota
@@ -180,6 +180,9 @@ func procMeminfo(b []byte) meminfo {
 			buffers = v
 		case kCached:
 			cached = v
+		}
+		if seen&(kTotal|kAvail) == kTotal|kAvail {
+			break // lines 1 and 3 on every kernel with MemAvailable: skip the other ~50
 		}
 	}
 	m.totalOK = seen&kTotal != 0 && bad&kTotal == 0
