@@ -97,7 +97,7 @@ func TestPressureFromLevel(t *testing.T) {
 		0: provider.MemoryPressureUnknown,
 		1: provider.MemoryPressureNormal,
 		2: provider.MemoryPressureWarn,
-		3: provider.MemoryPressureUnknown, // kVMPressureUrgent: not reported by the sysctl
+		3: provider.MemoryPressureUnknown, // not a dispatch bit (internal urgent is reported as 2)
 		4: provider.MemoryPressureCritical,
 		5: provider.MemoryPressureUnknown,
 		8: provider.MemoryPressureUnknown,

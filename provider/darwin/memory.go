@@ -14,7 +14,7 @@ const (
 	sysctlPageFree      = "vm.page_free_count"                  // free pages, excluding speculative ones
 	sysctlPagePurgeable = "vm.page_purgeable_count"             // volatile purgeable pages, dropped on demand
 	sysctlPageExternal  = "vm.page_pageable_external_count"     // file-backed pageable pages (the file cache)
-	sysctlPressureLevel = "kern.memorystatus_vm_pressure_level" // 1 normal, 2 warn, 4 critical
+	sysctlPressureLevel = "kern.memorystatus_vm_pressure_level" // dispatch bits: 1 normal, 2 warn, 4 critical
 )
 
 // availableSysctls are the page counters summed into available memory.
@@ -50,12 +50,15 @@ func availableBytes(pages [len(availableSysctls)]uint64, pageSize uint64, total 
 	return b, nil
 }
 
-// pressureFromLevel maps kern.memorystatus_vm_pressure_level (xnu
-// kern_memorystatus.h: kVMPressureNormal 1, kVMPressureWarning 2,
-// kVMPressureCritical 4) to a MemoryPressure (SPEC §2). Any other value
-// (0 before the pressure thread has run, kVMPressureUrgent 3 which the
-// sysctl does not report, garbage) is MemoryPressureUnknown: it can never
-// raise the derived pressure.
+// pressureFromLevel maps kern.memorystatus_vm_pressure_level to a
+// MemoryPressure (SPEC §2). The sysctl does not return xnu's internal
+// kVMPressure* level (0 normal … 4 jetsam): its handler converts it with
+// convert_internal_pressure_level_to_dispatch_level (xnu
+// bsd/kern/kern_memorystatus_notify.c) to the dispatch bits
+// NOTE_MEMORYSTATUS_PRESSURE_NORMAL 0x1, _WARN 0x2 (internal warning and
+// urgent) and _CRITICAL 0x4 (<sys/event.h>; DISPATCH_MEMORYPRESSURE_* in
+// <dispatch/source.h>). Any other value is MemoryPressureUnknown: it can
+// never raise the derived pressure.
 func pressureFromLevel(level uint64) provider.MemoryPressure {
 	switch level {
 	case 1:

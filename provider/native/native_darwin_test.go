@@ -3,35 +3,9 @@
 package native
 
 import (
-	"io"
 	"testing"
 
-	"github.com/restel/restel/provider"
 	"github.com/restel/restel/provider/darwin"
 )
 
-func TestNewDarwin(t *testing.T) {
-	p, err := New(Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, ok := p.(*darwin.Provider); !ok {
-		t.Fatalf("New returned %T; want *darwin.Provider", p)
-	}
-	if _, ok := p.(provider.ThermalReader); !ok {
-		t.Error("no ThermalReader")
-	}
-	if _, ok := p.(provider.BatteryReader); !ok {
-		t.Error("no BatteryReader")
-	}
-	c, ok := p.(io.Closer)
-	if !ok {
-		t.Fatal("no io.Closer")
-	}
-	if err := c.Close(); err != nil {
-		t.Error(err)
-	}
-	if p, err := New(Options{PID: -1}); p != nil || err == nil {
-		t.Errorf("PID -1: %v, %v; want an error and a nil provider", p, err)
-	}
-}
+func TestNewDarwin(t *testing.T) { checkNative[*darwin.Provider](t, true) }
