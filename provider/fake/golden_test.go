@@ -245,12 +245,10 @@ func TestReplayDebugLocal(t *testing.T) {
 		case off >= 1000:
 			delay = 300
 		}
-		if i == 0 && s.CapturedAtMS != 0 {
-			// A snapshot captured at the Unix epoch has CapturedAtMS 0,
-			// which stream.SafeRead takes for "unset" and restamps with
-			// the wall clock; only its readings are checked.
-			t.Logf("line 1: captured_at_ms %d restamped by SafeRead", s.CapturedAtMS)
-		} else if s.CapturedAtMS != off+delay {
+		// A Replay's clock starts at the Unix epoch: captured_at_ms is the
+		// offset plus the delay, 0 for the start snapshot (SafeRead
+		// restamps an unset 0 from the same replay clock).
+		if s.CapturedAtMS != off+delay {
 			t.Errorf("line %d: captured_at_ms %d, want %d (offset %d + delay %d)", i+1, s.CapturedAtMS, off+delay, off, delay)
 		}
 		wantCPU := 12.0

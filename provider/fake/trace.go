@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"sort"
 	"strconv"
@@ -124,7 +125,8 @@ func ParseFile(path string) (*Trace, error) {
 
 // Parse parses a trace (see the package doc for the format). A malformed
 // line is a *SyntaxError naming name and the line, matching ErrSyntax; a
-// read failure of r is returned wrapped, prefixed with name.
+// read failure of r is returned wrapped, prefixed with name unless it names
+// the file already (an *fs.PathError for name, as ParseFile's reads give).
 func Parse(name string, r io.Reader) (*Trace, error) {
 	p := parser{t: &Trace{Name: name}}
 	sc := bufio.NewScanner(r)
@@ -138,6 +140,10 @@ func Parse(name string, r io.Reader) (*Trace, error) {
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
 			return nil, p.errorf(p.line+1, "line longer than %d bytes", MaxLineLen)
+		}
+		var pe *fs.PathError
+		if errors.As(err, &pe) && pe.Path == name {
+			return nil, err // it names the file already
 		}
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}

@@ -264,6 +264,11 @@ func TestParseFile(t *testing.T) {
 	if !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("ParseFile(missing) = %v, want fs.ErrNotExist", err)
 	}
+	// A directory opens but cannot be read: the error names it once.
+	_, err = ParseFile(dir)
+	if err == nil || errors.Is(err, ErrSyntax) || strings.Count(err.Error(), dir) != 1 {
+		t.Errorf("ParseFile(dir) = %v, want a read error naming %s once", err, dir)
+	}
 }
 
 func TestNilTrace(t *testing.T) {
