@@ -243,3 +243,23 @@ func safeBattery(ctx context.Context, r provider.BatteryReader) (b provider.Opt[
 	}()
 	return r.Battery(ctx)
 }
+
+// MergeSlow reads p's slow signals once each, on the calling goroutine,
+// when p has them ([provider.ThermalReader], [provider.BatteryReader]),
+// and merges the known values into s as [Poller.Apply] does: a failed,
+// panicking or empty read leaves s's field alone. It is for replays on a
+// steered clock, where a read takes no real time; a live caller uses a
+// Poller, which keeps slow reads off the hot path. MergeSlow never panics.
+func MergeSlow(ctx context.Context, p provider.SnapshotProvider, s provider.Snapshot) provider.Snapshot {
+	if r, ok := p.(provider.ThermalReader); ok {
+		if t, err := safeThermal(ctx, r); err == nil && t.Known() {
+			s.Thermal = t
+		}
+	}
+	if r, ok := p.(provider.BatteryReader); ok {
+		if b, err := safeBattery(ctx, r); err == nil && b.Valid {
+			s.BatteryPct = provider.Some(min(b.V, 100))
+		}
+	}
+	return s
+}

@@ -250,3 +250,23 @@ func TestNilPollerIsInert(t *testing.T) {
 	}
 	po.Run(t.Context()) // returns at once
 }
+
+func TestMergeSlow(t *testing.T) {
+	fast := provider.Snapshot{Thermal: provider.ThermalWarm, BatteryPct: provider.Some[uint8](9)}
+	for _, tc := range []struct {
+		name string
+		p    provider.SnapshotProvider
+		want provider.Snapshot
+	}{
+		{"read", &slowProv{thermal: provider.ThermalHot, battery: provider.Some[uint8](77)},
+			provider.Snapshot{Thermal: provider.ThermalHot, BatteryPct: provider.Some[uint8](77)}},
+		{"no sensor, no battery", &slowProv{}, fast},
+		{"failing and panicking", &slowProv{thermal: provider.ThermalHot, thermalErr: errors.New("EIO"), battery: provider.Some[uint8](1), batteryPanic: true}, fast},
+		{"unreadable battery", &errBattery{}, fast},
+		{"no capability", provider.Func(nil), fast},
+	} {
+		if got := MergeSlow(t.Context(), tc.p, fast); got != tc.want {
+			t.Errorf("%s: %+v, want %+v", tc.name, got, tc.want)
+		}
+	}
+}
