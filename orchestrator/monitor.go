@@ -123,6 +123,8 @@ type Monitor struct {
 
 	env       atomic.Pointer[envMode]
 	debugWarn atomic.Bool
+
+	watchDropped atomic.Uint64 // samples ended watches dropped for slow readers
 }
 
 // sampler is the shared sampler of one interval and its users.
@@ -294,6 +296,9 @@ type Stats struct {
 	SlowReads, SlowErrors uint64
 	// Samplers is the number of running samplers (one per interval).
 	Samplers int
+	// WatchDropped counts the samples Watch channels dropped (the oldest
+	// buffered ones) because their readers were slow.
+	WatchDropped uint64
 }
 
 // Stats returns the monitor's counters.
@@ -307,6 +312,10 @@ func (m *Monitor) Stats() Stats {
 	}
 	m.mu.Lock()
 	s.Samplers = len(m.samplers)
+	s.WatchDropped = m.watchDropped.Load()
+	for w := range m.watchers {
+		s.WatchDropped += w.Dropped()
+	}
 	m.mu.Unlock()
 	return s
 }
@@ -392,7 +401,10 @@ func (m *Monitor) Watch(ctx context.Context, interval time.Duration) <-chan prov
 	stop := context.AfterFunc(ctx, func() {
 		m.detach(s, sub)
 		m.mu.Lock()
-		delete(m.watchers, sink)
+		if _, ok := m.watchers[sink]; ok {
+			delete(m.watchers, sink)
+			m.watchDropped.Add(sink.Dropped())
+		}
 		m.mu.Unlock()
 		sink.Close()
 	})
@@ -429,6 +441,7 @@ func (m *Monitor) Close() error {
 			stop() // unregister from the caller's context
 		}
 		w.Close()
+		m.watchDropped.Add(w.Dropped())
 	}
 	clear(m.watchers)
 	m.mu.Unlock()

@@ -69,6 +69,13 @@ func TestWatchSlowReaderLosesOldest(t *testing.T) {
 		if p.Reads() != 80 {
 			t.Fatalf("%d reads: the sampler must tick on regardless of the reader", p.Reads())
 		}
+		if got := m.Stats().WatchDropped; got != 80-watchBuffer {
+			t.Fatalf("WatchDropped %d, want %d", got, 80-watchBuffer)
+		}
+		m.Close() // an ended watch's drops still count
+		if got := m.Stats().WatchDropped; got != 80-watchBuffer {
+			t.Fatalf("after Close WatchDropped %d, want %d", got, 80-watchBuffer)
+		}
 	})
 }
 
