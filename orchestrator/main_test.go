@@ -1,13 +1,10 @@
 package orchestrator
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"strings"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"go.uber.org/goleak"
 
@@ -34,29 +31,6 @@ func newMonitor(t testing.TB, p provider.SnapshotProvider, opts ...Option) *Moni
 	m := New(p, append([]Option{WithHost(&HostState{})}, opts...)...)
 	t.Cleanup(func() { m.Close() })
 	return m
-}
-
-// funcProvider counts reads of a function provider.
-type funcProvider struct {
-	n atomic.Int64
-	f func(ctx context.Context, n int64) (provider.Snapshot, error)
-}
-
-func (p *funcProvider) Snapshot(ctx context.Context) (provider.Snapshot, error) {
-	return p.f(ctx, p.n.Add(1))
-}
-
-// hangs returns a provider whose every read hangs for minutes, unless its
-// context ends first.
-func hangs() *funcProvider {
-	return &funcProvider{f: func(ctx context.Context, _ int64) (provider.Snapshot, error) {
-		select {
-		case <-time.After(10 * time.Minute):
-			return provider.Snapshot{CPUPct: provider.Some(1.0)}, nil
-		case <-ctx.Done():
-			return provider.Unknown(time.Now()), ctx.Err()
-		}
-	}}
 }
 
 func newTextLogger(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }

@@ -1,6 +1,7 @@
 package stream
 
 import (
+	"slices"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -52,7 +53,7 @@ func TestHubFanOut(t *testing.T) {
 		r    *rec
 		want []int64
 	}{{"a", a, []int64{1}}, {"b", b, []int64{1, 2}}, {"c", c, []int64{2, 3}}} {
-		if got := tc.r.samples(); !equal(got, tc.want) {
+		if got := tc.r.samples(); !slices.Equal(got, tc.want) {
 			t.Errorf("sink %s got %v, want %v", tc.name, got, tc.want)
 		}
 	}
@@ -60,18 +61,6 @@ func TestHubFanOut(t *testing.T) {
 	if nilSub.Cancel() {
 		t.Error("nil Cancel reported true")
 	}
-}
-
-func equal(a, b []int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 type panicky struct{ n int }
@@ -85,7 +74,7 @@ func TestHubPanickingSinkIsDropped(t *testing.T) {
 	h.Subscribe(good)
 	h.Publish(snapRSS(1))
 	h.Publish(snapRSS(2))
-	if bad.n != 1 || !equal(good.samples(), []int64{1, 2}) || h.Len() != 1 {
+	if bad.n != 1 || !slices.Equal(good.samples(), []int64{1, 2}) || h.Len() != 1 {
 		t.Fatalf("panicking sink called %d times, good got %v, len %d", bad.n, good.samples(), h.Len())
 	}
 }
@@ -144,7 +133,7 @@ func TestChanSinkDropsOldest(t *testing.T) {
 	for snap := range s.C() {
 		got = append(got, rss(snap))
 	}
-	if !equal(got, []int64{3, 4}) {
+	if !slices.Equal(got, []int64{3, 4}) {
 		t.Fatalf("reader got %v, want the newest [3 4]", got)
 	}
 }
@@ -172,7 +161,7 @@ func TestHubSlowSubscriber(t *testing.T) {
 		for s := range slow.C() {
 			got = append(got, rss(s))
 		}
-		if !equal(got, []int64{96, 97, 98, 99}) {
+		if !slices.Equal(got, []int64{96, 97, 98, 99}) {
 			t.Fatalf("slow subscriber kept %v", got)
 		}
 	})
