@@ -17,9 +17,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // env is what a subcommand may touch, so tests run it in-process.
@@ -35,7 +37,11 @@ type env struct {
 type command struct {
 	name    string
 	summary string
-	run     func(e env, args []string) int
+	// usage is the synopsis quoted by --help and usage errors
+	// ("restel replay [--mode M] FILE"); empty means one built from the
+	// flag set.
+	usage string
+	run   func(e env, args []string) int
 }
 
 // commands is filled by each subcommand's file at init; it is never
@@ -56,6 +62,13 @@ func usageErr(e env, format string, args ...any) int {
 	return exitUsage
 }
 
+// note prints a one-line note on stderr ("restel: replay: raw samples
+// written to ...") without failing the command.
+func note(e env, format string, args ...any) { _ = usageErr(e, format, args...) }
+
+// mainUsage is the synopsis of restel itself.
+const mainUsage = "restel COMMAND [ARGS...]"
+
 // newFlagSet returns a flag set that reports errors through usageErr
 // instead of printing usage text or exiting.
 func newFlagSet(name string) *flag.FlagSet {
@@ -69,26 +82,41 @@ func newFlagSet(name string) *flag.FlagSet {
 func parseFlags(e env, fs *flag.FlagSet, args []string) (status int, ok bool) {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return usageErr(e, "%s: usage: %s", fs.Name(), flagUsage(fs)), false
+			return usageErr(e, "%s: usage: %s", fs.Name(), synopsis(fs)), false
 		}
 		return usageErr(e, "%s: %v", fs.Name(), err), false
 	}
 	return 0, true
 }
 
-func flagUsage(fs *flag.FlagSet) string {
-	var parts []string
-	fs.VisitAll(func(f *flag.Flag) { parts = append(parts, "--"+f.Name) })
+// synopsis returns the usage line of the subcommand fs parses: its
+// registered usage, or "restel NAME [--flag TYPE]..." built from fs.
+func synopsis(fs *flag.FlagSet) string {
+	if u := commands[fs.Name()].usage; u != "" {
+		return u
+	}
+	parts := []string{"restel", fs.Name()}
+	fs.VisitAll(func(f *flag.Flag) {
+		if name, _ := flag.UnquoteUsage(f); name != "" {
+			parts = append(parts, "[--"+f.Name+" "+name+"]")
+		} else {
+			parts = append(parts, "[--"+f.Name+"]")
+		}
+	})
 	return strings.Join(parts, " ")
 }
 
 func realMain(e env, args []string) int {
 	if len(args) == 0 {
-		return usageErr(e, "missing command: want one of %s", commandNames())
+		return usageErr(e, "missing command: usage: %s; commands: %s", mainUsage, commandNames())
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		return usageErr(e, "usage: %s; commands: %s", mainUsage, commandNames())
 	}
 	c, ok := commands[args[0]]
 	if !ok {
-		return usageErr(e, "unknown command %q: want one of %s", args[0], commandNames())
+		return usageErr(e, "unknown command %q: usage: %s; commands: %s", args[0], mainUsage, commandNames())
 	}
 	return c.run(e, args[1:])
 }
@@ -100,6 +128,32 @@ func commandNames() string {
 	}
 	sort.Strings(names)
 	return strings.Join(names, ", ")
+}
+
+// lockedWriter serializes writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
+}
+
+// cliLogger is where a Monitor's warnings go on the command line (an
+// invalid RESTEL_RESOURCE_TELEMETRY, an unwritable debug directory): one
+// logfmt line on e.stderr, without a timestamp.
+func cliLogger(e env) *slog.Logger {
+	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{
+		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+			if len(groups) == 0 && a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		},
+	}))
 }
 
 func main() {

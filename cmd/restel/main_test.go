@@ -1,19 +1,227 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"errors"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
 	"testing"
 
 	"go.uber.org/goleak"
 )
 
+// testMainEnv makes the test binary behave as the restel binary: main()
+// with the command line after the test binary's name (see TestBinary).
+const testMainEnv = "RESTEL_TEST_MAIN"
+
 // TestMain checks for leaked goroutines after the package's tests and lets
-// the test binary double as a child process for `restel run` tests: when
-// RESTEL_TEST_CHILD names a behaviour, the binary performs it and exits
-// instead of running tests (see testChild in run_test.go).
+// the test binary double as a child process: as restel itself when
+// RESTEL_TEST_MAIN=1, and as a child for `restel run` tests when
+// RESTEL_TEST_CHILD names a behaviour (see testChild in run_exec_test.go).
 func TestMain(m *testing.M) {
+	if os.Getenv(testMainEnv) == "1" {
+		main()
+	}
 	if b := os.Getenv(testChildEnv); b != "" {
 		os.Exit(testChild(b))
 	}
 	goleak.VerifyTestMain(m)
+}
+
+// testEnv returns an env writing to fresh buffers, with getenv reading vars.
+func testEnv(ctx context.Context, vars map[string]string) (env, *bytes.Buffer, *bytes.Buffer) {
+	var stdout, stderr bytes.Buffer
+	return env{
+		ctx:    ctx,
+		stdin:  strings.NewReader(""),
+		stdout: &stdout,
+		stderr: &stderr,
+		getenv: func(k string) string { return vars[k] },
+	}, &stdout, &stderr
+}
+
+// runRestel runs `restel ARGS...` in-process and returns status, stdout
+// and stderr.
+func runRestel(t *testing.T, vars map[string]string, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	e, stdout, stderr := testEnv(t.Context(), vars)
+	e.stdin = strings.NewReader(stdin)
+	status := realMain(e, args)
+	return status, stdout.String(), stderr.String()
+}
+
+// checkUsageErr asserts SPEC §6's rule for bad input: status 2, nothing on
+// stdout, and exactly one line on stderr that starts with prefix
+// ("restel: replay: ") and contains want.
+func checkUsageErr(t *testing.T, status int, stdout, stderr, prefix, want string) {
+	t.Helper()
+	if status != exitUsage {
+		t.Errorf("status %d, want %d", status, exitUsage)
+	}
+	if stdout != "" {
+		t.Errorf("stdout %q, want nothing", stdout)
+	}
+	if !strings.HasPrefix(stderr, prefix) || !strings.HasSuffix(stderr, "\n") || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("stderr %q, want one line starting %q", stderr, prefix)
+	}
+	if !strings.Contains(stderr, want) {
+		t.Errorf("stderr %q does not contain %q", stderr, want)
+	}
+}
+
+// checkParsed checks the outcome of a subcommand's flag parser, which
+// either succeeds silently or reports bad input in the one-line form. It
+// reports whether the parse succeeded.
+func checkParsed(t *testing.T, cmd string, ok bool, status int, stdout, stderr *bytes.Buffer) bool {
+	t.Helper()
+	if ok {
+		if status != 0 || stdout.Len()+stderr.Len() != 0 {
+			t.Fatalf("parsed, yet status %d stdout %q stderr %q", status, stdout, stderr)
+		}
+		return true
+	}
+	checkUsageErr(t, status, stdout.String(), stderr.String(), "restel: "+cmd+": ", "")
+	return false
+}
+
+// TestUsage: the command line as a whole. No command, an unknown one, or
+// a request for help is bad input; so is every subcommand's --help and
+// unknown flag, each naming the subcommand once.
+func TestUsage(t *testing.T) {
+	for _, tc := range []struct {
+		args   []string
+		prefix string
+		want   string
+	}{
+		{nil, "restel: ", "missing command: usage: restel COMMAND [ARGS...]; commands: replay, run, snapshot, watch"},
+		{[]string{"bogus"}, "restel: ", `unknown command "bogus": usage: restel COMMAND [ARGS...]; commands: replay, run, snapshot, watch`},
+		{[]string{""}, "restel: ", `unknown command "": usage: restel COMMAND [ARGS...]; commands: replay, run, snapshot, watch`},
+		{[]string{"-h"}, "restel: ", "usage: restel COMMAND [ARGS...]; commands: replay, run, snapshot, watch"},
+		{[]string{"--help"}, "restel: ", "usage: restel COMMAND"},
+		{[]string{"help"}, "restel: ", "usage: restel COMMAND"},
+		{[]string{"replay", "--help"}, "restel: replay: ", "usage: restel replay [--mode M] FILE"},
+		{[]string{"replay", "-h"}, "restel: replay: ", "usage: restel replay [--mode M] FILE"},
+		{[]string{"run", "--help"}, "restel: run: ", "usage: restel run [--mode M] [--out FILE] -- CMD [ARGS...]"},
+		{[]string{"watch", "-help"}, "restel: watch: ", "usage: restel watch [--interval DUR] [--json]"},
+		{[]string{"snapshot", "--help"}, "restel: snapshot: ", "usage: restel snapshot [--pid"},
+		{[]string{"replay", "--x"}, "restel: replay: ", "flag provided but not defined: -x"},
+		{[]string{"run", "--x", "--", "true"}, "restel: run: ", "flag provided but not defined: -x"},
+		{[]string{"watch", "--x"}, "restel: watch: ", "flag provided but not defined: -x"},
+		{[]string{"snapshot", "--x"}, "restel: snapshot: ", "flag provided but not defined: -x"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			status, stdout, stderr := runRestel(t, nil, "", tc.args...)
+			checkUsageErr(t, status, stdout, stderr, tc.prefix, tc.want)
+			if strings.Count(stderr, "restel") > strings.Count(tc.prefix+tc.want, "restel") {
+				t.Errorf("stderr %q says restel more often than %q", stderr, tc.prefix+tc.want)
+			}
+		})
+	}
+}
+
+// binary runs the test binary as restel (TestMain's RESTEL_TEST_MAIN) with
+// args and returns the exit status, stdout and stderr.
+func binary(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), testMainEnv+"=1")
+	cmd.Stdin = strings.NewReader(stdin)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		t.Fatal(err)
+	}
+	return cmd.ProcessState.ExitCode(), stdout.String(), stderr.String()
+}
+
+// TestBinary checks SPEC §6 black-box, on a real process: exit statuses
+// through os.Exit, real standard streams, NDJSON on a pipe.
+func TestBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("re-executes the test binary")
+	}
+	spike := filepath.Join(replayScripts, "cpu-spike.trace")
+	t.Run("replay golden", func(t *testing.T) {
+		status, stdout, stderr := binary(t, "", "replay", "--mode", "summary:250ms", spike)
+		if want := mustRead(t, filepath.Join(replayScripts, "cpu-spike.golden.json")); status != 0 || stdout != want || stderr != "" {
+			t.Errorf("status %d stdout %q stderr %q, want 0 and %q", status, stdout, stderr, want)
+		}
+	})
+	t.Run("replay off", func(t *testing.T) {
+		if status, stdout, stderr := binary(t, "", "replay", "--mode=off", spike); status != 0 || stdout != "null\n" || stderr != "" {
+			t.Errorf("status %d stdout %q stderr %q, want 0 and null", status, stdout, stderr)
+		}
+	})
+	t.Run("replay parse error", func(t *testing.T) {
+		status, stdout, stderr := binary(t, "@0s cpu=1\n@1s thermal=toasty\n", "replay", "-")
+		checkUsageErr(t, status, stdout, stderr, "restel: replay: ", `<stdin>:2: bad thermal "toasty"`)
+	})
+	t.Run("replay unreadable", func(t *testing.T) {
+		status, stdout, stderr := binary(t, "", "replay", filepath.Join(t.TempDir(), "none.trace"))
+		checkUsageErr(t, status, stdout, stderr, "restel: replay: ", "none.trace: no such file or directory")
+	})
+	t.Run("no command", func(t *testing.T) {
+		status, stdout, stderr := binary(t, "")
+		checkUsageErr(t, status, stdout, stderr, "restel: ", "missing command")
+	})
+	if runtime.GOOS == "windows" {
+		return
+	}
+	t.Run("run exit status and summary", func(t *testing.T) {
+		status, stdout, stderr := binary(t, "", "run", "--mode", "boundary", "--", "sh", "-c", "exit 4")
+		if status != 4 || stdout != "" {
+			t.Errorf("status %d stdout %q, want 4 and nothing", status, stdout)
+		}
+		if u := parseUsage(t, lastLine(t, stderr)); u.SampleCount != 2 {
+			t.Errorf("summary %q, want boundary with 2 samples", stderr)
+		}
+	})
+	t.Run("watch piped ends 0 on SIGTERM", func(t *testing.T) {
+		cmd := exec.Command(os.Args[0], "watch", "--interval", "250ms")
+		cmd.Env = append(os.Environ(), testMainEnv+"=1")
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// Two NDJSON lines prove it is running and chose NDJSON for a pipe.
+		buf := make([]byte, 0, 4096)
+		for bytes.Count(buf, []byte("\n")) < 2 {
+			n, err := out.Read(buf[len(buf):cap(buf)])
+			buf = buf[:len(buf)+n]
+			if err != nil {
+				break
+			}
+		}
+		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		rest := make([]byte, 1<<16)
+		for {
+			n, err := out.Read(rest)
+			buf = append(buf, rest[:n]...)
+			if err != nil {
+				break
+			}
+		}
+		werr := cmd.Wait()
+		if werr != nil || stderr.Len() != 0 {
+			t.Errorf("watch after SIGTERM: %v, stderr %q; want status 0", werr, stderr.String())
+		}
+		lines := strings.Split(strings.TrimSuffix(string(buf), "\n"), "\n")
+		if len(lines) < 2 || !strings.HasPrefix(lines[0], `{"cpu_pct":`) {
+			t.Errorf("stdout %q, want NDJSON snapshots", buf)
+		}
+	})
 }

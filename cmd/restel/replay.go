@@ -12,15 +12,20 @@ func init() {
 	register(command{
 		name:    "replay",
 		summary: "replay a scripted trace and print its usage summary",
+		usage:   replayUsage,
 		run:     runReplay,
 	})
 }
 
+// replayUsage is the synopsis quoted by `restel replay` usage errors.
+const replayUsage = "restel replay [--mode M] FILE"
+
 // runReplay implements `restel replay [--mode M] FILE` (SPEC §6): it
 // replays the trace (SPEC §5) on a fake clock, without sleeping, and prints
 // one JSON value on stdout: the usage summary, or null for mode off. The
-// flag may come before or after FILE; a FILE of - reads standard input. DebugLocal keeps the raw samples
-// under stream.DefaultDebugDir and names the file on stderr.
+// flag may come before or after FILE; a FILE of - reads standard input.
+// DebugLocal keeps the raw samples under stream.DefaultDebugDir and names
+// the file on stderr.
 func runReplay(e env, args []string) int {
 	fs := newFlagSet("replay")
 	mode := aggregate.Mode{Kind: aggregate.Summary}.Normalized()
@@ -31,10 +36,10 @@ func runReplay(e env, args []string) int {
 	}
 	switch len(files) {
 	case 0:
-		return usageErr(e, "replay: missing trace FILE: usage: restel replay [--mode M] FILE")
+		return usageErr(e, "replay: missing trace FILE: usage: %s", replayUsage)
 	case 1:
 	default:
-		return usageErr(e, "replay: unexpected argument %q after %q: usage: restel replay [--mode M] FILE", files[1], files[0])
+		return usageErr(e, "replay: unexpected argument %q after %q: usage: %s", files[1], files[0], replayUsage)
 	}
 	var tr *fake.Trace
 	var err error
@@ -48,10 +53,10 @@ func runReplay(e env, args []string) int {
 	}
 	res := orchestrator.Replay(e.ctx, fake.NewReplay(tr), mode, orchestrator.ReplayOptions{})
 	if res.DebugPath != "" {
-		usageNote(e, "replay: raw samples written to %s", res.DebugPath)
+		note(e, "replay: raw samples written to %s", res.DebugPath)
 	}
 	if res.DebugErr != nil {
-		usageNote(e, "replay: warning: %v", res.DebugErr)
+		note(e, "replay: warning: %v", res.DebugErr)
 	}
 	var out []byte
 	if res.OK {
@@ -61,14 +66,11 @@ func runReplay(e env, args []string) int {
 	}
 	out = append(out, '\n')
 	if _, err := e.stdout.Write(out); err != nil {
-		usageNote(e, "replay: %v", err)
+		note(e, "replay: %v", err)
 		return 1
 	}
 	return 0
 }
-
-// usageNote prints a one-line note on stderr without failing the command.
-func usageNote(e env, format string, args ...any) { _ = usageErr(e, format, args...) }
 
 // parseInterspersed parses fs's flags wherever they appear among the
 // positional arguments (`--mode M FILE` and `FILE --mode M` alike) and

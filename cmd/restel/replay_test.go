@@ -2,8 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -16,22 +14,6 @@ import (
 )
 
 var replayScripts = filepath.Join("..", "..", "testdata", "scripts")
-
-// invokeReplay runs `restel ARGS...` in-process and returns the exit
-// status, stdout and stderr.
-func invokeReplay(t *testing.T, stdin string, args ...string) (int, string, string) {
-	t.Helper()
-	var stdout, stderr bytes.Buffer
-	e := env{
-		ctx:    context.Background(),
-		stdin:  strings.NewReader(stdin),
-		stdout: &stdout,
-		stderr: &stderr,
-		getenv: func(string) string { return "" },
-	}
-	code := realMain(e, args)
-	return code, stdout.String(), stderr.String()
-}
 
 // TestReplayGolden checks that `restel replay --mode summary:250ms FILE`
 // prints exactly the golden file of every trace, with the flag before and
@@ -52,7 +34,7 @@ func TestReplayGolden(t *testing.T) {
 				{"replay", "--mode", "summary:250ms", path},
 				{"replay", path, "-mode=summary:250ms"},
 			} {
-				code, stdout, stderr := invokeReplay(t, "", args...)
+				code, stdout, stderr := runRestel(t, nil, "", args...)
 				if code != 0 || stderr != "" {
 					t.Errorf("%q: exit %d, stderr %q", args, code, stderr)
 				}
@@ -103,7 +85,7 @@ func TestReplayModes(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			code, stdout, stderr := invokeReplay(t, "", tc.args...)
+			code, stdout, stderr := runRestel(t, nil, "", tc.args...)
 			if code != 0 || stderr != "" {
 				t.Errorf("exit %d, stderr %q", code, stderr)
 			}
@@ -124,16 +106,14 @@ func mustRead(t *testing.T, path string) string {
 }
 
 func TestReplayStdin(t *testing.T) {
-	code, stdout, stderr := invokeReplay(t, "@0s cpu=50 total=10 avail=1\n@1s end\n", "replay", "--mode", "boundary", "-")
+	code, stdout, stderr := runRestel(t, nil, "@0s cpu=50 total=10 avail=1\n@1s end\n", "replay", "--mode", "boundary", "-")
 	want := `{"cpu_avg_pct":50,"cpu_peak_pct":50,"process_rss_peak_mb":null,"available_mem_min_mb":1,"memory_pressure_peak":"warn",` +
 		`"thermal_state_peak":"normal","battery_pct_end":null,"sample_count":2,"sampling_mode":"boundary"}` + "\n"
 	if code != 0 || stderr != "" || stdout != want {
 		t.Errorf("replay - = %d, %q, %q; want 0, %q", code, stdout, stderr, want)
 	}
-	code, stdout, stderr = invokeReplay(t, "@0s cpu=500\n", "replay", "-")
-	if code != exitUsage || stdout != "" || !strings.Contains(stderr, "<stdin>:1: cpu 500 outside") {
-		t.Errorf("replay - (bad) = %d, %q, %q", code, stdout, stderr)
-	}
+	code, stdout, stderr = runRestel(t, nil, "@0s cpu=500\n", "replay", "-")
+	checkUsageErr(t, code, stdout, stderr, "restel: replay: <stdin>:1: ", "cpu 500 outside")
 }
 
 // TestReplayDebugLocal checks that debug_local writes the raw samples,
@@ -144,7 +124,7 @@ func TestReplayDebugLocal(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", cache) // os.UserCacheDir on Linux and the BSDs
 	t.Setenv("HOME", cache)           // macOS: ~/Library/Caches
 	t.Setenv("LocalAppData", cache)   // Windows
-	code, stdout, stderr := invokeReplay(t, "", "replay", "--mode", "debug_local:250ms", filepath.Join(replayScripts, "fields-unknown.trace"))
+	code, stdout, stderr := runRestel(t, nil, "", "replay", "--mode", "debug_local:250ms", filepath.Join(replayScripts, "fields-unknown.trace"))
 	if code != 0 {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
@@ -213,7 +193,7 @@ func TestReplayBadInput(t *testing.T) {
 	}{
 		{"unknown flag", []string{"replay", "--bogus", good}, "flag provided but not defined: -bogus"},
 		{"unknown flag after FILE", []string{"replay", good, "--interval", "1s"}, "flag provided but not defined: -interval"},
-		{"help", []string{"replay", "-h"}, "usage: --mode"},
+		{"help", []string{"replay", "-h"}, "usage: restel replay [--mode M] FILE"},
 		{"bad mode", []string{"replay", "--mode", "fast", good}, `invalid mode "fast"`},
 		{"interval on boundary", []string{"replay", "--mode", "boundary:1s", good}, "boundary takes no interval"},
 		{"bad interval", []string{"replay", "--mode", "summary:soon", good}, "bad interval"},
@@ -227,8 +207,8 @@ func TestReplayBadInput(t *testing.T) {
 		{"directory", []string{"replay", dir}, "is a directory"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			code, stdout, stderr := invokeReplay(t, "", tc.args...)
-			checkReplayUsageErr(t, code, stdout, stderr, tc.want)
+			code, stdout, stderr := runRestel(t, nil, "", tc.args...)
+			checkUsageErr(t, code, stdout, stderr, "restel: replay: ", tc.want)
 		})
 	}
 }
@@ -263,29 +243,8 @@ func TestReplayMalformedTrace(t *testing.T) {
 			if err := os.WriteFile(path, []byte(tc.src), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			code, stdout, stderr := invokeReplay(t, "", "replay", "--mode", "summary:250ms", path)
-			checkReplayUsageErr(t, code, stdout, stderr, path+":"+tc.line+": ")
-			if !strings.Contains(stderr, tc.want) {
-				t.Errorf("stderr %q does not contain %q", stderr, tc.want)
-			}
+			code, stdout, stderr := runRestel(t, nil, "", "replay", "--mode", "summary:250ms", path)
+			checkUsageErr(t, code, stdout, stderr, "restel: replay: "+path+":"+tc.line+": ", tc.want)
 		})
-	}
-}
-
-func checkReplayUsageErr(t *testing.T, code int, stdout, stderr, want string) {
-	t.Helper()
-	if code != exitUsage {
-		t.Errorf("exit %d, want %d", code, exitUsage)
-	}
-	if stdout != "" {
-		t.Errorf("stdout %q, want nothing", stdout)
-	}
-	// Flag errors come through main.go's parseFlags, which names the flag
-	// set ("restel replay"); the others are prefixed "replay: ".
-	if !strings.HasPrefix(stderr, "restel: ") || !strings.Contains(stderr, "replay: ") || !strings.HasSuffix(stderr, "\n") || strings.Count(stderr, "\n") != 1 {
-		t.Errorf("stderr %q is not one line starting \"restel: \" naming replay", stderr)
-	}
-	if !strings.Contains(stderr, want) {
-		t.Errorf("stderr %q does not contain %q", stderr, want)
 	}
 }

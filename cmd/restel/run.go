@@ -4,11 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/exec"
 	"os/signal"
-	"sync"
 	"syscall"
 
 	"github.com/restel/restel/aggregate"
@@ -21,6 +19,7 @@ func init() {
 	register(command{
 		name:    "run",
 		summary: "run a command, sample its resource use, print the usage summary",
+		usage:   runUsage,
 		run:     runMain,
 	})
 }
@@ -86,17 +85,9 @@ func runMain(e env, args []string) int {
 	if err := cmd.Start(); err != nil {
 		return usageErr(e, "run: cannot start %s: %v", cfg.argv[0], err)
 	}
-	done := make(chan struct{})
-	forwarded := make(chan struct{})
-	go func() {
-		defer close(forwarded)
-		forwardSignals(done, sigs, cmd.Process, terminalSentIt)
-	}()
-
+	stopForwarding := startForwarding(sigs, cmd.Process, terminalSentIt)
 	usage, sampled := sampleChild(e, cfg, cmd)
-
-	close(done)
-	<-forwarded
+	stopForwarding()
 
 	line := []byte("null\n")
 	if sampled {
@@ -140,32 +131,6 @@ func sampleChild(e env, cfg runConfig, cmd *exec.Cmd) (u aggregate.Usage, ok boo
 		u, ok = run.Finish()
 	}
 	return u, ok
-}
-
-// lockedWriter serializes writes to w.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(b []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(b)
-}
-
-// cliLogger is where a Monitor's warnings go on the command line (an
-// invalid RESTEL_RESOURCE_TELEMETRY, an unwritable debug directory): one
-// logfmt line on e.stderr, without a timestamp.
-func cliLogger(e env) *slog.Logger {
-	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{
-		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
-			if len(groups) == 0 && a.Key == slog.TimeKey {
-				return slog.Attr{}
-			}
-			return a
-		},
-	}))
 }
 
 // childProvider returns the native provider reading the child's pid. If

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -36,8 +38,8 @@ type signaler interface {
 
 // forwardSignals relays every signal received on sigs to the child until
 // done is closed, except those for which skip (if not nil) reports true.
-// It is the body of the one goroutine `restel run` starts; the caller
-// closes done and waits for it before returning. A signal that arrives
+// It is the body of the one goroutine `restel run` starts (see
+// startForwarding), which ends before runMain returns. A signal that arrives
 // after the child exited is dropped (Signal reports os.ErrProcessDone).
 func forwardSignals(done <-chan struct{}, sigs <-chan os.Signal, child signaler, skip func(os.Signal) bool) {
 	for {
@@ -49,6 +51,21 @@ func forwardSignals(done <-chan struct{}, sigs <-chan os.Signal, child signaler,
 				_ = child.Signal(sig)
 			}
 		}
+	}
+}
+
+// startForwarding runs forwardSignals on its own goroutine. The returned
+// stop ends it and returns once it has exited.
+func startForwarding(sigs <-chan os.Signal, child signaler, skip func(os.Signal) bool) (stop func()) {
+	done := make(chan struct{})
+	exited := make(chan struct{})
+	go func() {
+		defer close(exited)
+		forwardSignals(done, sigs, child, skip)
+	}()
+	return func() {
+		close(done)
+		<-exited
 	}
 }
 
@@ -75,10 +92,16 @@ type outFile struct {
 // createOut creates the temporary file for path.
 func createOut(path string) (*outFile, error) {
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		return nil, fmt.Errorf("--out %s is a directory", path)
+		return nil, fmt.Errorf("--out %s: is a directory", path)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".restel-*")
 	if err != nil {
+		// The *fs.PathError names the temporary file, which the user
+		// never asked for: keep only its cause.
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
 		return nil, fmt.Errorf("--out %s: %w", path, err)
 	}
 	return &outFile{path: path, tmp: tmp}, nil

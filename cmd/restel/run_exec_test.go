@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -95,16 +96,10 @@ func TestForwardSignals(t *testing.T) {
 		t.Fatal(err)
 	}
 	sigs := make(chan os.Signal, 1)
-	done := make(chan struct{})
-	exited := make(chan struct{})
-	go func() {
-		defer close(exited)
-		forwardSignals(done, sigs, cmd.Process, nil)
-	}()
+	stop := startForwarding(sigs, cmd.Process, nil)
 	sigs <- syscall.SIGTERM
 	werr := cmd.Wait() // returns only because the forwarded SIGTERM killed the child
-	close(done)
-	<-exited
+	stop()
 	var ee *exec.ExitError
 	if !errors.As(werr, &ee) {
 		t.Fatalf("Wait = %v, want an *exec.ExitError", werr)
@@ -122,15 +117,9 @@ func TestForwardSignalsAfterExit(t *testing.T) {
 		t.Fatal(err)
 	}
 	sigs := make(chan os.Signal, 1)
-	done := make(chan struct{})
-	exited := make(chan struct{})
-	go func() {
-		defer close(exited)
-		forwardSignals(done, sigs, cmd.Process, nil)
-	}()
+	stop := startForwarding(sigs, cmd.Process, nil)
 	sigs <- os.Interrupt
-	close(done)
-	<-exited
+	stop()
 }
 
 func TestOutFile(t *testing.T) {
@@ -183,9 +172,15 @@ func TestOutFileBad(t *testing.T) {
 		dir,                                     // a directory
 		filepath.Join(dir, "missing", "s.json"), // no such directory
 	} {
-		if o, err := createOut(path); err == nil {
+		o, err := createOut(path)
+		if err == nil {
 			o.discard()
 			t.Errorf("createOut(%q) succeeded, want an error", path)
+			continue
+		}
+		// The error names --out's path, not the temporary file's.
+		if msg := err.Error(); !strings.HasPrefix(msg, "--out "+path+": ") || strings.Contains(msg, ".restel-") {
+			t.Errorf("createOut(%q) = %q, want it to name the path only", path, msg)
 		}
 	}
 }
@@ -223,17 +218,11 @@ func (r *recordSignaler) Signal(s os.Signal) error {
 func TestForwardSignalsSkip(t *testing.T) {
 	var rec recordSignaler
 	sigs := make(chan os.Signal) // unbuffered: each send waits for the previous signal's turn
-	done := make(chan struct{})
-	exited := make(chan struct{})
-	go func() {
-		defer close(exited)
-		forwardSignals(done, sigs, &rec, func(s os.Signal) bool { return s == os.Interrupt })
-	}()
+	stop := startForwarding(sigs, &rec, func(s os.Signal) bool { return s == os.Interrupt })
 	for _, s := range []os.Signal{syscall.SIGTERM, os.Interrupt, syscall.SIGTERM, os.Interrupt} {
 		sigs <- s
 	}
-	close(done)
-	<-exited
+	stop()
 	if len(rec.got) != 2 || rec.got[0] != syscall.SIGTERM || rec.got[1] != syscall.SIGTERM {
 		t.Errorf("forwarded %v, want [SIGTERM SIGTERM]", rec.got)
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"slices"
 	"strings"
@@ -10,18 +9,6 @@ import (
 
 	"github.com/restel/restel/aggregate"
 )
-
-// testEnv returns an env writing to fresh buffers, with getenv reading vars.
-func testEnv(ctx context.Context, vars map[string]string) (env, *bytes.Buffer, *bytes.Buffer) {
-	var stdout, stderr bytes.Buffer
-	return env{
-		ctx:    ctx,
-		stdin:  strings.NewReader(""),
-		stdout: &stdout,
-		stderr: &stderr,
-		getenv: func(k string) string { return vars[k] },
-	}, &stdout, &stderr
-}
 
 func TestParseRunArgs(t *testing.T) {
 	for _, tc := range []struct {
@@ -46,40 +33,24 @@ func TestParseRunArgs(t *testing.T) {
 		{args: []string{"--mode"}, wantErr: "flag needs an argument"},
 		{args: []string{"--out", "", "--", "true"}, wantErr: "empty --out"},
 		{args: []string{"--bogus", "--", "true"}, wantErr: "flag provided but not defined: -bogus"},
-		{args: []string{"-h"}, wantErr: "usage: --mode --out"},
+		{args: []string{"-h"}, wantErr: "usage: " + runUsage},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			e, stdout, stderr := testEnv(context.Background(), nil)
 			got, status, ok := parseRunArgs(e, tc.args)
-			if stdout.Len() != 0 {
-				t.Errorf("stdout = %q, want nothing", stdout)
+			if parsed := checkParsed(t, "run", ok, status, stdout, stderr); parsed != (tc.wantErr == "") {
+				t.Fatalf("parsed %v, want error %q", parsed, tc.wantErr)
 			}
 			if tc.wantErr != "" {
-				if ok || status != exitUsage {
-					t.Fatalf("ok=%v status=%d, want a usage error", ok, status)
+				if !strings.Contains(stderr.String(), tc.wantErr) {
+					t.Errorf("stderr %q does not contain %q", stderr, tc.wantErr)
 				}
-				checkOneLineErr(t, stderr.String(), tc.wantErr)
 				return
-			}
-			if !ok || stderr.Len() != 0 {
-				t.Fatalf("ok=%v status=%d stderr=%q", ok, status, stderr)
 			}
 			if got.mode != tc.want.mode || got.modeSet != tc.want.modeSet || got.out != tc.want.out || !slices.Equal(got.argv, tc.want.argv) {
 				t.Errorf("got %+v, want %+v", got, tc.want)
 			}
 		})
-	}
-}
-
-// checkOneLineErr asserts stderr is exactly one "restel: ..." line
-// containing want.
-func checkOneLineErr(t *testing.T, stderr, want string) {
-	t.Helper()
-	if !strings.HasPrefix(stderr, "restel: ") || !strings.HasSuffix(stderr, "\n") || strings.Count(stderr, "\n") != 1 {
-		t.Errorf("stderr = %q, want one line starting with \"restel: \"", stderr)
-	}
-	if !strings.Contains(stderr, want) {
-		t.Errorf("stderr = %q, want it to contain %q", stderr, want)
 	}
 }
 
@@ -93,13 +64,7 @@ func FuzzParseRunArgs(f *testing.F) {
 		args := strings.Split(joined, "\x00")
 		e, stdout, stderr := testEnv(context.Background(), nil)
 		cfg, status, ok := parseRunArgs(e, args)
-		if stdout.Len() != 0 {
-			t.Fatalf("stdout = %q", stdout)
-		}
-		if !ok {
-			if status != exitUsage || strings.Count(stderr.String(), "\n") != 1 {
-				t.Fatalf("status %d, stderr %q", status, stderr)
-			}
+		if !checkParsed(t, "run", ok, status, stdout, stderr) {
 			return
 		}
 		if len(cfg.argv) == 0 || cfg.argv[0] == "" {

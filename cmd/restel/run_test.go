@@ -13,16 +13,6 @@ import (
 	"github.com/restel/restel/aggregate"
 )
 
-// runRestel runs `restel ARGS...` in-process and returns status, stdout
-// and stderr.
-func runRestel(t *testing.T, vars map[string]string, stdin string, args ...string) (int, string, string) {
-	t.Helper()
-	e, stdout, stderr := testEnv(t.Context(), vars)
-	e.stdin = strings.NewReader(stdin)
-	status := realMain(e, args)
-	return status, stdout.String(), stderr.String()
-}
-
 // lastLine returns the last line of s (the summary follows the child's
 // output on stderr).
 func lastLine(t *testing.T, s string) string {
@@ -206,10 +196,7 @@ func TestRunBadInput(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			status, stdout, stderr := runRestel(t, nil, "", tc.args...)
-			if status != exitUsage || stdout != "" {
-				t.Errorf("status %d stdout %q, want 2 and nothing", status, stdout)
-			}
-			checkOneLineErr(t, stderr, tc.want)
+			checkUsageErr(t, status, stdout, stderr, "restel: run: ", tc.want)
 			if _, err := os.Stat(marker); err == nil {
 				t.Fatal("the command ran")
 			}

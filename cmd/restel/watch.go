@@ -15,6 +15,7 @@ func init() {
 	register(command{
 		name:    "watch",
 		summary: "live view of the device's resource state",
+		usage:   watchUsage,
 		run:     watchMain,
 	})
 }

@@ -19,13 +19,7 @@ func FuzzParseWatchArgs(f *testing.F) {
 	f.Fuzz(func(t *testing.T, joined string) {
 		e, stdout, stderr := testEnv(context.Background(), nil)
 		cfg, status, ok := parseWatchArgs(e, strings.Split(joined, "\x00"))
-		if stdout.Len() != 0 {
-			t.Fatalf("stdout = %q", stdout)
-		}
-		if !ok {
-			if status != exitUsage || strings.Count(stderr.String(), "\n") != 1 {
-				t.Fatalf("status %d, stderr %q", status, stderr)
-			}
+		if !checkParsed(t, "watch", ok, status, stdout, stderr) {
 			return
 		}
 		if cfg.interval < aggregate.MinInterval {

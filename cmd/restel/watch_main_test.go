@@ -98,8 +98,6 @@ func TestWatchMain(t *testing.T) {
 
 	// Bad input: status 2, one line, nothing on stdout.
 	e, stdout, stderr = testEnv(t.Context(), nil)
-	if got := realMain(e, []string{"watch", "--interval", "soon"}); got != exitUsage || stdout.Len() != 0 {
-		t.Errorf("bad interval: status %d stdout %q", got, stdout)
-	}
-	checkOneLineErr(t, stderr.String(), `invalid value "soon" for flag -interval`)
+	got := realMain(e, []string{"watch", "--interval", "soon"})
+	checkUsageErr(t, got, stdout.String(), stderr.String(), "restel: watch: ", `invalid value "soon" for flag -interval`)
 }

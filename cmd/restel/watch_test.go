@@ -38,18 +38,17 @@ func TestParseWatchArgs(t *testing.T) {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			e, stdout, stderr := testEnv(context.Background(), nil)
 			got, status, ok := parseWatchArgs(e, tc.args)
-			if stdout.Len() != 0 {
-				t.Errorf("stdout = %q, want nothing", stdout)
+			if parsed := checkParsed(t, "watch", ok, status, stdout, stderr); parsed != (tc.wantErr == "") {
+				t.Fatalf("parsed %v, want error %q", parsed, tc.wantErr)
 			}
 			if tc.wantErr != "" {
-				if ok || status != exitUsage {
-					t.Fatalf("ok=%v status=%d, want a usage error", ok, status)
+				if !strings.Contains(stderr.String(), tc.wantErr) {
+					t.Errorf("stderr %q does not contain %q", stderr, tc.wantErr)
 				}
-				checkOneLineErr(t, stderr.String(), tc.wantErr)
 				return
 			}
-			if !ok || got != tc.want || stderr.Len() != 0 {
-				t.Errorf("got %+v ok=%v stderr=%q, want %+v", got, ok, stderr, tc.want)
+			if got != tc.want {
+				t.Errorf("got %+v, want %+v", got, tc.want)
 			}
 		})
 	}
