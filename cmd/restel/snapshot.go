@@ -6,6 +6,7 @@ import (
 	"flag"
 	"io"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/restel/restel/provider"
@@ -80,8 +81,12 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 }
 
 // liveProcFS reports whether a --procfs value is the live /proc (the
-// default, or /proc spelled another way) rather than a fixture tree.
+// default, or /proc spelled another way) rather than a fixture tree. Where
+// --procfs is ignored (neither Linux nor Android) the system is live.
 func liveProcFS(dir string) bool {
+	if runtime.GOOS != "linux" && runtime.GOOS != "android" {
+		return true
+	}
 	return dir == "" || filepath.Clean(dir) == "/proc"
 }
 
