@@ -93,3 +93,14 @@ func ExampleTracker() {
 	// 60
 	// 60
 }
+
+func BenchmarkObserve(b *testing.B) {
+	var tr cputicks.Tracker[counters]
+	c := counters{100, 900}
+	b.ReportAllocs()
+	for b.Loop() {
+		c.busy += 3
+		c.idle += 7
+		tr.Observe(c)
+	}
+}
