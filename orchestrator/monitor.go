@@ -432,8 +432,10 @@ func (m *Monitor) Close() error {
 	}
 	m.mu.Lock()
 	m.closed.Store(true)
+	stopped := make([]*sampler, 0, len(m.samplers))
 	for _, s := range m.samplers {
 		s.cancel()
+		stopped = append(stopped, s)
 	}
 	clear(m.samplers)
 	for w, stop := range m.watchers {
@@ -448,6 +450,15 @@ func (m *Monitor) Close() error {
 	m.cancel()
 	m.cache.Close()
 	m.wg.Wait()
+	// The samplers are gone: discard the runs still attached, so that
+	// their debug files close and their contexts let go of them.
+	for _, s := range stopped {
+		for _, sink := range s.hub.Drain() {
+			if r, ok := sink.(*runSink); ok {
+				(*runState)(r).discard()
+			}
+		}
+	}
 	return nil
 }
 

@@ -74,11 +74,7 @@ func (h *Hub) Len() int { return int(h.live.Load()) }
 func (h *Hub) Publish(snap provider.Snapshot) int {
 	h.pub.Lock()
 	defer h.pub.Unlock()
-	h.mu.Lock()
-	h.subs = append(h.subs, h.pending...)
-	clear(h.pending)
-	h.pending = h.pending[:0]
-	h.mu.Unlock()
+	h.takePending()
 
 	keep := h.subs[:0]
 	for _, s := range h.subs {
@@ -90,6 +86,34 @@ func (h *Hub) Publish(snap provider.Snapshot) int {
 	clear(h.subs[len(keep):]) // let cancelled subscriptions be collected
 	h.subs = keep
 	return len(keep)
+}
+
+// Drain cancels every live subscription and returns their sinks, for an
+// owner that has stopped publishing for good and must release what the
+// sinks hold. A Publish after Drain reaches only later subscriptions.
+func (h *Hub) Drain() []Sink {
+	h.pub.Lock()
+	defer h.pub.Unlock()
+	h.takePending()
+	var sinks []Sink
+	for _, s := range h.subs {
+		if s.Cancel() {
+			sinks = append(sinks, s.sink)
+		}
+	}
+	clear(h.subs)
+	h.subs = h.subs[:0]
+	return sinks
+}
+
+// takePending moves the pending subscriptions to the delivery list; pub is
+// held.
+func (h *Hub) takePending() {
+	h.mu.Lock()
+	h.subs = append(h.subs, h.pending...)
+	clear(h.pending)
+	h.pending = h.pending[:0]
+	h.mu.Unlock()
 }
 
 // deliver calls the sink, cancelling the subscription if it panics.

@@ -185,3 +185,24 @@ func TestChanSinkConcurrentReader(t *testing.T) {
 		t.Fatalf("received %d + dropped %d != 10000", n, s.Dropped())
 	}
 }
+
+func TestHubDrain(t *testing.T) {
+	var h Hub
+	a, b, c := &rec{}, &rec{}, &rec{}
+	h.Subscribe(a)
+	h.Publish(snapRSS(1))
+	h.Subscribe(b) // still pending
+	h.Subscribe(c).Cancel()
+	got := h.Drain()
+	if len(got) != 2 || got[0] != Sink(a) || got[1] != Sink(b) || h.Len() != 0 {
+		t.Fatalf("Drain returned %v (len %d), want the two live sinks", got, h.Len())
+	}
+	if h.Publish(snapRSS(2)) != 0 || len(h.Drain()) != 0 {
+		t.Fatal("a drained hub still delivers")
+	}
+	d := &rec{}
+	h.Subscribe(d)
+	if h.Publish(snapRSS(3)) != 1 || !slices.Equal(d.samples(), []int64{3}) || !slices.Equal(a.samples(), []int64{1}) {
+		t.Fatal("a subscription after Drain")
+	}
+}
