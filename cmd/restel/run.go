@@ -40,8 +40,9 @@ func init() {
 // while it ran). SIGTERM received by restel is forwarded to the child, and
 // so is SIGINT unless restel runs in its terminal's foreground: the
 // terminal delivered a Ctrl-C to the child (same process group) already,
-// and a second interrupt would cut its cleanup short (see terminalSentIt). The summary (aggregate.Usage JSON, or null for mode off) goes to
-// stderr after the child's output, or atomically to --out FILE.
+// and a second interrupt would cut its cleanup short (see terminalSentIt).
+// The summary (aggregate.Usage JSON, or null for mode off) goes to stderr
+// after the child's output, or atomically to --out FILE.
 //
 // Exit status: the child's exit status, or 128+N when signal N killed it,
 // as shells report it. Bad input is status 2 with one line on stderr and
@@ -85,7 +86,7 @@ func runMain(e env, args []string) int {
 	if err := cmd.Start(); err != nil {
 		return usageErr(e, "run: cannot start %s: %v", cfg.argv[0], err)
 	}
-	stopForwarding := startForwarding(sigs, cmd.Process, terminalSentIt)
+	stopForwarding := startForwarding(sigs, cmd.Process, terminalSentIt(cmd.Process.Pid))
 	usage, sampled := sampleChild(e, cfg, cmd)
 	stopForwarding()
 

@@ -69,15 +69,23 @@ func startForwarding(sigs <-chan os.Signal, child signaler, skip func(os.Signal)
 	}
 }
 
-// terminalSentIt is forwardSignals' skip for `restel run`: a SIGINT while
-// restel (and so the child, in the same process group) is in the
-// terminal's foreground was most likely typed at the terminal (Ctrl-C),
-// which has delivered it to the child already. Forwarding it too would
-// make the child see two interrupts, which many programs treat as "stop
-// cleaning up and die now". SIGTERM is always forwarded.
-func terminalSentIt(sig os.Signal) bool {
-	return sig == os.Interrupt && inTerminalForeground()
+// terminalSentIt returns forwardSignals' skip for `restel run` with
+// child pid: a SIGINT while restel and the child are both in the
+// terminal's foreground process group was most likely typed at the
+// terminal (Ctrl-C), which has delivered it to the child already.
+// Forwarding it too would make the child see two interrupts, which many
+// programs treat as "stop cleaning up and die now". SIGTERM is always
+// forwarded, and so is SIGINT for a child in a process group of its own.
+func terminalSentIt(pid int) func(os.Signal) bool {
+	return func(sig os.Signal) bool {
+		return sig == os.Interrupt && inTerminalForeground(pid)
+	}
 }
+
+// sameForeground reports whether a Ctrl-C at a terminal whose foreground
+// process group is fg reached both restel (process group self) and the
+// child (process group child).
+func sameForeground(fg, self, child int) bool { return fg == self && fg == child }
 
 // outFile writes the summary to --out FILE atomically: a temporary file
 // created next to FILE before the child starts (so an unwritable

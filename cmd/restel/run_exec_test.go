@@ -227,7 +227,25 @@ func TestForwardSignalsSkip(t *testing.T) {
 		t.Errorf("forwarded %v, want [SIGTERM SIGTERM]", rec.got)
 	}
 	// SIGTERM is never taken for a terminal's Ctrl-C.
-	if terminalSentIt(syscall.SIGTERM) {
+	if terminalSentIt(os.Getpid())(syscall.SIGTERM) {
 		t.Error("terminalSentIt(SIGTERM) = true")
+	}
+}
+
+// TestSameForeground: a Ctrl-C reached the child only when the terminal's
+// foreground group is both restel's and the child's.
+func TestSameForeground(t *testing.T) {
+	for _, tc := range []struct {
+		fg, self, child int
+		want            bool
+	}{
+		{100, 100, 100, true},  // restel run in a shell's foreground: skip
+		{100, 100, 200, false}, // the child made its own group (setsid): forward
+		{300, 100, 100, false}, // restel in the background: the SIGINT came from kill
+		{200, 100, 200, false}, // the child took the terminal: restel's SIGINT was sent
+	} {
+		if got := sameForeground(tc.fg, tc.self, tc.child); got != tc.want {
+			t.Errorf("sameForeground(%d, %d, %d) = %v, want %v", tc.fg, tc.self, tc.child, got, tc.want)
+		}
 	}
 }

@@ -4,4 +4,4 @@ package main
 
 // inTerminalForeground is false where restel cannot tell (every SIGINT
 // is forwarded).
-func inTerminalForeground() bool { return false }
+func inTerminalForeground(pid int) bool { return false }

@@ -8,19 +8,24 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// inTerminalForeground reports whether restel's process group is the
-// foreground process group of its controlling terminal: tcgetpgrp(3) on
-// /dev/tty (the TIOCGPGRP ioctl) equals getpgrp(2). The child inherits
-// restel's process group, so a Ctrl-C typed at that terminal has already
-// delivered SIGINT to the child as well; forwarding it would deliver it
-// twice. No controlling terminal (a service, a pipeline started by a
-// daemon) is false.
-func inTerminalForeground() bool {
+// inTerminalForeground reports whether restel's process group and the
+// child's (pid) are both the foreground process group of restel's
+// controlling terminal: tcgetpgrp(3) on /dev/tty (the TIOCGPGRP ioctl)
+// against getpgrp(2) and getpgid(2). Only then has a Ctrl-C typed at that
+// terminal delivered SIGINT to the child as well as to restel; a child
+// that moved to a process group of its own (setsid, setpgid) did not get
+// it. No controlling terminal (a service, a pipeline started by a daemon)
+// is false.
+func inTerminalForeground(pid int) bool {
 	tty, err := os.Open("/dev/tty")
 	if err != nil {
 		return false
 	}
 	defer tty.Close()
 	fg, err := unix.IoctlGetInt(int(tty.Fd()), unix.TIOCGPGRP)
-	return err == nil && fg == unix.Getpgrp()
+	if err != nil {
+		return false
+	}
+	child, err := unix.Getpgid(pid)
+	return err == nil && sameForeground(fg, unix.Getpgrp(), child)
 }
