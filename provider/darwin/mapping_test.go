@@ -2,7 +2,9 @@ package darwin
 
 import (
 	"errors"
+	"fmt"
 	"math"
+	"syscall"
 	"testing"
 
 	"github.com/restel/restel/internal/cputicks"
@@ -116,6 +118,26 @@ func TestPressureFromLevel(t *testing.T) {
 	}
 	if got := provider.PressureFrom(avail, total, pressureFromLevel(4)); got != provider.MemoryPressureCritical {
 		t.Errorf("derived warn, native critical: got %v, want critical", got)
+	}
+}
+
+func TestLevelUnavailable(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{syscall.EPERM, true},  // iOS: PRIV_VM_PRESSURE
+		{syscall.EACCES, true}, // a sandbox refusing it
+		{syscall.ENOENT, true}, // no such sysctl
+		{fmt.Errorf("darwin: sysctl x: %w", syscall.EPERM), true},
+		{syscall.EIO, false},
+		{syscall.ENOMEM, false},
+		{errNoSymbol, false},
+		{errors.New("other"), false},
+	} {
+		if got := levelUnavailable(tc.err); got != tc.want {
+			t.Errorf("levelUnavailable(%v) = %v, want %v", tc.err, got, tc.want)
+		}
 	}
 }
 

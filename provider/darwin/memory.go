@@ -1,7 +1,9 @@
 package darwin
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"math/bits"
 
 	"github.com/restel/restel/provider"
@@ -69,6 +71,15 @@ func pressureFromLevel(level uint64) provider.MemoryPressure {
 		return provider.MemoryPressureCritical
 	}
 	return provider.MemoryPressureUnknown
+}
+
+// levelUnavailable reports whether reading kern.memorystatus_vm_pressure_level
+// failed because this process can never read it: iOS requires
+// PRIV_VM_PRESSURE, which apps lack (EPERM), and a kernel without the sysctl
+// answers ENOENT. The native signal is then absent, not faulty: the derived
+// pressure stands alone and the sysctl is not read again.
+func levelUnavailable(err error) bool {
+	return errors.Is(err, fs.ErrPermission) || errors.Is(err, fs.ErrNotExist)
 }
 
 // boundByAppLimit bounds memory by an iOS app's own limit (the jetsam

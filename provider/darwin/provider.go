@@ -10,7 +10,9 @@
 //   - available memory: (vm.page_free_count + vm.page_purgeable_count +
 //     vm.page_pageable_external_count) × vm.pagesize;
 //   - memory pressure: derived from available/total, raised by
-//     kern.memorystatus_vm_pressure_level (1 normal, 2 warn, 4 critical);
+//     kern.memorystatus_vm_pressure_level (1 normal, 2 warn, 4 critical)
+//     on macOS; iOS refuses that sysctl to apps (EPERM), so there the
+//     derived pressure stands alone and the sysctl is not read again;
 //   - CPU use: host_statistics(mach_host_self(), HOST_CPU_LOAD_INFO) tick
 //     deltas between two Snapshots (the first has no value);
 //   - process RSS: ri_resident_size of proc_pid_rusage(pid, RUSAGE_INFO_V0);
@@ -94,6 +96,7 @@ type Provider struct {
 	cpu      cputicks.Tracker[cpuTicks]
 	total    provider.Opt[uint64] // hw.memsize, bytes; read once
 	pageSize uint64               // vm.pagesize; read once
+	noLevel  bool                 // kern.memorystatus_vm_pressure_level refused or absent: not read again
 	cpuBuf   [cpuLoadInfoSize]byte
 	ruBuf    [rusageInfoV0Size]byte
 	sysBuf   [8]byte // every sysctl read is an int or a quad
@@ -198,10 +201,14 @@ func (p *Provider) Snapshot(ctx context.Context) (provider.Snapshot, error) {
 	s.TotalMemMB = mib(total)
 	s.AvailableMemMB = mib(avail)
 	native := provider.MemoryPressureUnknown
-	if lvl, err := p.sysctlUint(sysctlPressureLevel); err != nil {
-		errs = append(errs, err)
-	} else {
-		native = pressureFromLevel(lvl)
+	if !p.noLevel {
+		if lvl, err := p.sysctlUint(sysctlPressureLevel); err == nil {
+			native = pressureFromLevel(lvl)
+		} else if levelUnavailable(err) {
+			p.noLevel = true
+		} else {
+			errs = append(errs, err)
+		}
 	}
 	s.MemoryPressure = provider.PressureFrom(s.AvailableMemMB, s.TotalMemMB, native)
 

@@ -21,6 +21,7 @@ import (
 type fakeSys struct {
 	mu       sync.Mutex
 	sysctls  map[string][]byte
+	sysErrs  map[string]error // a sysctl failing with this error
 	calls    map[string]int
 	ticks    []cpuTicks // consumed one per cpuLoadInfo call; the last one repeats
 	cpuErr   error
@@ -62,6 +63,9 @@ func (f *fakeSys) sysctl(name string, buf []byte) (int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls[name]++
+	if err := f.sysErrs[name]; err != nil {
+		return 0, err
+	}
 	v, ok := f.sysctls[name]
 	if !ok {
 		return 0, fmt.Errorf("fake: %s: %w", name, errors.ErrUnsupported)
@@ -217,6 +221,43 @@ func TestSnapshotNativePressureRaises(t *testing.T) {
 	p := newTestProvider(t, f)
 	if s, _ := p.Snapshot(context.Background()); s.MemoryPressure != provider.MemoryPressureCritical {
 		t.Errorf("derived critical, native normal: got %v", s.MemoryPressure)
+	}
+}
+
+// TestSnapshotPressureLevelUnavailable: iOS refuses
+// kern.memorystatus_vm_pressure_level to apps (PRIV_VM_PRESSURE: EPERM) and
+// an old kernel may not have it (ENOENT). That is a signal this device does
+// not offer, not a fault: no error on every read, no further sysctl call on
+// the hot path, and the derived pressure alone.
+func TestSnapshotPressureLevelUnavailable(t *testing.T) {
+	for _, errno := range []syscall.Errno{syscall.EPERM, syscall.ENOENT} {
+		f := newFakeSys()
+		f.sysErrs = map[string]error{sysctlPressureLevel: errno}
+		p := newTestProvider(t, f)
+		for i := range 3 {
+			s, err := p.Snapshot(context.Background())
+			if err != nil {
+				t.Errorf("%v, read %d: err %v, want nil", errno, i, err)
+			}
+			if s.MemoryPressure != provider.MemoryPressureNormal {
+				t.Errorf("%v, read %d: pressure %v, want the derived normal", errno, i, s.MemoryPressure)
+			}
+		}
+		if got := f.calls[sysctlPressureLevel]; got != 1 {
+			t.Errorf("%v: pressure sysctl read %d times, want once", errno, got)
+		}
+	}
+	// Any other failure is reported on every read.
+	f := newFakeSys()
+	f.sysErrs = map[string]error{sysctlPressureLevel: syscall.EIO}
+	p := newTestProvider(t, f)
+	for range 2 {
+		if _, err := p.Snapshot(context.Background()); !errors.Is(err, syscall.EIO) {
+			t.Errorf("EIO: err %v", err)
+		}
+	}
+	if got := f.calls[sysctlPressureLevel]; got != 2 {
+		t.Errorf("EIO: pressure sysctl read %d times, want every Snapshot", got)
 	}
 }
 
