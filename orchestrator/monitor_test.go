@@ -127,6 +127,9 @@ func TestCurrentSnapshotFaults(t *testing.T) {
 			if p.Reads() != 2 {
 				t.Fatalf("%d reads, want 2: the hung read is never duplicated", p.Reads())
 			}
+			if got := cpu(m.CurrentSnapshot(0)); got != 40 {
+				t.Fatalf("after Close cpu %v, want the last good snapshot's 40", got)
+			}
 		})
 	})
 }

@@ -132,7 +132,8 @@ func (c *Cache) reader() {
 	}
 }
 
-// read performs one provider read and publishes it.
+// read performs one provider read and publishes it, unless the cache
+// closed meanwhile.
 func (c *Cache) read(f *flight) {
 	s, err := SafeRead(c.ctx, c.src, provider.SystemClock{})
 	c.reads.Add(1)
@@ -142,8 +143,14 @@ func (c *Cache) read(f *flight) {
 			c.panics.Add(1)
 		}
 	}
-	f.snap, f.at = s, time.Now()
-	c.cur.Store(f)
+	if c.ctx.Err() != nil {
+		// Cut short by Close: not a reading. Waiters get what a caller
+		// giving up gets, and the last snapshot stays.
+		f.snap, f.at = c.fallback(), time.Now()
+	} else {
+		f.snap, f.at = s, time.Now()
+		c.cur.Store(f)
+	}
 	c.mu.Lock()
 	c.fl = nil
 	c.mu.Unlock()

@@ -256,3 +256,20 @@ func TestCacheCachedGetDoesNotAllocate(t *testing.T) {
 		t.Fatalf("cached Get allocates %v times", n)
 	}
 }
+
+// A read cut short by Close is no reading: the last snapshot stays the
+// one callers get after Close.
+func TestCacheCloseKeepsLastGoodSnapshot(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c := NewCache(&hanging{ok: 1, honour: true}, 10*time.Millisecond)
+		c.Get(0)
+		c.Get(0) // hangs; the caller gives up
+		c.Close()
+		if s, ok := c.Last(); !ok || rss(s) != 1 {
+			t.Fatalf("Last after Close = %+v, %v: want the last good read", s, ok)
+		}
+		if got := rss(c.Get(0)); got != 1 {
+			t.Fatalf("Get after Close: read %d, want 1", got)
+		}
+	})
+}
