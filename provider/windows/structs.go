@@ -2,7 +2,7 @@ package windows
 
 // Mirrors of the Win32 structures the provider passes to kernel32. They are
 // declared untagged so that their sizes are asserted on every GOOS
-// (structs_test.go); the layouts follow the Windows SDK headers, and Go lays
+// (TestStructSizes); the layouts follow the Windows SDK headers, and Go lays
 // out these fields exactly as the C compiler does (no field needs padding
 // beyond natural alignment).
 
