@@ -142,11 +142,9 @@ func binary(t *testing.T, stdin string, args ...string) (int, string, string) {
 }
 
 // TestBinary checks SPEC §6 black-box, on a real process: exit statuses
-// through os.Exit, real standard streams, NDJSON on a pipe.
+// through os.Exit, real standard streams, NDJSON on a pipe. It runs under
+// -short too (a few seconds): it is the test closest to the outside checks.
 func TestBinary(t *testing.T) {
-	if testing.Short() {
-		t.Skip("re-executes the test binary")
-	}
 	spike := filepath.Join(replayScripts, "cpu-spike.trace")
 	t.Run("replay golden", func(t *testing.T) {
 		status, stdout, stderr := binary(t, "", "replay", "--mode", "summary:250ms", spike)

@@ -338,9 +338,6 @@ func TestSuiteCatchesRace(t *testing.T) {
 	if !raceEnabled {
 		t.Skip("needs -race")
 	}
-	if testing.Short() {
-		t.Skip("re-executes the test binary")
-	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestSuiteCatchesRace$", "-test.v")
 	cmd.Env = append(os.Environ(), racyEnv+"=1")
 	out, err := cmd.CombinedOutput()
