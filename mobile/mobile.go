@@ -46,11 +46,7 @@ func ClearBatteryLevel() { target.host().ClearBatteryLevel() }
 // the pushed state is left as it was.
 func SetThermalState(state string) error {
 	s, err := provider.ParseThermalState(state)
-	if err != nil {
-		return fmt.Errorf("mobile: SetThermalState: %w", err)
-	}
-	target.host().SetThermalState(s)
-	return nil
+	return pushThermal("SetThermalState", s, err)
 }
 
 // SetAndroidThermalStatus pushes Android's thermal status
@@ -60,11 +56,7 @@ func SetThermalState(state string) error {
 // left as it was.
 func SetAndroidThermalStatus(status int) error {
 	s, err := androidThermal(status)
-	if err != nil {
-		return fmt.Errorf("mobile: SetAndroidThermalStatus: %w", err)
-	}
-	target.host().SetThermalState(s)
-	return nil
+	return pushThermal("SetAndroidThermalStatus", s, err)
 }
 
 // SetAppleThermalState pushes the raw value of ProcessInfo.thermalState
@@ -73,11 +65,7 @@ func SetAndroidThermalStatus(status int) error {
 // state is left as it was.
 func SetAppleThermalState(state int) error {
 	s, err := appleThermal(state)
-	if err != nil {
-		return fmt.Errorf("mobile: SetAppleThermalState: %w", err)
-	}
-	target.host().SetThermalState(s)
-	return nil
+	return pushThermal("SetAppleThermalState", s, err)
 }
 
 // SetAppleThermalStateName is SetAppleThermalState for hosts that pass the
@@ -85,8 +73,14 @@ func SetAppleThermalState(state int) error {
 // cross-platform bridges.
 func SetAppleThermalStateName(name string) error {
 	s, err := appleThermalName(name)
+	return pushThermal("SetAppleThermalStateName", s, err)
+}
+
+// pushThermal pushes s, or returns err (from mapping the host's value)
+// naming the bound function fn and leaves the pushed state as it was.
+func pushThermal(fn string, s provider.ThermalState, err error) error {
 	if err != nil {
-		return fmt.Errorf("mobile: SetAppleThermalStateName: %w", err)
+		return fmt.Errorf("mobile: %s: %w", fn, err)
 	}
 	target.host().SetThermalState(s)
 	return nil
