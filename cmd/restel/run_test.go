@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -89,6 +90,38 @@ func TestRunChildRSS(t *testing.T) {
 	}
 	if rss, ok := u.ProcessRSSPeakMB.Get(); !ok || rss < testChildMiB {
 		t.Errorf("process_rss_peak_mb = %v (valid %v), want >= %d: %s", rss, ok, testChildMiB, lastLine(t, stderr))
+	}
+}
+
+// TestRunSmallChildRSS is the other half of TestRunChildRSS: a child far
+// smaller than restel (sh sleeping) reports its own few MiB, not restel's
+// resident set, so the peak cannot be restel's. Linux: restel's own RSS is
+// read from /proc/self/statm.
+func TestRunSmallChildRSS(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("reads /proc/self/statm")
+	}
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := strings.Fields(string(b))
+	pages, err := strconv.ParseUint(f[1], 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := pages * uint64(os.Getpagesize()) >> 20
+	const small = 8 // MiB: sh, plus room
+	if own <= 2*small {
+		t.Skipf("restel's own RSS %d MiB is too close to the child's to tell them apart", own)
+	}
+	status, _, stderr := runRestel(t, nil, "", "run", "--mode", "summary:250ms", "--", "sh", "-c", "sleep 0.6")
+	if status != 0 {
+		t.Fatalf("status %d stderr %q", status, stderr)
+	}
+	u := parseUsage(t, lastLine(t, stderr))
+	if rss, ok := u.ProcessRSSPeakMB.Get(); !ok || rss > small {
+		t.Errorf("process_rss_peak_mb = %v (valid %v), want the child's few MiB (restel holds %d MiB): %s", rss, ok, own, lastLine(t, stderr))
 	}
 }
 
