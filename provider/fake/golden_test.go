@@ -260,3 +260,57 @@ func TestReplayDebugLocal(t *testing.T) {
 		}
 	}
 }
+
+// seekRecorder records the offsets orchestrator.Replay samples at.
+type seekRecorder struct {
+	*fake.Replay
+	at []time.Duration
+}
+
+func (r *seekRecorder) Seek(off time.Duration) {
+	r.at = append(r.at, off)
+	r.Replay.Seek(off)
+}
+
+// TestReplayTiming checks SPEC §5's replay timing on traces whose end is
+// and is not a multiple of the interval: the start at 0, mid-run samples
+// at k·I while k·I < end, the end snapshot at end.
+func TestReplayTiming(t *testing.T) {
+	ms := func(v ...int) []time.Duration {
+		var out []time.Duration
+		for _, x := range v {
+			out = append(out, time.Duration(x)*time.Millisecond)
+		}
+		return out
+	}
+	q := goldenMode // summary:250ms
+	for _, tc := range []struct {
+		name  string
+		trace string
+		mode  aggregate.Mode
+		want  []time.Duration
+	}{
+		{"end between ticks", "@0s cpu=1\n@1.1s end\n", q, ms(0, 250, 500, 750, 1000, 1100)},
+		{"end on a tick is not sampled twice", "@0s cpu=1\n@1s end\n", q, ms(0, 250, 500, 750, 1000)},
+		{"end defaults to the last line", "@0s cpu=1\n@600ms cpu=2\n", q, ms(0, 250, 500, 600)},
+		{"end before the first tick", "@0s cpu=1\n@100ms end\n", q, ms(0, 100)},
+		{"zero-length run", "@0s cpu=1\n", q, ms(0, 0)},
+		{"boundary", "@0s cpu=1\n@1.1s end\n", aggregate.ModeBoundary, ms(0, 1100)},
+		{"default interval", "@0s cpu=1\n@2.5s end\n", aggregate.Mode{Kind: aggregate.Summary}, ms(0, 1000, 2000, 2500)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr, err := fake.Parse("t.trace", strings.NewReader(tc.trace))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := &seekRecorder{Replay: fake.NewReplay(tr)}
+			res := orchestrator.Replay(context.Background(), rec, tc.mode, orchestrator.ReplayOptions{})
+			if diff := cmp.Diff(tc.want, rec.at); diff != "" {
+				t.Errorf("sampled at (-want +got):\n%s", diff)
+			}
+			if res.Usage.SampleCount != uint64(len(tc.want)) {
+				t.Errorf("sample_count %d, want %d", res.Usage.SampleCount, len(tc.want))
+			}
+		})
+	}
+}
