@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -85,65 +86,37 @@ func rssMiB(pages uint64) provider.Opt[uint64] {
 }
 
 func TestFixtureTrees(t *testing.T) {
-	const at = 1_764_000_000_000
 	tests := []struct {
 		name, procfs, sysfs string
-		want                provider.Snapshot
+		rssPages            uint64 // self/statm resident pages
+		avail, total        uint64 // MiB
+		pressure            provider.MemoryPressure
 	}{
-		{
-			// 16 GiB laptop, pure cgroup v2 with every memory.max "max",
-			// quiet PSI: host values only.
-			name: "laptop", procfs: "procfs-laptop", sysfs: "cgroup-laptop",
-			want: provider.Snapshot{
-				ProcessRSSMB:   rssMiB(102400),
-				AvailableMemMB: provider.Some[uint64](10894576 / 1024),
-				TotalMemMB:     provider.Some[uint64](16303392 / 1024),
-				MemoryPressure: provider.MemoryPressureNormal,
-				CapturedAtMS:   at,
-			},
-		},
-		{
-			// Kubernetes pod on a 64 GiB node: kubepods 60 GiB, pod 2 GiB,
-			// container 1.5 GiB (tightest); 1 GiB used of which 256 MiB
-			// inactive file cache → 768 MiB available, 50 % → normal,
-			// raised to warn by PSI some avg10=12.50.
-			name: "kubernetes cgroup v2", procfs: "procfs-k8s", sysfs: "cgroup-k8s",
-			want: provider.Snapshot{
-				ProcessRSSMB:   rssMiB(131072),
-				AvailableMemMB: provider.Some[uint64](768),
-				TotalMemMB:     provider.Some[uint64](1536),
-				MemoryPressure: provider.MemoryPressureWarn,
-				CapturedAtMS:   at,
-			},
-		},
-		{
-			// docker on a hybrid host: memory controller on v1, limit 512
-			// MiB, usage 384 MiB, total_inactive_file 64 MiB → 192 MiB.
-			// The huge unset limits of the parents are no bound. No PSI.
-			name: "cgroup v1 container", procfs: "procfs-v1", sysfs: "cgroup-v1",
-			want: provider.Snapshot{
-				ProcessRSSMB:   rssMiB(65536),
-				AvailableMemMB: provider.Some[uint64](192),
-				TotalMemMB:     provider.Some[uint64](512),
-				MemoryPressure: provider.MemoryPressureNormal,
-				CapturedAtMS:   at,
-			},
-		},
-		{
-			// 2.6.32: no MemAvailable (MemFree+Buffers+Cached = 461960
-			// kB), eight /proc/stat columns, no PSI, no cgroup file.
-			name: "old kernel", procfs: "procfs-oldkernel", sysfs: "cgroup-laptop",
-			want: provider.Snapshot{
-				ProcessRSSMB:   rssMiB(1024),
-				AvailableMemMB: provider.Some[uint64](461960 / 1024),
-				TotalMemMB:     provider.Some[uint64](1030440 / 1024),
-				MemoryPressure: provider.MemoryPressureNormal,
-				CapturedAtMS:   at,
-			},
-		},
+		// 16 GiB laptop, pure cgroup v2 with every memory.max "max",
+		// quiet PSI: host values only.
+		{"laptop", "procfs-laptop", "cgroup-laptop", 102400, 10894576 / 1024, 16303392 / 1024, provider.MemoryPressureNormal},
+		// Kubernetes pod on a 64 GiB node: kubepods 60 GiB, pod 2 GiB,
+		// container 1.5 GiB (tightest); 1 GiB used of which 256 MiB
+		// inactive file cache → 768 MiB available, 50 % → normal, raised
+		// to warn by PSI some avg10=12.50.
+		{"kubernetes cgroup v2", "procfs-k8s", "cgroup-k8s", 131072, 768, 1536, provider.MemoryPressureWarn},
+		// docker on a hybrid host: memory controller on v1, limit 512 MiB,
+		// usage 384 MiB, total_inactive_file 64 MiB → 192 MiB. The huge
+		// unset limits of the parents are no bound. No PSI.
+		{"cgroup v1 container", "procfs-v1", "cgroup-v1", 65536, 192, 512, provider.MemoryPressureNormal},
+		// 2.6.32: no MemAvailable (MemFree+Buffers+Cached = 461960 kB),
+		// eight /proc/stat columns, no PSI, no cgroup file.
+		{"old kernel", "procfs-oldkernel", "cgroup-laptop", 1024, 461960 / 1024, 1030440 / 1024, provider.MemoryPressureNormal},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			want := provider.Snapshot{
+				ProcessRSSMB:   rssMiB(tt.rssPages),
+				AvailableMemMB: provider.Some(tt.avail),
+				TotalMemMB:     provider.Some(tt.total),
+				MemoryPressure: tt.pressure,
+				CapturedAtMS:   newStepClock().Now().UnixMilli(),
+			}
 			p, _ := newTestProvider(t, filepath.Join("testdata", tt.procfs), filepath.Join("testdata", tt.sysfs))
 			// Two reads: the fixture's counters do not move, so there is
 			// still no CPU value (Δtotal = 0 gives nothing new).
@@ -152,7 +125,7 @@ func TestFixtureTrees(t *testing.T) {
 				if err != nil {
 					t.Fatalf("read %d: %v", i, err)
 				}
-				if diff := cmp.Diff(tt.want, got); diff != "" {
+				if diff := cmp.Diff(want, got); diff != "" {
 					t.Errorf("read %d (-want +got):\n%s", i, diff)
 				}
 			}
@@ -664,6 +637,30 @@ func TestPSIOffIsNotRetried(t *testing.T) {
 	clk.advance(slowEvery)
 	if s, _ := p.Snapshot(context.Background()); s.MemoryPressure != provider.MemoryPressureNormal {
 		t.Errorf("pressure %v; PSI was re-tried after it was found absent", s.MemoryPressure)
+	}
+}
+
+// TestPIDDirName: the default pid is the calling process under the live
+// /proc and the root's "self" under a fixture root (SPEC §6).
+func TestPIDDirName(t *testing.T) {
+	self := strconv.Itoa(os.Getpid())
+	tests := []struct {
+		procfs string
+		pid    int
+		want   string
+	}{
+		{"/proc", 0, self},
+		{"/proc/", 0, self},
+		{"/proc/.", 0, self},
+		{"testdata/procfs-k8s", 0, "self"},
+		{"/srv/proc", 0, "self"},
+		{"/proc", 42, "42"},
+		{"testdata/procfs-k8s", 42, "42"},
+	}
+	for _, tt := range tests {
+		if got := pidDirName(tt.procfs, tt.pid); got != tt.want {
+			t.Errorf("pidDirName(%q, %d) = %q; want %q", tt.procfs, tt.pid, got, tt.want)
+		}
 	}
 }
 
