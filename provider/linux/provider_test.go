@@ -487,6 +487,32 @@ func TestHostile(t *testing.T) {
 			check: func(t *testing.T, s provider.Snapshot) { wantMem(t, s, 512, 192) },
 		},
 		{
+			// A container with its own cgroup namespace (containerd on
+			// cgroup v2): /proc/self/cgroup says "0::/" and the cgroup2
+			// mount root is the container's cgroup, with its memory.max.
+			name: "v2 cgroup namespace: the mount root bounds", procfs: "procfs-k8s", sysfs: "cgroup-laptop",
+			files: map[string]string{"self/cgroup": "0::/\n"},
+			sysw: map[string]string{
+				"fs/cgroup/memory.max":     "1610612736\n",
+				"fs/cgroup/memory.current": "1073741824\n",
+				"fs/cgroup/memory.stat":    "anon 805306368\ninactive_file 268435456\n",
+			},
+			check: func(t *testing.T, s provider.Snapshot) { wantMem(t, s, 1536, 768) },
+		},
+		{
+			// docker on cgroup v1 without a cgroup namespace: the path in
+			// /proc/self/cgroup is the host's, but the memory mount is the
+			// container's own cgroup (no cgroup.sane_behavior: not the
+			// hierarchy root). The walk up reaches it.
+			name: "v1 container mount: the walk reaches the mount root", procfs: "procfs-v1", sysfs: "cgroup-laptop",
+			sysw: map[string]string{
+				"fs/cgroup/memory/memory.limit_in_bytes": "536870912\n",
+				"fs/cgroup/memory/memory.usage_in_bytes": "402653184\n",
+				"fs/cgroup/memory/memory.stat":           "total_inactive_file 67108864\n",
+			},
+			check: func(t *testing.T, s provider.Snapshot) { wantMem(t, s, 512, 192) },
+		},
+		{
 			name: "garbage cgroup file: no bound", procfs: "procfs-v1", sysfs: "cgroup-v1",
 			files: map[string]string{"self/cgroup": "\x00\x01:::\n"},
 			check: func(t *testing.T, s provider.Snapshot) { wantMem(t, s, 8041328/1024, 5123904/1024) },
