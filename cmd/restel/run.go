@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -97,7 +96,7 @@ func runMain(e env, args []string) int {
 	if out != nil {
 		if err := out.commit(line); err != nil {
 			// The child has run: keep its exit status and the summary.
-			fmt.Fprintf(e.stderr, "restel: run: %v; summary follows on stderr\n", err)
+			note(e, "run: %v; summary follows on stderr", err)
 			_, _ = e.stderr.Write(line)
 		}
 	} else {
@@ -141,7 +140,7 @@ func sampleChild(e env, cfg runConfig, cmd *exec.Cmd) (u aggregate.Usage, ok boo
 func childProvider(e env, pid int) (provider.SnapshotProvider, func()) {
 	p, err := native.New(native.Options{PID: pid})
 	if err != nil {
-		fmt.Fprintf(e.stderr, "restel: warning: cannot sample pid %d: %v\n", pid, err)
+		note(e, "run: warning: cannot sample pid %d: %v", pid, err)
 		return provider.Func(func(context.Context) (provider.Snapshot, error) {
 			return provider.Snapshot{}, err
 		}), func() {}

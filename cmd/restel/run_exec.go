@@ -104,13 +104,7 @@ func createOut(path string) (*outFile, error) {
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".restel-*")
 	if err != nil {
-		// The *fs.PathError names the temporary file, which the user
-		// never asked for: keep only its cause.
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return nil, fmt.Errorf("--out %s: %w", path, err)
+		return nil, outErr(path, err)
 	}
 	return &outFile{path: path, tmp: tmp}, nil
 }
@@ -132,9 +126,24 @@ func (o *outFile) commit(b []byte) error {
 	}
 	if err != nil {
 		_ = os.Remove(tmp.Name())
-		return fmt.Errorf("--out %s: %w", o.path, err)
+		return outErr(o.path, err)
 	}
 	return nil
+}
+
+// outErr names --out's path in err. The *fs.PathError or *os.LinkError
+// from the temporary file names a file the user never asked for: only its
+// cause is kept.
+func outErr(path string, err error) error {
+	var pe *fs.PathError
+	var le *os.LinkError
+	switch {
+	case errors.As(err, &pe):
+		err = pe.Err
+	case errors.As(err, &le):
+		err = le.Err
+	}
+	return fmt.Errorf("--out %s: %w", path, err)
 }
 
 // discard removes the temporary file if it was not committed. It is safe

@@ -205,6 +205,29 @@ func TestRunOut(t *testing.T) {
 	}
 }
 
+// TestRunOutLost: when --out cannot be written once the child has run (its
+// directory is gone), the child's status stands and the summary goes to
+// stderr after a one-line note.
+func TestRunOutLost(t *testing.T) {
+	skipWithoutSh(t)
+	dir := filepath.Join(t.TempDir(), "out")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "s.json")
+	status, stdout, stderr := runRestel(t, nil, "", "run", "--mode", "boundary", "--out", path, "--", "sh", "-c", `rm -rf "$0"; exit 6`, dir)
+	if status != 6 || stdout != "" {
+		t.Fatalf("status %d stdout %q, want 6 and nothing", status, stdout)
+	}
+	lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "restel: run: --out "+path+": ") || !strings.HasSuffix(lines[0], "; summary follows on stderr") || strings.Contains(lines[0], ".restel-") {
+		t.Fatalf("stderr %q, want a note naming --out, then the summary", stderr)
+	}
+	if u := parseUsage(t, lines[1]); u.SampleCount != 2 {
+		t.Errorf("summary %q, want boundary with 2 samples", lines[1])
+	}
+}
+
 // TestRunBadInput: one line on stderr, status 2, nothing on stdout, and the
 // command never runs.
 func TestRunBadInput(t *testing.T) {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"os"
 	"os/signal"
@@ -42,7 +41,7 @@ func watchMain(e env, args []string) int {
 
 	p, err := native.New(native.Options{})
 	if err != nil {
-		fmt.Fprintf(e.stderr, "restel: watch: %v\n", err)
+		note(e, "watch: %v", err)
 		return 1
 	}
 	if c, ok := p.(io.Closer); ok {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"syscall"
@@ -101,7 +100,7 @@ func watchLoop(ctx context.Context, e env, src snapshotWatcher, interval time.Du
 	case werr == nil, errors.Is(werr, syscall.EPIPE), errors.Is(werr, os.ErrClosed), errors.Is(werr, io.ErrClosedPipe):
 		return 0
 	default:
-		fmt.Fprintf(e.stderr, "restel: watch: %v\n", werr)
+		note(e, "watch: %v", werr)
 		return 1
 	}
 }
