@@ -156,6 +156,8 @@ func TestCPUDelta(t *testing.T) {
 		{"guest is not added twice", "cpu 110 0 10 150 0 0 0 0 40 0\n", provider.Some(50.0)},
 		{"garbage: keep last", "cpu x\n", provider.Some(50.0)},
 		{"delta from the last good read", "cpu 210 0 10 150 0 0 0 0\n", provider.Some(100.0)},
+		{"irq and softirq count as busy", "cpu 210 0 10 200 0 25 25 0\n", provider.Some(50.0)},
+		{"nice counts as busy", "cpu 210 30 10 270 0 25 25 0\n", provider.Some(30.0)},
 	}
 	for _, st := range steps {
 		writeTree(t, root, map[string]string{"stat": st.stat})
