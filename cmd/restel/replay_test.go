@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/restel/restel/aggregate"
@@ -246,5 +247,36 @@ func TestReplayMalformedTrace(t *testing.T) {
 			code, stdout, stderr := runRestel(t, nil, "", "replay", "--mode", "summary:250ms", path)
 			checkUsageErr(t, code, stdout, stderr, "restel: replay: "+path+":"+tc.line+": ", tc.want)
 		})
+	}
+}
+
+// TestReplayDebugLocalUnwritable: a debug directory that cannot be made
+// never fails the replay: the summary is printed, status 0, and one
+// warning line names the problem.
+func TestReplayDebugLocalUnwritable(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("XDG_CACHE_HOME", filepath.Join(file, "cache")) // below a regular file
+	t.Setenv("HOME", filepath.Join(file, "home"))
+	t.Setenv("LocalAppData", filepath.Join(file, "appdata"))
+	code, stdout, stderr := runRestel(t, nil, "", "replay", "--mode", "debug_local:250ms", filepath.Join(replayScripts, "cpu-spike.trace"))
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	var golden, got aggregate.Usage
+	if err := json.Unmarshal([]byte(mustRead(t, filepath.Join(replayScripts, "cpu-spike.golden.json"))), &golden); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+		t.Fatalf("stdout %q: %v", stdout, err)
+	}
+	golden.Mode = aggregate.DebugLocalEvery(250 * time.Millisecond)
+	if diff := cmp.Diff(golden, got); diff != "" {
+		t.Errorf("summary (-golden +got):\n%s", diff)
+	}
+	if !strings.HasPrefix(stderr, "restel: replay: warning: ") || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, file) {
+		t.Errorf("stderr %q, want one warning naming %s", stderr, file)
 	}
 }
