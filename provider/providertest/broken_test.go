@@ -250,9 +250,7 @@ func TestSuiteReportsBrokenProviders(t *testing.T) {
 						mu.Lock()
 						defer mu.Unlock()
 						if closed {
-							var fd *os.File
-							_ = fd.Fd() // nil dereference: the handle is gone
-							panic("unreachable")
+							panic("read of a closed /proc handle")
 						}
 						return snap, nil
 					}),
