@@ -43,8 +43,11 @@ unit:
 	$(GO) test -race -short -count=1 $(PKGS)
 
 ## run: the live resource view from the real provider of this OS.
+# Built first and run directly: `go run` exits 1 on Ctrl-C even when restel
+# itself exits 0.
 run:
-	$(GO) run ./cmd/restel watch
+	@$(GO) build -o bin/restel ./cmd/restel
+	@./bin/restel watch
 
 ## bench: every benchmark with allocation counts; compare ratios within one run.
 bench:
