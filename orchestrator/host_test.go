@@ -131,7 +131,11 @@ func TestHostConcurrentPushes(t *testing.T) {
 	h := &HostState{}
 	m := newMonitor(t, provider.Func(func(ctx context.Context) (provider.Snapshot, error) {
 		return provider.Snapshot{Thermal: provider.ThermalNormal, BatteryPct: provider.Some[uint8](7)}, nil
-	}), WithHost(h))
+	}), WithHost(h), WithReadTimeout(time.Minute))
+	// Fill the cache before the pushers spin: on a loaded machine their
+	// busy loops could otherwise starve the first read past its timeout,
+	// and the readers would rightly see the all-unknown fallback.
+	m.CurrentSnapshot(0)
 	var pushers, readers sync.WaitGroup
 	stop := make(chan struct{})
 	for i := range 4 {
