@@ -23,7 +23,7 @@
 // goroutine would hold it as long as the provider hangs. Its price is two
 // goroutine switches per read; on a 2-vCPU Linux VM they cost about 8 µs
 // of cross-thread wake-up beside a 12 µs /proc read, so a boundary run
-// (two reads) costs about 3.5 reads there and about 2 with GOMAXPROCS=1.
+// (two reads) costs about 3.7 reads there, and 2.4 with GOMAXPROCS=1.
 // Not waiting for the start snapshot in BeginRun would save one wake-up
 // (about 15% of a boundary run in our measurements) but take that
 // snapshot after the run has begun, late by however long the scheduler
