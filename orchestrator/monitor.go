@@ -21,7 +21,7 @@
 // ([stream.Cache]). That hand-off is what keeps a hung provider from
 // holding the caller past the timeout: a read on the caller's own
 // goroutine would hold it as long as the provider hangs. Its price is two
-// goroutine switches per read; on a 2-vCPU Linux VM they cost about 8 µs
+// goroutine switches per read; on a 2-vCPU Linux VM they cost about 10 µs
 // of cross-thread wake-up beside a 12 µs /proc read, so a boundary run
 // (two reads) costs about 3.7 reads there, and 2.4 with GOMAXPROCS=1.
 // Not waiting for the start snapshot in BeginRun would save one wake-up
