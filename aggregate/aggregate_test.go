@@ -374,3 +374,34 @@ func BenchmarkSummaryJSON(b *testing.B) {
 		}
 	})
 }
+
+// TestUsageFromMisbehavingProvider: snapshots carrying enum values no
+// constant names (a buggy custom provider) take no part in the peaks, and
+// a Usage built by hand with such values or out-of-range numbers still
+// encodes to SPEC §4's wire form (enum strings only those listed, cpu in
+// [0, 100], battery at most 100) and parses back.
+func TestUsageFromMisbehavingProvider(t *testing.T) {
+	var a aggregate.Aggregator
+	a.Observe(provider.Snapshot{MemoryPressure: provider.MemoryPressureWarn, Thermal: provider.ThermalWarm})
+	a.Observe(provider.Snapshot{MemoryPressure: provider.MemoryPressure(9), Thermal: provider.ThermalState(200)})
+	got := a.Usage(aggregate.ModeBoundary)
+	if got.MemoryPressurePeak != provider.MemoryPressureWarn || got.ThermalPeak != provider.ThermalWarm || got.SampleCount != 2 {
+		t.Errorf("peaks %v/%v count %d; want warn/warm 2 (out-of-range enums ignored, still counted)",
+			got.MemoryPressurePeak, got.ThermalPeak, got.SampleCount)
+	}
+
+	bad := aggregate.Usage{
+		CPUAvgPct: f(-1), CPUPeakPct: f(180), BatteryPctEnd: b8(250),
+		MemoryPressurePeak: provider.MemoryPressure(9), ThermalPeak: provider.ThermalState(200),
+		SampleCount: 2, Mode: aggregate.ModeBoundary,
+	}
+	const want = `{"cpu_avg_pct":0,"cpu_peak_pct":100,"process_rss_peak_mb":null,"available_mem_min_mb":null,"memory_pressure_peak":"unknown","thermal_state_peak":"normal","battery_pct_end":100,"sample_count":2,"sampling_mode":"boundary"}`
+	out := string(bad.AppendJSON(nil))
+	if diff := cmp.Diff(want, out); diff != "" {
+		t.Errorf("JSON mismatch (-want +got):\n%s", diff)
+	}
+	var back aggregate.Usage
+	if err := json.Unmarshal([]byte(out), &back); err != nil {
+		t.Errorf("wire form does not parse back: %v", err)
+	}
+}

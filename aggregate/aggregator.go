@@ -50,8 +50,14 @@ func (a *Aggregator) Observe(s provider.Snapshot) {
 	if s.AvailableMemMB.Valid && (!a.availMin.Valid || s.AvailableMemMB.V < a.availMin.V) {
 		a.availMin = s.AvailableMemMB
 	}
-	a.pressure = a.pressure.Worst(s.MemoryPressure)
-	a.thermal = a.thermal.Worst(s.Thermal)
+	// A level no constant names (a misbehaving custom provider) is no
+	// reading: it must not become the peak.
+	if s.MemoryPressure <= provider.MemoryPressureCritical {
+		a.pressure = a.pressure.Worst(s.MemoryPressure)
+	}
+	if s.Thermal <= provider.ThermalCritical {
+		a.thermal = a.thermal.Worst(s.Thermal)
+	}
 	if s.BatteryPct.Valid {
 		a.batteryLast = provider.BatteryPct(uint64(s.BatteryPct.V))
 	}
@@ -100,22 +106,25 @@ type Usage struct {
 }
 
 // AppendJSON appends the wire form of SPEC §4 to dst: field names and order
-// exactly, null for unknown, sampling_interval_ms omitted for boundary.
+// exactly, null for unknown, sampling_interval_ms omitted for boundary. A
+// Usage built by hand with values outside the contract is written within
+// it: CPU values clamped to [0, 100], battery to 100, a level no constant
+// names as unknown ("unknown", "normal").
 func (u Usage) AppendJSON(dst []byte) []byte {
 	dst = append(dst, `{"cpu_avg_pct":`...)
-	dst = provider.AppendFloat(dst, u.CPUAvgPct)
+	dst = provider.AppendFloat(dst, wirePercent(u.CPUAvgPct))
 	dst = append(dst, `,"cpu_peak_pct":`...)
-	dst = provider.AppendFloat(dst, u.CPUPeakPct)
+	dst = provider.AppendFloat(dst, wirePercent(u.CPUPeakPct))
 	dst = append(dst, `,"process_rss_peak_mb":`...)
 	dst = provider.AppendUint(dst, u.ProcessRSSPeakMB)
 	dst = append(dst, `,"available_mem_min_mb":`...)
 	dst = provider.AppendUint(dst, u.AvailableMemMinMB)
 	dst = append(dst, `,"memory_pressure_peak":"`...)
-	dst = append(dst, u.MemoryPressurePeak.String()...)
+	dst = append(dst, wirePressure(u.MemoryPressurePeak).String()...)
 	dst = append(dst, `","thermal_state_peak":"`...)
-	dst = append(dst, u.ThermalPeak.String()...)
+	dst = append(dst, wireThermal(u.ThermalPeak).String()...)
 	dst = append(dst, `","battery_pct_end":`...)
-	dst = provider.AppendUint(dst, u.BatteryPctEnd)
+	dst = provider.AppendUint(dst, wireBattery(u.BatteryPctEnd))
 	dst = append(dst, `,"sample_count":`...)
 	dst = strconv.AppendUint(dst, u.SampleCount, 10)
 	dst = append(dst, `,"sampling_mode":"`...)
@@ -126,6 +135,39 @@ func (u Usage) AppendJSON(dst []byte) []byte {
 		dst = strconv.AppendInt(dst, u.Mode.Interval.Milliseconds(), 10)
 	}
 	return append(dst, '}')
+}
+
+// wirePercent is a CPU value as the wire carries it: clamped to [0, 100],
+// unknown when not finite.
+func wirePercent(o provider.Opt[float64]) provider.Opt[float64] {
+	if !o.Valid {
+		return o
+	}
+	return provider.CPUPercent(o.V)
+}
+
+// wireBattery is a battery level as the wire carries it: at most 100.
+func wireBattery(o provider.Opt[uint8]) provider.Opt[uint8] {
+	if o.Valid && o.V > 100 {
+		o.V = 100
+	}
+	return o
+}
+
+// wirePressure is p, or unknown when no constant names it.
+func wirePressure(p provider.MemoryPressure) provider.MemoryPressure {
+	if p > provider.MemoryPressureCritical {
+		return provider.MemoryPressureUnknown
+	}
+	return p
+}
+
+// wireThermal is t, or unknown ("normal") when no constant names it.
+func wireThermal(t provider.ThermalState) provider.ThermalState {
+	if t > provider.ThermalCritical {
+		return provider.ThermalUnknown
+	}
+	return t
 }
 
 // MarshalJSON implements json.Marshaler with [Usage.AppendJSON].

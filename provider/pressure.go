@@ -25,6 +25,17 @@ func (p MemoryPressure) String() string {
 	return fmt.Sprintf("MemoryPressure(%d)", uint8(p))
 }
 
+// wireLabel returns the label written on the wire: String for the four
+// levels, and "unknown" for a value no constant names, so that a
+// misbehaving provider cannot put an enum string outside SPEC §2 on the
+// wire.
+func (p MemoryPressure) wireLabel() string {
+	if p > MemoryPressureCritical {
+		return pressureNames[MemoryPressureUnknown]
+	}
+	return pressureNames[p]
+}
+
 // ParseMemoryPressure parses a wire label.
 func ParseMemoryPressure(s string) (MemoryPressure, error) {
 	for i, n := range pressureNames {

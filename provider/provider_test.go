@@ -274,3 +274,38 @@ func BenchmarkSnapshotAppendJSON(b *testing.B) {
 		buf = s.AppendJSON(buf[:0])
 	}
 }
+
+// TestSnapshotJSONFromMisbehavingProvider: a custom provider may fill a
+// Snapshot with values outside the contract (CPU above 100 or negative, a
+// battery of 200, an enum value no constant names). The wire form still
+// holds to SPEC §2 — cpu_pct and battery_pct clamped, enum strings only
+// those listed, out-of-range enums degraded to unknown — and parses back.
+func TestSnapshotJSONFromMisbehavingProvider(t *testing.T) {
+	tests := []struct {
+		name string
+		in   provider.Snapshot
+		want string
+	}{
+		{"cpu above 100 and battery above 100 are clamped",
+			provider.Snapshot{CPUPct: provider.Some(150.0), BatteryPct: provider.Some[uint8](200), MemoryPressure: provider.MemoryPressureNormal, Thermal: provider.ThermalWarm, CapturedAtMS: 7},
+			`{"cpu_pct":100,"process_rss_mb":null,"available_mem_mb":null,"total_mem_mb":null,"memory_pressure":"normal","thermal_state":"warm","battery_pct":100,"captured_at_ms":7}`},
+		{"negative cpu is clamped to 0",
+			provider.Snapshot{CPUPct: provider.Some(-3.5)},
+			`{"cpu_pct":0,"process_rss_mb":null,"available_mem_mb":null,"total_mem_mb":null,"memory_pressure":"unknown","thermal_state":"normal","battery_pct":null,"captured_at_ms":0}`},
+		{"enum values no constant names are unknown",
+			provider.Snapshot{MemoryPressure: provider.MemoryPressure(9), Thermal: provider.ThermalState(200)},
+			`{"cpu_pct":null,"process_rss_mb":null,"available_mem_mb":null,"total_mem_mb":null,"memory_pressure":"unknown","thermal_state":"normal","battery_pct":null,"captured_at_ms":0}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := string(tt.in.AppendJSON(nil))
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("JSON mismatch (-want +got):\n%s", diff)
+			}
+			var back provider.Snapshot
+			if err := json.Unmarshal([]byte(got), &back); err != nil {
+				t.Errorf("wire form does not parse back: %v", err)
+			}
+		})
+	}
+}

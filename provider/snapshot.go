@@ -55,10 +55,13 @@ func (s Snapshot) CapturedAt() time.Time { return time.UnixMilli(s.CapturedAtMS)
 
 // AppendJSON appends the snapshot's wire form (SPEC §2: field names, order
 // and enum strings exactly; null for unknown) to dst. It does not allocate
-// when dst has room.
+// when dst has room. Values a custom provider may have set outside the
+// contract never reach the wire: cpu_pct is clamped to [0, 100] (null when
+// not finite), battery_pct to 100, and a MemoryPressure or ThermalState
+// that no constant names is written as unknown ("unknown", "normal").
 func (s Snapshot) AppendJSON(dst []byte) []byte {
 	dst = append(dst, `{"cpu_pct":`...)
-	dst = AppendFloat(dst, s.CPUPct)
+	dst = AppendFloat(dst, wirePercent(s.CPUPct))
 	dst = append(dst, `,"process_rss_mb":`...)
 	dst = AppendUint(dst, s.ProcessRSSMB)
 	dst = append(dst, `,"available_mem_mb":`...)
@@ -66,11 +69,11 @@ func (s Snapshot) AppendJSON(dst []byte) []byte {
 	dst = append(dst, `,"total_mem_mb":`...)
 	dst = AppendUint(dst, s.TotalMemMB)
 	dst = append(dst, `,"memory_pressure":"`...)
-	dst = append(dst, s.MemoryPressure.String()...)
+	dst = append(dst, s.MemoryPressure.wireLabel()...)
 	dst = append(dst, `","thermal_state":"`...)
-	dst = append(dst, s.Thermal.String()...)
+	dst = append(dst, s.Thermal.wireLabel()...)
 	dst = append(dst, `","battery_pct":`...)
-	dst = AppendUint(dst, s.BatteryPct)
+	dst = AppendUint(dst, wireBattery(s.BatteryPct))
 	dst = append(dst, `,"captured_at_ms":`...)
 	dst = strconv.AppendInt(dst, s.CapturedAtMS, 10)
 	return append(dst, '}')
@@ -139,6 +142,24 @@ func optFromPtr(p *uint64) Opt[uint64] {
 		return Opt[uint64]{}
 	}
 	return Some(*p)
+}
+
+// wirePercent returns o as the wire carries a percentage: clamped to
+// [0, 100], unknown when not finite (see [CPUPercent]).
+func wirePercent(o Opt[float64]) Opt[float64] {
+	if !o.Valid {
+		return o
+	}
+	return CPUPercent(o.V)
+}
+
+// wireBattery returns o as the wire carries a battery level: clamped to
+// 100.
+func wireBattery(o Opt[uint8]) Opt[uint8] {
+	if o.Valid && o.V > 100 {
+		o.V = 100
+	}
+	return o
 }
 
 // AppendFloat appends o as a JSON number in its shortest exact decimal

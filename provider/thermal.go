@@ -27,6 +27,17 @@ func (t ThermalState) String() string {
 	return fmt.Sprintf("ThermalState(%d)", uint8(t))
 }
 
+// wireLabel returns the label written on the wire: String for the known
+// states and for ThermalUnknown ("normal"), and "normal" too for a value
+// no constant names (it is no reading), so that a misbehaving provider
+// cannot put an enum string outside SPEC §2 on the wire.
+func (t ThermalState) wireLabel() string {
+	if t > ThermalCritical {
+		return thermalNames[ThermalUnknown]
+	}
+	return thermalNames[t]
+}
+
 // Known reports whether t is a real reading.
 func (t ThermalState) Known() bool { return t != ThermalUnknown && t <= ThermalCritical }
 
