@@ -281,6 +281,40 @@ func TestModeEnvChanges(t *testing.T) {
 	}
 }
 
+// SPEC §3: the environment override takes precedence over the mode a
+// caller passes to BeginRun (and so to Stage), not only over Mode's result.
+func TestBeginRunAppliesEnvOverride(t *testing.T) {
+	snap := provider.Func(func(context.Context) (provider.Snapshot, error) {
+		return provider.Snapshot{CPUPct: provider.Some(10.0)}, nil
+	})
+	for _, tc := range []struct {
+		env    string
+		ok     bool
+		label  string
+		warned bool
+	}{
+		{"", true, "boundary", false},
+		{"off", false, "", false},
+		{"summary:500ms", true, "summary", false},
+		{"bogus", true, "boundary", true},
+	} {
+		t.Run(tc.env, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var logs bytes.Buffer
+				m := newMonitor(t, snap, WithGetenv(func(string) string { return tc.env }),
+					WithLogger(newTextLogger(&logs)))
+				u, ok := m.BeginRun(t.Context(), aggregate.ModeBoundary).Finish()
+				if ok != tc.ok || (ok && u.Mode.Label() != tc.label) {
+					t.Fatalf("env %q: ok %v mode %v; want ok %v mode %s", tc.env, ok, u.Mode, tc.ok, tc.label)
+				}
+				if got := strings.Contains(logs.String(), "WARN"); got != tc.warned {
+					t.Fatalf("env %q: warning logged %v, want %v (%q)", tc.env, got, tc.warned, logs.String())
+				}
+			})
+		})
+	}
+}
+
 func TestNilProvider(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		m := newMonitor(t, nil)

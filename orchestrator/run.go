@@ -70,10 +70,15 @@ const (
 // the raw samples to a private local file (a failure to do so never fails
 // the run).
 //
+// mode is the configured mode: a valid RESTEL_RESOURCE_TELEMETRY value
+// (read through the monitor's getenv, see [WithGetenv]) takes precedence
+// over it, as [Monitor.Mode] says; an invalid one logs a warning and mode
+// stands.
+//
 // Cancelling ctx discards the run and detaches it from its sampler at
 // once. Runs begun after [Monitor.Close] sample nothing.
 func (m *Monitor) BeginRun(ctx context.Context, mode aggregate.Mode) *Run {
-	mode = mode.Normalized()
+	mode = m.Mode(mode).Normalized() // RESTEL_RESOURCE_TELEMETRY takes precedence (SPEC §3)
 	if m == nil || mode.Kind == aggregate.Off || m.closed.Load() {
 		return offRun
 	}

@@ -114,13 +114,22 @@ func sampleChild(e env, cfg runConfig, cmd *exec.Cmd) (u aggregate.Usage, ok boo
 	}
 	p, closeP := childProvider(e, cmd.Process.Pid)
 	defer closeP()
-	m := orchestrator.New(p, orchestrator.WithGetenv(e.getenv), orchestrator.WithLogger(cliLogger(e)))
-	defer m.Close()
-
-	mode := cfg.mode
-	if !cfg.modeSet {
-		mode = m.Mode(aggregate.SummaryEvery(aggregate.DefaultInterval))
+	// BeginRun applies RESTEL_RESOURCE_TELEMETRY over the configured mode;
+	// an explicit --mode beats the environment (SPEC §6), so the monitor
+	// then does not see the variable.
+	getenv := e.getenv
+	mode := aggregate.SummaryEvery(aggregate.DefaultInterval)
+	if cfg.modeSet {
+		mode = cfg.mode
+		getenv = func(k string) string {
+			if k == orchestrator.EnvMode {
+				return ""
+			}
+			return e.getenv(k)
+		}
 	}
+	m := orchestrator.New(p, orchestrator.WithGetenv(getenv), orchestrator.WithLogger(cliLogger(e)))
+	defer m.Close()
 	run := m.BeginRun(e.ctx, mode)
 	defer run.Close()
 	if awaitExit(cmd.Process) {
