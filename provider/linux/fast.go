@@ -205,14 +205,11 @@ func (f *fastSignals) refresh(now time.Time) (provider.Snapshot, error) {
 	if !avail.Valid {
 		s.AvailableMemMB = provider.Opt[uint64]{}
 	}
-	// Pressure is derived from the wire values, except that a known 0 bytes
-	// available (a cgroup at or over its limit) is the most critical reading
-	// there is, not an unknown one, even though the wire field is null.
-	availForPressure := s.AvailableMemMB
-	if avail.Valid && avail.V < 1<<20 {
-		availForPressure = provider.Some[uint64](0)
-	}
-	s.MemoryPressure = provider.PressureFrom(availForPressure, s.TotalMemMB, f.psiLast)
+	// Pressure is derived from the wire values (SPEC §2): a cgroup at or over
+	// its limit has 0 bytes available, which is null on the wire, so the
+	// derived pressure is unknown and only PSI can raise it. The kernel's
+	// PSI is the signal that sees such a container stall.
+	s.MemoryPressure = provider.PressureFrom(s.AvailableMemMB, s.TotalMemMB, f.psiLast)
 
 	switch len(f.errs) {
 	case 0:
