@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/restel/restel/internal/cputicks"
 	"github.com/restel/restel/provider"
 )
 
@@ -119,9 +120,7 @@ type fastSignals struct {
 
 	stat, meminfo, statm, psi procFile
 
-	cpuPrev   cpuTimes
-	cpuPrevOK bool
-	cpuLast   provider.Opt[float64]
+	cpu cputicks.Tracker[cpuTimes]
 
 	hostTotal   uint64 // bytes; host MemTotal is read once
 	hostTotalOK bool
@@ -227,27 +226,14 @@ func (f *fastSignals) readCPU() provider.Opt[float64] {
 	b, err := f.stat.read(&f.buf, false)
 	if err != nil {
 		f.addErr(err)
-		return f.cpuLast
+		return f.cpu.Last()
 	}
 	t, ok := procStat(b)
 	if !ok {
 		f.addErr(f.stat.invalid())
-		return f.cpuLast
+		return f.cpu.Last()
 	}
-	prev, had := f.cpuPrev, f.cpuPrevOK
-	switch {
-	case !had:
-		f.cpuPrev, f.cpuPrevOK = t, true
-	case t.total < prev.total || t.busy < prev.busy || t.total-t.busy < prev.total-prev.busy:
-		f.cpuPrev = t // rebase; the next delta is good again
-	case t.total == prev.total:
-		// no ticks elapsed: nothing new
-	default:
-		dBusy, dTotal := t.busy-prev.busy, t.total-prev.total
-		f.cpuLast = provider.CPUPercent(100 * float64(dBusy) / float64(dTotal))
-		f.cpuPrev = t
-	}
-	return f.cpuLast
+	return f.cpu.Observe(t)
 }
 
 // readRSS reads the resident pages of /proc/<pid>/statm. A process that has

@@ -70,6 +70,17 @@ type cpuTimes struct {
 	busy, total uint64
 }
 
+// Since returns the busy and total ticks elapsed since prev for
+// cputicks.Tracker. Any counter going backwards (CPU hot-unplug, a kernel's
+// iowait accounting) or no elapsed tick gives no delta: the tracker keeps
+// the last value and rebases on this reading.
+func (t cpuTimes) Since(prev cpuTimes) (busy, total uint64, ok bool) {
+	if t.total <= prev.total || t.busy < prev.busy || t.total-t.busy < prev.total-prev.busy {
+		return 0, 0, false
+	}
+	return t.busy - prev.busy, t.total - prev.total, true
+}
+
 // procStat parses the aggregate "cpu" line of /proc/stat
 // (Documentation/filesystems/proc.rst, "1.8 Miscellaneous kernel statistics
 // in /proc/stat"): "cpu user nice system idle iowait irq softirq steal guest
