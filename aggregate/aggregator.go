@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"time"
 
 	"github.com/restel/restel/internal/strictjson"
 	"github.com/restel/restel/provider"
@@ -240,7 +241,7 @@ func (u *Usage) UnmarshalJSON(b []byte) error {
 			return fmt.Errorf("%w: usage summary: %s summary needs sampling_interval_ms >= %d", provider.ErrInvalid, *w.SamplingMode, MinInterval.Milliseconds())
 		}
 		out.Mode, _ = ParseMode(*w.SamplingMode)
-		out.Mode.Interval = timeMS(*w.SamplingIntervalMS)
+		out.Mode.Interval = time.Duration(*w.SamplingIntervalMS) * time.Millisecond
 	default:
 		return fmt.Errorf("%w: usage summary: sampling_mode %q (want boundary, summary or debug_local)", provider.ErrInvalid, *w.SamplingMode)
 	}
