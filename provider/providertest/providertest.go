@@ -135,7 +135,11 @@ func run(t tester, newProvider func(t tester) provider.SnapshotProvider) {
 		cancel()
 		expired, cancel2 := context.WithDeadline(context.Background(), time.Unix(1, 0))
 		defer cancel2()
-		for name, ctx := range map[string]context.Context{"cancelled": cancelled, "expired": expired} {
+		for _, c := range []struct {
+			name string
+			ctx  context.Context
+		}{{"cancelled", cancelled}, {"expired", expired}} { // a fixed order: the first hang is the one reported
+			name, ctx := c.name, c.ctx
 			s, err, problem := snapshot(ctx, p)
 			if problem != nil {
 				t.Fatalf("%s context: %v", name, problem)
