@@ -40,6 +40,38 @@ type BatteryReader interface {
 	Battery(ctx context.Context) (Opt[uint8], error)
 }
 
+// Bounded is an optional capability of a SnapshotProvider: Bounded reports
+// whether every Snapshot call returns promptly because it only makes
+// system calls that cannot wait indefinitely (reads of kernel pseudo-files
+// such as procfs and cgroupfs, sysctls, counters) — no lock held across
+// I/O, no device, network or FUSE file system, no sleep, no IPC.
+//
+// The orchestrator reads a provider that reports true on the caller's own
+// goroutine and saves a hand-off to a reader goroutine (two goroutine
+// switches, often more than the read itself). A provider that does not
+// implement Bounded, or reports false, is read on the reader goroutine,
+// where a hung read holds no caller past the read timeout. Report true
+// only for a configuration where a hang is impossible, not merely
+// unlikely: the answer is checked once, when the orchestrator is built.
+type Bounded interface {
+	Bounded() bool
+}
+
+// IsBounded reports whether p implements [Bounded] and reports true. A
+// Bounded method that panics counts as false.
+func IsBounded(p SnapshotProvider) (ok bool) {
+	b, is := p.(Bounded)
+	if !is {
+		return false
+	}
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	return b.Bounded()
+}
+
 // Func adapts a function to a SnapshotProvider.
 type Func func(ctx context.Context) (Snapshot, error)
 
