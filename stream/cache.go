@@ -16,11 +16,18 @@ const DefaultReadTimeout = 100 * time.Millisecond
 // Cache is the hot-path TTL cache over one provider (SPEC §1).
 //
 // A cached read is one atomic pointer load and an age check on the
-// monotonic clock: no lock, no allocation. A miss hands one provider read
-// to the cache's reader goroutine (started by the first miss, stopped by
-// Close) and waits for it; concurrent misses join that read instead of
-// starting their own, so at most one read is ever in flight, and a hung
-// provider never piles up goroutines.
+// monotonic clock: no lock, no allocation. A miss starts one provider
+// read; concurrent misses join that read instead of starting their own, so
+// at most one read is ever in flight, and a hung provider never piles up
+// goroutines. Where the read runs depends on the provider:
+//
+//   - a provider that reports [provider.Bounded] (its reads cannot hang:
+//     the Linux provider on the live procfs and cgroupfs, for one) is read
+//     on the goroutine of the caller that missed, which costs no goroutine
+//     switch; callers that join it wait as below;
+//   - any other provider is read on the cache's reader goroutine (started
+//     by the first miss, stopped by Close) and the caller waits for it, so
+//     a hang holds no caller past the read timeout.
 //
 // A read that errors still yields its snapshot (the provider contract:
 // unreadable fields are unknown); one that panics yields the all-unknown
@@ -36,6 +43,7 @@ const DefaultReadTimeout = 100 * time.Millisecond
 type Cache struct {
 	src     provider.SnapshotProvider
 	timeout time.Duration
+	inline  bool // src is provider.Bounded: the caller that misses reads it
 
 	cur atomic.Pointer[flight] // the newest completed read
 
@@ -48,14 +56,15 @@ type Cache struct {
 	req     chan *flight // to the reader goroutine; buffered, holds at most one
 	started bool         // the reader goroutine runs
 	closed  bool
-	wg      sync.WaitGroup
+	wg      sync.WaitGroup // the reader goroutine and inline reads in flight
 
-	reads, errs, panics, timeouts atomic.Uint64
+	reads, inlined, errs, panics, timeouts atomic.Uint64
 }
 
-// flight is one provider read. Its fields other than done are written once,
-// before done is closed; a completed flight is immutable and doubles as
-// the cache entry.
+// flight is one provider read. snap and at are written once, before done
+// is closed; a completed flight is immutable and doubles as the cache
+// entry. done is made, under Cache.mu, by the first caller that waits for
+// the flight: an inline read that nobody joins allocates no channel.
 type flight struct {
 	done     chan struct{}
 	deadline time.Time // when waiters give up
@@ -64,13 +73,14 @@ type flight struct {
 }
 
 // NewCache returns a cache reading src, where a caller waits at most
-// timeout for a read (timeout <= 0 means [DefaultReadTimeout]). It starts
-// no goroutine; the first miss starts the reader.
+// timeout for a read (timeout <= 0 means [DefaultReadTimeout]). It asks
+// src once whether it is [provider.Bounded]. It starts no goroutine; the
+// first miss of a provider that is not Bounded starts the reader.
 func NewCache(src provider.SnapshotProvider, timeout time.Duration) *Cache {
 	if timeout <= 0 {
 		timeout = DefaultReadTimeout
 	}
-	c := &Cache{src: src, timeout: timeout, req: make(chan *flight, 1)}
+	c := &Cache{src: src, timeout: timeout, inline: provider.IsBounded(src), req: make(chan *flight, 1)}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	return c
 }
@@ -105,15 +115,29 @@ func (c *Cache) miss(maxAge time.Duration) provider.Snapshot {
 		return f.snap
 	}
 	f := c.fl
-	if f == nil {
-		f = &flight{done: make(chan struct{}), deadline: time.Now().Add(c.timeout)}
-		c.fl = f
-		if !c.started {
-			c.started = true
-			c.wg.Go(c.reader)
+	if f != nil { // join the read in flight
+		if f.done == nil {
+			f.done = make(chan struct{})
 		}
-		c.req <- f // never blocks: only one flight is ever outstanding
+		c.mu.Unlock()
+		return c.wait(f)
 	}
+	f = &flight{deadline: time.Now().Add(c.timeout)}
+	c.fl = f
+	if c.inline {
+		c.wg.Add(1) // Close waits for the read; closed is false under mu
+		c.mu.Unlock()
+		defer c.wg.Done()
+		c.inlined.Add(1)
+		c.read(f)
+		return f.snap
+	}
+	f.done = make(chan struct{})
+	if !c.started {
+		c.started = true
+		c.wg.Go(c.reader)
+	}
+	c.req <- f // never blocks: only one flight is ever outstanding
 	c.mu.Unlock()
 	return c.wait(f)
 }
@@ -133,7 +157,8 @@ func (c *Cache) reader() {
 }
 
 // read performs one provider read and publishes it, unless the cache
-// closed meanwhile.
+// closed meanwhile. It runs on the reader goroutine, or on the caller's
+// for a Bounded provider.
 func (c *Cache) read(f *flight) {
 	s, err := SafeRead(c.ctx, c.src, provider.SystemClock{})
 	c.reads.Add(1)
@@ -153,8 +178,11 @@ func (c *Cache) read(f *flight) {
 	}
 	c.mu.Lock()
 	c.fl = nil
+	done := f.done
 	c.mu.Unlock()
-	close(f.done)
+	if done != nil {
+		close(done)
+	}
 }
 
 func (c *Cache) wait(f *flight) provider.Snapshot {
@@ -201,6 +229,7 @@ func (c *Cache) fallback() provider.Snapshot {
 // CacheStats counts what a cache's reads did.
 type CacheStats struct {
 	Reads    uint64 // provider reads completed
+	Inline   uint64 // reads started on a caller's goroutine (a Bounded provider)
 	Errors   uint64 // reads that returned an error (panics included)
 	Panics   uint64 // reads that panicked
 	Timeouts uint64 // callers that stopped waiting for a read
@@ -210,6 +239,7 @@ type CacheStats struct {
 func (c *Cache) Stats() CacheStats {
 	return CacheStats{
 		Reads:    c.reads.Load(),
+		Inline:   c.inlined.Load(),
 		Errors:   c.errs.Load(),
 		Panics:   c.panics.Load(),
 		Timeouts: c.timeouts.Load(),
@@ -217,8 +247,9 @@ func (c *Cache) Stats() CacheStats {
 }
 
 // Close stops the reader goroutine: it cancels the context of a read in
-// flight and waits for it to return. Afterwards Get reads nothing: it returns the last snapshot or the
-// all-unknown one. Close is safe to call more than once, and without any
+// flight (on the reader or, for a Bounded provider, on a caller) and waits
+// for it to return. Afterwards Get reads nothing: it returns the last
+// snapshot or the all-unknown one. Close is safe to call more than once, and without any
 // Get. A provider that ignores its context keeps Close waiting until the
 // read returns.
 func (c *Cache) Close() {

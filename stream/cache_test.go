@@ -1,8 +1,10 @@
 package stream
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -34,89 +36,115 @@ func rss(s provider.Snapshot) int64 {
 	return int64(s.ProcessRSSMB.V)
 }
 
+// boundedP marks a provider as provider.Bounded, so the cache reads it on
+// the caller's goroutine.
+type boundedP struct{ provider.SnapshotProvider }
+
+func (boundedP) Bounded() bool { return true }
+
+// paths runs f once per read path: the hand-off to the reader goroutine
+// (the provider as given) and the inline read (the provider marked
+// Bounded). Behaviour that does not depend on a hang is the same on both.
+func paths(t *testing.T, f func(t *testing.T, wrap func(provider.SnapshotProvider) provider.SnapshotProvider)) {
+	t.Run("handoff", func(t *testing.T) {
+		f(t, func(p provider.SnapshotProvider) provider.SnapshotProvider { return p })
+	})
+	t.Run("inline", func(t *testing.T) {
+		f(t, func(p provider.SnapshotProvider) provider.SnapshotProvider { return boundedP{p} })
+	})
+}
+
 func TestCacheTTL(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		p := &counting{}
-		c := NewCache(p, 0)
-		defer c.Close()
-		if got := rss(c.Get(500 * time.Millisecond)); got != 1 {
-			t.Fatalf("first Get: read %d, want 1", got)
-		}
-		time.Sleep(500 * time.Millisecond) // age exactly the TTL: still fresh
-		if got := rss(c.Get(500 * time.Millisecond)); got != 1 {
-			t.Fatalf("Get at age == maxAge: read %d, want cached 1", got)
-		}
-		time.Sleep(time.Millisecond)
-		if got := rss(c.Get(500 * time.Millisecond)); got != 2 {
-			t.Fatalf("Get past maxAge: read %d, want 2", got)
-		}
-		if got := rss(c.Get(0)); got != 3 {
-			t.Fatalf("Get(0): read %d, want a forced read 3", got)
-		}
-		if got := rss(c.Get(-time.Second)); got != 4 {
-			t.Fatalf("Get(-1s): read %d, want a forced read 4", got)
-		}
-		if st := c.Stats(); st.Reads != 4 || st.Errors != 0 || st.Timeouts != 0 {
-			t.Fatalf("stats %+v", st)
-		}
+	paths(t, func(t *testing.T, wrap func(provider.SnapshotProvider) provider.SnapshotProvider) {
+		synctest.Test(t, func(t *testing.T) {
+			p := &counting{}
+			c := NewCache(wrap(p), 0)
+			defer c.Close()
+			if got := rss(c.Get(500 * time.Millisecond)); got != 1 {
+				t.Fatalf("first Get: read %d, want 1", got)
+			}
+			time.Sleep(500 * time.Millisecond) // age exactly the TTL: still fresh
+			if got := rss(c.Get(500 * time.Millisecond)); got != 1 {
+				t.Fatalf("Get at age == maxAge: read %d, want cached 1", got)
+			}
+			time.Sleep(time.Millisecond)
+			if got := rss(c.Get(500 * time.Millisecond)); got != 2 {
+				t.Fatalf("Get past maxAge: read %d, want 2", got)
+			}
+			if got := rss(c.Get(0)); got != 3 {
+				t.Fatalf("Get(0): read %d, want a forced read 3", got)
+			}
+			if got := rss(c.Get(-time.Second)); got != 4 {
+				t.Fatalf("Get(-1s): read %d, want a forced read 4", got)
+			}
+			if st := c.Stats(); st.Reads != 4 || st.Errors != 0 || st.Timeouts != 0 {
+				t.Fatalf("stats %+v", st)
+			}
+		})
 	})
 }
 
 func TestCacheCoalescesMisses(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		p := &counting{delay: 10 * time.Millisecond}
-		c := NewCache(p, time.Second)
-		defer c.Close()
-		var wg sync.WaitGroup
-		got := make([]int64, 200)
-		for i := range got {
-			wg.Go(func() { got[i] = rss(c.Get(0)) })
-		}
-		wg.Wait()
-		if n := p.n.Load(); n != 1 {
-			t.Fatalf("200 concurrent misses made %d provider reads, want 1", n)
-		}
-		for i, g := range got {
-			if g != 1 {
-				t.Fatalf("caller %d got read %d, want 1", i, g)
+	paths(t, func(t *testing.T, wrap func(provider.SnapshotProvider) provider.SnapshotProvider) {
+		synctest.Test(t, func(t *testing.T) {
+			p := &counting{delay: 10 * time.Millisecond}
+			c := NewCache(wrap(p), time.Second)
+			defer c.Close()
+			var wg sync.WaitGroup
+			got := make([]int64, 200)
+			for i := range got {
+				wg.Go(func() { got[i] = rss(c.Get(0)) })
 			}
-		}
+			wg.Wait()
+			if n := p.n.Load(); n != 1 {
+				t.Fatalf("200 concurrent misses made %d provider reads, want 1", n)
+			}
+			for i, g := range got {
+				if g != 1 {
+					t.Fatalf("caller %d got read %d, want 1", i, g)
+				}
+			}
+		})
 	})
 }
 
 func TestCacheErrorKeepsPartialSnapshot(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		errRead := errors.New("psi: EOPNOTSUPP")
-		c := NewCache(provider.Func(func(context.Context) (provider.Snapshot, error) {
-			return provider.Snapshot{TotalMemMB: provider.Some[uint64](16000)}, errRead
-		}), 0)
-		defer c.Close()
-		s := c.Get(0)
-		if !s.TotalMemMB.Valid || s.TotalMemMB.V != 16000 {
-			t.Fatalf("snapshot %+v: want the provider's partial snapshot", s)
-		}
-		if s.CapturedAtMS != time.Now().UnixMilli() {
-			t.Fatalf("CapturedAtMS %d, want stamped %d", s.CapturedAtMS, time.Now().UnixMilli())
-		}
-		if st := c.Stats(); st.Errors != 1 || st.Panics != 0 {
-			t.Fatalf("stats %+v, want 1 error", st)
-		}
+	paths(t, func(t *testing.T, wrap func(provider.SnapshotProvider) provider.SnapshotProvider) {
+		synctest.Test(t, func(t *testing.T) {
+			errRead := errors.New("psi: EOPNOTSUPP")
+			c := NewCache(wrap(provider.Func(func(context.Context) (provider.Snapshot, error) {
+				return provider.Snapshot{TotalMemMB: provider.Some[uint64](16000)}, errRead
+			})), 0)
+			defer c.Close()
+			s := c.Get(0)
+			if !s.TotalMemMB.Valid || s.TotalMemMB.V != 16000 {
+				t.Fatalf("snapshot %+v: want the provider's partial snapshot", s)
+			}
+			if s.CapturedAtMS != time.Now().UnixMilli() {
+				t.Fatalf("CapturedAtMS %d, want stamped %d", s.CapturedAtMS, time.Now().UnixMilli())
+			}
+			if st := c.Stats(); st.Errors != 1 || st.Panics != 0 {
+				t.Fatalf("stats %+v, want 1 error", st)
+			}
+		})
 	})
 }
 
 func TestCachePanicNeverReachesCaller(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		c := NewCache(provider.Func(func(context.Context) (provider.Snapshot, error) {
-			panic("driver bug")
-		}), 0)
-		defer c.Close()
-		s := c.Get(0)
-		if s != provider.Unknown(time.Now()) {
-			t.Fatalf("snapshot %+v, want all-unknown", s)
-		}
-		if st := c.Stats(); st.Errors != 1 || st.Panics != 1 {
-			t.Fatalf("stats %+v, want 1 panic", st)
-		}
+	paths(t, func(t *testing.T, wrap func(provider.SnapshotProvider) provider.SnapshotProvider) {
+		synctest.Test(t, func(t *testing.T) {
+			c := NewCache(wrap(provider.Func(func(context.Context) (provider.Snapshot, error) {
+				panic("driver bug")
+			})), 0)
+			defer c.Close()
+			s := c.Get(0)
+			if s != provider.Unknown(time.Now()) {
+				t.Fatalf("snapshot %+v, want all-unknown", s)
+			}
+			if st := c.Stats(); st.Errors != 1 || st.Panics != 1 {
+				t.Fatalf("stats %+v, want 1 panic", st)
+			}
+		})
 	})
 }
 
@@ -225,36 +253,40 @@ func TestCacheLateReadLands(t *testing.T) {
 }
 
 func TestCacheClosed(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		p := &counting{}
-		c := NewCache(p, 0)
-		c.Close()
-		c.Close()
-		if s := c.Get(0); rss(s) != -1 {
-			t.Fatalf("Get on a closed, never-read cache: %+v", s)
-		}
-		if p.n.Load() != 0 {
-			t.Fatal("a closed cache read its provider")
-		}
-	})
-	synctest.Test(t, func(t *testing.T) {
-		p := &counting{}
-		c := NewCache(p, 0)
-		c.Get(0)
-		c.Close()
-		if got := rss(c.Get(0)); got != 1 || p.n.Load() != 1 {
-			t.Fatalf("Get after Close: read %d (%d reads), want the last snapshot and no read", got, p.n.Load())
-		}
+	paths(t, func(t *testing.T, wrap func(provider.SnapshotProvider) provider.SnapshotProvider) {
+		synctest.Test(t, func(t *testing.T) {
+			p := &counting{}
+			c := NewCache(wrap(p), 0)
+			c.Close()
+			c.Close()
+			if s := c.Get(0); rss(s) != -1 {
+				t.Fatalf("Get on a closed, never-read cache: %+v", s)
+			}
+			if p.n.Load() != 0 {
+				t.Fatal("a closed cache read its provider")
+			}
+		})
+		synctest.Test(t, func(t *testing.T) {
+			p := &counting{}
+			c := NewCache(wrap(p), 0)
+			c.Get(0)
+			c.Close()
+			if got := rss(c.Get(0)); got != 1 || p.n.Load() != 1 {
+				t.Fatalf("Get after Close: read %d (%d reads), want the last snapshot and no read", got, p.n.Load())
+			}
+		})
 	})
 }
 
 func TestCacheCachedGetDoesNotAllocate(t *testing.T) {
-	c := NewCache(&counting{}, 0)
-	defer c.Close()
-	c.Get(0)
-	if n := testing.AllocsPerRun(1000, func() { c.Get(time.Hour) }); n != 0 {
-		t.Fatalf("cached Get allocates %v times", n)
-	}
+	paths(t, func(t *testing.T, wrap func(provider.SnapshotProvider) provider.SnapshotProvider) {
+		c := NewCache(wrap(&counting{}), 0)
+		defer c.Close()
+		c.Get(0)
+		if n := testing.AllocsPerRun(1000, func() { c.Get(time.Hour) }); n != 0 {
+			t.Fatalf("cached Get allocates %v times", n)
+		}
+	})
 }
 
 // A read cut short by Close is no reading: the last snapshot stays the
@@ -270,6 +302,147 @@ func TestCacheCloseKeepsLastGoodSnapshot(t *testing.T) {
 		}
 		if got := rss(c.Get(0)); got != 1 {
 			t.Fatalf("Get after Close: read %d, want 1", got)
+		}
+	})
+}
+
+// goid is the calling goroutine's id, from its stack header.
+func goid() string {
+	var buf [64]byte
+	b := buf[:runtime.Stack(buf[:], false)]
+	b = bytes.TrimPrefix(b, []byte("goroutine "))
+	return string(b[:bytes.IndexByte(b, ' ')])
+}
+
+func TestCacheBoundedReadsOnTheCaller(t *testing.T) {
+	var readOn string
+	p := provider.Func(func(context.Context) (provider.Snapshot, error) {
+		readOn = goid()
+		return provider.Snapshot{ProcessRSSMB: provider.Some[uint64](1)}, nil
+	})
+	for _, tc := range []struct {
+		name     string
+		src      provider.SnapshotProvider
+		onCaller bool
+	}{
+		{"bounded", boundedP{p}, true},
+		{"unbounded", p, false},
+		{"bounded-false", notBounded{p}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := NewCache(tc.src, 0)
+			defer c.Close()
+			if got := rss(c.Get(0)); got != 1 {
+				t.Fatalf("Get(0) read %d, want 1", got)
+			}
+			if on := readOn == goid(); on != tc.onCaller {
+				t.Fatalf("read on the caller's goroutine: %v, want %v", on, tc.onCaller)
+			}
+			c.mu.Lock()
+			started := c.started
+			c.mu.Unlock()
+			if started == tc.onCaller {
+				t.Fatalf("reader goroutine started: %v, want %v", started, !tc.onCaller)
+			}
+			if st := c.Stats(); st.Reads != 1 || (st.Inline == 1) != tc.onCaller {
+				t.Fatalf("stats %+v: want 1 read, inline %v", st, tc.onCaller)
+			}
+		})
+	}
+}
+
+// notBounded implements provider.Bounded and reports false.
+type notBounded struct{ provider.SnapshotProvider }
+
+func (notBounded) Bounded() bool { return false }
+
+// A forced inline read allocates only its cache entry (the provider here
+// allocates nothing): no channel, no timer, no goroutine.
+func TestCacheBoundedReadAllocatesOnlyItsEntry(t *testing.T) {
+	c := NewCache(boundedP{provider.Func(func(context.Context) (provider.Snapshot, error) {
+		return provider.Snapshot{CapturedAtMS: 1}, nil
+	})}, 0)
+	defer c.Close()
+	if n := testing.AllocsPerRun(1000, func() { c.Get(0) }); n != 1 {
+		t.Fatalf("forced inline Get allocates %v times, want 1", n)
+	}
+}
+
+// A provider that claims Bounded and then hangs holds only the caller that
+// reads it: callers joining that read still give up at the read timeout.
+func TestCacheBoundedJoinersStayBounded(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		release := make(chan struct{})
+		var n atomic.Int64
+		c := NewCache(boundedP{provider.Func(func(context.Context) (provider.Snapshot, error) {
+			if n.Add(1) > 1 {
+				<-release
+			}
+			return provider.Snapshot{ProcessRSSMB: provider.Some(uint64(n.Load()))}, nil
+		})}, 50*time.Millisecond)
+		defer c.Close()
+		c.Get(0)
+		var leader provider.Snapshot
+		var wg sync.WaitGroup
+		wg.Go(func() { leader = c.Get(0) })
+		synctest.Wait() // the leader is inside the read
+		start := time.Now()
+		if got := rss(c.Get(0)); got != 1 {
+			t.Fatalf("joiner got read %d, want the last snapshot 1", got)
+		}
+		if d := time.Since(start); d != 50*time.Millisecond {
+			t.Fatalf("joiner waited %v, want the 50ms timeout", d)
+		}
+		close(release)
+		wg.Wait()
+		if got := rss(leader); got != 2 {
+			t.Fatalf("leader got read %d, want its own read 2", got)
+		}
+		if got := rss(c.Get(time.Hour)); got != 2 {
+			t.Fatalf("cached Get after the slow read: %d, want 2", got)
+		}
+		if st := c.Stats(); st.Reads != 2 || st.Timeouts != 1 {
+			t.Fatalf("stats %+v, want 2 reads and 1 timeout", st)
+		}
+	})
+}
+
+// Close cancels an inline read in flight and waits for it: once Close
+// returns nobody is inside the provider, and the cut-short read is no
+// reading.
+func TestCacheCloseWaitsForBoundedRead(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var n atomic.Int64
+		var inside atomic.Bool
+		c := NewCache(boundedP{provider.Func(func(ctx context.Context) (provider.Snapshot, error) {
+			if n.Add(1) == 1 {
+				return provider.Snapshot{ProcessRSSMB: provider.Some[uint64](1)}, nil
+			}
+			inside.Store(true)
+			defer inside.Store(false)
+			<-ctx.Done()
+			time.Sleep(time.Second) // winding down takes a while
+			return provider.Unknown(time.Now()), ctx.Err()
+		})}, 0)
+		c.Get(0)
+		var got provider.Snapshot
+		var wg sync.WaitGroup
+		wg.Go(func() { got = c.Get(0) })
+		synctest.Wait()
+		start := time.Now()
+		c.Close()
+		if d := time.Since(start); d != time.Second {
+			t.Fatalf("Close returned after %v, want 1s: the read in flight winding down", d)
+		}
+		if inside.Load() {
+			t.Fatal("Close returned while a read was inside the provider")
+		}
+		wg.Wait()
+		if rss(got) != 1 {
+			t.Fatalf("read cut short by Close gave %+v, want the last snapshot", got)
+		}
+		if s, ok := c.Last(); !ok || rss(s) != 1 {
+			t.Fatalf("Last after Close = %+v, %v: want the last good read", s, ok)
 		}
 	})
 }
