@@ -41,3 +41,19 @@ func (f rawFile) pread(buf []byte) (int, error) {
 }
 
 func (f rawFile) close() error { return unix.Close(f.fd) }
+
+// fsMagic returns the magic number of the file system holding path
+// (statfs(2) f_type).
+func fsMagic(path string) (int64, error) {
+	var st unix.Statfs_t
+	for {
+		err := unix.Statfs(path, &st)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return 0, err
+		}
+		return int64(st.Type), nil
+	}
+}

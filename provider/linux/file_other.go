@@ -30,3 +30,7 @@ func (f rawFile) pread(buf []byte) (int, error) {
 }
 
 func (f rawFile) close() error { return f.f.Close() }
+
+// fsMagic has no portable equivalent: off Linux no file system is known to
+// be a kernel pseudo file system, so a Provider there is never Bounded.
+func fsMagic(string) (int64, error) { return 0, errors.ErrUnsupported }

@@ -55,8 +55,9 @@ type Provider struct {
 	attr          attrReader
 	slow          *sysfsSignals
 
-	clock  provider.Clock
-	closed atomic.Bool
+	clock   provider.Clock
+	closed  atomic.Bool
+	bounded bool // every fast-signal file is on procfs or cgroupfs
 
 	mu   sync.Mutex // guards fast
 	fast fastSignals
@@ -67,6 +68,7 @@ var (
 	_ provider.SnapshotProvider = (*Provider)(nil)
 	_ provider.ThermalReader    = (*Provider)(nil)
 	_ provider.BatteryReader    = (*Provider)(nil)
+	_ provider.Bounded          = (*Provider)(nil)
 )
 
 type config struct {
@@ -141,6 +143,7 @@ func New(opts ...Option) (*Provider, error) {
 		clock:  cfg.clock,
 	}
 	p.fast.init(cfg.procfs, cfg.sysfs, pidDir)
+	p.bounded = boundedRoots(p.fast.fastDirs(cfg.procfs), fsMagic)
 	return p, nil
 }
 
@@ -194,6 +197,16 @@ func (p *Provider) Snapshot(ctx context.Context) (provider.Snapshot, error) {
 	s.CapturedAtMS = now.UnixMilli()
 	return s, err
 }
+
+// Bounded reports whether Snapshot cannot hang (see [provider.Bounded]):
+// true when the procfs root, the process's directory and every cgroup
+// directory the fast signals read are on procfs or cgroupfs, as they are
+// under the default roots on Linux and Android. Those files are generated
+// by the kernel from memory (statm takes no mmap lock), so a read returns
+// promptly. A fixture tree, or a root on any other file system (a FUSE or
+// network mount could hang a read), reports false. It is decided once, in
+// [New].
+func (p *Provider) Bounded() bool { return p.bounded }
 
 // Thermal reads the thermal state from sysfs (thermal zones with trip
 // points, else hwmon, raised by throttling cooling devices; SPEC §2).

@@ -1,0 +1,103 @@
+package linux
+
+import (
+	"io/fs"
+	"path/filepath"
+	"testing"
+)
+
+func TestKernelFS(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		magic int64
+		want  bool
+	}{
+		{"procfs", 0x9fa0, true},
+		{"cgroup v1", 0x27e0eb, true},
+		{"cgroup2", 0x63677270, true},
+		{"sysfs (not a fast-signal file system)", 0x62656572, false},
+		{"tmpfs (swap-backed)", 0x01021994, false},
+		{"ext4", 0xef53, false},
+		{"fuse", 0x65735546, false},
+		{"nfs", 0x6969, false},
+		{"overlayfs", 0x794c7630, false},
+		{"zero", 0, false},
+		{"negative", -1, false},
+	} {
+		if got := kernelFS(tc.magic); got != tc.want {
+			t.Errorf("%s: kernelFS(%#x) = %v, want %v", tc.name, tc.magic, got, tc.want)
+		}
+	}
+}
+
+func TestBoundedRoots(t *testing.T) {
+	fsOf := map[string]int64{
+		"/proc":                          procSuperMagic,
+		"/proc/42":                       procSuperMagic,
+		"/sys/fs/cgroup/app":             cgroup2SuperMagic,
+		"/sys/fs/cgroup/memory/docker":   cgroupSuperMagic,
+		"/home/me/fixture/proc":          0xef53,
+		"/mnt/fuse/cgroup":               0x65735546,
+		"/sys/fs/cgroup/memory/vanished": -1, // statfs fails
+	}
+	magicOf := func(dir string) (int64, error) {
+		m, ok := fsOf[dir]
+		if !ok || m < 0 {
+			return 0, fs.ErrNotExist
+		}
+		return m, nil
+	}
+	for _, tc := range []struct {
+		name string
+		dirs []string
+		want bool
+	}{
+		{"live v2", []string{"/proc", "/proc/42", "/sys/fs/cgroup/app"}, true},
+		{"live v1", []string{"/proc", "/proc/42", "/sys/fs/cgroup/memory/docker"}, true},
+		{"no cgroup", []string{"/proc", "/proc/42"}, true},
+		{"fixture procfs", []string{"/home/me/fixture/proc", "/proc/42"}, false},
+		{"cgroup on fuse", []string{"/proc", "/proc/42", "/mnt/fuse/cgroup"}, false},
+		{"statfs fails", []string{"/proc", "/sys/fs/cgroup/memory/vanished"}, false},
+		{"unknown dir", []string{"/proc", "/nowhere"}, false},
+		{"nothing", nil, false},
+	} {
+		if got := boundedRoots(tc.dirs, magicOf); got != tc.want {
+			t.Errorf("%s: boundedRoots(%q) = %v, want %v", tc.name, tc.dirs, got, tc.want)
+		}
+	}
+}
+
+// A fixture tree is on an ordinary file system: not Bounded.
+func TestFixtureTreeIsNotBounded(t *testing.T) {
+	p, _ := newTestProvider(t, filepath.Join("testdata", "procfs-k8s"), filepath.Join("testdata", "cgroup-k8s"))
+	if p.Bounded() {
+		t.Fatal("a provider on a fixture tree reports Bounded")
+	}
+	if dirs := p.fast.fastDirs(p.procfs); len(dirs) != 2+len(p.fast.cg.levels) || len(p.fast.cg.levels) == 0 {
+		t.Fatalf("fastDirs = %q: want procfs, the pid dir and each of %d cgroup levels", dirs, len(p.fast.cg.levels))
+	}
+}
+
+// The live provider on /proc (procfs) and the cgroup hierarchy (cgroupfs)
+// is Bounded.
+func TestLiveIsBounded(t *testing.T) {
+	skipWithoutProc(t)
+	if m, err := fsMagic("/proc"); err != nil || m != procSuperMagic {
+		t.Skipf("/proc is not procfs here (magic %#x, %v)", m, err)
+	}
+	p, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	for _, d := range p.fast.fastDirs(p.procfs) {
+		m, err := fsMagic(d)
+		if err != nil {
+			t.Fatalf("statfs %s: %v", d, err)
+		}
+		t.Logf("%s: magic %#x", d, m)
+	}
+	if !p.Bounded() {
+		t.Fatal("the live provider is not Bounded")
+	}
+}
