@@ -31,6 +31,17 @@ func TestConformanceNative(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if !p.Bounded() {
+			t.Error("the native provider is not Bounded")
+		}
 		return p
 	})
+}
+
+// Injected system calls (a test's) may block: such a Provider does not
+// claim to be Bounded, so the orchestrator hands its reads off.
+func TestInjectedSysIsNotBounded(t *testing.T) {
+	if p := mustProvider(t, newFakeSys()); p.Bounded() || provider.IsBounded(p) {
+		t.Fatal("a Provider over injected system calls reports Bounded")
+	}
 }

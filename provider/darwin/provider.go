@@ -90,7 +90,8 @@ type Provider struct {
 	self  bool // pid is the calling process
 	clock provider.Clock
 
-	closed atomic.Bool
+	bounded bool // sys is the operating system's (set by New)
+	closed  atomic.Bool
 
 	mu       sync.Mutex // guards the fields below
 	cpu      cputicks.Tracker[cpuTicks]
@@ -107,6 +108,7 @@ var (
 	_ provider.SnapshotProvider = (*Provider)(nil)
 	_ provider.ThermalReader    = (*Provider)(nil)
 	_ provider.BatteryReader    = (*Provider)(nil)
+	_ provider.Bounded          = (*Provider)(nil)
 )
 
 // Option configures [New].
@@ -133,7 +135,9 @@ func New(opts ...Option) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newProvider(s, cfg), nil
+	p := newProvider(s, cfg)
+	p.bounded = true
+	return p, nil
 }
 
 func newProvider(s sys, cfg procopt.Config) *Provider {
@@ -264,6 +268,13 @@ func mib(b provider.Opt[uint64]) provider.Opt[uint64] {
 	}
 	return provider.MiB(b.V)
 }
+
+// Bounded reports that Snapshot cannot hang (see [provider.Bounded]): it
+// makes only sysctls, host_statistics64 and proc_pid_rusage (and, on iOS,
+// os_proc_available_memory): kernel counters that return at once. The orchestrator reads it on the
+// caller's goroutine. A Provider built on injected system calls (tests)
+// reports false.
+func (p *Provider) Bounded() bool { return p.bounded }
 
 // Thermal reads the thermal pressure level published on
 // com.apple.system.thermalpressurelevel (notify_get_state).

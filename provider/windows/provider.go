@@ -65,7 +65,8 @@ type Provider struct {
 	sys   sys
 	clock provider.Clock
 
-	closed atomic.Bool
+	bounded bool // sys is the operating system's (set by New)
+	closed  atomic.Bool
 
 	mu  sync.Mutex // guards cpu and the handles inside sys
 	cpu cputicks.Tracker[systemTimes]
@@ -75,6 +76,7 @@ type Provider struct {
 var (
 	_ provider.SnapshotProvider = (*Provider)(nil)
 	_ provider.BatteryReader    = (*Provider)(nil)
+	_ provider.Bounded          = (*Provider)(nil)
 )
 
 // Option configures [New].
@@ -101,7 +103,9 @@ func New(opts ...Option) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newProvider(s, cfg), nil
+	p := newProvider(s, cfg)
+	p.bounded = true
+	return p, nil
 }
 
 func newProvider(s sys, cfg procopt.Config) *Provider {
@@ -156,6 +160,14 @@ func (p *Provider) Snapshot(ctx context.Context) (provider.Snapshot, error) {
 	}
 	return s, errors.Join(errs...)
 }
+
+// Bounded reports that Snapshot cannot hang (see [provider.Bounded]): it
+// makes only GlobalMemoryStatusEx, QueryMemoryResourceNotification,
+// GetSystemTimes and K32GetProcessMemoryInfo: kernel counters that return
+// at once. The orchestrator reads it on the
+// caller's goroutine. A Provider built on injected system calls (tests)
+// reports false.
+func (p *Provider) Bounded() bool { return p.bounded }
 
 // Battery reads GetSystemPowerStatus. A machine without a system battery
 // gives an invalid Opt and a nil error.
