@@ -69,8 +69,8 @@ func BenchmarkCurrentSnapshotCachedParallel(b *testing.B) {
 	})
 }
 
-// BenchmarkRefresh is one forced refresh through the monitor (a provider
-// read on the cache's goroutine, handed back to the caller).
+// BenchmarkRefresh is one forced refresh through the monitor: the live
+// Linux provider is Bounded, so the read runs on the caller's goroutine.
 func BenchmarkRefresh(b *testing.B) {
 	m := New(liveProvider(b), WithHost(&HostState{}))
 	defer m.Close()
@@ -96,7 +96,21 @@ func BenchmarkProviderRefresh(b *testing.B) {
 // BenchmarkBoundaryRun is BeginRun + Finish in boundary mode: two forced
 // refreshes and the aggregation.
 func BenchmarkBoundaryRun(b *testing.B) {
-	m := New(liveProvider(b), WithHost(&HostState{}))
+	benchBoundaryRun(b, liveProvider(b))
+}
+
+// BenchmarkBoundaryRunHandoff is BenchmarkBoundaryRun with the live
+// provider's Bounded capability hidden: every read is handed to the
+// cache's reader goroutine, as for a custom provider.
+func BenchmarkBoundaryRunHandoff(b *testing.B) {
+	benchBoundaryRun(b, handoffOnly{liveProvider(b)})
+}
+
+// handoffOnly hides every capability of a provider but Snapshot.
+type handoffOnly struct{ provider.SnapshotProvider }
+
+func benchBoundaryRun(b *testing.B, p provider.SnapshotProvider) {
+	m := New(p, WithHost(&HostState{}))
 	defer m.Close()
 	m.Prewarm()
 	ctx := context.Background()

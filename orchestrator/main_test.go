@@ -34,3 +34,21 @@ func newMonitor(t testing.TB, p provider.SnapshotProvider, opts ...Option) *Moni
 }
 
 func newTextLogger(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
+
+// boundedProvider marks a provider as provider.Bounded: the monitor reads
+// it on the caller's goroutine instead of handing the read off.
+type boundedProvider struct{ provider.SnapshotProvider }
+
+func (boundedProvider) Bounded() bool { return true }
+
+// readPaths runs f once per read path: the provider as given (reads
+// handed to the cache's reader goroutine) and marked Bounded (reads on
+// the caller's goroutine). inline says which.
+func readPaths(t *testing.T, f func(t *testing.T, wrap func(provider.SnapshotProvider) provider.SnapshotProvider, inline bool)) {
+	t.Run("handoff", func(t *testing.T) {
+		f(t, func(p provider.SnapshotProvider) provider.SnapshotProvider { return p }, false)
+	})
+	t.Run("inline", func(t *testing.T) {
+		f(t, func(p provider.SnapshotProvider) provider.SnapshotProvider { return boundedProvider{p} }, true)
+	})
+}

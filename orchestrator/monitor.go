@@ -8,27 +8,32 @@
 // clock.
 //
 // Telemetry never fails or slows the inference it observes: no method
-// returns an error or panics because a provider failed, and every wait on
-// a provider is bounded by the read timeout. Every goroutine a Monitor
+// returns an error or panics because a provider failed, and a provider
+// that could hang is waited for at most the read timeout (see below).
+// Every goroutine a Monitor
 // starts is owned by it: [Monitor.Close] stops them all and waits.
 // Constructors start none; the first use does.
 //
 // # What a refresh costs
 //
 // A forced refresh — CurrentSnapshot(0), a cache miss, each run's start
-// and end snapshot, each sampler tick — hands the provider read to the
-// cache's reader goroutine and waits for it, at most the read timeout
-// ([stream.Cache]). That hand-off is what keeps a hung provider from
-// holding the caller past the timeout: a read on the caller's own
-// goroutine would hold it as long as the provider hangs. Its price is two
-// goroutine switches per read; on a 2-vCPU Linux VM they cost about 10 µs
-// of cross-thread wake-up beside a 12 µs /proc read, so a boundary run
-// (two reads) costs about 3.7 reads there, and 2.4 with GOMAXPROCS=1.
-// Not waiting for the start snapshot in BeginRun would save one wake-up
-// (about 15% of a boundary run in our measurements) but take that
-// snapshot after the run has begun, late by however long the scheduler
-// leaves the reader waiting — up to a preemption slice under a model that
-// saturates the CPUs — so BeginRun waits for it.
+// and end snapshot, each sampler tick — is one provider read, made where
+// a hang cannot hold the caller ([stream.Cache]):
+//
+//   - a provider that is [provider.Bounded] (the native providers on the
+//     live system: Linux procfs and cgroupfs, macOS and iOS sysctls and
+//     Mach calls, Windows counters) cannot hang, so it is read on the
+//     caller's goroutine. A refresh then costs one provider read plus
+//     about a microsecond, and a boundary run about two reads (2.3× one
+//     Linux /proc read, BENCHMARKS.md);
+//   - any other provider (a custom one, a fixture tree, the fake) is read
+//     on the cache's reader goroutine and the caller waits at most the
+//     read timeout. The hand-off costs two goroutine switches — on a
+//     2-vCPU Linux VM about 10 µs of cross-thread wake-up per read, so a
+//     boundary run there costs about 3.9 reads.
+//
+// Either way concurrent refreshes coalesce into one read, and a caller
+// that joins a read in flight waits at most the read timeout.
 package orchestrator
 
 import (
@@ -201,6 +206,12 @@ func (w merged) Snapshot(ctx context.Context) (provider.Snapshot, error) {
 	s, err := stream.SafeRead(ctx, w.m.p, provider.SystemClock{})
 	return w.m.poller.Apply(s), err
 }
+
+// Bounded reports whether the monitor's provider is [provider.Bounded]:
+// merging the polled slow signals in adds only atomic loads, so the
+// cache may read on the caller's goroutine exactly when it may read the
+// provider there.
+func (w merged) Bounded() bool { return provider.IsBounded(w.m.p) }
 
 // start starts the background actors once, unless the monitor is closed.
 func (m *Monitor) start() {

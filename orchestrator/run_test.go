@@ -65,21 +65,26 @@ func TestLiveRunMatchesReplay(t *testing.T) {
 }
 
 func TestBoundaryRunStartsNothing(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		p := fake.New(trace(t, "@0s cpu=10 rss=100\n@1s cpu=30 rss=300\n@2s end\n"))
-		m := newMonitor(t, provider.Func(p.Snapshot))
-		r := m.BeginRun(t.Context(), aggregate.ModeBoundary)
-		if m.Stats().Samplers != 0 {
-			t.Fatal("a boundary run started a sampler")
-		}
-		time.Sleep(5 * time.Second)
-		u, ok := r.Finish()
-		if !ok || u.SampleCount != 2 || u.CPUAvgPct != provider.Some(20.0) || u.ProcessRSSPeakMB != provider.Some[uint64](300) || u.Mode != aggregate.ModeBoundary {
-			t.Fatalf("got %s", u.AppendJSON(nil))
-		}
-		if p.Reads() != 2 {
-			t.Fatalf("%d reads, want 2", p.Reads())
-		}
+	readPaths(t, func(t *testing.T, wrap func(provider.SnapshotProvider) provider.SnapshotProvider, inline bool) {
+		synctest.Test(t, func(t *testing.T) {
+			p := fake.New(trace(t, "@0s cpu=10 rss=100\n@1s cpu=30 rss=300\n@2s end\n"))
+			m := newMonitor(t, wrap(provider.Func(p.Snapshot)))
+			r := m.BeginRun(t.Context(), aggregate.ModeBoundary)
+			if m.Stats().Samplers != 0 {
+				t.Fatal("a boundary run started a sampler")
+			}
+			time.Sleep(5 * time.Second)
+			u, ok := r.Finish()
+			if !ok || u.SampleCount != 2 || u.CPUAvgPct != provider.Some(20.0) || u.ProcessRSSPeakMB != provider.Some[uint64](300) || u.Mode != aggregate.ModeBoundary {
+				t.Fatalf("got %s", u.AppendJSON(nil))
+			}
+			if p.Reads() != 2 {
+				t.Fatalf("%d reads, want 2", p.Reads())
+			}
+			if st := m.Stats().Cache; (st.Inline == 2) != inline || st.Reads != 2 {
+				t.Fatalf("cache stats %+v: want 2 reads, inline %v", st, inline)
+			}
+		})
 	})
 }
 
@@ -237,86 +242,92 @@ func TestSamplerSharedPerInterval(t *testing.T) {
 }
 
 func TestConcurrentRuns(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		p := fake.New(trace(t, "@0s cpu=10 rss=100\n@1s cpu=90 rss=900\n@1h end\n"))
-		m := newMonitor(t, provider.Func(p.Snapshot))
-		modes := []aggregate.Mode{aggregate.ModeBoundary, aggregate.SummaryEvery(250 * time.Millisecond), aggregate.SummaryEvery(time.Second), aggregate.ModeOff}
-		var wg sync.WaitGroup
-		for i := range 1000 {
-			wg.Go(func() {
-				mode := modes[i%len(modes)]
-				time.Sleep(time.Duration(i) * time.Millisecond)
-				r := m.BeginRun(t.Context(), mode)
-				time.Sleep(time.Duration(i%7) * 300 * time.Millisecond)
-				u, ok := r.Finish()
-				if ok != (mode.Kind != aggregate.Off) {
-					t.Errorf("run %d (%v): ok %v", i, mode, ok)
-				}
-				if ok && (u.SampleCount < 2 || u.Mode != mode) {
-					t.Errorf("run %d: %s", i, u.AppendJSON(nil))
-				}
-			})
-		}
-		wg.Wait()
-		if m.Stats().Samplers != 0 {
-			t.Fatal("samplers left after every run finished")
-		}
+	readPaths(t, func(t *testing.T, wrap func(provider.SnapshotProvider) provider.SnapshotProvider, inline bool) {
+		synctest.Test(t, func(t *testing.T) {
+			p := fake.New(trace(t, "@0s cpu=10 rss=100\n@1s cpu=90 rss=900\n@1h end\n"))
+			m := newMonitor(t, wrap(provider.Func(p.Snapshot)))
+			modes := []aggregate.Mode{aggregate.ModeBoundary, aggregate.SummaryEvery(250 * time.Millisecond), aggregate.SummaryEvery(time.Second), aggregate.ModeOff}
+			var wg sync.WaitGroup
+			for i := range 1000 {
+				wg.Go(func() {
+					mode := modes[i%len(modes)]
+					time.Sleep(time.Duration(i) * time.Millisecond)
+					r := m.BeginRun(t.Context(), mode)
+					time.Sleep(time.Duration(i%7) * 300 * time.Millisecond)
+					u, ok := r.Finish()
+					if ok != (mode.Kind != aggregate.Off) {
+						t.Errorf("run %d (%v): ok %v", i, mode, ok)
+					}
+					if ok && (u.SampleCount < 2 || u.Mode != mode) {
+						t.Errorf("run %d: %s", i, u.AppendJSON(nil))
+					}
+				})
+			}
+			wg.Wait()
+			if m.Stats().Samplers != 0 {
+				t.Fatal("samplers left after every run finished")
+			}
+		})
 	})
 }
 
 func TestFinishRacingClose(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		p := fake.New(trace(t, "@0s cpu=10\n@1h end\n"))
-		m := newMonitor(t, provider.Func(p.Snapshot))
-		var wg sync.WaitGroup
-		for i := range 200 {
-			mode := aggregate.ModeBoundary
-			if i%2 == 0 {
-				mode = aggregate.SummaryEvery(250 * time.Millisecond)
+	readPaths(t, func(t *testing.T, wrap func(provider.SnapshotProvider) provider.SnapshotProvider, inline bool) {
+		synctest.Test(t, func(t *testing.T) {
+			p := fake.New(trace(t, "@0s cpu=10\n@1h end\n"))
+			m := newMonitor(t, wrap(provider.Func(p.Snapshot)))
+			var wg sync.WaitGroup
+			for i := range 200 {
+				mode := aggregate.ModeBoundary
+				if i%2 == 0 {
+					mode = aggregate.SummaryEvery(250 * time.Millisecond)
+				}
+				r := m.BeginRun(t.Context(), mode)
+				var u1, u2 aggregate.Usage
+				var ok1, ok2 bool
+				wg.Go(func() { u1, ok1 = r.Finish() })
+				wg.Go(func() { r.Close() })
+				wg.Go(func() { u2, ok2 = r.Finish() })
+				wg.Wait()
+				if ok1 != ok2 || u1 != u2 {
+					t.Fatalf("racing Finish calls disagree: %v %v", ok1, ok2)
+				}
+				if u3, ok3 := r.Finish(); ok3 != ok1 || u3 != u1 {
+					t.Fatal("a later Finish disagrees")
+				}
 			}
-			r := m.BeginRun(t.Context(), mode)
-			var u1, u2 aggregate.Usage
-			var ok1, ok2 bool
-			wg.Go(func() { u1, ok1 = r.Finish() })
-			wg.Go(func() { r.Close() })
-			wg.Go(func() { u2, ok2 = r.Finish() })
-			wg.Wait()
-			if ok1 != ok2 || u1 != u2 {
-				t.Fatalf("racing Finish calls disagree: %v %v", ok1, ok2)
+			if m.Stats().Samplers != 0 {
+				t.Fatal("sampler left")
 			}
-			if u3, ok3 := r.Finish(); ok3 != ok1 || u3 != u1 {
-				t.Fatal("a later Finish disagrees")
-			}
-		}
-		if m.Stats().Samplers != 0 {
-			t.Fatal("sampler left")
-		}
+		})
 	})
 }
 
 func TestFinishRacingMonitorClose(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		p := fake.New(trace(t, "@0s cpu=10\n@1h end\n"))
-		m := New(provider.Func(p.Snapshot), WithHost(&HostState{}))
-		runs := make([]*Run, 100)
-		for i := range runs {
-			runs[i] = m.BeginRun(t.Context(), aggregate.SummaryEvery(250*time.Millisecond))
-		}
-		time.Sleep(time.Second)
-		var wg sync.WaitGroup
-		for _, r := range runs {
-			wg.Go(func() {
-				u, ok := r.Finish()
-				if ok && u.SampleCount < 2 {
-					t.Errorf("summary %s", u.AppendJSON(nil))
-				}
-			})
-		}
-		wg.Go(func() { m.Close() })
-		wg.Wait()
-		if _, ok := m.BeginRun(t.Context(), aggregate.ModeBoundary).Finish(); ok {
-			t.Fatal("run after Close")
-		}
+	readPaths(t, func(t *testing.T, wrap func(provider.SnapshotProvider) provider.SnapshotProvider, inline bool) {
+		synctest.Test(t, func(t *testing.T) {
+			p := fake.New(trace(t, "@0s cpu=10\n@1h end\n"))
+			m := New(wrap(provider.Func(p.Snapshot)), WithHost(&HostState{}))
+			runs := make([]*Run, 100)
+			for i := range runs {
+				runs[i] = m.BeginRun(t.Context(), aggregate.SummaryEvery(250*time.Millisecond))
+			}
+			time.Sleep(time.Second)
+			var wg sync.WaitGroup
+			for _, r := range runs {
+				wg.Go(func() {
+					u, ok := r.Finish()
+					if ok && u.SampleCount < 2 {
+						t.Errorf("summary %s", u.AppendJSON(nil))
+					}
+				})
+			}
+			wg.Go(func() { m.Close() })
+			wg.Wait()
+			if _, ok := m.BeginRun(t.Context(), aggregate.ModeBoundary).Finish(); ok {
+				t.Fatal("run after Close")
+			}
+		})
 	})
 }
 

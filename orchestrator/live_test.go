@@ -1,0 +1,30 @@
+package orchestrator
+
+import (
+	"testing"
+
+	"github.com/restel/restel/aggregate"
+	"github.com/restel/restel/provider/linux"
+)
+
+// On the live Linux provider (procfs and cgroupfs: Bounded) a boundary
+// run's two forced reads happen on the caller's goroutine, and the run
+// still gets a complete summary.
+func TestLiveBoundaryRunReadsInline(t *testing.T) {
+	p, err := linux.New()
+	if err != nil {
+		t.Skip("no live Linux provider:", err)
+	}
+	defer p.Close()
+	if !p.Bounded() {
+		t.Skip("the live provider is not Bounded here (/proc or the cgroup is not on a kernel file system)")
+	}
+	m := newMonitor(t, p)
+	u, ok := m.BeginRun(t.Context(), aggregate.ModeBoundary).Finish()
+	if !ok || u.SampleCount != 2 || !u.ProcessRSSPeakMB.Valid || !u.AvailableMemMinMB.Valid {
+		t.Fatalf("live boundary run: ok %v, %s", ok, u.AppendJSON(nil))
+	}
+	if st := m.Stats().Cache; st.Reads != 2 || st.Inline != 2 {
+		t.Fatalf("cache stats %+v: want 2 reads, both inline", st)
+	}
+}
