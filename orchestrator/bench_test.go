@@ -122,6 +122,48 @@ func benchBoundaryRun(b *testing.B, p provider.SnapshotProvider) {
 	}
 }
 
+// BenchmarkBoundaryRunVsRefresh interleaves one boundary run with one bare
+// read of a second live provider, so the two see the same machine state
+// and the same noise: x-refresh is the run's time as a multiple of one
+// provider refresh (the bound is 2.5), run-ns and refresh-ns the parts.
+// ns/op is their sum plus three clock reads. "inline" is the live
+// provider as it is (Bounded); "handoff" hides that, as for a custom
+// provider.
+func BenchmarkBoundaryRunVsRefresh(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		wrap func(provider.SnapshotProvider) provider.SnapshotProvider
+	}{
+		{"inline", func(p provider.SnapshotProvider) provider.SnapshotProvider { return p }},
+		{"handoff", func(p provider.SnapshotProvider) provider.SnapshotProvider { return handoffOnly{p} }},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			m := New(bc.wrap(liveProvider(b)), WithHost(&HostState{}))
+			defer m.Close()
+			m.Prewarm()
+			ref := liveProvider(b)
+			ctx := context.Background()
+			ref.Snapshot(ctx)
+			var runD, refD time.Duration
+			b.ReportAllocs()
+			for b.Loop() {
+				t0 := time.Now()
+				if _, ok := m.BeginRun(ctx, aggregate.ModeBoundary).Finish(); !ok {
+					b.Fatal("no summary")
+				}
+				t1 := time.Now()
+				sinkSnap, _ = ref.Snapshot(ctx)
+				refD += time.Since(t1)
+				runD += t1.Sub(t0)
+			}
+			n := float64(b.N)
+			b.ReportMetric(float64(runD)/float64(refD), "x-refresh")
+			b.ReportMetric(float64(runD.Nanoseconds())/n, "run-ns")
+			b.ReportMetric(float64(refD.Nanoseconds())/n, "refresh-ns")
+		})
+	}
+}
+
 // BenchmarkOffRun is what a run costs when telemetry is off.
 func BenchmarkOffRun(b *testing.B) {
 	m := New(fake.New(nil), WithHost(&HostState{}))
