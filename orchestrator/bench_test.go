@@ -177,7 +177,8 @@ func BenchmarkOffRun(b *testing.B) {
 
 // BenchmarkFanout delivers one sample to 10,000 in-flight summary runs
 // sharing one sampler (fake provider): ns/tick is the sampler's cost per
-// tick, B/run the heap each in-flight run holds.
+// tick, B/run the bytes allocated to begin one run (what each in-flight
+// run holds, at most).
 func BenchmarkFanout(b *testing.B) {
 	const runs = 10000
 	p := fake.New(nil)
@@ -187,16 +188,18 @@ func BenchmarkFanout(b *testing.B) {
 	mode := aggregate.SummaryEvery(time.Hour) // the real ticker stays out of the way
 	ctx := context.Background()
 
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
+	// B/run is every byte allocated to begin one run (TotalAlloc counts
+	// allocations only, so frees of an earlier invocation's runs, whose
+	// cleanups run asynchronously, cannot hide any): an upper bound of
+	// what an in-flight run holds.
 	handles := make([]*Run, runs)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
 	for i := range handles {
 		handles[i] = m.BeginRun(ctx, mode)
 	}
-	runtime.GC()
 	runtime.ReadMemStats(&after)
-	perRun := float64(after.HeapAlloc-before.HeapAlloc) / runs
+	perRun := float64(after.TotalAlloc-before.TotalAlloc) / runs
 
 	m.mu.Lock()
 	s := m.samplers[mode.Interval]
