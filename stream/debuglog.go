@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/restel/restel/provider"
 )
@@ -18,9 +19,49 @@ const (
 	// bytes a line it holds about 20,000 samples: 83 minutes at 250 ms.
 	DefaultDebugFileLimit = 4 << 20
 	// DefaultDebugKeep is how many run files the directory keeps; older
-	// ones are removed when a new file is opened.
+	// ones are removed when a file is opened or closed, except files this
+	// process still has open.
 	DefaultDebugKeep = 32
 )
+
+// openLogs holds the paths of the run files this process has open, which
+// pruning never removes: a run in flight keeps its samples even when more
+// than keep runs write at once. The directory then holds one file per run
+// in flight until they close, and the next prune trims it back to keep.
+// Paths are keyed absolute, so two spellings of one directory agree.
+var openLogs struct {
+	sync.Mutex
+	paths map[string]struct{}
+}
+
+func logKey(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return filepath.Clean(path)
+}
+
+func markOpen(path string, open bool) {
+	path = logKey(path)
+	openLogs.Lock()
+	defer openLogs.Unlock()
+	if !open {
+		delete(openLogs.paths, path)
+		return
+	}
+	if openLogs.paths == nil {
+		openLogs.paths = map[string]struct{}{}
+	}
+	openLogs.paths[path] = struct{}{}
+}
+
+func isOpen(path string) bool {
+	path = logKey(path)
+	openLogs.Lock()
+	defer openLogs.Unlock()
+	_, ok := openLogs.paths[path]
+	return ok
+}
 
 // DefaultDebugDir returns <user cache dir>/restel/resource-debug
 // (os.UserCacheDir: $XDG_CACHE_HOME or ~/.cache on Linux,
@@ -51,8 +92,9 @@ type DebugLog struct {
 
 // OpenDebugLog creates a new run file in dir (created 0700 if missing, and
 // tightened to 0700 if it exists), named run-*.ndjson, and prunes the
-// directory to the newest keep files. limit <= 0 means
-// DefaultDebugFileLimit; keep <= 0 means DefaultDebugKeep.
+// directory to the newest keep files, sparing files this process still has
+// open. limit <= 0 means DefaultDebugFileLimit; keep
+// <= 0 means DefaultDebugKeep.
 func OpenDebugLog(dir string, limit int64, keep int) (*DebugLog, error) {
 	if limit <= 0 {
 		limit = DefaultDebugFileLimit
@@ -71,11 +113,13 @@ func OpenDebugLog(dir string, limit int64, keep int) (*DebugLog, error) {
 	if err != nil {
 		return nil, fmt.Errorf("debug log: %w", err)
 	}
+	markOpen(f.Name(), true)
 	return &DebugLog{f: f, path: f.Name(), limit: limit, buf: make([]byte, 0, 256)}, nil
 }
 
-// prune removes the oldest run files so that at most keep remain. Errors
-// are ignored: pruning is best effort and must not fail a run.
+// prune removes the oldest run files so that at most keep remain, never
+// one this process has open. Errors are ignored: pruning is best effort
+// and must not fail a run.
 func prune(dir string, keep int) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -106,7 +150,9 @@ func prune(dir string, keep int) {
 		return strings.Compare(a.name, b.name)
 	})
 	for _, r := range runs[:len(runs)-max(keep, 0)] {
-		_ = os.Remove(filepath.Join(dir, r.name))
+		if p := filepath.Join(dir, r.name); !isOpen(p) {
+			_ = os.Remove(p)
+		}
 	}
 }
 
@@ -162,13 +208,15 @@ func (l *DebugLog) Err() error {
 	return l.err
 }
 
-// Close closes the file; it is safe to call twice.
+// Close closes the file; it is safe to call twice. The file stays until a
+// later OpenDebugLog prunes it as one of the oldest.
 func (l *DebugLog) Close() error {
 	if l == nil || l.f == nil {
 		return nil
 	}
 	err := l.f.Close()
 	l.f = nil
+	markOpen(l.path, false)
 	if err != nil && !errors.Is(err, fs.ErrClosed) {
 		return fmt.Errorf("debug log: %w", err)
 	}

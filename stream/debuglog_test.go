@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -191,3 +192,58 @@ func TestSafeReadRecoversPanics(t *testing.T) {
 type fixedClock time.Time
 
 func (c fixedClock) Now() time.Time { return time.Time(c) }
+
+// More runs in flight than the directory keeps: pruning spares every file
+// still open, so each run keeps its samples; once they close, the next
+// open trims the directory back to keep.
+func TestDebugLogPruneSparesOpenFiles(t *testing.T) {
+	dir := t.TempDir()
+	const keep = 3
+	logs := make([]*stream.DebugLog, keep+2)
+	for i := range logs {
+		l, err := stream.OpenDebugLog(dir, 0, keep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		logs[i] = l
+	}
+	// A second spelling of the directory names the same open files.
+	other, err := stream.OpenDebugLog(dir+string(filepath.Separator)+".", 0, keep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs = append(logs, other)
+	for i, l := range logs {
+		l.Write(provider.Snapshot{CapturedAtMS: int64(i + 1)})
+		// Distinct, increasing mtimes: the first files are the oldest.
+		at := time.Now().Add(time.Duration(i-len(logs)) * time.Minute)
+		if err := os.Chtimes(l.Path(), at, at); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Close(); err != nil || l.Err() != nil {
+			t.Fatalf("run %d: close %v, err %v", i, err, l.Err())
+		}
+		b, err := os.ReadFile(l.Path())
+		if err != nil || len(b) == 0 {
+			t.Fatalf("run %d lost its file while open: %v (%d bytes)", i, err, len(b))
+		}
+	}
+	l, err := stream.OpenDebugLog(dir, 0, keep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	entries, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if len(names) != keep {
+		t.Fatalf("after the runs closed the directory holds %d files, want %d: %v", len(names), keep, names)
+	}
+	for _, gone := range logs[:len(logs)-keep+1] {
+		if _, err := os.Stat(gone.Path()); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s (an old closed run) should have been pruned: %v", filepath.Base(gone.Path()), err)
+		}
+	}
+}
