@@ -10,9 +10,8 @@
 // Telemetry never fails or slows the inference it observes: no method
 // returns an error or panics because a provider failed, and a provider
 // that could hang is waited for at most the read timeout (see below).
-// Every goroutine a Monitor
-// starts is owned by it: [Monitor.Close] stops them all and waits.
-// Constructors start none; the first use does.
+// Every goroutine a Monitor starts is owned by it: [Monitor.Close] stops
+// them all and waits. Constructors start none; the first use does.
 //
 // # What a refresh costs
 //
@@ -24,7 +23,7 @@
 //     live system: Linux procfs and cgroupfs, macOS and iOS sysctls and
 //     Mach calls, Windows counters) cannot hang, so it is read on the
 //     caller's goroutine. A refresh then costs one provider read plus
-//     about a microsecond, and a boundary run about two reads (2.3× one
+//     about a microsecond, and a boundary run about two reads (2.2× one
 //     Linux /proc read, BENCHMARKS.md);
 //   - any other provider (a custom one, a fixture tree, the fake) is read
 //     on the cache's reader goroutine and the caller waits at most the
