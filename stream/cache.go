@@ -58,7 +58,7 @@ type Cache struct {
 	closed  bool
 	wg      sync.WaitGroup // the reader goroutine and inline reads in flight
 
-	reads, inlined, errs, panics, timeouts atomic.Uint64
+	reads, errs, panics, timeouts atomic.Uint64
 }
 
 // flight is one provider read. snap and at are written once, before done
@@ -128,7 +128,6 @@ func (c *Cache) miss(maxAge time.Duration) provider.Snapshot {
 		c.wg.Add(1) // Close waits for the read; closed is false under mu
 		c.mu.Unlock()
 		defer c.wg.Done()
-		c.inlined.Add(1)
 		c.read(f)
 		return f.snap
 	}
@@ -229,7 +228,7 @@ func (c *Cache) fallback() provider.Snapshot {
 // CacheStats counts what a cache's reads did.
 type CacheStats struct {
 	Reads    uint64 // provider reads completed
-	Inline   uint64 // reads started on a caller's goroutine (a Bounded provider)
+	Inline   bool   // reads run on the caller's goroutine: the provider is Bounded
 	Errors   uint64 // reads that returned an error (panics included)
 	Panics   uint64 // reads that panicked
 	Timeouts uint64 // callers that stopped waiting for a read
@@ -239,7 +238,7 @@ type CacheStats struct {
 func (c *Cache) Stats() CacheStats {
 	return CacheStats{
 		Reads:    c.reads.Load(),
-		Inline:   c.inlined.Load(),
+		Inline:   c.inline,
 		Errors:   c.errs.Load(),
 		Panics:   c.panics.Load(),
 		Timeouts: c.timeouts.Load(),

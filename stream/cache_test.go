@@ -344,7 +344,7 @@ func TestCacheBoundedReadsOnTheCaller(t *testing.T) {
 			if started == tc.onCaller {
 				t.Fatalf("reader goroutine started: %v, want %v", started, !tc.onCaller)
 			}
-			if st := c.Stats(); st.Reads != 1 || (st.Inline == 1) != tc.onCaller {
+			if st := c.Stats(); st.Reads != 1 || st.Inline != tc.onCaller {
 				t.Fatalf("stats %+v: want 1 read, inline %v", st, tc.onCaller)
 			}
 		})
