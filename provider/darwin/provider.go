@@ -271,9 +271,9 @@ func mib(b provider.Opt[uint64]) provider.Opt[uint64] {
 
 // Bounded reports that Snapshot cannot hang (see [provider.Bounded]): it
 // makes only sysctls, host_statistics64 and proc_pid_rusage (and, on iOS,
-// os_proc_available_memory): kernel counters that return at once. The orchestrator reads it on the
-// caller's goroutine. A Provider built on injected system calls (tests)
-// reports false.
+// os_proc_available_memory), kernel counters that return at once, so the
+// orchestrator reads it on the caller's goroutine. A Provider built on
+// injected system calls (tests) reports false.
 func (p *Provider) Bounded() bool { return p.bounded }
 
 // Thermal reads the thermal pressure level published on

@@ -163,10 +163,9 @@ func (p *Provider) Snapshot(ctx context.Context) (provider.Snapshot, error) {
 
 // Bounded reports that Snapshot cannot hang (see [provider.Bounded]): it
 // makes only GlobalMemoryStatusEx, QueryMemoryResourceNotification,
-// GetSystemTimes and K32GetProcessMemoryInfo: kernel counters that return
-// at once. The orchestrator reads it on the
-// caller's goroutine. A Provider built on injected system calls (tests)
-// reports false.
+// GetSystemTimes and K32GetProcessMemoryInfo, kernel counters that return
+// at once, so the orchestrator reads it on the caller's goroutine. A
+// Provider built on injected system calls (tests) reports false.
 func (p *Provider) Bounded() bool { return p.bounded }
 
 // Battery reads GetSystemPowerStatus. A machine without a system battery
