@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/restel/restel/provider"
+	"github.com/restel/restel/provider/fake"
 	"github.com/restel/restel/stream"
 )
 
@@ -171,7 +172,7 @@ func TestDebugLogFailuresNeverPanic(t *testing.T) {
 }
 
 func TestSafeReadRecoversPanics(t *testing.T) {
-	clk := fixedClock(time.UnixMilli(77))
+	clk := fake.NewManualClock(time.UnixMilli(77))
 	p := provider.Func(func(context.Context) (provider.Snapshot, error) { panic("driver exploded") })
 	s, err := stream.SafeRead(context.Background(), p, clk)
 	if !errors.Is(err, stream.ErrPanic) || !strings.Contains(err.Error(), "driver exploded") {
@@ -188,10 +189,6 @@ func TestSafeReadRecoversPanics(t *testing.T) {
 		t.Errorf("got %+v %v; want stamped snapshot", s, err)
 	}
 }
-
-type fixedClock time.Time
-
-func (c fixedClock) Now() time.Time { return time.Time(c) }
 
 // More runs in flight than the directory keeps: pruning spares every file
 // still open, so each run keeps its samples; once they close, the next

@@ -8,15 +8,12 @@ import (
 
 	"github.com/restel/restel/internal/procopt"
 	"github.com/restel/restel/provider"
+	"github.com/restel/restel/provider/fake"
 )
-
-type fixedClock struct{ t time.Time }
-
-func (c fixedClock) Now() time.Time { return c.t }
 
 func TestResolve(t *testing.T) {
 	self := os.Getpid()
-	clk := fixedClock{time.Unix(42, 0)}
+	clk := fake.NewManualClock(time.Unix(42, 0))
 	tests := []struct {
 		name      string
 		opts      []procopt.Option

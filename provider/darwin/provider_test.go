@@ -14,6 +14,7 @@ import (
 
 	"github.com/restel/restel/internal/procopt"
 	"github.com/restel/restel/provider"
+	"github.com/restel/restel/provider/fake"
 )
 
 // fakeSys is an in-memory sys: sysctl values, tick readings, a resident
@@ -131,10 +132,6 @@ func (f *fakeSys) close() error {
 	return nil
 }
 
-type fixedClock struct{ t time.Time }
-
-func (c fixedClock) Now() time.Time { return c.t }
-
 var t0 = time.Date(2026, 11, 25, 19, 0, 0, 0, time.UTC)
 
 // mustProvider is New over a fake sys.
@@ -149,7 +146,7 @@ func mustProvider(t testing.TB, f sys, opts ...Option) *Provider {
 
 func newTestProvider(t *testing.T, f *fakeSys, opts ...Option) *Provider {
 	t.Helper()
-	p := mustProvider(t, f, append([]Option{WithClock(fixedClock{t0})}, opts...)...)
+	p := mustProvider(t, f, append([]Option{WithClock(fake.NewManualClock(t0))}, opts...)...)
 	t.Cleanup(func() { _ = p.Close() })
 	return p
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/restel/restel/internal/cputicks"
 	"github.com/restel/restel/internal/procopt"
 	"github.com/restel/restel/provider"
+	"github.com/restel/restel/provider/fake"
 )
 
 func TestStructSizes(t *testing.T) {
@@ -238,10 +239,6 @@ func (f *fakeSys) close() error {
 	return nil
 }
 
-type fixedClock struct{ t time.Time }
-
-func (c fixedClock) Now() time.Time { return c.t }
-
 var t0 = time.Date(2026, 11, 25, 19, 0, 0, 0, time.UTC)
 
 // mustProvider is New over a fake sys.
@@ -256,7 +253,7 @@ func mustProvider(t testing.TB, f sys, opts ...Option) *Provider {
 
 func newTestProvider(t *testing.T, f *fakeSys) *Provider {
 	t.Helper()
-	p := mustProvider(t, f, WithClock(fixedClock{t0}))
+	p := mustProvider(t, f, WithClock(fake.NewManualClock(t0)))
 	t.Cleanup(func() { _ = p.Close() })
 	return p
 }
