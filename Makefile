@@ -3,7 +3,7 @@
 
 GO        ?= go
 PKGS      := ./...
-# Every target restel ships to, vetted with cgo off (issue 5).
+# Every target restel ships to, vetted with cgo off.
 PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 android/arm64 ios/arm64
 BENCHTIME ?= 1s
 COUNT     ?= 5

@@ -378,7 +378,7 @@ func BenchmarkSummaryJSON(b *testing.B) {
 // TestUsageFromMisbehavingProvider: snapshots carrying enum values no
 // constant names (a buggy custom provider) take no part in the peaks, and
 // a Usage built by hand with such values or out-of-range numbers still
-// encodes to SPEC §4's wire form (enum strings only those listed, cpu in
+// encodes to docs/contract.md §4's wire form (enum strings only those listed, cpu in
 // [0, 100], battery at most 100) and parses back.
 func TestUsageFromMisbehavingProvider(t *testing.T) {
 	var a aggregate.Aggregator

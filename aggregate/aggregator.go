@@ -74,7 +74,7 @@ func (a *Aggregator) Usage(mode Mode) Usage {
 		ProcessRSSPeakMB:   a.rssPeak,
 		AvailableMemMinMB:  a.availMin,
 		MemoryPressurePeak: a.pressure,
-		ThermalPeak:        a.thermal.Worst(provider.ThermalNormal), // normal baseline (SPEC §4)
+		ThermalPeak:        a.thermal.Worst(provider.ThermalNormal), // normal baseline (docs/contract.md §4)
 		BatteryPctEnd:      a.batteryLast,
 		SampleCount:        a.count,
 		Mode:               mode.Normalized(),
@@ -89,7 +89,7 @@ func (a *Aggregator) Usage(mode Mode) Usage {
 	return u
 }
 
-// Usage is the per-run usage summary (SPEC §4), attached by callers to
+// Usage is the per-run usage summary (docs/contract.md §4), attached by callers to
 // their "model complete" / "pipeline complete" telemetry event as
 // resource_summary.
 type Usage struct {
@@ -106,7 +106,7 @@ type Usage struct {
 	Mode Mode
 }
 
-// AppendJSON appends the wire form of SPEC §4 to dst: field names and order
+// AppendJSON appends the wire form of docs/contract.md §4 to dst: field names and order
 // exactly, null for unknown, sampling_interval_ms omitted for boundary. A
 // Usage built by hand with values outside the contract is written within
 // it: CPU values clamped to [0, 100], battery to 100, a level no constant

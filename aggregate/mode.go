@@ -1,5 +1,5 @@
 // Package aggregate turns a run's snapshots into one usage summary
-// (SPEC §3–§4). It is pure: no goroutines, no clock, no I/O. The actors that
+// (docs/contract.md §3–§4). It is pure: no goroutines, no clock, no I/O. The actors that
 // feed it live in the stream and orchestrator packages.
 package aggregate
 
@@ -12,7 +12,7 @@ import (
 // Kind is what a run samples.
 type Kind uint8
 
-// Sampling kinds (SPEC §3).
+// Sampling kinds (docs/contract.md §3).
 const (
 	// Off: no samples, no summary.
 	Off Kind = iota
@@ -35,7 +35,7 @@ func (k Kind) Label() string {
 	return fmt.Sprintf("Kind(%d)", uint8(k))
 }
 
-// Interval bounds (SPEC §3).
+// Interval bounds (docs/contract.md §3).
 const (
 	DefaultInterval = 1000 * time.Millisecond
 	MinInterval     = 250 * time.Millisecond
@@ -99,7 +99,7 @@ func (m Mode) String() string {
 	return m.Kind.Label()
 }
 
-// ParseMode parses the textual form of SPEC §3: off, boundary, summary or
+// ParseMode parses the textual form of docs/contract.md §3: off, boundary, summary or
 // debug_local, optionally followed by ":<Go duration>" for summary and
 // debug_local (summary:500ms). Intervals below MinInterval are clamped up;
 // a negative interval, an interval on off/boundary, or an unknown label is

@@ -6,7 +6,7 @@ import (
 )
 
 // Schedule yields the offsets at which a run of length end samples in mode
-// m (SPEC §5 replay timing): the start snapshot at 0; for Summary and
+// m (docs/contract.md §5 replay timing): the start snapshot at 0; for Summary and
 // DebugLocal, k·I for k >= 1 while k·I < end; and the end snapshot at end.
 // Off yields nothing; a negative end is treated as 0. A run always has its
 // start and end snapshot, even when end is 0.

@@ -5,7 +5,7 @@
 //
 // Mobile platforms do not let an app read the battery or thermal sensors
 // itself: the host app listens to its platform's notifications and pushes
-// the values here (SPEC §2, host-pushed values). A pushed value wins over
+// the values here (docs/contract.md §2, host-pushed values). A pushed value wins over
 // any native reading of the same field, in every snapshot, until cleared.
 // CPU, memory and RSS are read natively: the Linux provider on Android
 // (procfs), the darwin provider on iOS (sysctls, Mach).
@@ -90,7 +90,7 @@ func pushThermal(fn string, s provider.ThermalState, err error) error {
 func ClearThermalState() { target.host().ClearThermalState() }
 
 // CurrentSnapshotJSON returns the current snapshot as its wire JSON object
-// (SPEC §2), no older than maxAgeMillis milliseconds; 0 or less forces a
+// (docs/contract.md §2), no older than maxAgeMillis milliseconds; 0 or less forces a
 // refresh. It never fails: a provider problem shows as null fields.
 func CurrentSnapshotJSON(maxAgeMillis int64) string {
 	var s provider.Snapshot

@@ -8,7 +8,7 @@ import (
 
 // androidThermal maps Android's thermal status
 // (PowerManager.getCurrentThermalStatus / OnThermalStatusChangedListener,
-// API 29+) to a ThermalState (SPEC §2):
+// API 29+) to a ThermalState (docs/contract.md §2):
 //
 //	0 THERMAL_STATUS_NONE       normal
 //	1 THERMAL_STATUS_LIGHT      normal
@@ -38,7 +38,7 @@ func androidThermal(status int) (provider.ThermalState, error) {
 var appleThermalNames = [...]string{"nominal", "fair", "serious", "critical"}
 
 // appleThermal maps the raw value of ProcessInfo.ThermalState (iOS 11+,
-// macOS 10.10.3+) to a ThermalState (SPEC §2):
+// macOS 10.10.3+) to a ThermalState (docs/contract.md §2):
 //
 //	0 nominal   normal
 //	1 fair      warm

@@ -7,7 +7,7 @@ import (
 )
 
 // HostState holds the platform values a mobile host pushes from its own
-// notifications (SPEC §2: Android's ACTION_BATTERY_CHANGED and thermal
+// notifications (docs/contract.md §2: Android's ACTION_BATTERY_CHANGED and thermal
 // status listener, iOS's UIDevice battery level and
 // ProcessInfo.thermalState). A pushed value wins over the provider's
 // reading of the same field, in every snapshot a Monitor returns, until it

@@ -1,5 +1,5 @@
 // Package orchestrator is what an inference runtime embeds: a [Monitor]
-// that serves the live snapshot on the hot path (SPEC §1), per-run usage
+// that serves the live snapshot on the hot path (docs/contract.md §1), per-run usage
 // summaries ([Monitor.BeginRun]) sampled by one shared sampler per
 // interval, a live subscription ([Monitor.Watch]), the host-pushed
 // platform state of mobile hosts ([HostState]), the
@@ -50,10 +50,10 @@ import (
 )
 
 // EnvMode is the environment variable that overrides the configured mode
-// (SPEC §3), read by [Monitor.Mode].
+// (docs/contract.md §3), read by [Monitor.Mode].
 const EnvMode = "RESTEL_RESOURCE_TELEMETRY"
 
-// DefaultTTL is the cache age internal callers accept (SPEC §1).
+// DefaultTTL is the cache age internal callers accept (docs/contract.md §1).
 const DefaultTTL = 500 * time.Millisecond
 
 // watchBuffer is how many samples a Watch channel holds before the oldest
@@ -247,7 +247,7 @@ func (m *Monitor) Prewarm() {
 	m.cache.Get(0)
 }
 
-// CurrentSnapshot returns a snapshot no older than maxAge (SPEC §1);
+// CurrentSnapshot returns a snapshot no older than maxAge (docs/contract.md §1);
 // maxAge <= 0 forces a refresh. A cached read is lock-free and does not
 // allocate; a refresh waits at most the read timeout, after which the last
 // snapshot (or the all-unknown one) is returned. Concurrent refreshes
@@ -269,7 +269,7 @@ func (m *Monitor) Snapshot() provider.Snapshot {
 	return m.CurrentSnapshot(m.cfg.ttl)
 }
 
-// Mode applies the RESTEL_RESOURCE_TELEMETRY override (SPEC §3) to the
+// Mode applies the RESTEL_RESOURCE_TELEMETRY override (docs/contract.md §3) to the
 // configured mode: an unset or empty variable keeps configured; a valid
 // value replaces it; an invalid one logs a warning (once per distinct
 // value) and keeps configured.

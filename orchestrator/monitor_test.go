@@ -281,7 +281,7 @@ func TestModeEnvChanges(t *testing.T) {
 	}
 }
 
-// SPEC §3: the environment override takes precedence over the mode a
+// docs/contract.md §3: the environment override takes precedence over the mode a
 // caller passes to BeginRun (and so to Stage), not only over Mode's result.
 func TestBeginRunAppliesEnvOverride(t *testing.T) {
 	snap := provider.Func(func(context.Context) (provider.Snapshot, error) {

@@ -42,10 +42,10 @@ type ReplayResult struct {
 
 // Replay runs one run of tl in mode on tl's clock, without sleeping: the
 // start snapshot at 0, mid-run samples at k·I for k >= 1 while k·I < end,
-// and the end snapshot at end (SPEC §5). A failing or panicking read counts
+// and the end snapshot at end (docs/contract.md §5). A failing or panicking read counts
 // as an all-unknown sample. A timeline with slow signals (thermal,
 // battery) has them read at every point too, as if polled there. DebugLocal also writes the raw samples as
-// SPEC §3 says.
+// docs/contract.md §3 says.
 func Replay(ctx context.Context, tl Timeline, mode aggregate.Mode, opts ReplayOptions) ReplayResult {
 	mode = mode.Normalized()
 	var res ReplayResult

@@ -78,7 +78,7 @@ const (
 // Cancelling ctx discards the run and detaches it from its sampler at
 // once. Runs begun after [Monitor.Close] sample nothing.
 func (m *Monitor) BeginRun(ctx context.Context, mode aggregate.Mode) *Run {
-	mode = m.Mode(mode).Normalized() // RESTEL_RESOURCE_TELEMETRY takes precedence (SPEC §3)
+	mode = m.Mode(mode).Normalized() // RESTEL_RESOURCE_TELEMETRY takes precedence (docs/contract.md §3)
 	if m == nil || mode.Kind == aggregate.Off || m.closed.Load() {
 		return offRun
 	}

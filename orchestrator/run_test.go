@@ -19,7 +19,7 @@ import (
 )
 
 // A live run on the fake provider's trace, begun at 0 and finished at the
-// trace's end, summarizes exactly what orchestrator.Replay does (SPEC §5
+// trace's end, summarizes exactly what orchestrator.Replay does (docs/contract.md §5
 // timing: start at 0, samples at k·I < end, end snapshot at end).
 func TestLiveRunMatchesReplay(t *testing.T) {
 	files, err := filepath.Glob("../testdata/scripts/*.trace")

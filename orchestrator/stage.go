@@ -9,7 +9,7 @@ import (
 )
 
 // ResourceSummaryField is the field a run's summary is attached under in a
-// telemetry event (SPEC §1). The original runtime hoists exactly this
+// telemetry event (docs/contract.md §1). The original runtime hoists exactly this
 // field from the event's data to the top level of the platform event.
 const ResourceSummaryField = "resource_summary"
 

@@ -27,7 +27,7 @@ func (p MemoryPressure) String() string {
 
 // wireLabel returns the label written on the wire: String for the four
 // levels, and "unknown" for a value no constant names, so that a
-// misbehaving provider cannot put an enum string outside SPEC §2 on the
+// misbehaving provider cannot put an enum string outside docs/contract.md §2 on the
 // wire.
 func (p MemoryPressure) wireLabel() string {
 	if p > MemoryPressureCritical {

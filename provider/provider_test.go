@@ -279,7 +279,7 @@ func BenchmarkSnapshotAppendJSON(b *testing.B) {
 // TestSnapshotJSONFromMisbehavingProvider: a custom provider may fill a
 // Snapshot with values outside the contract (CPU above 100 or negative, a
 // battery of 200, an enum value no constant names). The wire form still
-// holds to SPEC §2 — cpu_pct and battery_pct clamped, enum strings only
+// holds to docs/contract.md §2 — cpu_pct and battery_pct clamped, enum strings only
 // those listed, out-of-range enums degraded to unknown — and parses back.
 func TestSnapshotJSONFromMisbehavingProvider(t *testing.T) {
 	tests := []struct {

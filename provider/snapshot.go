@@ -10,7 +10,7 @@ import (
 )
 
 // Snapshot is one point-in-time observation of device resource state
-// (SPEC §2). It is a plain value: copy it freely; building one never
+// (docs/contract.md §2). It is a plain value: copy it freely; building one never
 // allocates. Every optional field carries its own presence flag.
 type Snapshot struct {
 	// CPUPct is system-wide CPU use in percent of all CPUs, in [0, 100].
@@ -53,7 +53,7 @@ func CPUPercent(pct float64) Opt[float64] {
 // CapturedAt returns CapturedAtMS as a time.
 func (s Snapshot) CapturedAt() time.Time { return time.UnixMilli(s.CapturedAtMS) }
 
-// AppendJSON appends the snapshot's wire form (SPEC §2: field names, order
+// AppendJSON appends the snapshot's wire form (docs/contract.md §2: field names, order
 // and enum strings exactly; null for unknown) to dst. It does not allocate
 // when dst has room. Values a custom provider may have set outside the
 // contract never reach the wire: cpu_pct is clamped to [0, 100] (null when

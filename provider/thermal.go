@@ -3,7 +3,7 @@ package provider
 import "fmt"
 
 // ThermalState is the device's thermal condition. The zero value is
-// ThermalUnknown, which is reported as "normal" on the wire (SPEC §2: the
+// ThermalUnknown, which is reported as "normal" on the wire (docs/contract.md §2: the
 // field is never null) but lets providers and the host-push API tell "no
 // reading" from "a reading of normal".
 type ThermalState uint8
@@ -30,7 +30,7 @@ func (t ThermalState) String() string {
 // wireLabel returns the label written on the wire: String for the known
 // states and for ThermalUnknown ("normal"), and "normal" too for a value
 // no constant names (it is no reading), so that a misbehaving provider
-// cannot put an enum string outside SPEC §2 on the wire.
+// cannot put an enum string outside docs/contract.md §2 on the wire.
 func (t ThermalState) wireLabel() string {
 	if t > ThermalCritical {
 		return thermalNames[ThermalUnknown]
@@ -66,7 +66,7 @@ func (t ThermalState) Worst(u ThermalState) ThermalState {
 }
 
 // ThermalFromCelsius maps a temperature with no device limits to a state by
-// the fixed bands of SPEC §2: below 60 °C normal, [60, 70) warm, [70, 80)
+// the fixed bands of docs/contract.md §2: below 60 °C normal, [60, 70) warm, [70, 80)
 // hot, 80 and above critical.
 func ThermalFromCelsius(c float64) ThermalState {
 	switch {

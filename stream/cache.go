@@ -13,7 +13,7 @@ import (
 // DefaultReadTimeout bounds how long a caller waits for a provider read.
 const DefaultReadTimeout = 100 * time.Millisecond
 
-// Cache is the hot-path TTL cache over one provider (SPEC §1).
+// Cache is the hot-path TTL cache over one provider (docs/contract.md §1).
 //
 // A cached read is one atomic pointer load and an age check on the
 // monotonic clock: no lock, no allocation. A miss starts one provider

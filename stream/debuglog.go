@@ -13,7 +13,7 @@ import (
 	"github.com/restel/restel/provider"
 )
 
-// Debug log bounds (SPEC §3: raw samples stay local and bounded).
+// Debug log bounds (docs/contract.md §3: raw samples stay local and bounded).
 const (
 	// DefaultDebugFileLimit caps one run's raw-sample file. At roughly 200
 	// bytes a line it holds about 20,000 samples: 83 minutes at 250 ms.

@@ -11,7 +11,7 @@ import (
 	"github.com/restel/restel/provider"
 )
 
-// Default slow-signal cadences (SPEC §2: thermal and battery are refreshed
+// Default slow-signal cadences (docs/contract.md §2: thermal and battery are refreshed
 // off the hot path on their own cadence).
 const (
 	DefaultThermalEvery = 2 * time.Second

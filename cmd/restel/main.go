@@ -1,6 +1,6 @@
 // Command restel is the command-line face of the restel library: live
 // snapshots, trace replay, sampling a child process and a live view
-// (SPEC §6).
+// (docs/contract.md §6).
 //
 //	restel snapshot [--procfs DIR] [--sysfs DIR] [--pid N] [--wait DUR]
 //	restel replay [--mode M] FILE
@@ -50,7 +50,7 @@ var commands = map[string]command{}
 
 func register(c command) { commands[c.name] = c }
 
-// exitUsage is the status for bad input (SPEC §6).
+// exitUsage is the status for bad input (docs/contract.md §6).
 const exitUsage = 2
 
 // usageErr prints a one-line error naming the problem and returns exit

@@ -55,7 +55,7 @@ func runRestel(t *testing.T, vars map[string]string, stdin string, args ...strin
 	return status, stdout.String(), stderr.String()
 }
 
-// checkUsageErr asserts SPEC §6's rule for bad input: status 2, nothing on
+// checkUsageErr asserts docs/contract.md §6's rule for bad input: status 2, nothing on
 // stdout, and exactly one line on stderr that starts with prefix
 // ("restel: replay: ") and contains want.
 func checkUsageErr(t *testing.T, status int, stdout, stderr, prefix, want string) {
@@ -141,7 +141,7 @@ func binary(t *testing.T, stdin string, args ...string) (int, string, string) {
 	return cmd.ProcessState.ExitCode(), stdout.String(), stderr.String()
 }
 
-// TestBinary checks SPEC §6 black-box, on a real process: exit statuses
+// TestBinary checks docs/contract.md §6 black-box, on a real process: exit statuses
 // through os.Exit, real standard streams, NDJSON on a pipe. It runs under
 // -short too (a few seconds): it is the test closest to the outside checks.
 func TestBinary(t *testing.T) {

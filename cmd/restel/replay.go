@@ -20,8 +20,8 @@ func init() {
 // replayUsage is the synopsis quoted by `restel replay` usage errors.
 const replayUsage = "restel replay [--mode M] FILE"
 
-// runReplay implements `restel replay [--mode M] FILE` (SPEC §6): it
-// replays the trace (SPEC §5) on a fake clock, without sleeping, and prints
+// runReplay implements `restel replay [--mode M] FILE` (docs/contract.md §6): it
+// replays the trace (docs/contract.md §5) on a fake clock, without sleeping, and prints
 // one JSON value on stdout: the usage summary, or null for mode off. The
 // flag may come before or after FILE; a FILE of - reads standard input.
 // DebugLocal keeps the raw samples under stream.DefaultDebugDir and names

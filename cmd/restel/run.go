@@ -24,7 +24,7 @@ func init() {
 }
 
 // runMain implements `restel run [--mode M] [--out FILE] -- CMD [ARGS...]`
-// (SPEC §6).
+// (docs/contract.md §6).
 //
 // CMD runs with restel's stdin, stdout and stderr and environment. Its
 // resource use is sampled by an orchestrator.Monitor over the native
@@ -47,7 +47,7 @@ func init() {
 // as shells report it. Bad input is status 2 with one line on stderr and
 // nothing on stdout: a bad flag or mode, a missing command, an unusable
 // --out, and a command that cannot be started (not found, not executable).
-// Status 2 rather than a shell's 126/127 keeps SPEC §6's single rule for
+// Status 2 rather than a shell's 126/127 keeps docs/contract.md §6's single rule for
 // everything restel rejects before anything has run.
 //
 // The mode is --mode when given; otherwise summary (1000 ms) overridden by
@@ -115,7 +115,7 @@ func sampleChild(e env, cfg runConfig, cmd *exec.Cmd) (u aggregate.Usage, ok boo
 	p, closeP := childProvider(e, cmd.Process.Pid)
 	defer closeP()
 	// BeginRun applies RESTEL_RESOURCE_TELEMETRY over the configured mode;
-	// an explicit --mode beats the environment (SPEC §6), so the monitor
+	// an explicit --mode beats the environment (docs/contract.md §6), so the monitor
 	// then does not see the variable.
 	getenv := e.getenv
 	mode := aggregate.SummaryEvery(aggregate.DefaultInterval)

@@ -14,7 +14,7 @@ type runConfig struct {
 	// mode is the --mode value; meaningful only when modeSet.
 	mode aggregate.Mode
 	// modeSet: --mode was given, so RESTEL_RESOURCE_TELEMETRY does not
-	// apply (SPEC §6).
+	// apply (docs/contract.md §6).
 	modeSet bool
 	// out is the --out FILE path; empty means stderr.
 	out string

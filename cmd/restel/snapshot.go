@@ -29,7 +29,7 @@ const (
 )
 
 // snapshotMain implements `restel snapshot [--procfs DIR] [--sysfs DIR]
-// [--pid N] [--wait DUR]` (SPEC §6): two fast reads spaced by --wait, one
+// [--pid N] [--wait DUR]` (docs/contract.md §6): two fast reads spaced by --wait, one
 // thermal and one battery read, merged into one snapshot printed as a JSON
 // object and a newline. A missing root, a bad pid or a bad flag exits 2
 // with one line on stderr and nothing on stdout. A signal that cannot be

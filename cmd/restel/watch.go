@@ -19,12 +19,12 @@ func init() {
 	})
 }
 
-// watchMain implements `restel watch [--interval DUR] [--json]` (SPEC §6).
+// watchMain implements `restel watch [--interval DUR] [--json]` (docs/contract.md §6).
 //
 // Snapshots come from the native provider through
 // orchestrator.Monitor.Watch, one per interval (default 1s; below 250ms is
 // clamped up, as for sampling modes). With --json, or when stdout is not a
-// terminal, each snapshot is printed as one NDJSON line (SPEC §2 wire form);
+// terminal, each snapshot is printed as one NDJSON line (docs/contract.md §2 wire form);
 // on a terminal a compact table is redrawn in place, with memory pressure
 // and thermal state in colour unless NO_COLOR is set (no-color.org) or
 // TERM=dumb (no escape sequences at all). SIGINT or SIGTERM ends it with

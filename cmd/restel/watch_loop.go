@@ -22,7 +22,7 @@ type watchConfig struct {
 }
 
 // parseWatchArgs parses `restel watch` flags. The interval follows the
-// sampling-mode rule of SPEC §3: default 1s, anything below 250ms (zero
+// sampling-mode rule of docs/contract.md §3: default 1s, anything below 250ms (zero
 // included) is clamped up to 250ms; a negative interval or a positional
 // argument is bad input.
 func parseWatchArgs(e env, args []string) (cfg watchConfig, status int, ok bool) {
@@ -66,7 +66,7 @@ func isTerminal(w io.Writer) bool {
 }
 
 // watchFirstMaxAge is how old the first snapshot shown may be: the
-// default TTL of internal callers (SPEC §1), so the snapshot the caller's
+// default TTL of internal callers (docs/contract.md §1), so the snapshot the caller's
 // Prewarm just read is shown as is.
 const watchFirstMaxAge = 500 * time.Millisecond
 

@@ -41,7 +41,7 @@ type view interface {
 	show(s provider.Snapshot) error
 }
 
-// ndjsonView writes one snapshot per line in its wire form (SPEC §2).
+// ndjsonView writes one snapshot per line in its wire form (docs/contract.md §2).
 type ndjsonView struct {
 	w   io.Writer
 	buf []byte

@@ -16,7 +16,7 @@ type Reading[T any] interface {
 	Since(prev T) (busy, total uint64, ok bool)
 }
 
-// Tracker turns successive readings into CPU percentages (SPEC §2): the
+// Tracker turns successive readings into CPU percentages (docs/contract.md §2): the
 // first reading gives no value (no delta yet); later ones give
 // 100·Δbusy/Δtotal, clamped to [0, 100]; a reading whose delta is unusable
 // keeps the last value (unknown if there is none). The zero value is ready

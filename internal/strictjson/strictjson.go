@@ -1,5 +1,5 @@
 // Package strictjson decodes exactly one JSON object, rejecting unknown
-// fields and trailing data: the wire shapes of SPEC §2 and §4 allow no
+// fields and trailing data: the wire shapes of docs/contract.md §2 and §4 allow no
 // extras.
 package strictjson
 

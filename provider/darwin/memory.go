@@ -53,7 +53,7 @@ func availableBytes(pages [len(availableSysctls)]uint64, pageSize uint64, total 
 }
 
 // pressureFromLevel maps kern.memorystatus_vm_pressure_level to a
-// MemoryPressure (SPEC §2). The sysctl does not return xnu's internal
+// MemoryPressure (docs/contract.md §2). The sysctl does not return xnu's internal
 // kVMPressure* level (0 normal … 4 jetsam): its handler converts it with
 // convert_internal_pressure_level_to_dispatch_level (xnu
 // bsd/kern/kern_memorystatus_notify.c) to the dispatch bits
@@ -88,7 +88,7 @@ func levelUnavailable(err error) bool {
 // remaining is os_proc_available_memory() (bytes the app may still use),
 // footprint the app's ri_phys_footprint; footprint+remaining is the limit.
 // Available becomes min(available, remaining) and total min(total, limit)
-// (SPEC §2's container rule). remaining 0 is no information and changes
+// (docs/contract.md §2's container rule). remaining 0 is no information and changes
 // nothing: os_proc_available_memory returns 0 both for a process without a
 // limit (macOS, an extension) and on failure.
 func boundByAppLimit(avail, total provider.Opt[uint64], footprint, remaining uint64) (provider.Opt[uint64], provider.Opt[uint64]) {

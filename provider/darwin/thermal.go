@@ -13,7 +13,7 @@ import (
 const thermalNotifyName = "com.apple.system.thermalpressurelevel"
 
 // thermalFromPressureLevel maps the state of com.apple.system.thermalpressurelevel
-// to a ThermalState (SPEC §2). macOS and iOS publish the same enum
+// to a ThermalState (docs/contract.md §2). macOS and iOS publish the same enum
 // (OSThermalPressureLevel) on different scales, and the two scales only share
 // 0, so one table serves both:
 //

@@ -1,5 +1,5 @@
 // Package fake is a scripted [provider.SnapshotProvider] for tests: it
-// replays a trace (SPEC §5) against an injected clock, with fault injection
+// replays a trace (docs/contract.md §5) against an injected clock, with fault injection
 // (failing reads, slow reads) in the spirit of database/sql's fakedb_test.go.
 // It imports only the provider package and the standard library. Non-test
 // code never imports it.

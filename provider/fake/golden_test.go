@@ -272,7 +272,7 @@ func (r *seekRecorder) Seek(off time.Duration) {
 	r.Replay.Seek(off)
 }
 
-// TestReplayTiming checks SPEC §5's replay timing on traces whose end is
+// TestReplayTiming checks docs/contract.md §5's replay timing on traces whose end is
 // and is not a multiple of the interval: the start at 0, mid-run samples
 // at k·I while k·I < end, the end snapshot at end.
 func TestReplayTiming(t *testing.T) {

@@ -24,7 +24,7 @@ func mustParse(t *testing.T, src string) *Trace {
 }
 
 func TestParseSpecExample(t *testing.T) {
-	// The example of SPEC §5, verbatim.
+	// The example of docs/contract.md §5, verbatim.
 	tr := mustParse(t, `# comment; blank lines ignored
 @0s    cpu=12.5 rss=100 avail=8000 total=16000 thermal=normal battery=80
 @250ms cpu=90 rss=500 avail=1000 thermal=hot

@@ -204,7 +204,7 @@ func (f *fastSignals) refresh(now time.Time) (provider.Snapshot, error) {
 	if !avail.Valid {
 		s.AvailableMemMB = provider.Opt[uint64]{}
 	}
-	// Pressure is derived from the wire values (SPEC §2): a cgroup at or over
+	// Pressure is derived from the wire values (docs/contract.md §2): a cgroup at or over
 	// its limit has 0 bytes available, which is null on the wire, so the
 	// derived pressure is unknown and only PSI can raise it. The kernel's
 	// PSI is the signal that sees such a container stall.

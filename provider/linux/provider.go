@@ -1,5 +1,5 @@
 // Package linux reads device resource state from Linux procfs and sysfs
-// (SPEC §2). Android uses the same code for CPU, memory and RSS.
+// (docs/contract.md §2). Android uses the same code for CPU, memory and RSS.
 //
 // A [Provider] has two halves:
 //
@@ -209,7 +209,7 @@ func (p *Provider) Snapshot(ctx context.Context) (provider.Snapshot, error) {
 func (p *Provider) Bounded() bool { return p.bounded }
 
 // Thermal reads the thermal state from sysfs (thermal zones with trip
-// points, else hwmon, raised by throttling cooling devices; SPEC §2).
+// points, else hwmon, raised by throttling cooling devices; docs/contract.md §2).
 func (p *Provider) Thermal(ctx context.Context) (provider.ThermalState, error) {
 	if p.closed.Load() {
 		return provider.ThermalUnknown, provider.ErrClosed
@@ -217,7 +217,7 @@ func (p *Provider) Thermal(ctx context.Context) (provider.ThermalState, error) {
 	return p.slow.Thermal(ctx)
 }
 
-// Battery reads the battery charge from sysfs power_supply (SPEC §2).
+// Battery reads the battery charge from sysfs power_supply (docs/contract.md §2).
 func (p *Provider) Battery(ctx context.Context) (provider.Opt[uint8], error) {
 	if p.closed.Load() {
 		return provider.Opt[uint8]{}, provider.ErrClosed

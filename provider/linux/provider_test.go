@@ -416,7 +416,7 @@ func TestHostile(t *testing.T) {
 				if !s.TotalMemMB.Valid || s.TotalMemMB.V != 1536 || s.AvailableMemMB.Valid {
 					t.Errorf("total %+v avail %+v; want 1536 and unknown (0 bytes)", s.TotalMemMB, s.AvailableMemMB)
 				}
-				// Derived pressure is unknown (available is null, SPEC §2); the
+				// Derived pressure is unknown (available is null, docs/contract.md §2); the
 				// fixture's PSI (some avg10 >= 10) raises it to warn.
 				if s.MemoryPressure != provider.MemoryPressureWarn {
 					t.Errorf("pressure %v; want warn from PSI over an unknown derived pressure", s.MemoryPressure)
@@ -671,7 +671,7 @@ func TestPSIOffIsNotRetried(t *testing.T) {
 }
 
 // TestPIDDirName: the default pid is the calling process under the live
-// /proc and the root's "self" under a fixture root (SPEC §6).
+// /proc and the root's "self" under a fixture root (docs/contract.md §6).
 func TestPIDDirName(t *testing.T) {
 	self := strconv.Itoa(os.Getpid())
 	tests := []struct {

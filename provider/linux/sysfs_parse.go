@@ -8,7 +8,7 @@ import (
 )
 
 // This file holds the pure half of the slow signals: parsers over attribute
-// bytes and the SPEC §2 mapping rules over numbers. Nothing here touches the
+// bytes and the docs/contract.md §2 mapping rules over numbers. Nothing here touches the
 // filesystem, so every rule is table-tested and every parser fuzzed.
 
 // Temperatures are kept in millidegrees Celsius, the unit of
@@ -85,12 +85,12 @@ func parseAttrInt(b []byte) (int64, bool) {
 func attrIs(b []byte, want string) bool { return string(trimAttr(b)) == want }
 
 // saneReading reports whether a reading in millidegrees lies in the sanity
-// range (−40 °C, 150 °C] of SPEC §2. Readings outside it come from
+// range (−40 °C, 150 °C] of docs/contract.md §2. Readings outside it come from
 // unplugged or broken sensors and are skipped.
 func saneReading(milli int64) bool { return milli > minReadingMilli && milli <= maxReadingMilli }
 
 // saneLimit reports whether a trip point or hwmon limit is usable: above
-// 0 °C and at most 150 °C (SPEC §2). Firmware fills unused trips with
+// 0 °C and at most 150 °C (docs/contract.md §2). Firmware fills unused trips with
 // absurd values (−273150, 999999000, 0), which must not classify anything.
 func saneLimit(milli int64) bool { return milli > 0 && milli <= maxReadingMilli }
 
@@ -153,13 +153,13 @@ func (z *zoneTrips) add(kind tripKind, milli int64) {
 }
 
 // bandsState maps a temperature without device limits to the fixed bands
-// of SPEC §2 via provider.ThermalFromCelsius.
+// of docs/contract.md §2 via provider.ThermalFromCelsius.
 func bandsState(milli int64) provider.ThermalState {
 	return provider.ThermalFromCelsius(float64(milli) / 1000)
 }
 
 // classifyZone maps a thermal zone reading to a state with its trip points
-// (SPEC §2), in this order:
+// (docs/contract.md §2), in this order:
 //
 //   - critical if temp >= lowest critical trip − 5 °C, or temp >= lowest
 //     hot trip;
@@ -193,7 +193,7 @@ func classifyZone(milli int64, t zoneTrips) provider.ThermalState {
 }
 
 // classifyHwmon maps a hwmon reading to a state with the sensor's limits
-// (SPEC §2): critical if temp >= temp*_crit, hot if temp >= temp*_max, warm
+// (docs/contract.md §2): critical if temp >= temp*_crit, hot if temp >= temp*_max, warm
 // if temp >= temp*_max − 10 °C, otherwise normal. Limits outside
 // (0 °C, 150 °C] are ignored as for trip points (drivers report 0 or
 // 255000 for "no limit"). A sensor with no usable limit uses the bands; one
@@ -214,7 +214,7 @@ func classifyHwmon(milli int64, crit, max limit) provider.ThermalState {
 }
 
 // isThrottlingCooler reports whether a cooling_device*/type names a device
-// whose activity means the CPU is being throttled (SPEC §2): "Processor"
+// whose activity means the CPU is being throttled (docs/contract.md §2): "Processor"
 // (ACPI processor P/T-state cooling), "thermal-cpufreq-N" (cpufreq
 // cooling) or "intel_powerclamp" (idle injection). Fans ("Fan") and other
 // coolers are not throttling.
@@ -236,7 +236,7 @@ type batteryReading struct {
 }
 
 // parseCapacity parses power_supply/*/capacity (percent). Negative, empty
-// or unparsable is no value; above 100 is 100 (SPEC §2).
+// or unparsable is no value; above 100 is 100 (docs/contract.md §2).
 func parseCapacity(b []byte) (float64, bool) {
 	v, ok := parseAttrInt(b)
 	if !ok || v < 0 {
@@ -255,7 +255,7 @@ func ratioPct(now, full int64) (float64, bool) {
 	return min(100*float64(now)/float64(full), 100), true
 }
 
-// combineBatteries combines the readings of several batteries (SPEC §2):
+// combineBatteries combines the readings of several batteries (docs/contract.md §2):
 // weighted by full energy (energy_full) where every battery with a value
 // reports it, else by full charge (charge_full) where every one reports
 // that, otherwise the plain mean of the percentages; rounded to the nearest

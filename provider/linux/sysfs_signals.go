@@ -12,7 +12,7 @@ import (
 )
 
 // sysfsSignals reads the slow signals — thermal state and battery charge —
-// from a sysfs tree (SPEC §2 "Thermal state" and "Battery"). They can be
+// from a sysfs tree (docs/contract.md §2 "Thermal state" and "Battery"). They can be
 // slow (embedded-controller queries, sleeping sensors), so the Provider
 // exposes them as the provider.ThermalReader and provider.BatteryReader
 // capabilities, polled off the hot path; they are never read inside a fast
@@ -35,7 +35,7 @@ func newSysfsSignals(sysfsRoot string, read attrReader) *sysfsSignals {
 	return &sysfsSignals{root: sysfsRoot, read: read}
 }
 
-// Thermal implements provider.ThermalReader (SPEC §2 "Thermal state").
+// Thermal implements provider.ThermalReader (docs/contract.md §2 "Thermal state").
 // Sources in order: thermal zones (<sysfs>/class/thermal/thermal_zone*), and
 // only if no zone is usable, hwmon sensors
 // (<sysfs>/class/hwmon/hwmon*/temp*_input). The state is the worst over the
@@ -84,7 +84,7 @@ func (s *sysfsSignals) Thermal(ctx context.Context) (provider.ThermalState, erro
 	return state, nil
 }
 
-// Battery implements provider.BatteryReader (SPEC §2 "Battery") over
+// Battery implements provider.BatteryReader (docs/contract.md §2 "Battery") over
 // <sysfs>/class/power_supply/*: supplies of type Battery whose scope is not
 // Device (peripheral batteries of mice and keyboards are excluded). An
 // invalid Opt with a nil error means the device has no battery; an invalid

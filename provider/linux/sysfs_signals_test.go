@@ -363,7 +363,7 @@ func TestThermalSourceOrder(t *testing.T) {
 	})
 }
 
-// TestThermalTrips covers the trip-point rules of SPEC §2 on trees, at
+// TestThermalTrips covers the trip-point rules of docs/contract.md §2 on trees, at
 // their edges: critical from the lowest critical trip − 5 °C or the lowest
 // hot trip, hot from the lowest passive trip, warm from passive − 10 °C,
 // trips at or below 0 °C or above 150 °C ignored.

@@ -20,7 +20,7 @@
 // When the provider is an io.Closer the suite closes it when the subtest
 // ends. Run the test with -race: the concurrency subtest is meant for it.
 //
-// The checks (SPEC §1–§2):
+// The checks (docs/contract.md §1–§2):
 //
 //   - Snapshot: every snapshot, with or without an error, holds only real
 //     readings: cpu_pct finite and within [0, 100]; battery at most 100;
@@ -266,7 +266,7 @@ func testContexts(t tester) []context.Context {
 }
 
 // CheckSnapshot reports (as one joined error) every way s breaks the
-// Snapshot contract of SPEC §2, or nil. It is what the suite applies to
+// Snapshot contract of docs/contract.md §2, or nil. It is what the suite applies to
 // every snapshot; a custom provider's own tests may use it directly.
 func CheckSnapshot(s provider.Snapshot) error {
 	var errs []error

@@ -14,7 +14,7 @@ const (
 )
 
 // batteryFromPowerStatus maps GetSystemPowerStatus to a battery percentage
-// (SPEC §2): BatteryLifePercent 255 (unknown) or BatteryFlag bit 128 (no
+// (docs/contract.md §2): BatteryLifePercent 255 (unknown) or BatteryFlag bit 128 (no
 // system battery) is no battery, reported as an invalid Opt with a nil
 // error. BatteryFlag 255 means the flags could not be read, not "no
 // battery", so a valid percentage is still used then. Percentages above
@@ -44,7 +44,7 @@ func memoryFromStatus(m memoryStatusEx) (avail, total uint64, err error) {
 //
 // The low-memory notification is signalled when available physical memory
 // falls below a system threshold of about 32 MB per 4 GB of RAM, at most
-// 64 MB: under 1 % of memory, deep inside SPEC §2's critical band (< 5 %),
+// 64 MB: under 1 % of memory, deep inside docs/contract.md §2's critical band (< 5 %),
 // and the point at which Windows itself starts trimming working sets. So a
 // signalled notification is MemoryPressureCritical. An unsignalled one only
 // says "not that low", which is no evidence of normal (3 % free is
