@@ -104,6 +104,24 @@ type Usage struct {
 	// Mode is the run's (normalized) mode: its label is sampling_mode and,
 	// for summary and debug_local, its interval is sampling_interval_ms.
 	Mode Mode
+
+	// The extension fields follow the original module's fields on the
+	// wire, always present, null when unknown.
+
+	// DurationMS is the wall time from the start snapshot to the end
+	// snapshot.
+	DurationMS provider.Opt[uint64]
+	// ProcessCPUPct is the CPU time the observed process used during the
+	// run over (duration × CPUs), in percent of all CPUs: the scale of
+	// CPUAvgPct, so CPUAvgPct − ProcessCPUPct is other load.
+	ProcessCPUPct provider.Opt[float64]
+	// CPUStallMS, MemoryStallMS and IOStallMS are the growth over the run
+	// of the pressure-stall "some" totals (time some task waited for CPU,
+	// memory, IO).
+	CPUStallMS, MemoryStallMS, IOStallMS provider.Opt[uint64]
+	// CPUThrottledMS is the growth over the run of the cgroup CPU quota's
+	// throttled time; unknown when no quota applies.
+	CPUThrottledMS provider.Opt[uint64]
 }
 
 // AppendJSON appends the wire form of docs/contract.md §4 to dst: field names and order
@@ -135,6 +153,18 @@ func (u Usage) AppendJSON(dst []byte) []byte {
 		dst = append(dst, `,"sampling_interval_ms":`...)
 		dst = strconv.AppendInt(dst, u.Mode.Interval.Milliseconds(), 10)
 	}
+	dst = append(dst, `,"duration_ms":`...)
+	dst = provider.AppendUint(dst, u.DurationMS)
+	dst = append(dst, `,"process_cpu_pct":`...)
+	dst = provider.AppendFloat(dst, wirePercent(u.ProcessCPUPct))
+	dst = append(dst, `,"cpu_stall_ms":`...)
+	dst = provider.AppendUint(dst, u.CPUStallMS)
+	dst = append(dst, `,"memory_stall_ms":`...)
+	dst = provider.AppendUint(dst, u.MemoryStallMS)
+	dst = append(dst, `,"io_stall_ms":`...)
+	dst = provider.AppendUint(dst, u.IOStallMS)
+	dst = append(dst, `,"cpu_throttled_ms":`...)
+	dst = provider.AppendUint(dst, u.CPUThrottledMS)
 	return append(dst, '}')
 }
 
@@ -185,6 +215,12 @@ type usageWire struct {
 	SampleCount        *uint64  `json:"sample_count"`
 	SamplingMode       *string  `json:"sampling_mode"`
 	SamplingIntervalMS *int64   `json:"sampling_interval_ms"`
+	DurationMS         *uint64  `json:"duration_ms"`
+	ProcessCPUPct      *float64 `json:"process_cpu_pct"`
+	CPUStallMS         *uint64  `json:"cpu_stall_ms"`
+	MemoryStallMS      *uint64  `json:"memory_stall_ms"`
+	IOStallMS          *uint64  `json:"io_stall_ms"`
+	CPUThrottledMS     *uint64  `json:"cpu_throttled_ms"`
 }
 
 // UnmarshalJSON parses the wire form strictly (unknown fields, bad enums,
@@ -203,7 +239,7 @@ func (u *Usage) UnmarshalJSON(b []byte) error {
 	for _, f := range []struct {
 		p   *float64
 		dst *provider.Opt[float64]
-	}{{w.CPUAvgPct, &out.CPUAvgPct}, {w.CPUPeakPct, &out.CPUPeakPct}} {
+	}{{w.CPUAvgPct, &out.CPUAvgPct}, {w.CPUPeakPct, &out.CPUPeakPct}, {w.ProcessCPUPct, &out.ProcessCPUPct}} {
 		if f.p != nil {
 			if math.IsNaN(*f.p) || *f.p < 0 || *f.p > 100 {
 				return fmt.Errorf("%w: usage summary: cpu value %v outside [0,100]", provider.ErrInvalid, *f.p)
@@ -211,11 +247,17 @@ func (u *Usage) UnmarshalJSON(b []byte) error {
 			*f.dst = provider.Some(*f.p)
 		}
 	}
-	if w.ProcessRSSPeakMB != nil {
-		out.ProcessRSSPeakMB = provider.Some(*w.ProcessRSSPeakMB)
-	}
-	if w.AvailableMemMinMB != nil {
-		out.AvailableMemMinMB = provider.Some(*w.AvailableMemMinMB)
+	for _, f := range []struct {
+		p   *uint64
+		dst *provider.Opt[uint64]
+	}{
+		{w.ProcessRSSPeakMB, &out.ProcessRSSPeakMB}, {w.AvailableMemMinMB, &out.AvailableMemMinMB},
+		{w.DurationMS, &out.DurationMS}, {w.CPUStallMS, &out.CPUStallMS}, {w.MemoryStallMS, &out.MemoryStallMS},
+		{w.IOStallMS, &out.IOStallMS}, {w.CPUThrottledMS, &out.CPUThrottledMS},
+	} {
+		if f.p != nil {
+			*f.dst = provider.Some(*f.p)
+		}
 	}
 	if w.BatteryPctEnd != nil {
 		if *w.BatteryPctEnd > 100 {

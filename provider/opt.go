@@ -35,6 +35,22 @@ func MiB(bytes uint64) Opt[uint64] {
 	return Some(bytes / bytesPerMiB)
 }
 
+// AvailableMiB converts an amount of available memory in bytes to whole
+// mebibytes (floor). Unlike [MiB] it is always known: a known amount under
+// 1 MiB — a container at its memory limit — is 0, the moment memory
+// pressure matters most.
+func AvailableMiB(bytes uint64) Opt[uint64] { return Some(bytes / bytesPerMiB) }
+
+// TotalMiB converts a total memory size in bytes to whole mebibytes
+// (floor); a total under 1 MiB is unknown (no device that runs restel has
+// so little, so it comes from a source that did not know).
+func TotalMiB(bytes uint64) Opt[uint64] {
+	if bytes < bytesPerMiB {
+		return Opt[uint64]{}
+	}
+	return Some(bytes / bytesPerMiB)
+}
+
 // BatteryPct returns a battery percentage clamped to 100. Negative values are
 // not representable in the argument; callers reject them before calling.
 func BatteryPct(pct uint64) Opt[uint8] {

@@ -1,6 +1,9 @@
 package provider
 
-import "fmt"
+import (
+	"fmt"
+	"math/bits"
+)
 
 // MemoryPressure is how close the device is to running out of memory.
 // The zero value is MemoryPressureUnknown.
@@ -68,11 +71,11 @@ func DerivePressure(available, total Opt[uint64]) MemoryPressure {
 	if a > t {
 		a = t // a bound larger than the total says nothing more than "all free"
 	}
-	// a*100 cannot overflow: both are MiB counts far below 2^57.
+	// Compared as 128-bit products, so no value overflows.
 	switch {
-	case a*100 < 5*t:
+	case less128(a, 100, t, 5):
 		return MemoryPressureCritical
-	case a*100 < 15*t:
+	case less128(a, 100, t, 15):
 		return MemoryPressureWarn
 	default:
 		return MemoryPressureNormal
@@ -85,4 +88,11 @@ func DerivePressure(available, total Opt[uint64]) MemoryPressure {
 // native signal.
 func PressureFrom(available, total Opt[uint64], native MemoryPressure) MemoryPressure {
 	return DerivePressure(available, total).Worst(native)
+}
+
+// less128 reports whether a·x < b·y, exactly, for any uint64 values.
+func less128(a, x, b, y uint64) bool {
+	ah, al := bits.Mul64(a, x)
+	bh, bl := bits.Mul64(b, y)
+	return ah < bh || (ah == bh && al < bl)
 }

@@ -40,6 +40,17 @@ type BatteryReader interface {
 	Battery(ctx context.Context) (Opt[uint8], error)
 }
 
+// RunReader is an optional capability of a SnapshotProvider: RunSnapshot
+// is Snapshot plus the counters that only a run's start and end need
+// (process CPU time, pressure-stall and throttle totals, the kernel's RSS
+// high-water mark; see [Counters]). They cost extra reads, so the hot path
+// never pays for them: the orchestrator calls RunSnapshot for a run's
+// start and end snapshots and Snapshot everywhere else. The error rules
+// of Snapshot apply.
+type RunReader interface {
+	RunSnapshot(ctx context.Context) (Snapshot, error)
+}
+
 // Bounded is an optional capability of a SnapshotProvider: Bounded reports
 // whether every Snapshot call returns promptly because it only makes
 // system calls that cannot wait indefinitely (reads of kernel pseudo-files

@@ -181,8 +181,8 @@ func TestSnapshotJSONGolden(t *testing.T) {
 			`{"cpu_pct":12.5,"process_rss_mb":100,"available_mem_mb":8000,"total_mem_mb":16000,"memory_pressure":"normal","thermal_state":"hot","battery_pct":80,"captured_at_ms":1764090000123}`},
 		{"all unknown", provider.Unknown(time.UnixMilli(42)),
 			`{"cpu_pct":null,"process_rss_mb":null,"available_mem_mb":null,"total_mem_mb":null,"memory_pressure":"unknown","thermal_state":"normal","battery_pct":null,"captured_at_ms":42}`},
-		{"zeros are values", provider.Snapshot{CPUPct: provider.Some(0.0), ProcessRSSMB: u(0), BatteryPct: provider.Some[uint8](0)},
-			`{"cpu_pct":0,"process_rss_mb":0,"available_mem_mb":null,"total_mem_mb":null,"memory_pressure":"unknown","thermal_state":"normal","battery_pct":0,"captured_at_ms":0}`},
+		{"zeros are values (a zero RSS is unknown: see TestWire)", provider.Snapshot{CPUPct: provider.Some(0.0), ProcessRSSMB: u(1), BatteryPct: provider.Some[uint8](0)},
+			`{"cpu_pct":0,"process_rss_mb":1,"available_mem_mb":null,"total_mem_mb":null,"memory_pressure":"unknown","thermal_state":"normal","battery_pct":0,"captured_at_ms":0}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -337,6 +337,83 @@ func TestIsBounded(t *testing.T) {
 	} {
 		if got := provider.IsBounded(tc.p); got != tc.want {
 			t.Errorf("%s: IsBounded = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestWire checks the wire invariants a provider cannot break, one row per
+// lie a custom provider might tell.
+func TestWire(t *testing.T) {
+	u := provider.Some[uint64]
+	tests := []struct {
+		name string
+		in   provider.Snapshot
+		want provider.Snapshot
+	}{
+		{"a zero RSS is unknown",
+			provider.Snapshot{ProcessRSSMB: u(0)},
+			provider.Snapshot{}},
+		{"a zero total is unknown",
+			provider.Snapshot{TotalMemMB: u(0), AvailableMemMB: u(0)},
+			provider.Snapshot{AvailableMemMB: u(0)}},
+		{"available above total is total",
+			provider.Snapshot{AvailableMemMB: u(5000), TotalMemMB: u(100)},
+			provider.Snapshot{AvailableMemMB: u(100), TotalMemMB: u(100), MemoryPressure: provider.MemoryPressureNormal}},
+		{"a known 0 available is critical",
+			provider.Snapshot{AvailableMemMB: u(0), TotalMemMB: u(512)},
+			provider.Snapshot{AvailableMemMB: u(0), TotalMemMB: u(512), MemoryPressure: provider.MemoryPressureCritical}},
+		{"a claimed pressure below the derived one is raised",
+			provider.Snapshot{AvailableMemMB: u(1), TotalMemMB: u(100), MemoryPressure: provider.MemoryPressureNormal},
+			provider.Snapshot{AvailableMemMB: u(1), TotalMemMB: u(100), MemoryPressure: provider.MemoryPressureCritical}},
+		{"a native pressure above the derived one stays",
+			provider.Snapshot{AvailableMemMB: u(90), TotalMemMB: u(100), MemoryPressure: provider.MemoryPressureWarn},
+			provider.Snapshot{AvailableMemMB: u(90), TotalMemMB: u(100), MemoryPressure: provider.MemoryPressureWarn}},
+		{"unnamed levels are unknown",
+			provider.Snapshot{MemoryPressure: 9, Thermal: 9},
+			provider.Snapshot{}},
+		{"a capture before the epoch is the epoch",
+			provider.Snapshot{CapturedAtMS: -1},
+			provider.Snapshot{}},
+		{"percentages are clamped",
+			provider.Snapshot{CPUPct: provider.Some(250.0), ProcessCPUPct: provider.Some(-3.0), BatteryPct: provider.Some[uint8](200)},
+			provider.Snapshot{CPUPct: provider.Some(100.0), ProcessCPUPct: provider.Some(0.0), BatteryPct: provider.Some[uint8](100)}},
+		{"a NaN percentage is unknown",
+			provider.Snapshot{CPUPct: provider.Some(math.NaN())},
+			provider.Snapshot{}},
+		{"counters pass through",
+			provider.Snapshot{Counters: provider.Counters{CPUStall: provider.Some(time.Second)}},
+			provider.Snapshot{Counters: provider.Counters{CPUStall: provider.Some(time.Second)}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, tt.in.Wire()); diff != "" {
+				t.Errorf("Wire() (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.want.Wire(), tt.want); diff != "" {
+				t.Errorf("Wire is not idempotent (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestDerivePressureNoOverflow: values whose ·100 overflows 64 bits still
+// compare exactly.
+func TestDerivePressureNoOverflow(t *testing.T) {
+	u := provider.Some[uint64]
+	const huge = math.MaxUint64 / 3
+	for _, tt := range []struct {
+		a, t uint64
+		want provider.MemoryPressure
+	}{
+		{huge, huge, provider.MemoryPressureNormal},
+		{math.MaxUint64, math.MaxUint64, provider.MemoryPressureNormal},
+		{math.MaxUint64 / 20, math.MaxUint64, provider.MemoryPressureCritical}, // floor division puts it just under 5 %
+		{math.MaxUint64/20 + 1, math.MaxUint64, provider.MemoryPressureWarn},
+		{math.MaxUint64 / 10, math.MaxUint64, provider.MemoryPressureWarn},
+		{math.MaxUint64 / 100, math.MaxUint64, provider.MemoryPressureCritical},
+	} {
+		if got := provider.DerivePressure(u(tt.a), u(tt.t)); got != tt.want {
+			t.Errorf("DerivePressure(%d, %d) = %v, want %v", tt.a, tt.t, got, tt.want)
 		}
 	}
 }

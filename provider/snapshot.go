@@ -35,6 +35,43 @@ type Snapshot struct {
 	// CapturedAtMS is when the snapshot was taken, in milliseconds since the
 	// Unix epoch.
 	CapturedAtMS int64
+
+	// ProcessCPUPct is the observed process's CPU use over the provider's
+	// last interval, in percent of all CPUs (the scale of CPUPct). It is
+	// off the wire; a scripted trace sets it with pcpu=, and a run uses it
+	// only where the process CPU counter is unknown.
+	ProcessCPUPct Opt[float64]
+	// Counters are the provider's cumulative counters, off the wire: what
+	// makes a run's summary exact whoever else reads the provider.
+	Counters Counters
+}
+
+// Counters are cumulative counters a provider reports beside a snapshot.
+// They are never on the wire: the summary of a run is computed from their
+// growth between two snapshots. Each is unknown where the platform does
+// not have it, and a custom provider may leave all of them unknown.
+//
+// CPUBusy and CPUTotal are cheap (the same read as CPUPct) and come with
+// every snapshot of a provider that has them. The others cost extra reads
+// and are filled only by [RunReader.RunSnapshot], at a run's start and end.
+type Counters struct {
+	// CPUBusy and CPUTotal are the device's busy and total CPU time summed
+	// over all CPUs (Linux /proc/stat, Apple host CPU ticks, Windows
+	// GetSystemTimes). Busy/total over an interval is its utilization.
+	CPUBusy, CPUTotal Opt[time.Duration]
+	// ProcessCPU is the user+system CPU time of the observed process (for
+	// `restel run`, the child and its descendants).
+	ProcessCPU Opt[time.Duration]
+	// CPUStall, MemoryStall and IOStall are the pressure-stall totals
+	// ("some" tasks waiting) of Linux PSI for cpu, memory and io: the
+	// process's cgroup v2 files when present, else the system-wide ones.
+	CPUStall, MemoryStall, IOStall Opt[time.Duration]
+	// Throttled is the cgroup CPU quota's cumulative throttled time.
+	Throttled Opt[time.Duration]
+	// RSSHighWaterMB is the kernel's high-water mark of the observed
+	// process's resident set, in MiB (Linux VmHWM, Windows
+	// PeakWorkingSetSize, Apple ri_lifetime_max_phys_footprint).
+	RSSHighWaterMB Opt[uint64]
 }
 
 // Unknown returns the all-unknown snapshot captured at t: what a failing
@@ -53,15 +90,45 @@ func CPUPercent(pct float64) Opt[float64] {
 // CapturedAt returns CapturedAtMS as a time.
 func (s Snapshot) CapturedAt() time.Time { return time.UnixMilli(s.CapturedAtMS) }
 
-// AppendJSON appends the snapshot's wire form (docs/contract.md §2: field names, order
-// and enum strings exactly; null for unknown) to dst. It does not allocate
-// when dst has room. Values a custom provider may have set outside the
-// contract never reach the wire: cpu_pct is clamped to [0, 100] (null when
-// not finite), battery_pct to 100, and a MemoryPressure or ThermalState
-// that no constant names is written as unknown ("unknown", "normal").
+// Wire returns the snapshot as the wire carries it, holding to the
+// contract whatever a provider put in it: cpu_pct clamped to [0, 100]
+// (unknown when not finite), a zero RSS or a total under 1 MiB unknown,
+// available at most total, battery at most 100, a level no constant names
+// unknown, memory pressure at least what available/total derive, and a
+// capture time before the Unix epoch clamped to it. Off-wire fields are
+// kept as they are. Wire is the one place these rules live: the JSON
+// encoders and the aggregator apply it.
+func (s Snapshot) Wire() Snapshot {
+	s.CPUPct = wirePercent(s.CPUPct)
+	s.ProcessCPUPct = wirePercent(s.ProcessCPUPct)
+	if s.ProcessRSSMB.Valid && s.ProcessRSSMB.V == 0 {
+		s.ProcessRSSMB = Opt[uint64]{}
+	}
+	if s.TotalMemMB.Valid && s.TotalMemMB.V == 0 {
+		s.TotalMemMB = Opt[uint64]{}
+	}
+	if s.AvailableMemMB.Valid && s.TotalMemMB.Valid && s.AvailableMemMB.V > s.TotalMemMB.V {
+		s.AvailableMemMB.V = s.TotalMemMB.V
+	}
+	s.BatteryPct = wireBattery(s.BatteryPct)
+	if s.MemoryPressure > MemoryPressureCritical {
+		s.MemoryPressure = MemoryPressureUnknown
+	}
+	s.MemoryPressure = s.MemoryPressure.Worst(DerivePressure(s.AvailableMemMB, s.TotalMemMB))
+	if s.Thermal > ThermalCritical {
+		s.Thermal = ThermalUnknown
+	}
+	s.CapturedAtMS = max(s.CapturedAtMS, 0)
+	return s
+}
+
+// AppendJSON appends the snapshot's wire form (docs/contract.md §2: field
+// names, order and enum strings exactly; null for unknown) to dst, after
+// [Snapshot.Wire]. It does not allocate when dst has room.
 func (s Snapshot) AppendJSON(dst []byte) []byte {
+	s = s.Wire()
 	dst = append(dst, `{"cpu_pct":`...)
-	dst = AppendFloat(dst, wirePercent(s.CPUPct))
+	dst = AppendFloat(dst, s.CPUPct)
 	dst = append(dst, `,"process_rss_mb":`...)
 	dst = AppendUint(dst, s.ProcessRSSMB)
 	dst = append(dst, `,"available_mem_mb":`...)
@@ -69,11 +136,11 @@ func (s Snapshot) AppendJSON(dst []byte) []byte {
 	dst = append(dst, `,"total_mem_mb":`...)
 	dst = AppendUint(dst, s.TotalMemMB)
 	dst = append(dst, `,"memory_pressure":"`...)
-	dst = append(dst, s.MemoryPressure.wireLabel()...)
+	dst = append(dst, s.MemoryPressure.String()...)
 	dst = append(dst, `","thermal_state":"`...)
 	dst = append(dst, s.Thermal.wireLabel()...)
 	dst = append(dst, `","battery_pct":`...)
-	dst = AppendUint(dst, wireBattery(s.BatteryPct))
+	dst = AppendUint(dst, s.BatteryPct)
 	dst = append(dst, `,"captured_at_ms":`...)
 	dst = strconv.AppendInt(dst, s.CapturedAtMS, 10)
 	return append(dst, '}')

@@ -196,11 +196,11 @@ func (f *fastSignals) refresh(now time.Time) (provider.Snapshot, error) {
 	if avail.Valid && total.Valid && avail.V > total.V {
 		avail.V = total.V
 	}
-	s.TotalMemMB = provider.MiB(total.V)
+	s.TotalMemMB = provider.TotalMiB(total.V)
 	if !total.Valid {
 		s.TotalMemMB = provider.Opt[uint64]{}
 	}
-	s.AvailableMemMB = provider.MiB(avail.V)
+	s.AvailableMemMB = provider.AvailableMiB(avail.V)
 	if !avail.Valid {
 		s.AvailableMemMB = provider.Opt[uint64]{}
 	}

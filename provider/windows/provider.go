@@ -135,8 +135,8 @@ func (p *Provider) Snapshot(ctx context.Context) (provider.Snapshot, error) {
 	} else if avail, total, err := memoryFromStatus(ms); err != nil {
 		errs = append(errs, err)
 	} else {
-		s.AvailableMemMB = provider.MiB(avail)
-		s.TotalMemMB = provider.MiB(total)
+		s.AvailableMemMB = provider.AvailableMiB(avail)
+		s.TotalMemMB = provider.TotalMiB(total)
 	}
 	native := provider.MemoryPressureUnknown
 	if low, err := p.sys.lowMemory(); err != nil {
