@@ -1,7 +1,9 @@
-// Package procopt holds the construction options the platform providers
-// share (provider/darwin, provider/windows): whose process is observed and
-// which clock stamps the snapshots. Each platform package re-exports
-// [Option] under its own name and documents [WithPID] for its OS.
+// Package procopt resolves the construction settings the platform
+// providers share (provider/darwin, provider/windows): whose process is
+// observed and which clock stamps the snapshots. Each platform package
+// has its own functional option type that sets a [Config]; this package
+// only validates it and fills in the defaults, so the rules are the same
+// on every OS.
 package procopt
 
 import (
@@ -11,35 +13,22 @@ import (
 	"github.com/restel/restel/provider"
 )
 
-// Config is the resolved configuration of a platform provider.
+// Config is the configuration of a platform provider.
 type Config struct {
-	// PID is the observed process, never 0 once resolved.
+	// PID is the observed process; 0 before resolution means the calling
+	// process, and it is never 0 once resolved.
 	PID int
-	// Self reports whether PID is the calling process.
+	// Self reports whether PID is the calling process. Resolve sets it.
 	Self bool
-	// Clock stamps the snapshots, never nil once resolved.
+	// Clock stamps the snapshots; nil before resolution means the system
+	// clock, and it is never nil once resolved.
 	Clock provider.Clock
 }
 
-// Option configures a platform provider.
-type Option func(*Config)
-
-// WithPID sets the observed process; 0 is the calling process.
-func WithPID(pid int) Option { return func(c *Config) { c.PID = pid } }
-
-// WithClock sets the clock that stamps snapshots; nil is the system clock.
-func WithClock(clk provider.Clock) Option { return func(c *Config) { c.Clock = clk } }
-
-// Resolve applies opts in order (nil options are skipped) and fills in the
-// defaults: the calling process and the system clock. A negative PID is an
-// error wrapping provider.ErrInvalid, prefixed with the package name pkg.
-func Resolve(pkg string, opts []Option) (Config, error) {
-	var cfg Config
-	for _, o := range opts {
-		if o != nil {
-			o(&cfg)
-		}
-	}
+// Resolve validates cfg and fills in the defaults: the calling process and
+// the system clock. A negative PID is an error wrapping
+// provider.ErrInvalid, prefixed with the package name pkg.
+func Resolve(pkg string, cfg Config) (Config, error) {
 	if cfg.PID < 0 {
 		return Config{}, fmt.Errorf("%s: %w: pid %d is negative", pkg, provider.ErrInvalid, cfg.PID)
 	}

@@ -16,23 +16,20 @@ func TestResolve(t *testing.T) {
 	clk := fake.NewManualClock(time.Unix(42, 0))
 	tests := []struct {
 		name      string
-		opts      []procopt.Option
+		in        procopt.Config
 		wantPID   int
 		wantSelf  bool
 		wantClock provider.Clock
 	}{
-		{"defaults", nil, self, true, provider.SystemClock{}},
-		{"nil options skipped", []procopt.Option{nil, nil}, self, true, provider.SystemClock{}},
-		{"pid 0 is the caller", []procopt.Option{procopt.WithPID(0)}, self, true, provider.SystemClock{}},
-		{"own pid named", []procopt.Option{procopt.WithPID(self)}, self, true, provider.SystemClock{}},
-		{"another process", []procopt.Option{procopt.WithPID(self + 1)}, self + 1, false, provider.SystemClock{}},
-		{"last option wins", []procopt.Option{procopt.WithPID(7), procopt.WithPID(0)}, self, true, provider.SystemClock{}},
-		{"clock", []procopt.Option{procopt.WithClock(clk)}, self, true, clk},
-		{"nil clock is the system clock", []procopt.Option{procopt.WithClock(clk), procopt.WithClock(nil)}, self, true, provider.SystemClock{}},
+		{"defaults", procopt.Config{}, self, true, provider.SystemClock{}},
+		{"own pid named", procopt.Config{PID: self}, self, true, provider.SystemClock{}},
+		{"another process", procopt.Config{PID: self + 1}, self + 1, false, provider.SystemClock{}},
+		{"a stale Self is recomputed", procopt.Config{PID: self + 1, Self: true}, self + 1, false, provider.SystemClock{}},
+		{"clock", procopt.Config{Clock: clk}, self, true, clk},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, err := procopt.Resolve("test", tt.opts)
+			cfg, err := procopt.Resolve("test", tt.in)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -44,7 +41,7 @@ func TestResolve(t *testing.T) {
 }
 
 func TestResolveNegativePID(t *testing.T) {
-	cfg, err := procopt.Resolve("darwin", []procopt.Option{procopt.WithPID(-1)})
+	cfg, err := procopt.Resolve("darwin", procopt.Config{PID: -1})
 	if !errors.Is(err, provider.ErrInvalid) {
 		t.Fatalf("Resolve(pid -1) = %+v, %v; want ErrInvalid", cfg, err)
 	}

@@ -111,23 +111,12 @@ var (
 	_ provider.Bounded          = (*Provider)(nil)
 )
 
-// Option configures [New].
-type Option = procopt.Option
-
-// WithPID sets whose resident set size is read (default, or 0: the calling
-// process). Reading another user's process needs privileges; the RSS is
-// then unknown with an error.
-func WithPID(pid int) Option { return procopt.WithPID(pid) }
-
-// WithClock sets the clock that stamps snapshots (default the system clock).
-func WithClock(clk provider.Clock) Option { return procopt.WithClock(clk) }
-
 // New returns a Provider for the running system. It resolves the library
 // functions (once per process) but reads nothing and starts no goroutine.
 // A negative pid is an error wrapping provider.ErrInvalid; on a system other
 // than macOS / iOS the error wraps errors.ErrUnsupported.
 func New(opts ...Option) (*Provider, error) {
-	cfg, err := procopt.Resolve("darwin", opts)
+	cfg, err := resolve(opts)
 	if err != nil {
 		return nil, err
 	}

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/restel/restel/internal/procopt"
 	"github.com/restel/restel/provider"
 	"github.com/restel/restel/provider/fake"
 )
@@ -137,7 +136,7 @@ var t0 = time.Date(2026, 11, 25, 19, 0, 0, 0, time.UTC)
 // mustProvider is New over a fake sys.
 func mustProvider(t testing.TB, f sys, opts ...Option) *Provider {
 	t.Helper()
-	cfg, err := procopt.Resolve("darwin", opts)
+	cfg, err := resolve(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

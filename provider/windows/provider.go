@@ -79,23 +79,13 @@ var (
 	_ provider.Bounded          = (*Provider)(nil)
 )
 
-// Option configures [New].
-type Option = procopt.Option
-
-// WithPID sets whose working set is read (default, or 0: the calling
-// process). New opens the process with PROCESS_QUERY_LIMITED_INFORMATION.
-func WithPID(pid int) Option { return procopt.WithPID(pid) }
-
-// WithClock sets the clock that stamps snapshots (default the system clock).
-func WithClock(clk provider.Clock) Option { return procopt.WithClock(clk) }
-
 // New returns a Provider. It opens the observed process (when it is not the
 // caller) and a LowMemoryResourceNotification handle, but reads nothing and
 // starts no goroutine. A negative pid is an error wrapping
 // provider.ErrInvalid; a process that cannot be opened is an error naming
 // it. On a system other than Windows the error wraps errors.ErrUnsupported.
 func New(opts ...Option) (*Provider, error) {
-	cfg, err := procopt.Resolve("windows", opts)
+	cfg, err := resolve(opts)
 	if err != nil {
 		return nil, err
 	}

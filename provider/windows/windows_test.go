@@ -11,7 +11,6 @@ import (
 	"unsafe"
 
 	"github.com/restel/restel/internal/cputicks"
-	"github.com/restel/restel/internal/procopt"
 	"github.com/restel/restel/provider"
 	"github.com/restel/restel/provider/fake"
 )
@@ -244,7 +243,7 @@ var t0 = time.Date(2026, 11, 25, 19, 0, 0, 0, time.UTC)
 // mustProvider is New over a fake sys.
 func mustProvider(t testing.TB, f sys, opts ...Option) *Provider {
 	t.Helper()
-	cfg, err := procopt.Resolve("windows", opts)
+	cfg, err := resolve(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

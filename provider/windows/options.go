@@ -1,0 +1,38 @@
+package windows
+
+import (
+	"github.com/restel/restel/internal/procopt"
+	"github.com/restel/restel/provider"
+)
+
+// Option configures [New].
+type Option func(*config)
+
+// config is what the options set; [New] validates it and fills in the
+// defaults.
+type config struct {
+	pid   int
+	clock provider.Clock
+}
+
+// WithPID sets whose working set and run counters are read
+// (default, or 0: the calling process). Reading another user's process
+// needs rights to open it: [New] opens it with
+// PROCESS_QUERY_LIMITED_INFORMATION and fails, naming it, when it cannot.
+func WithPID(pid int) Option { return func(c *config) { c.pid = pid } }
+
+// WithClock sets the clock that stamps snapshots (default, or nil: the
+// system clock).
+func WithClock(clk provider.Clock) Option { return func(c *config) { c.clock = clk } }
+
+// resolve applies opts in order (a nil Option is skipped) and resolves the
+// result: a negative pid is an error wrapping provider.ErrInvalid.
+func resolve(opts []Option) (procopt.Config, error) {
+	var c config
+	for _, o := range opts {
+		if o != nil {
+			o(&c)
+		}
+	}
+	return procopt.Resolve("windows", procopt.Config{PID: c.pid, Clock: c.clock})
+}
