@@ -4,6 +4,8 @@
 // HOST_CPU_LOAD_INFO ticks and Windows GetSystemTimes FILETIMEs differ only
 // in how a pair of readings becomes a busy and a total delta, which each
 // platform supplies as the [Reading.Since] method of its reading type.
+// [Duration] turns a cumulative counter into time, for the off-wire
+// counters a snapshot carries.
 package cputicks
 
 import "github.com/restel/restel/provider"
