@@ -29,6 +29,7 @@ type libSystem struct {
 	notifyGetState      uintptr // uint32_t notify_get_state(int token, uint64_t *state64)
 	notifyCancel        uintptr // uint32_t notify_cancel(int token)
 	procAvailableMemory uintptr // size_t os_proc_available_memory(void), iOS 13+ only
+	machTimebaseInfo    uintptr // kern_return_t mach_timebase_info(mach_timebase_info_t info)
 	sysctlbyname        uintptr // int sysctlbyname(const char *, void *oldp, size_t *oldlenp, void *newp, size_t newlen)
 }
 
@@ -51,6 +52,7 @@ var loadLibSystem = sync.OnceValues(func() (*libSystem, error) {
 		notifyGetState:      sym("notify_get_state"),
 		notifyCancel:        sym("notify_cancel"),
 		procAvailableMemory: sym("os_proc_available_memory"),
+		machTimebaseInfo:    sym("mach_timebase_info"),
 		sysctlbyname:        sym("sysctlbyname"),
 	}
 	if self := sym("mach_host_self"); self != 0 {
@@ -82,8 +84,9 @@ func hostCPULoadInfo(buf []byte) (uint32, error) {
 	return count, nil
 }
 
-// procPidRusage calls proc_pid_rusage(pid, RUSAGE_INFO_V0, buf).
-func procPidRusage(pid int, buf []byte) error {
+// procPidRusage calls proc_pid_rusage(pid, flavor, buf) for RUSAGE_INFO_V0
+// or RUSAGE_INFO_V4.
+func procPidRusage(pid, flavor int, buf []byte) error {
 	l, err := loadLibSystem()
 	if err != nil {
 		return err
@@ -91,16 +94,35 @@ func procPidRusage(pid int, buf []byte) error {
 	if l.procPidRusage == 0 {
 		return errNoSymbol
 	}
-	if len(buf) < rusageInfoV0Size {
-		return fmt.Errorf("%w: buffer of %d bytes", provider.ErrInvalid, len(buf))
+	if size := rusageInfoSize(flavor); size == 0 || len(buf) < size {
+		return fmt.Errorf("%w: flavor %d, buffer of %d bytes", provider.ErrInvalid, flavor, len(buf))
 	}
-	r, _, errno := purego.SyscallN(l.procPidRusage, uintptr(int32(pid)), rusageInfoV0,
+	r, _, errno := purego.SyscallN(l.procPidRusage, uintptr(int32(pid)), uintptr(flavor),
 		uintptr(unsafe.Pointer(&buf[0])))
 	if int32(r) != 0 {
 		if errno != 0 {
 			return syscall.Errno(errno)
 		}
 		return fmt.Errorf("returned %d", int32(r))
+	}
+	return nil
+}
+
+// machTimebaseInfo calls mach_timebase_info(buf) (<mach/mach_time.h>).
+func machTimebaseInfo(buf []byte) error {
+	l, err := loadLibSystem()
+	if err != nil {
+		return err
+	}
+	if l.machTimebaseInfo == 0 {
+		return errNoSymbol
+	}
+	if len(buf) < timebaseSize {
+		return fmt.Errorf("%w: buffer of %d bytes", provider.ErrInvalid, len(buf))
+	}
+	r, _, _ := purego.SyscallN(l.machTimebaseInfo, uintptr(unsafe.Pointer(&buf[0])))
+	if kr := kernReturn(int32(r)); kr != 0 {
+		return kr
 	}
 	return nil
 }

@@ -3,8 +3,8 @@
 package darwin
 
 // purego refuses to build for iOS without cgo, so a CGO_ENABLED=0 iOS build
-// (which can type-check but not link) has no libSystem calls: CPU, RSS and
-// thermal are unsupported there, memory still comes from sysctls.
+// (which can type-check but not link) has no libSystem calls: CPU, RSS,
+// the run counters and thermal are unsupported there, memory still comes from sysctls.
 
 import (
 	"fmt"
@@ -27,7 +27,8 @@ func (*nativeSys) sysctl(name string, buf []byte) (int, error) {
 }
 
 func hostCPULoadInfo([]byte) (uint32, error)    { return 0, errNoPurego }
-func procPidRusage(int, []byte) error           { return errNoPurego }
+func procPidRusage(int, int, []byte) error      { return errNoPurego }
+func machTimebaseInfo([]byte) error             { return errNoPurego }
 func notifyRegisterCheck(string) (int32, error) { return 0, errNoPurego }
 func notifyGetState(int32) (uint64, error)      { return 0, errNoPurego }
 func notifyCancel(int32) error                  { return errNoPurego }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/restel/restel/internal/cputicks"
 	"github.com/restel/restel/provider"
@@ -230,20 +231,111 @@ func TestBoundByAppLimit(t *testing.T) {
 		name                 string
 		avail, total         provider.Opt[uint64]
 		footprint, remaining uint64
+		limited              bool
 		wantAvail, wantTotal provider.Opt[uint64]
 	}{
-		{"no limit (macOS): unchanged", some(4000 * mb), some(16000 * mb), 300 * mb, 0, some(4000 * mb), some(16000 * mb)},
-		{"app limit below the device", some(4000 * mb), some(6000 * mb), 1500 * mb, 500 * mb, some(500 * mb), some(2000 * mb)},
-		{"device tighter than the app limit", some(100 * mb), some(6000 * mb), 1500 * mb, 500 * mb, some(100 * mb), some(2000 * mb)},
-		{"device unknown", none, none, 1500 * mb, 500 * mb, some(500 * mb), some(2000 * mb)},
-		{"limit above the device total", some(4000 * mb), some(6000 * mb), 5000 * mb, 3000 * mb, some(3000 * mb), some(6000 * mb)},
-		{"overflow: unchanged", some(1), some(2), math.MaxUint64, 1, some(1), some(2)},
+		{"no limit (macOS, a tool): unchanged", some(4000 * mb), some(16000 * mb), 300 * mb, 0, false, some(4000 * mb), some(16000 * mb)},
+		{"app limit below the device", some(4000 * mb), some(6000 * mb), 1500 * mb, 500 * mb, false, some(500 * mb), some(2000 * mb)},
+		{"app limit, already known limited", some(4000 * mb), some(6000 * mb), 1500 * mb, 500 * mb, true, some(500 * mb), some(2000 * mb)},
+		{"device tighter than the app limit", some(100 * mb), some(6000 * mb), 1500 * mb, 500 * mb, false, some(100 * mb), some(2000 * mb)},
+		{"device unknown", none, none, 1500 * mb, 500 * mb, false, some(500 * mb), some(2000 * mb)},
+		{"limit above the device total", some(4000 * mb), some(6000 * mb), 5000 * mb, 3000 * mb, false, some(3000 * mb), some(6000 * mb)},
+		{"app at its limit: a known 0, total the footprint", some(4000 * mb), some(6000 * mb), 1500 * mb, 0, true, some(0), some(1500 * mb)},
+		{"app at its limit, device unknown", none, none, 1500 * mb, 0, true, some(0), some(1500 * mb)},
+		{"overflow: unchanged", some(1), some(2), math.MaxUint64, 1, true, some(1), some(2)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a, tot := boundByAppLimit(tt.avail, tt.total, tt.footprint, tt.remaining)
+			a, tot := boundByAppLimit(tt.avail, tt.total, tt.footprint, tt.remaining, tt.limited)
 			if a != tt.wantAvail || tot != tt.wantTotal {
 				t.Errorf("got %+v, %+v; want %+v, %+v", a, tot, tt.wantAvail, tt.wantTotal)
+			}
+		})
+	}
+}
+
+func TestCPUCounters(t *testing.T) {
+	s := provider.Some[time.Duration]
+	none := provider.Opt[time.Duration]{}
+	tests := []struct {
+		name        string
+		ticks       cpuTicks
+		hz          uint64
+		busy, total provider.Opt[time.Duration]
+	}{
+		{"user+system+nice busy, idle not", cpuTicks{user: 100, system: 50, idle: 800, nice: 50}, 100, s(2 * time.Second), s(10 * time.Second)},
+		{"all idle", cpuTicks{idle: 100}, 100, s(0), s(time.Second)},
+		{"zero", cpuTicks{}, 100, s(0), s(0)},
+		{"1000 Hz", cpuTicks{user: 1, idle: 1}, 1000, s(time.Millisecond), s(2 * time.Millisecond)},
+		{"counters near 2^32 summed in 64 bits", cpuTicks{math.MaxUint32, math.MaxUint32, math.MaxUint32, math.MaxUint32}, 100,
+			s(3 * (math.MaxUint32) * 10 * time.Millisecond), s(4 * (math.MaxUint32) * 10 * time.Millisecond)},
+		{"hz unknown", cpuTicks{user: 1}, 0, none, none},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			busy, total := cpuCounters(tt.ticks, tt.hz)
+			if busy != tt.busy || total != tt.total {
+				t.Errorf("cpuCounters = %+v, %+v; want %+v, %+v", busy, total, tt.busy, tt.total)
+			}
+		})
+	}
+	// A wrapped counter shows as a counter going backwards: the interval
+	// is unknown to a consumer, never a negative or huge delta.
+	before, after := cpuTicks{user: math.MaxUint32 - 9, idle: 500}, cpuTicks{user: 10, idle: 520}
+	b0, t0 := cpuCounters(before, 100)
+	b1, t1 := cpuCounters(after, 100)
+	if b1.V >= b0.V || t1.V >= t0.V {
+		t.Errorf("wrap: busy %v → %v, total %v → %v; want both to go backwards", b0.V, b1.V, t0.V, t1.V)
+	}
+	if _, _, ok := after.Since(before); !ok {
+		t.Error("the percentage delta across the wrap is lost")
+	}
+}
+
+func TestProcessCPU(t *testing.T) {
+	s := provider.Some[time.Duration]
+	tests := []struct {
+		name         string
+		mach         uint64
+		numer, denom uint32
+		want         provider.Opt[time.Duration]
+	}{
+		{"Intel 1/1: nanoseconds", 1500, 1, 1, s(1500)},
+		{"Apple silicon 125/3", 24e6, 125, 3, s(time.Second)},
+		{"rounds down", 1, 125, 3, s(41)},
+		{"timebase not read", 24e6, 0, 0, provider.Opt[time.Duration]{}},
+		{"past the largest Duration", math.MaxUint64, 125, 3, provider.Opt[time.Duration]{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := processCPU(tt.mach, tt.numer, tt.denom); got != tt.want {
+				t.Errorf("processCPU(%d, %d/%d) = %+v, want %+v", tt.mach, tt.numer, tt.denom, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestMemoryMiB(t *testing.T) {
+	some := provider.Some[uint64]
+	none := provider.Opt[uint64]{}
+	tests := []struct {
+		name                 string
+		in                   provider.Opt[uint64]
+		wantAvail, wantTotal provider.Opt[uint64]
+	}{
+		{"unknown", none, none, none},
+		{"0 bytes", some(0), some(0), none},
+		{"under 1 MiB: available is a known 0, a total unknown", some(1<<20 - 1), some(0), none},
+		{"exactly 1 MiB", some(1 << 20), some(1), some(1)},
+		{"16 GiB", some(16 << 30), some(16384), some(16384)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := availableMiB(tt.in); got != tt.wantAvail {
+				t.Errorf("availableMiB(%+v) = %+v, want %+v", tt.in, got, tt.wantAvail)
+			}
+			if got := totalMiB(tt.in); got != tt.wantTotal {
+				t.Errorf("totalMiB(%+v) = %+v, want %+v", tt.in, got, tt.wantTotal)
 			}
 		})
 	}

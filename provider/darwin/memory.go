@@ -88,11 +88,21 @@ func levelUnavailable(err error) bool {
 // remaining is os_proc_available_memory() (bytes the app may still use),
 // footprint the app's ri_phys_footprint; footprint+remaining is the limit.
 // Available becomes min(available, remaining) and total min(total, limit)
-// (docs/contract.md §2's container rule). remaining 0 is no information and changes
-// nothing: os_proc_available_memory returns 0 both for a process without a
-// limit (macOS, an extension) and on failure.
-func boundByAppLimit(avail, total provider.Opt[uint64], footprint, remaining uint64) (provider.Opt[uint64], provider.Opt[uint64]) {
-	if remaining == 0 {
+// (docs/contract.md §2's container rule).
+//
+// A remaining of 0 is ambiguous: <os/proc.h> documents that
+// os_proc_available_memory returns 0 "if the calling process is not an
+// app, or the calling process exceeds its memory limit". limited tells
+// the two apart: it is true once the call has returned a non-zero value
+// in this process, which only a process with a limit (an app or an app
+// extension) gets, and being an app does not change during a process's
+// life. So a 0 with limited set is a known 0 (the app is at its limit:
+// available 0, total its footprint, pressure critical), and a 0 without
+// it is no information (macOS, a command-line tool, a daemon) and changes
+// nothing. Where the call does not exist (iOS before 13, macOS) the caller
+// never gets here: the bound is unknown, not 0.
+func boundByAppLimit(avail, total provider.Opt[uint64], footprint, remaining uint64, limited bool) (provider.Opt[uint64], provider.Opt[uint64]) {
+	if remaining == 0 && !limited {
 		return avail, total
 	}
 	limit, carry := bits.Add64(footprint, remaining, 0)

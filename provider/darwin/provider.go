@@ -14,11 +14,22 @@
 //     on macOS; iOS refuses that sysctl to apps (EPERM), so there the
 //     derived pressure stands alone and the sysctl is not read again;
 //   - CPU use: host_statistics(mach_host_self(), HOST_CPU_LOAD_INFO) tick
-//     deltas between two Snapshots (the first has no value);
+//     deltas between two Snapshots (the first has no value), and from the
+//     same reading the cumulative Counters.CPUBusy and CPUTotal, each tick
+//     1 s / hz of sysctl kern.clockrate (read once; see [cpuCounters]);
 //   - process RSS: ri_resident_size of proc_pid_rusage(pid, RUSAGE_INFO_V0);
 //   - on iOS, the app's own memory limit bounds available and total memory
 //     as a cgroup does on Linux: os_proc_available_memory() is what the app
-//     may still use, and ri_phys_footprint + that is its limit.
+//     may still use, and ri_phys_footprint + that is its limit (see
+//     [boundByAppLimit] for when a 0 from it is a known 0).
+//
+// Run counters, read only by [Provider.RunSnapshot] at a run's start and
+// end: proc_pid_rusage(pid, RUSAGE_INFO_V4) gives Counters.ProcessCPU
+// (ri_user_time + ri_system_time, Mach absolute time converted with
+// mach_timebase_info, read once) and Counters.RSSHighWaterMB
+// (ri_lifetime_max_phys_footprint). Apple systems have no pressure-stall
+// or CPU-quota counters: CPUStall, MemoryStall, IOStall and Throttled stay
+// unknown.
 //
 // Slow signals, never read inside Snapshot ([Provider.Thermal],
 // [Provider.Battery]):
@@ -37,7 +48,7 @@
 // iOS: GOOS=ios builds with cgo (gomobile bind always does; ios/arm64 cannot
 // even link without it). With CGO_ENABLED=0 purego does not build for iOS,
 // so that configuration, which only type-checks, reads the sysctls and
-// reports CPU, RSS and thermal as unsupported (errors wrapping
+// reports CPU, RSS, the run counters and thermal as unsupported (errors wrapping
 // provider.ErrUnavailable and errors.ErrUnsupported).
 //
 // All decoding, arithmetic and mapping lives in untagged files tested on
@@ -67,9 +78,11 @@ type sys interface {
 	// cpuLoadInfo fills buf (cpuLoadInfoSize bytes) with
 	// host_statistics(HOST_CPU_LOAD_INFO) and returns the count written.
 	cpuLoadInfo(buf []byte) (count uint32, err error)
-	// rusage fills buf (rusageInfoV0Size bytes) with
-	// proc_pid_rusage(pid, RUSAGE_INFO_V0).
-	rusage(pid int, buf []byte) error
+	// rusage fills buf (rusageInfoSize(flavor) bytes) with
+	// proc_pid_rusage(pid, flavor): RUSAGE_INFO_V0 or RUSAGE_INFO_V4.
+	rusage(pid, flavor int, buf []byte) error
+	// timebase fills buf (timebaseSize bytes) with mach_timebase_info.
+	timebase(buf []byte) error
 	// appAvailableMemory returns os_proc_available_memory() (iOS 13+);
 	// an error wrapping errors.ErrUnsupported where it does not exist.
 	appAvailableMemory() (uint64, error)
@@ -93,14 +106,21 @@ type Provider struct {
 	bounded bool // sys is the operating system's (set by New)
 	closed  atomic.Bool
 
-	mu       sync.Mutex // guards the fields below
-	cpu      cputicks.Tracker[cpuTicks]
-	total    provider.Opt[uint64] // hw.memsize, bytes; read once
-	pageSize uint64               // vm.pagesize; read once
-	noLevel  bool                 // kern.memorystatus_vm_pressure_level refused or absent: not read again
-	cpuBuf   [cpuLoadInfoSize]byte
-	ruBuf    [rusageInfoV0Size]byte
-	sysBuf   [8]byte // every sysctl read is an int or a quad
+	mu         sync.Mutex // guards the fields below
+	cpu        cputicks.Tracker[cpuTicks]
+	total      provider.Opt[uint64] // hw.memsize, bytes; read once
+	pageSize   uint64               // vm.pagesize; read once
+	noLevel    bool                 // kern.memorystatus_vm_pressure_level refused or absent: not read again
+	hz         uint64               // kern.clockrate hz, the tick rate of cpuTicks; 0 until read
+	noClock    bool                 // kern.clockrate refused or absent: not read again
+	numer      uint32               // mach_timebase_info; denom 0 until read
+	denom      uint32               //
+	appLimited bool                 // os_proc_available_memory has returned non-zero: the process has a limit
+	cpuBuf     [cpuLoadInfoSize]byte
+	ruBuf      [rusageInfoV4Size]byte
+	sysBuf     [8]byte // every integer sysctl read is an int or a quad
+	clockBuf   [clockinfoSize]byte
+	tbBuf      [timebaseSize]byte
 }
 
 // Compile-time checks of the capabilities a Provider offers.
@@ -109,6 +129,7 @@ var (
 	_ provider.ThermalReader    = (*Provider)(nil)
 	_ provider.BatteryReader    = (*Provider)(nil)
 	_ provider.Bounded          = (*Provider)(nil)
+	_ provider.RunReader        = (*Provider)(nil)
 )
 
 // New returns a Provider for the running system. It resolves the library
@@ -134,11 +155,26 @@ func newProvider(s sys, cfg procopt.Config) *Provider {
 }
 
 // Snapshot reads the fast signals: CPU use, process RSS, available and total
-// memory and memory pressure. Thermal state stays ThermalUnknown and battery
-// invalid: they are slow signals ([Provider.Thermal], [Provider.Battery]).
-// The first Snapshot has no CPU value. A non-nil error names what could not
-// be read; the snapshot still holds everything else.
+// memory and memory pressure, with the cumulative CPU busy and total
+// counters. Thermal state stays ThermalUnknown and battery invalid: they
+// are slow signals ([Provider.Thermal], [Provider.Battery]). The first
+// Snapshot has no CPU value. A non-nil error names what could not be read;
+// the snapshot still holds everything else.
 func (p *Provider) Snapshot(ctx context.Context) (provider.Snapshot, error) {
+	return p.read(ctx, false)
+}
+
+// RunSnapshot is [Provider.Snapshot] plus the run counters (see
+// [provider.RunReader]): the observed process's CPU time and the kernel's
+// high-water mark of its physical footprint, from one
+// proc_pid_rusage(pid, RUSAGE_INFO_V4) that also gives the RSS. The stall
+// and throttle counters stay unknown: Apple systems have none.
+func (p *Provider) RunSnapshot(ctx context.Context) (provider.Snapshot, error) {
+	return p.read(ctx, true)
+}
+
+// read is Snapshot, and RunSnapshot when run is set.
+func (p *Provider) read(ctx context.Context, run bool) (provider.Snapshot, error) {
 	now := p.clock.Now()
 	if err := ctx.Err(); err != nil {
 		return provider.Unknown(now), err
@@ -151,15 +187,24 @@ func (p *Provider) Snapshot(ctx context.Context) (provider.Snapshot, error) {
 	s := provider.Unknown(now)
 	var errs []error
 
-	// RSS (and the footprint iOS's app memory limit counts).
+	// RSS (and the footprint iOS's app memory limit counts), and for a run
+	// the process CPU time and footprint high-water mark.
+	flavor := rusageInfoV0
+	if run {
+		flavor = rusageInfoV4
+	}
+	buf := p.ruBuf[:rusageInfoSize(flavor)]
 	var footprint provider.Opt[uint64]
-	if err := p.sys.rusage(p.pid, p.ruBuf[:]); err != nil {
-		errs = append(errs, fmt.Errorf("darwin: proc_pid_rusage(%d): %w", p.pid, err))
-	} else if rss, fp, err := decodeRusage(p.ruBuf[:]); err != nil {
+	if err := p.sys.rusage(p.pid, flavor, buf); err != nil {
+		errs = append(errs, fmt.Errorf("darwin: proc_pid_rusage(%d, RUSAGE_INFO_V%d): %w", p.pid, flavor, err))
+	} else if rss, fp, err := decodeRusage(buf); err != nil {
 		errs = append(errs, err)
 	} else {
 		s.ProcessRSSMB = provider.MiB(rss)
 		footprint = provider.Some(fp)
+		if run {
+			errs = p.runCounters(&s.Counters, buf, errs)
+		}
 	}
 
 	// Memory.
@@ -184,15 +229,17 @@ func (p *Provider) Snapshot(ctx context.Context) (provider.Snapshot, error) {
 	total := p.total
 	if p.self && footprint.Valid {
 		// iOS: the app's own memory limit bounds both, like a cgroup.
-		// Elsewhere os_proc_available_memory does not exist (or returns 0).
+		// Where os_proc_available_memory does not exist the bound is
+		// unknown and nothing changes.
 		if remaining, err := p.sys.appAvailableMemory(); err == nil {
-			avail, total = boundByAppLimit(avail, total, footprint.V, remaining)
+			p.appLimited = p.appLimited || remaining > 0
+			avail, total = boundByAppLimit(avail, total, footprint.V, remaining, p.appLimited)
 		} else if !errors.Is(err, errors.ErrUnsupported) {
 			errs = append(errs, fmt.Errorf("darwin: os_proc_available_memory: %w", err))
 		}
 	}
-	s.TotalMemMB = mib(total)
-	s.AvailableMemMB = mib(avail)
+	s.TotalMemMB = totalMiB(total)
+	s.AvailableMemMB = availableMiB(avail)
 	native := provider.MemoryPressureUnknown
 	if !p.noLevel {
 		if lvl, err := p.sysctlUint(sysctlPressureLevel); err == nil {
@@ -205,7 +252,12 @@ func (p *Provider) Snapshot(ctx context.Context) (provider.Snapshot, error) {
 	}
 	s.MemoryPressure = provider.PressureFrom(s.AvailableMemMB, s.TotalMemMB, native)
 
-	// CPU.
+	// CPU, and from the same reading the cumulative counters.
+	if p.hz == 0 && !p.noClock {
+		if err := p.readClockrate(); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if n, err := p.sys.cpuLoadInfo(p.cpuBuf[:]); err != nil {
 		errs = append(errs, fmt.Errorf("darwin: host_statistics(HOST_CPU_LOAD_INFO): %w", err))
 		s.CPUPct = p.cpu.Last()
@@ -214,8 +266,60 @@ func (p *Provider) Snapshot(ctx context.Context) (provider.Snapshot, error) {
 		s.CPUPct = p.cpu.Last()
 	} else {
 		s.CPUPct = p.cpu.Observe(t)
+		if p.hz != 0 {
+			s.Counters.CPUBusy, s.Counters.CPUTotal = cpuCounters(t, p.hz)
+		}
 	}
 	return s, errors.Join(errs...)
+}
+
+// runCounters fills c from a rusage_info_v4 buffer, reading the Mach
+// timebase on first use, and returns errs with any failure appended. Call
+// with p.mu held.
+func (p *Provider) runCounters(c *provider.Counters, buf []byte, errs []error) []error {
+	ru, err := decodeRusageRun(buf)
+	if err != nil {
+		return append(errs, err)
+	}
+	c.RSSHighWaterMB = provider.MiB(ru.maxFootprint)
+	if p.denom == 0 {
+		if err := p.sys.timebase(p.tbBuf[:]); err != nil {
+			return append(errs, fmt.Errorf("darwin: mach_timebase_info: %w", err))
+		}
+		numer, denom, err := decodeTimebase(p.tbBuf[:])
+		if err != nil {
+			return append(errs, err)
+		}
+		p.numer, p.denom = numer, denom
+	}
+	c.ProcessCPU = processCPU(ru.cpuTime, p.numer, p.denom)
+	if !c.ProcessCPU.Valid {
+		errs = append(errs, fmt.Errorf("darwin: %w: process CPU time of %d Mach time units overflows", provider.ErrInvalid, ru.cpuTime))
+	}
+	return errs
+}
+
+// readClockrate reads hz from kern.clockrate. A sysctl this process can
+// never read (EPERM, ENOENT) leaves the CPU counters unknown without an
+// error and is not read again. Call with p.mu held.
+func (p *Provider) readClockrate() error {
+	n, err := p.sys.sysctl(sysctlClockrate, p.clockBuf[:])
+	if err != nil {
+		if levelUnavailable(err) {
+			p.noClock = true
+			return nil
+		}
+		return fmt.Errorf("darwin: sysctl %s: %w", sysctlClockrate, err)
+	}
+	if n < 0 || n > len(p.clockBuf) {
+		return fmt.Errorf("darwin: %w: sysctl %s: length %d", provider.ErrInvalid, sysctlClockrate, n)
+	}
+	hz, err := decodeClockrate(p.clockBuf[:n])
+	if err != nil {
+		return err
+	}
+	p.hz = hz
+	return nil
 }
 
 // available reads the page counters. Call with p.mu held.
@@ -250,18 +354,29 @@ func (p *Provider) sysctlUint(name string) (uint64, error) {
 	return decodeSysctlUint(name, p.sysBuf[:n])
 }
 
-// mib converts an optional byte count to MiB (0 bytes is unknown).
-func mib(b provider.Opt[uint64]) provider.Opt[uint64] {
+// availableMiB converts an optional byte count of available memory to MiB
+// (a known amount under 1 MiB is 0).
+func availableMiB(b provider.Opt[uint64]) provider.Opt[uint64] {
 	if !b.Valid {
 		return provider.Opt[uint64]{}
 	}
-	return provider.MiB(b.V)
+	return provider.AvailableMiB(b.V)
 }
 
-// Bounded reports that Snapshot cannot hang (see [provider.Bounded]): it
-// makes only sysctls, host_statistics64 and proc_pid_rusage (and, on iOS,
+// totalMiB converts an optional total in bytes to MiB (under 1 MiB is
+// unknown).
+func totalMiB(b provider.Opt[uint64]) provider.Opt[uint64] {
+	if !b.Valid {
+		return provider.Opt[uint64]{}
+	}
+	return provider.TotalMiB(b.V)
+}
+
+// Bounded reports that Snapshot and RunSnapshot cannot hang (see
+// [provider.Bounded]): they make only sysctls, host_statistics,
+// proc_pid_rusage and mach_timebase_info (and, on iOS,
 // os_proc_available_memory), kernel counters that return at once, so the
-// orchestrator reads it on the caller's goroutine. A Provider built on
+// orchestrator reads them on the caller's goroutine. A Provider built on
 // injected system calls (tests) reports false.
 func (p *Provider) Bounded() bool { return p.bounded }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"runtime"
 	"sync"
@@ -28,6 +29,12 @@ type fakeSys struct {
 	rss      uint64
 	rssErr   error
 	rssPIDs  map[int]int
+	flavors  map[int]int // rusage calls by flavor
+	cpuTime  [2]uint64   // ri_user_time, ri_system_time (Mach time units)
+	maxFoot  uint64      // ri_lifetime_max_phys_footprint
+	tb       []byte      // mach_timebase_info
+	tbErr    error
+	tbCalls  int
 	appAvail uint64
 	appErr   error
 	thermal  uint64
@@ -40,6 +47,20 @@ type fakeSys struct {
 func u32(v uint32) []byte { return binary.LittleEndian.AppendUint32(nil, v) }
 func u64(v uint64) []byte { return binary.LittleEndian.AppendUint64(nil, v) }
 
+// clockrate is a struct clockinfo of the given hz.
+func clockrate(hz int32) []byte {
+	b := make([]byte, 0, clockinfoSize)
+	for _, v := range []int32{hz, 1e6 / max(hz, 1), 1, hz, hz} {
+		b = binary.LittleEndian.AppendUint32(b, uint32(v))
+	}
+	return b
+}
+
+// timebase is a struct mach_timebase_info.
+func timebase(numer, denom uint32) []byte {
+	return binary.LittleEndian.AppendUint32(u32(numer), denom)
+}
+
 // newFakeSys is a 16 GiB Mac with 16 KiB pages, 4 GiB available, normal
 // native pressure.
 func newFakeSys() *fakeSys {
@@ -51,11 +72,16 @@ func newFakeSys() *fakeSys {
 			sysctlPagePurgeable: u32(0),      //
 			sysctlPageExternal:  u32(196608), // 3 GiB
 			sysctlPressureLevel: u32(1),
+			sysctlClockrate:     clockrate(100),
 		},
 		calls:   map[string]int{},
 		rssPIDs: map[int]int{},
+		flavors: map[int]int{},
 		ticks:   []cpuTicks{{100, 100, 800, 0}, {200, 100, 1000, 0}},
 		rss:     300 << 20,
+		cpuTime: [2]uint64{18e6, 6e6}, // 1 s at 125/3
+		maxFoot: 900 << 20,
+		tb:      timebase(125, 3),
 	}
 }
 
@@ -93,16 +119,40 @@ func (f *fakeSys) cpuLoadInfo(buf []byte) (uint32, error) {
 	return cpuLoadInfoCount, nil
 }
 
-func (f *fakeSys) rusage(pid int, buf []byte) error {
+func (f *fakeSys) rusage(pid, flavor int, buf []byte) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.rssPIDs[pid]++
+	f.flavors[flavor]++
 	if f.rssErr != nil {
 		return f.rssErr
 	}
+	if size := rusageInfoSize(flavor); size == 0 || len(buf) != size {
+		return fmt.Errorf("fake: flavor %d with a buffer of %d bytes", flavor, len(buf))
+	}
 	clear(buf)
-	binary.LittleEndian.PutUint64(buf[rusageResidentSizeOffs:], f.rss)
-	binary.LittleEndian.PutUint64(buf[rusageFootprintOffs:], f.rss+50<<20)
+	le := binary.LittleEndian
+	le.PutUint64(buf[rusageResidentSizeOffs:], f.rss)
+	le.PutUint64(buf[rusageFootprintOffs:], f.rss+50<<20)
+	le.PutUint64(buf[rusageUserTimeOffs:], f.cpuTime[0])
+	le.PutUint64(buf[rusageSystemTimeOffs:], f.cpuTime[1])
+	if flavor == rusageInfoV4 {
+		le.PutUint64(buf[rusageLifetimeMaxFootOffs:], f.maxFoot)
+	}
+	return nil
+}
+
+func (f *fakeSys) timebase(buf []byte) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.tbCalls++
+	if f.tbErr != nil {
+		return f.tbErr
+	}
+	if len(f.tb) > len(buf) {
+		return syscall.ENOMEM
+	}
+	copy(buf, f.tb)
 	return nil
 }
 
@@ -165,6 +215,10 @@ func TestSnapshot(t *testing.T) {
 		TotalMemMB:     provider.Some[uint64](16384),
 		MemoryPressure: provider.MemoryPressureNormal, // 25 %
 		CapturedAtMS:   t0.UnixMilli(),
+		Counters: provider.Counters{ // ticks {100, 100, 800, 0} at 100 Hz
+			CPUBusy:  provider.Some(2 * time.Second),
+			CPUTotal: provider.Some(10 * time.Second),
+		},
 	}
 	if s1 != want {
 		t.Errorf("first Snapshot =\n %+v\nwant\n %+v", s1, want)
@@ -174,7 +228,9 @@ func TestSnapshot(t *testing.T) {
 	if err != nil {
 		t.Fatalf("second Snapshot: %v", err)
 	}
-	want.CPUPct = provider.Some(100 * 100.0 / 300) // 100 busy of 300 ticks
+	want.CPUPct = provider.Some(100 * 100.0 / 300)           // 100 busy of 300 ticks
+	want.Counters.CPUBusy = provider.Some(3 * time.Second)   // 300 ticks
+	want.Counters.CPUTotal = provider.Some(13 * time.Second) // 1300 ticks
 	if s2 != want {
 		t.Errorf("second Snapshot =\n %+v\nwant\n %+v", s2, want)
 	}
@@ -187,8 +243,154 @@ func TestSnapshot(t *testing.T) {
 	if got := f.calls[sysctlPageFree]; got != 2 {
 		t.Errorf("vm.page_free_count read %d times, want every Snapshot", got)
 	}
+	if got := f.calls[sysctlClockrate]; got != 1 {
+		t.Errorf("kern.clockrate read %d times, want once", got)
+	}
 	if len(f.rssPIDs) != 1 || f.rssPIDs[4242] != 2 {
 		t.Errorf("rusage reads by pid %v, want pid 4242 twice", f.rssPIDs)
+	}
+	if f.flavors[rusageInfoV4] != 0 || f.tbCalls != 0 {
+		t.Errorf("Snapshot read the run counters: rusage flavors %v, %d timebase calls", f.flavors, f.tbCalls)
+	}
+}
+
+func TestRunSnapshot(t *testing.T) {
+	f := newFakeSys()
+	p := newTestProvider(t, f, WithPID(4242))
+	ctx := context.Background()
+	s, err := p.RunSnapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := provider.Snapshot{
+		ProcessRSSMB:   provider.Some[uint64](300),
+		AvailableMemMB: provider.Some[uint64](4096),
+		TotalMemMB:     provider.Some[uint64](16384),
+		MemoryPressure: provider.MemoryPressureNormal,
+		CapturedAtMS:   t0.UnixMilli(),
+		Counters: provider.Counters{
+			CPUBusy:        provider.Some(2 * time.Second),
+			CPUTotal:       provider.Some(10 * time.Second),
+			ProcessCPU:     provider.Some(time.Second), // (18e6 + 6e6) × 125/3 ns
+			RSSHighWaterMB: provider.Some[uint64](900),
+		},
+	}
+	if s != want {
+		t.Errorf("RunSnapshot =\n %+v\nwant\n %+v", s, want)
+	}
+	if f.flavors[rusageInfoV4] != 1 || f.flavors[rusageInfoV0] != 0 {
+		t.Errorf("rusage flavors %v, want one RUSAGE_INFO_V4 read", f.flavors)
+	}
+
+	// The timebase is read once; later run reads reuse it, and the CPU
+	// counters advance with the host ticks.
+	f.cpuTime = [2]uint64{48e6, 24e6} // 3 s
+	if s, err = p.RunSnapshot(ctx); err != nil || s.Counters.ProcessCPU != provider.Some(3*time.Second) {
+		t.Errorf("second RunSnapshot: process CPU %+v, %v; want 3s", s.Counters.ProcessCPU, err)
+	}
+	if s.Counters.CPUTotal != provider.Some(13*time.Second) || !s.CPUPct.Valid {
+		t.Errorf("second RunSnapshot: CPU %+v total %+v; want a value and 13s", s.CPUPct, s.Counters.CPUTotal)
+	}
+	if f.tbCalls != 1 {
+		t.Errorf("mach_timebase_info called %d times, want once", f.tbCalls)
+	}
+	// A plain Snapshot in between leaves the run counters unknown.
+	if s, _ = p.Snapshot(ctx); s.Counters.ProcessCPU.Valid || s.Counters.RSSHighWaterMB.Valid {
+		t.Errorf("Snapshot filled run counters: %+v", s.Counters)
+	}
+	// Stall and throttle counters do not exist on Apple systems.
+	s, _ = p.RunSnapshot(ctx)
+	if c := s.Counters; c.CPUStall.Valid || c.MemoryStall.Valid || c.IOStall.Valid || c.Throttled.Valid {
+		t.Errorf("stall or throttle counters reported: %+v", c)
+	}
+}
+
+// TestRunSnapshotDegrades: each run counter that cannot be read is unknown
+// with an error naming it, and the rest of the snapshot stands.
+func TestRunSnapshotDegrades(t *testing.T) {
+	tests := []struct {
+		name    string
+		setup   func(*fakeSys)
+		wantErr error
+		wantCPU bool // process CPU known
+		wantHWM bool // high-water mark known
+	}{
+		{"timebase call fails", func(f *fakeSys) { f.tbErr = kernReturn(5) }, kernReturn(5), false, true},
+		{"timebase 0/0", func(f *fakeSys) { f.tb = timebase(0, 0) }, provider.ErrInvalid, false, true},
+		{"user+system overflow", func(f *fakeSys) { f.cpuTime = [2]uint64{math.MaxUint64, 1} }, provider.ErrInvalid, false, false},
+		{"CPU time past the largest Duration", func(f *fakeSys) { f.cpuTime = [2]uint64{math.MaxUint64 / 2, 0} }, provider.ErrInvalid, false, true},
+		{"no footprint high-water mark", func(f *fakeSys) { f.maxFoot = 0 }, nil, true, false},
+		{"process gone", func(f *fakeSys) { f.rssErr = syscall.ESRCH }, syscall.ESRCH, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeSys()
+			tt.setup(f)
+			p := newTestProvider(t, f)
+			s, err := p.RunSnapshot(context.Background())
+			if tt.wantErr == nil && err != nil || tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
+				t.Errorf("err %v, want %v", err, tt.wantErr)
+			}
+			if s.Counters.ProcessCPU.Valid != tt.wantCPU || s.Counters.RSSHighWaterMB.Valid != tt.wantHWM {
+				t.Errorf("counters %+v; want process CPU known %v, high-water known %v", s.Counters, tt.wantCPU, tt.wantHWM)
+			}
+			if !s.TotalMemMB.Valid || !s.Counters.CPUTotal.Valid {
+				t.Errorf("the rest of the snapshot was lost: %+v", s)
+			}
+		})
+	}
+}
+
+// TestCPUCountersClockrate: the tick counters need kern.clockrate's hz. A
+// sysctl this process may not read leaves them unknown without an error
+// and is not retried; any other failure is reported and retried.
+func TestCPUCountersClockrate(t *testing.T) {
+	for _, errno := range []syscall.Errno{syscall.EPERM, syscall.ENOENT} {
+		f := newFakeSys()
+		f.sysErrs = map[string]error{sysctlClockrate: errno}
+		p := newTestProvider(t, f)
+		for range 2 {
+			s, err := p.Snapshot(context.Background())
+			if err != nil || s.Counters.CPUBusy.Valid || s.Counters.CPUTotal.Valid {
+				t.Errorf("%v: counters %+v, err %v; want unknown, nil", errno, s.Counters, err)
+			}
+		}
+		if got := f.calls[sysctlClockrate]; got != 1 {
+			t.Errorf("%v: kern.clockrate read %d times, want once", errno, got)
+		}
+	}
+	for _, tc := range []struct {
+		name  string
+		value []byte
+		err   error
+	}{
+		{"EIO", nil, syscall.EIO},
+		{"hz 0", clockrate(0), provider.ErrInvalid},
+		{"short", clockrate(100)[:16], provider.ErrInvalid},
+	} {
+		f := newFakeSys()
+		if tc.value != nil {
+			f.sysctls[sysctlClockrate] = tc.value
+		} else {
+			f.sysErrs = map[string]error{sysctlClockrate: tc.err}
+		}
+		p := newTestProvider(t, f)
+		for range 2 {
+			s, err := p.Snapshot(context.Background())
+			if !errors.Is(err, tc.err) || s.Counters.CPUBusy.Valid {
+				t.Errorf("%s: counters %+v, err %v; want unknown, %v", tc.name, s.Counters, err, tc.err)
+			}
+		}
+		if got := f.calls[sysctlClockrate]; got != 2 {
+			t.Errorf("%s: kern.clockrate read %d times, want every Snapshot until it works", tc.name, got)
+		}
+	}
+	// A 1000 Hz clock: each tick is 1 ms.
+	f := newFakeSys()
+	f.sysctls[sysctlClockrate] = clockrate(1000)
+	p := newTestProvider(t, f)
+	if s, _ := p.Snapshot(context.Background()); s.Counters.CPUTotal != provider.Some(time.Second) {
+		t.Errorf("1000 Hz: total %+v, want 1000 ticks = 1s", s.Counters.CPUTotal)
 	}
 }
 
@@ -455,9 +657,28 @@ func TestSnapshotAppLimit(t *testing.T) {
 	if s, _ = p.Snapshot(context.Background()); s.MemoryPressure != provider.MemoryPressureCritical {
 		t.Errorf("near the app limit: pressure %v, want critical", s.MemoryPressure)
 	}
+	f.appAvail = 0 // at the limit: a known 0, the footprint is the total
+	s, _ = p.Snapshot(context.Background())
+	if s.AvailableMemMB != provider.Some[uint64](0) || s.TotalMemMB != provider.Some[uint64](350) || s.MemoryPressure != provider.MemoryPressureCritical {
+		t.Errorf("at the app limit: available %+v total %+v pressure %v; want 0, 350, critical", s.AvailableMemMB, s.TotalMemMB, s.MemoryPressure)
+	}
 	f.appErr = errors.New("boom")
 	if _, err = p.Snapshot(context.Background()); !errors.Is(err, f.appErr) {
 		t.Errorf("failing os_proc_available_memory: err %v", err)
+	}
+
+	// A process that never had a limit (macOS, a tool) gets 0 from the
+	// first call: no information, the device's memory stands.
+	f3 := newFakeSys()
+	f3.appErr, f3.appAvail = nil, 0
+	p3 := newTestProvider(t, f3)
+	if s, _ = p3.Snapshot(context.Background()); s.AvailableMemMB != provider.Some[uint64](4096) || s.TotalMemMB != provider.Some[uint64](16384) {
+		t.Errorf("no limit: available %+v total %+v; want the device's 4096, 16384", s.AvailableMemMB, s.TotalMemMB)
+	}
+	// Where the call does not exist the bound is unknown, not 0.
+	f3.appErr = errNoSymbol
+	if s, err = p3.Snapshot(context.Background()); err != nil || s.AvailableMemMB != provider.Some[uint64](4096) {
+		t.Errorf("unsupported: available %+v, err %v; want 4096, nil", s.AvailableMemMB, err)
 	}
 
 	// Observing another process: the caller's app limit does not apply.

@@ -28,7 +28,9 @@ func newSys() (sys, error) { return &nativeSys{}, nil }
 
 func (*nativeSys) cpuLoadInfo(buf []byte) (uint32, error) { return hostCPULoadInfo(buf) }
 
-func (*nativeSys) rusage(pid int, buf []byte) error { return procPidRusage(pid, buf) }
+func (*nativeSys) rusage(pid, flavor int, buf []byte) error { return procPidRusage(pid, flavor, buf) }
+
+func (*nativeSys) timebase(buf []byte) error { return machTimebaseInfo(buf) }
 
 func (*nativeSys) appAvailableMemory() (uint64, error) { return osProcAvailableMemory() }
 
