@@ -10,8 +10,18 @@
 //   - memory pressure: derived from available/total, raised to critical
 //     while QueryMemoryResourceNotification reports the
 //     LowMemoryResourceNotification signalled (see [pressureFromLowMemory]);
-//   - CPU use: GetSystemTimes deltas (kernel time includes idle time);
+//   - CPU use: GetSystemTimes deltas (kernel time includes idle time), and
+//     from the same reading the cumulative Counters.CPUBusy (kernel + user
+//     − idle) and CPUTotal (kernel + user), 100 ns units summed over all
+//     processors;
 //   - process RSS: WorkingSetSize of K32GetProcessMemoryInfo.
+//
+// Run counters, read only by [Provider.RunSnapshot] at a run's start and
+// end: Counters.ProcessCPU is kernel + user time of GetProcessTimes and
+// Counters.RSSHighWaterMB is PeakWorkingSetSize of the same
+// K32GetProcessMemoryInfo call that gives the RSS. Windows has no
+// pressure-stall or CPU-quota counters that restel reads: CPUStall,
+// MemoryStall, IOStall and Throttled stay unknown.
 //
 // Slow signal, never read inside Snapshot: battery, from
 // GetSystemPowerStatus ([Provider.Battery]).
@@ -46,9 +56,11 @@ type sys interface {
 	memoryStatus() (memoryStatusEx, error)
 	// systemTimes calls GetSystemTimes.
 	systemTimes() (systemTimes, error)
-	// workingSet calls K32GetProcessMemoryInfo on the observed process
-	// and returns WorkingSetSize in bytes.
-	workingSet() (uint64, error)
+	// processMemory calls K32GetProcessMemoryInfo on the observed
+	// process.
+	processMemory() (processMemoryCounters, error)
+	// processTimes calls GetProcessTimes on the observed process.
+	processTimes() (processTimes, error)
 	// lowMemory calls QueryMemoryResourceNotification on the
 	// LowMemoryResourceNotification handle.
 	lowMemory() (bool, error)
@@ -77,6 +89,7 @@ var (
 	_ provider.SnapshotProvider = (*Provider)(nil)
 	_ provider.BatteryReader    = (*Provider)(nil)
 	_ provider.Bounded          = (*Provider)(nil)
+	_ provider.RunReader        = (*Provider)(nil)
 )
 
 // New returns a Provider. It opens the observed process (when it is not the
@@ -103,11 +116,25 @@ func newProvider(s sys, cfg procopt.Config) *Provider {
 }
 
 // Snapshot reads the fast signals: CPU use, the process working set,
-// available and total memory and memory pressure. Thermal state stays
-// unknown and battery invalid ([Provider.Battery] reads it off the hot
-// path). The first Snapshot has no CPU value. A non-nil error names what
-// could not be read; the snapshot still holds everything else.
+// available and total memory and memory pressure, with the cumulative CPU
+// busy and total counters. Thermal state stays unknown and battery invalid
+// ([Provider.Battery] reads it off the hot path). The first Snapshot has
+// no CPU value. A non-nil error names what could not be read; the
+// snapshot still holds everything else.
 func (p *Provider) Snapshot(ctx context.Context) (provider.Snapshot, error) {
+	return p.read(ctx, false)
+}
+
+// RunSnapshot is [Provider.Snapshot] plus the run counters (see
+// [provider.RunReader]): the observed process's CPU time (GetProcessTimes)
+// and its peak working set (PeakWorkingSetSize). The stall and throttle
+// counters stay unknown.
+func (p *Provider) RunSnapshot(ctx context.Context) (provider.Snapshot, error) {
+	return p.read(ctx, true)
+}
+
+// read is Snapshot, and RunSnapshot when run is set.
+func (p *Provider) read(ctx context.Context, run bool) (provider.Snapshot, error) {
 	now := p.clock.Now()
 	if err := ctx.Err(); err != nil {
 		return provider.Unknown(now), err
@@ -141,20 +168,32 @@ func (p *Provider) Snapshot(ctx context.Context) (provider.Snapshot, error) {
 		s.CPUPct = p.cpu.Last()
 	} else {
 		s.CPUPct = p.cpu.Observe(st)
+		s.Counters.CPUBusy, s.Counters.CPUTotal = st.counters()
 	}
 
-	if ws, err := p.sys.workingSet(); err != nil {
+	if pmc, err := p.sys.processMemory(); err != nil {
 		errs = append(errs, fmt.Errorf("windows: K32GetProcessMemoryInfo: %w", err))
 	} else {
-		s.ProcessRSSMB = provider.MiB(ws)
+		s.ProcessRSSMB = provider.MiB(uint64(pmc.WorkingSetSize))
+		if run {
+			s.Counters.RSSHighWaterMB = provider.MiB(uint64(pmc.PeakWorkingSetSize))
+		}
+	}
+	if run {
+		if pt, err := p.sys.processTimes(); err != nil {
+			errs = append(errs, fmt.Errorf("windows: GetProcessTimes: %w", err))
+		} else if s.Counters.ProcessCPU = pt.cpu(); !s.Counters.ProcessCPU.Valid {
+			errs = append(errs, fmt.Errorf("windows: %w: GetProcessTimes: kernel %d + user %d (100 ns) overflow", provider.ErrInvalid, pt.kernel, pt.user))
+		}
 	}
 	return s, errors.Join(errs...)
 }
 
-// Bounded reports that Snapshot cannot hang (see [provider.Bounded]): it
-// makes only GlobalMemoryStatusEx, QueryMemoryResourceNotification,
-// GetSystemTimes and K32GetProcessMemoryInfo, kernel counters that return
-// at once, so the orchestrator reads it on the caller's goroutine. A
+// Bounded reports that Snapshot and RunSnapshot cannot hang (see
+// [provider.Bounded]): they make only GlobalMemoryStatusEx,
+// QueryMemoryResourceNotification, GetSystemTimes,
+// K32GetProcessMemoryInfo and GetProcessTimes, kernel counters that return
+// at once, so the orchestrator reads them on the caller's goroutine. A
 // Provider built on injected system calls (tests) reports false.
 func (p *Provider) Bounded() bool { return p.bounded }
 

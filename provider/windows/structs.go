@@ -41,7 +41,7 @@ const systemPowerStatusSize = 12
 type processMemoryCounters struct {
 	CB                         uint32
 	PageFaultCount             uint32
-	PeakWorkingSetSize         uintptr
+	PeakWorkingSetSize         uintptr // bytes: the working set's high-water mark
 	WorkingSetSize             uintptr // bytes: the resident set
 	QuotaPeakPagedPoolUsage    uintptr
 	QuotaPagedPoolUsage        uintptr
@@ -53,7 +53,8 @@ type processMemoryCounters struct {
 
 // filetime mirrors FILETIME (minwinbase.h): a 64-bit count of 100 ns
 // intervals split into two DWORDs. GetSystemTimes reports CPU time summed
-// over all processors in this unit.
+// over all processors in this unit, GetProcessTimes a process's CPU time
+// summed over its threads.
 type filetime struct {
 	Low, High uint32
 }

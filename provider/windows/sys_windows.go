@@ -121,18 +121,30 @@ func (*nativeSys) systemTimes() (systemTimes, error) {
 	return systemTimes{idle: idle.ticks(), kernel: kernel.ticks(), user: user.ticks()}, nil
 }
 
-func (s *nativeSys) workingSet() (uint64, error) {
+func (s *nativeSys) processMemory() (processMemoryCounters, error) {
 	p := procK32GetProcessMemoryInfo
 	if err := find(p); err != nil {
-		return 0, err
+		return processMemoryCounters{}, err
 	}
 	var c processMemoryCounters
 	c.CB = uint32(unsafe.Sizeof(c))
 	r, _, e := syscall.SyscallN(p.Addr(), uintptr(s.process), uintptr(unsafe.Pointer(&c)), uintptr(c.CB))
 	if err := check(p, r, e); err != nil {
-		return 0, err
+		return processMemoryCounters{}, err
 	}
-	return uint64(c.WorkingSetSize), nil
+	return c, nil
+}
+
+// processTimes calls GetProcessTimes (golang.org/x/sys/windows wraps it).
+func (s *nativeSys) processTimes() (processTimes, error) {
+	var creation, exit, kernel, user win.Filetime
+	if err := win.GetProcessTimes(s.process, &creation, &exit, &kernel, &user); err != nil {
+		return processTimes{}, err
+	}
+	return processTimes{
+		kernel: filetime{Low: kernel.LowDateTime, High: kernel.HighDateTime}.ticks(),
+		user:   filetime{Low: user.LowDateTime, High: user.HighDateTime}.ticks(),
+	}, nil
 }
 
 func (s *nativeSys) lowMemory() (bool, error) {

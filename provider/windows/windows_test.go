@@ -43,6 +43,9 @@ func TestStructSizes(t *testing.T) {
 		t.Error("SYSTEM_POWER_STATUS field offsets differ from winbase.h")
 	}
 	var c processMemoryCounters
+	if got, want := unsafe.Offsetof(c.PeakWorkingSetSize), uintptr(8); got != want {
+		t.Errorf("offsetof(PeakWorkingSetSize) = %d, want %d", got, want)
+	}
 	if got, want := unsafe.Offsetof(c.WorkingSetSize), 8+unsafe.Sizeof(uintptr(0)); got != want {
 		t.Errorf("offsetof(WorkingSetSize) = %d, want %d", got, want)
 	}
@@ -90,6 +93,91 @@ func TestSystemTimesSince(t *testing.T) {
 				t.Errorf("Since = %d, %d, %v; want %d, %d, %v", busy, total, ok, tt.busy, tt.total, tt.ok)
 			}
 		})
+	}
+}
+
+func TestSystemTimesCounters(t *testing.T) {
+	some := provider.Some[time.Duration]
+	none := provider.Opt[time.Duration]{}
+	tests := []struct {
+		name        string
+		st          systemTimes
+		busy, total provider.Opt[time.Duration]
+	}{
+		{"kernel includes idle", systemTimes{idle: 60, kernel: 100, user: 40}, some(8 * time.Microsecond), some(14 * time.Microsecond)},
+		{"all idle", systemTimes{idle: 1e7, kernel: 1e7}, some(0), some(time.Second)},
+		{"zero", systemTimes{}, some(0), some(0)},
+		{"idle above kernel", systemTimes{idle: 101, kernel: 100, user: 5}, none, none},
+		{"kernel + user overflow", systemTimes{kernel: math.MaxUint64, user: 1}, none, none},
+		{"past the largest Duration", systemTimes{kernel: math.MaxUint64 / 2}, none, none},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			busy, total := tt.st.counters()
+			if busy != tt.busy || total != tt.total {
+				t.Errorf("counters(%+v) = %+v, %+v; want %+v, %+v", tt.st, busy, total, tt.busy, tt.total)
+			}
+		})
+	}
+}
+
+func TestProcessTimesCPU(t *testing.T) {
+	tests := []struct {
+		name string
+		pt   processTimes
+		want provider.Opt[time.Duration]
+	}{
+		{"kernel + user", processTimes{kernel: 5e6, user: 15e6}, provider.Some(2 * time.Second)},
+		{"one 100 ns unit", processTimes{user: 1}, provider.Some(100 * time.Nanosecond)},
+		{"zero", processTimes{}, provider.Some[time.Duration](0)},
+		{"sum overflows", processTimes{kernel: math.MaxUint64, user: 1}, provider.Opt[time.Duration]{}},
+		{"past the largest Duration", processTimes{kernel: math.MaxInt64 / 100, user: 1}, provider.Opt[time.Duration]{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.pt.cpu(); got != tt.want {
+				t.Errorf("cpu(%+v) = %+v, want %+v", tt.pt, got, tt.want)
+			}
+		})
+	}
+}
+
+// FuzzSystemTimes checks the GetSystemTimes arithmetic on any readings:
+// cumulative busy never exceeds total, and the delta Since reports is the
+// difference of the cumulative counters whenever both are known.
+func FuzzSystemTimes(f *testing.F) {
+	f.Add(uint64(60), uint64(100), uint64(40), uint64(120), uint64(250), uint64(90))
+	f.Add(uint64(0), uint64(0), uint64(0), uint64(0), uint64(0), uint64(0))
+	f.Add(uint64(math.MaxUint64), uint64(math.MaxUint64), uint64(1), uint64(5), uint64(4), uint64(3))
+	f.Fuzz(func(t *testing.T, i0, k0, u0, i1, k1, u1 uint64) {
+		prev, cur := systemTimes{i0, k0, u0}, systemTimes{i1, k1, u1}
+		b1, t1 := cur.counters()
+		if b1.Valid != t1.Valid || (b1.Valid && (b1.V > t1.V || b1.V < 0)) {
+			t.Fatalf("counters(%+v) = %+v, %+v", cur, b1, t1)
+		}
+		b0, t0 := prev.counters()
+		busy, total, ok := cur.Since(prev)
+		if ok && busy > total {
+			t.Fatalf("Since: busy %d above total %d", busy, total)
+		}
+		if ok && b0.Valid && b1.Valid {
+			if time.Duration(busy)*100 != b1.V-b0.V || time.Duration(total)*100 != t1.V-t0.V {
+				t.Fatalf("Since %d/%d disagrees with counters %v→%v, %v→%v", busy, total, b0.V, b1.V, t0.V, t1.V)
+			}
+		}
+	})
+}
+
+func BenchmarkSystemTimes(b *testing.B) {
+	st := systemTimes{idle: 6e9, kernel: 1e10, user: 4e9}
+	prev := systemTimes{idle: 5e9, kernel: 9e9, user: 3e9}
+	pt := processTimes{kernel: 5e6, user: 15e6}
+	b.ReportAllocs()
+	for b.Loop() {
+		st.counters()
+		st.Since(prev)
+		pt.cpu()
+		st.user++
 	}
 }
 
@@ -177,7 +265,11 @@ type fakeSys struct {
 	times   []systemTimes
 	timeErr error
 	ws      uint64
+	peakWS  uint64
 	wsErr   error
+	ptimes  processTimes
+	ptErr   error
+	ptCalls int
 	low     bool
 	lowErr  error
 	power   systemPowerStatus
@@ -187,10 +279,12 @@ type fakeSys struct {
 
 func newFakeSys() *fakeSys {
 	return &fakeSys{
-		mem:   memoryStatusEx{Length: memoryStatusExSize, TotalPhys: 32 << 30, AvailPhys: 8 << 30},
-		times: []systemTimes{{100, 200, 100}, {150, 300, 150}},
-		ws:    512 << 20,
-		power: systemPowerStatus{BatteryFlag: 128, BatteryLifePercent: 255},
+		mem:    memoryStatusEx{Length: memoryStatusExSize, TotalPhys: 32 << 30, AvailPhys: 8 << 30},
+		times:  []systemTimes{{100, 200, 100}, {150, 300, 150}},
+		ws:     512 << 20,
+		peakWS: 2 << 30,
+		ptimes: processTimes{kernel: 5e6, user: 15e6}, // 0.5 s + 1.5 s
+		power:  systemPowerStatus{BatteryFlag: 128, BatteryLifePercent: 255},
 	}
 }
 
@@ -213,10 +307,17 @@ func (f *fakeSys) systemTimes() (systemTimes, error) {
 	return t, nil
 }
 
-func (f *fakeSys) workingSet() (uint64, error) {
+func (f *fakeSys) processMemory() (processMemoryCounters, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.ws, f.wsErr
+	return processMemoryCounters{WorkingSetSize: uintptr(f.ws), PeakWorkingSetSize: uintptr(f.peakWS)}, f.wsErr
+}
+
+func (f *fakeSys) processTimes() (processTimes, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.ptCalls++
+	return f.ptimes, f.ptErr
 }
 
 func (f *fakeSys) lowMemory() (bool, error) {
@@ -267,12 +368,18 @@ func TestSnapshot(t *testing.T) {
 		TotalMemMB:     provider.Some[uint64](32768),
 		MemoryPressure: provider.MemoryPressureNormal,
 		CapturedAtMS:   t0.UnixMilli(),
+		Counters: provider.Counters{ // idle 100, kernel 200, user 100 (100 ns)
+			CPUBusy:  provider.Some(20 * time.Microsecond),
+			CPUTotal: provider.Some(30 * time.Microsecond),
+		},
 	}
 	s, err := p.Snapshot(ctx)
 	if err != nil || s != want {
 		t.Fatalf("first Snapshot = %+v, %v\nwant %+v", s, err, want)
 	}
-	want.CPUPct = provider.Some(100 * 100 / 150.0) // busy (100−50)+50 of 150
+	want.CPUPct = provider.Some(100 * 100 / 150.0)                // busy (100−50)+50 of 150
+	want.Counters.CPUBusy = provider.Some(30 * time.Microsecond)  // 300 − 150 + 150
+	want.Counters.CPUTotal = provider.Some(45 * time.Microsecond) // 300 + 150
 	if s, err = p.Snapshot(ctx); err != nil || s != want {
 		t.Fatalf("second Snapshot = %+v, %v\nwant %+v", s, err, want)
 	}
@@ -280,6 +387,78 @@ func TestSnapshot(t *testing.T) {
 	f.low = true
 	if s, _ = p.Snapshot(ctx); s.MemoryPressure != provider.MemoryPressureCritical {
 		t.Errorf("low-memory notification: pressure %v, want critical", s.MemoryPressure)
+	}
+	if f.ptCalls != 0 {
+		t.Errorf("Snapshot called GetProcessTimes %d times; only a run reads it", f.ptCalls)
+	}
+}
+
+func TestRunSnapshot(t *testing.T) {
+	f := newFakeSys()
+	p := newTestProvider(t, f)
+	ctx := context.Background()
+	s, err := p.RunSnapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := provider.Snapshot{
+		ProcessRSSMB:   provider.Some[uint64](512),
+		AvailableMemMB: provider.Some[uint64](8192),
+		TotalMemMB:     provider.Some[uint64](32768),
+		MemoryPressure: provider.MemoryPressureNormal,
+		CapturedAtMS:   t0.UnixMilli(),
+		Counters: provider.Counters{
+			CPUBusy:        provider.Some(20 * time.Microsecond),
+			CPUTotal:       provider.Some(30 * time.Microsecond),
+			ProcessCPU:     provider.Some(2 * time.Second),
+			RSSHighWaterMB: provider.Some[uint64](2048),
+		},
+	}
+	if s != want {
+		t.Errorf("RunSnapshot =\n %+v\nwant\n %+v", s, want)
+	}
+	// A plain Snapshot leaves the run counters unknown.
+	if s, _ = p.Snapshot(ctx); s.Counters.ProcessCPU.Valid || s.Counters.RSSHighWaterMB.Valid {
+		t.Errorf("Snapshot filled run counters: %+v", s.Counters)
+	}
+}
+
+func TestRunSnapshotDegrades(t *testing.T) {
+	tests := []struct {
+		name     string
+		setup    func(*fakeSys)
+		wantErr  error
+		wantCPU  bool
+		wantPeak bool
+	}{
+		{"GetProcessTimes fails", func(f *fakeSys) { f.ptErr = errors.New("ERROR_ACCESS_DENIED") }, nil, false, true},
+		{"kernel + user overflow", func(f *fakeSys) { f.ptimes = processTimes{math.MaxUint64, 1} }, provider.ErrInvalid, false, true},
+		{"K32GetProcessMemoryInfo fails", func(f *fakeSys) { f.wsErr = errors.New("ERROR_PARTIAL_COPY") }, nil, true, false},
+		{"no peak", func(f *fakeSys) { f.peakWS = 0 }, nil, true, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeSys()
+			tt.setup(f)
+			p := newTestProvider(t, f)
+			s, err := p.RunSnapshot(context.Background())
+			want := tt.wantErr
+			if want == nil {
+				want = f.ptErr
+			}
+			if want == nil {
+				want = f.wsErr
+			}
+			if want == nil && err != nil || want != nil && !errors.Is(err, want) {
+				t.Errorf("err %v, want %v", err, want)
+			}
+			if s.Counters.ProcessCPU.Valid != tt.wantCPU || s.Counters.RSSHighWaterMB.Valid != tt.wantPeak {
+				t.Errorf("counters %+v; want process CPU known %v, peak known %v", s.Counters, tt.wantCPU, tt.wantPeak)
+			}
+			if !s.TotalMemMB.Valid || !s.Counters.CPUTotal.Valid {
+				t.Errorf("the rest of the snapshot was lost: %+v", s)
+			}
+		})
 	}
 }
 
@@ -306,6 +485,36 @@ func TestSnapshotDegrades(t *testing.T) {
 	f.memErr = nil
 	if _, err := p.Snapshot(context.Background()); !errors.Is(err, provider.ErrInvalid) {
 		t.Errorf("available above total: %v, want ErrInvalid", err)
+	}
+}
+
+// TestSnapshotMemoryEdges: an amount of available memory under 1 MiB is a
+// known 0 (critical pressure), a total under 1 MiB unknown.
+func TestSnapshotMemoryEdges(t *testing.T) {
+	tests := []struct {
+		name         string
+		avail, total uint64
+		wantAvail    provider.Opt[uint64]
+		wantTotal    provider.Opt[uint64]
+		wantPressure provider.MemoryPressure
+	}{
+		{"under 1 MiB available", 512 << 10, 8 << 30, provider.Some[uint64](0), provider.Some[uint64](8192), provider.MemoryPressureCritical},
+		{"nothing available", 0, 8 << 30, provider.Some[uint64](0), provider.Some[uint64](8192), provider.MemoryPressureCritical},
+		{"total under 1 MiB", 1000, 1 << 19, provider.Some[uint64](0), provider.Opt[uint64]{}, provider.MemoryPressureUnknown},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeSys()
+			f.mem = memoryStatusEx{Length: memoryStatusExSize, TotalPhys: tt.total, AvailPhys: tt.avail}
+			s, err := newTestProvider(t, f).Snapshot(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.AvailableMemMB != tt.wantAvail || s.TotalMemMB != tt.wantTotal || s.MemoryPressure != tt.wantPressure {
+				t.Errorf("available %+v total %+v pressure %v; want %+v, %+v, %v",
+					s.AvailableMemMB, s.TotalMemMB, s.MemoryPressure, tt.wantAvail, tt.wantTotal, tt.wantPressure)
+			}
+		})
 	}
 }
 
