@@ -2,12 +2,15 @@
 // Android read procfs and sysfs (provider/linux), macOS and iOS read
 // sysctl, Mach and IOKit (provider/darwin), Windows reads Win32
 // (provider/windows), and anything else gets an error wrapping
-// errors.ErrUnsupported (orchestrator.Default then reports every field
-// unknown).
+// errors.ErrUnsupported (a caller such as the process-wide default monitor
+// then reports every field unknown).
 //
 // The returned provider.SnapshotProvider also implements the optional
 // capabilities its platform supports — provider.ThermalReader,
-// provider.BatteryReader and io.Closer — found by type assertion.
+// provider.BatteryReader, provider.RunReader and io.Closer — found by type
+// assertion. On macOS, iOS and Windows every snapshot carries the device
+// CPU busy and total counters, and RunSnapshot adds the process's CPU time
+// and its kernel peak memory (see provider/darwin and provider/windows).
 package native
 
 // Options selects what a native provider observes. The zero value observes

@@ -10,8 +10,9 @@ import (
 )
 
 // checkNative checks that New returns a *P offering exactly the optional
-// capabilities its platform has, closes cleanly, and that a negative PID
-// is an error with a nil provider (not a nil *P in a non-nil interface).
+// capabilities its platform has (RunReader included), closes cleanly, and
+// that a negative PID is an error with a nil provider (not a nil *P in a
+// non-nil interface).
 func checkNative[P provider.SnapshotProvider](t *testing.T, wantThermal bool) {
 	t.Helper()
 	p, err := New(Options{})
@@ -27,6 +28,9 @@ func checkNative[P provider.SnapshotProvider](t *testing.T, wantThermal bool) {
 	}
 	if _, ok := p.(provider.BatteryReader); !ok {
 		t.Error("no BatteryReader")
+	}
+	if _, ok := p.(provider.RunReader); !ok {
+		t.Error("no RunReader")
 	}
 	c, ok := p.(io.Closer)
 	if !ok {
