@@ -689,3 +689,14 @@ func TestSnapshotAppLimit(t *testing.T) {
 		t.Errorf("other pid: total %+v, want the device's 16384", s.TotalMemMB)
 	}
 }
+
+func BenchmarkRunSnapshot(b *testing.B) {
+	f := newFakeSys()
+	f.ticks = []cpuTicks{{1, 1, 1, 1}}
+	p := mustProvider(b, f)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		p.RunSnapshot(ctx)
+	}
+}

@@ -602,3 +602,14 @@ func BenchmarkSnapshot(b *testing.B) {
 		p.Snapshot(ctx)
 	}
 }
+
+func BenchmarkRunSnapshot(b *testing.B) {
+	f := newFakeSys()
+	f.times = []systemTimes{{1, 2, 1}}
+	p := mustProvider(b, f)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		p.RunSnapshot(ctx)
+	}
+}
