@@ -136,8 +136,8 @@ func TestLevelUnavailable(t *testing.T) {
 		{errNoSymbol, false},
 		{errors.New("other"), false},
 	} {
-		if got := levelUnavailable(tc.err); got != tc.want {
-			t.Errorf("levelUnavailable(%v) = %v, want %v", tc.err, got, tc.want)
+		if got := sysctlRefused(tc.err); got != tc.want {
+			t.Errorf("sysctlRefused(%v) = %v, want %v", tc.err, got, tc.want)
 		}
 	}
 }

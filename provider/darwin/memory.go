@@ -73,12 +73,13 @@ func pressureFromLevel(level uint64) provider.MemoryPressure {
 	return provider.MemoryPressureUnknown
 }
 
-// levelUnavailable reports whether reading kern.memorystatus_vm_pressure_level
-// failed because this process can never read it: iOS requires
-// PRIV_VM_PRESSURE, which apps lack (EPERM), and a kernel without the sysctl
-// answers ENOENT. The native signal is then absent, not faulty: the derived
-// pressure stands alone and the sysctl is not read again.
-func levelUnavailable(err error) bool {
+// sysctlRefused reports whether a sysctl read failed because this process
+// can never read it: EPERM (iOS requires PRIV_VM_PRESSURE for
+// kern.memorystatus_vm_pressure_level, which apps lack) or ENOENT (a kernel
+// without the sysctl). The signal is then absent, not faulty, and the
+// sysctl is not read again: for the pressure level the derived pressure
+// stands alone; for kern.clockrate the CPU counters stay unknown.
+func sysctlRefused(err error) bool {
 	return errors.Is(err, fs.ErrPermission) || errors.Is(err, fs.ErrNotExist)
 }
 

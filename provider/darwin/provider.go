@@ -244,7 +244,7 @@ func (p *Provider) read(ctx context.Context, run bool) (provider.Snapshot, error
 	if !p.noLevel {
 		if lvl, err := p.sysctlUint(sysctlPressureLevel); err == nil {
 			native = pressureFromLevel(lvl)
-		} else if levelUnavailable(err) {
+		} else if sysctlRefused(err) {
 			p.noLevel = true
 		} else {
 			errs = append(errs, err)
@@ -305,7 +305,7 @@ func (p *Provider) runCounters(c *provider.Counters, buf []byte, errs []error) [
 func (p *Provider) readClockrate() error {
 	n, err := p.sys.sysctl(sysctlClockrate, p.clockBuf[:])
 	if err != nil {
-		if levelUnavailable(err) {
+		if sysctlRefused(err) {
 			p.noClock = true
 			return nil
 		}
