@@ -18,7 +18,9 @@ type config struct {
 // WithPID sets whose working set and run counters are read
 // (default, or 0: the calling process). Reading another user's process
 // needs rights to open it: [New] opens it with
-// PROCESS_QUERY_LIMITED_INFORMATION and fails, naming it, when it cannot.
+// PROCESS_QUERY_LIMITED_INFORMATION and PROCESS_VM_READ (the query right
+// alone when VM_READ is refused: its CPU time is still read) and fails,
+// naming it, when it cannot.
 func WithPID(pid int) Option { return func(c *config) { c.pid = pid } }
 
 // WithClock sets the clock that stamps snapshots (default, or nil: the

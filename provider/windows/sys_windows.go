@@ -72,7 +72,15 @@ func newSys(pid int) (sys, error) {
 		if uint64(pid) > math.MaxUint32 {
 			return nil, fmt.Errorf("windows: %w: pid %d out of range", provider.ErrInvalid, pid)
 		}
-		h, err := win.OpenProcess(win.PROCESS_QUERY_LIMITED_INFORMATION, false, uint32(pid))
+		// K32GetProcessMemoryInfo documents PROCESS_VM_READ beside the
+		// query right; GetProcessTimes needs only the query right. A
+		// process that refuses VM_READ (protected, another user's) is
+		// still opened for its CPU time; its memory calls then fail with
+		// an error naming them.
+		h, err := win.OpenProcess(win.PROCESS_QUERY_LIMITED_INFORMATION|win.PROCESS_VM_READ, false, uint32(pid))
+		if err != nil {
+			h, err = win.OpenProcess(win.PROCESS_QUERY_LIMITED_INFORMATION, false, uint32(pid))
+		}
 		if err != nil {
 			return nil, fmt.Errorf("windows: OpenProcess(%d): %w", pid, err)
 		}
