@@ -69,6 +69,7 @@ var (
 	_ provider.ThermalReader    = (*Provider)(nil)
 	_ provider.BatteryReader    = (*Provider)(nil)
 	_ provider.Bounded          = (*Provider)(nil)
+	_ provider.RunReader        = (*Provider)(nil)
 )
 
 type config struct {
@@ -142,7 +143,7 @@ func New(opts ...Option) (*Provider, error) {
 		slow:   newSysfsSignals(cfg.sysfs, readAttr),
 		clock:  cfg.clock,
 	}
-	p.fast.init(cfg.procfs, cfg.sysfs, pidDir)
+	p.fast.init(cfg.procfs, cfg.sysfs, pidDir, fsMagic)
 	p.bounded = boundedRoots(p.fast.fastDirs(cfg.procfs), fsMagic)
 	return p, nil
 }
@@ -193,7 +194,33 @@ func (p *Provider) Snapshot(ctx context.Context) (provider.Snapshot, error) {
 	if p.closed.Load() {
 		return provider.Unknown(now), provider.ErrClosed
 	}
-	s, err := p.fast.refresh(now)
+	s, err := p.fast.refresh(now, false)
+	s.CapturedAtMS = now.UnixMilli()
+	return s, err
+}
+
+// RunSnapshot is Snapshot plus the counters a run's start and end need
+// (see [provider.RunReader]): the process's CPU time (utime+stime of
+// /proc/<pid>/stat), its RSS high-water mark (VmHWM of /proc/<pid>/status),
+// the PSI "some" stall totals of cpu, memory and io (the process's own
+// cgroup v2 pressure files when it has them, else /proc/pressure), and the
+// cgroup CPU quota's throttled time (cpu.stat; unknown when no quota
+// applies). Snapshot never reads those files. A steady-state RunSnapshot
+// does not allocate.
+func (p *Provider) RunSnapshot(ctx context.Context) (provider.Snapshot, error) {
+	now := p.clock.Now()
+	if err := ctx.Err(); err != nil {
+		return provider.Unknown(now), err
+	}
+	if p.closed.Load() {
+		return provider.Unknown(now), provider.ErrClosed
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed.Load() {
+		return provider.Unknown(now), provider.ErrClosed
+	}
+	s, err := p.fast.refresh(now, true)
 	s.CapturedAtMS = now.UnixMilli()
 	return s, err
 }

@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
-	"os"
 	"slices"
 
 	"github.com/restel/restel/provider"
@@ -94,12 +94,18 @@ func (s *sysfsSignals) Battery(ctx context.Context) (provider.Opt[uint8], error)
 	return s.battery(ctx, s.root+"/class/power_supply")
 }
 
+// maxDirEntries bounds the entries listed from one class or hwmon
+// directory; a real one has at most a few hundred.
+const maxDirEntries = 1 << 16
+
 // listDir returns the entry names of a sysfs class directory, sorted. The
 // entries are symlinks to device directories; callers open paths through
 // them, which follows the links. A missing directory lists as empty with a
-// nil error (the device has no such class); other failures are returned.
+// nil error (the device has no such class); other failures are returned:
+// anything but a directory (a named pipe, a file) is refused without
+// blocking (openDir), and at most maxDirEntries names are listed.
 func listDir(dir string) ([]string, error) {
-	f, err := os.Open(dir)
+	f, err := openDir(dir)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil
@@ -107,9 +113,16 @@ func listDir(dir string) ([]string, error) {
 		return nil, err
 	}
 	defer f.Close()
-	names, err := f.Readdirnames(-1)
-	if err != nil && len(names) == 0 {
-		return nil, err
+	var names []string
+	for len(names) < maxDirEntries {
+		batch, err := f.Readdirnames(min(1024, maxDirEntries-len(names)))
+		names = append(names, batch...)
+		if err != nil {
+			if len(names) == 0 && !errors.Is(err, io.EOF) {
+				return nil, err
+			}
+			break
+		}
 	}
 	slices.Sort(names)
 	return names, nil
