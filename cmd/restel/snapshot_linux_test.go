@@ -211,8 +211,8 @@ func TestSnapshotBadRoots(t *testing.T) {
 		{"missing procfs", []string{"--procfs", missing}, missing},
 		{"missing sysfs", []string{"--procfs", procfs, "--sysfs", missing}, missing},
 		{"procfs is a file", []string{"--procfs", filepath.Join(procfs, "stat")}, "not a directory"},
-		{"pid not in procfs", []string{"--procfs", procfs, "--sysfs", t.TempDir(), "--pid", "99999"}, "99999"},
-		{"pid not running", []string{"--pid", "2147483647"}, "2147483647"},
+		{"pid not in procfs", []string{"--procfs", procfs, "--sysfs", t.TempDir(), "--pid", "99999"}, "no process 99999"},
+		{"pid not running", []string{"--pid", "2147483647"}, "no process 2147483647"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -239,6 +239,27 @@ func TestSnapshotDegraded(t *testing.T) {
 	}
 	if strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "meminfo") {
 		t.Errorf("stderr %q; want one warning naming meminfo", stderr)
+	}
+}
+
+// TestSnapshotSlowCadenceWarns: the cgroup limits are re-read on a slower
+// cadence than the rest, by the first of the command's two reads; a
+// garbage memory.max still warns without a --wait that spans the cadence.
+func TestSnapshotSlowCadenceWarns(t *testing.T) {
+	sysfs := mergeTrees(t, "cgroup-k8s")
+	scope := filepath.Join(sysfs, "fs/cgroup/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod7c1e.slice/cri-containerd-4f2a.scope")
+	if err := os.WriteFile(filepath.Join(scope, "memory.max"), []byte("lots\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, wait := range []string{"0", "10ms"} {
+		code, stdout, stderr := invokeSnapshot(t, "--procfs", filepath.Join(linuxTestdata, "procfs-k8s"), "--sysfs", sysfs, "--wait", wait)
+		if code != 0 {
+			t.Fatalf("--wait %s: exit %d", wait, code)
+		}
+		decodeSnapshot(t, stdout)
+		if strings.Count(stderr, "memory.max") != 1 {
+			t.Errorf("--wait %s: stderr %q; want one warning naming memory.max", wait, stderr)
+		}
 	}
 }
 

@@ -37,6 +37,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -100,6 +101,11 @@ func WithClock(clk provider.Clock) Option { return func(c *config) { c.clock = c
 // is missing or not a directory.
 var ErrRoot = errors.New("bad root")
 
+// ErrNoProcess is wrapped by [New] when the process given by [WithPID] does
+// not exist: the procfs root has no directory for it. Its message reads
+// "no process N".
+var ErrNoProcess = errors.New("no process")
+
 const (
 	defaultProcFS = "/proc"
 	defaultSysFS  = "/sys"
@@ -107,8 +113,10 @@ const (
 
 // New returns a Provider reading the given roots. It checks that the procfs
 // and sysfs roots and the pid's procfs directory exist (an error wrapping
-// [ErrRoot] and the fs error names the path) and discovers the process's
-// cgroup from /proc/<pid>/cgroup. It opens files but starts no goroutine.
+// [ErrRoot] and the fs error names the path; [ErrNoProcess] for a pid with
+// no directory) and discovers the process's cgroup from /proc/<pid>/cgroup.
+// It opens files but starts no goroutine. Every open is non-blocking and
+// every read bounded, so a foreign root cannot hang or balloon it.
 func New(opts ...Option) (*Provider, error) {
 	cfg := config{procfs: defaultProcFS, sysfs: defaultSysFS}
 	for _, o := range opts {
@@ -133,6 +141,9 @@ func New(opts ...Option) (*Provider, error) {
 	}
 	pidDir := pidDirName(cfg.procfs, cfg.pid)
 	if err := checkDir("process directory", filepath.Join(cfg.procfs, pidDir)); err != nil {
+		if cfg.pid > 0 && errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("linux: %w %d (no %s)", ErrNoProcess, cfg.pid, filepath.Join(cfg.procfs, pidDir))
+		}
 		return nil, err
 	}
 	p := &Provider{

@@ -767,6 +767,7 @@ func TestProcessExited(t *testing.T) {
 
 func TestNewErrors(t *testing.T) {
 	procfs := copyProcTree(t, "procfs-laptop")
+	writeTree(t, procfs, map[string]string{"1": "not a directory"})
 	file := filepath.Join(t.TempDir(), "file")
 	writeTree(t, filepath.Dir(file), map[string]string{"file": "x"})
 	missing := filepath.Join(t.TempDir(), "missing")
@@ -779,7 +780,8 @@ func TestNewErrors(t *testing.T) {
 		{"missing procfs", []Option{WithProcFS(missing)}, []error{ErrRoot, fs.ErrNotExist}, missing},
 		{"procfs is a file", []Option{WithProcFS(file)}, []error{ErrRoot}, file},
 		{"missing sysfs", []Option{WithProcFS(procfs), WithSysFS(missing)}, []error{ErrRoot, fs.ErrNotExist}, missing},
-		{"missing pid", []Option{WithProcFS(procfs), WithSysFS(procfs), WithPID(99999)}, []error{ErrRoot, fs.ErrNotExist}, "99999"},
+		{"missing pid", []Option{WithProcFS(procfs), WithSysFS(procfs), WithPID(99999)}, []error{ErrNoProcess}, "no process 99999"},
+		{"pid is a file", []Option{WithProcFS(procfs), WithSysFS(procfs), WithPID(1)}, []error{ErrRoot}, "not a directory"},
 		{"negative pid", []Option{WithProcFS(procfs), WithSysFS(procfs), WithPID(-1)}, []error{provider.ErrInvalid}, "-1"},
 		{"empty root", []Option{WithProcFS("")}, []error{ErrRoot}, "empty"},
 	}
