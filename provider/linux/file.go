@@ -21,6 +21,9 @@ var (
 	// errTooLarge: a file read whole filled maxReadBytes. No pseudo-file
 	// restel reads whole comes near it.
 	errTooLarge = fmt.Errorf("%w: larger than %d bytes", provider.ErrInvalid, maxReadBytes)
+	// errAttrTooLarge: an attribute filled the whole read buffer; the
+	// kernel formats every attribute restel reads into less than a page.
+	errAttrTooLarge = fmt.Errorf("%w: larger than %d bytes", provider.ErrInvalid, maxAttrBytes-1)
 )
 
 // notRegular returns nil for a regular file's type bits (fs.FileMode.Type)
@@ -50,7 +53,7 @@ func sameCause(a, b error) bool {
 		return ok && ea == eb
 	}
 	switch a {
-	case errIsDir, errIsFIFO, errIsDevice, errIsSocket, errIsOther, errTooLarge:
+	case errIsDir, errIsFIFO, errIsDevice, errIsSocket, errIsOther, errTooLarge, errAttrTooLarge:
 		return a == b
 	}
 	return false

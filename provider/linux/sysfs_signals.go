@@ -51,6 +51,8 @@ func (s *sysfsSignals) Thermal(ctx context.Context) (provider.ThermalState, erro
 	if err := ctx.Err(); err != nil {
 		return provider.ThermalUnknown, err
 	}
+	var bad error
+	s = s.noting(&bad)
 	thermalDir := s.root + "/class/thermal"
 	names, listErr := listDir(thermalDir)
 
@@ -78,10 +80,29 @@ func (s *sysfsSignals) Thermal(ctx context.Context) (provider.ThermalState, erro
 	if err := ctx.Err(); err != nil {
 		return provider.ThermalUnknown, err // a zone's trips may have been cut short
 	}
+	if !state.Known() && listErr == nil {
+		listErr = bad
+	}
 	if !state.Known() && listErr != nil {
 		return provider.ThermalUnknown, fmt.Errorf("thermal: %w", listErr)
 	}
 	return state, nil
+}
+
+// noting returns a copy of s whose reads record in *bad the first read
+// refused because the attribute is not a regular file or is too large to be
+// one: a sensor skipped
+// for that is not a driver's transient fault but a tree that is not sysfs,
+// worth an error when nothing else was usable.
+func (s *sysfsSignals) noting(bad *error) *sysfsSignals {
+	read := s.read
+	return &sysfsSignals{root: s.root, read: func(path string) ([]byte, error) {
+		b, err := read(path)
+		if err != nil && *bad == nil && (errors.Is(err, errNotRegular) || errors.Is(err, errAttrTooLarge)) {
+			*bad = err
+		}
+		return b, err
+	}}
 }
 
 // Battery implements provider.BatteryReader (docs/contract.md §2 "Battery") over
@@ -91,7 +112,12 @@ func (s *sysfsSignals) Thermal(ctx context.Context) (provider.ThermalState, erro
 // Opt with an error wrapping provider.ErrInvalid means batteries exist but
 // none gave a usable value.
 func (s *sysfsSignals) Battery(ctx context.Context) (provider.Opt[uint8], error) {
-	return s.battery(ctx, s.root+"/class/power_supply")
+	var bad error
+	pct, err := s.noting(&bad).battery(ctx, s.root+"/class/power_supply")
+	if !pct.Valid && errors.Is(err, provider.ErrInvalid) && bad != nil {
+		err = fmt.Errorf("%w: %w", err, bad)
+	}
+	return pct, err
 }
 
 // maxDirEntries bounds the entries listed from one class or hwmon
