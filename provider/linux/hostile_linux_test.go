@@ -155,8 +155,10 @@ func TestHostileTree(t *testing.T) {
 		return r.fastErr()
 	}
 	psiOnlyErr := func(t *testing.T, r hostileResult) error {
-		if r.run.Counters.MemoryStall.Valid {
-			t.Errorf("memory stall %+v from a broken pressure directory", r.run.Counters.MemoryStall)
+		// The fixture's PSI would raise the derived normal to warn; the
+		// native signal is unknown, so the derived value stands.
+		if r.snap.MemoryPressure != provider.MemoryPressureNormal {
+			t.Errorf("pressure %v from a broken pressure directory; want the derived normal", r.snap.MemoryPressure)
 		}
 		return r.fastErr()
 	}
