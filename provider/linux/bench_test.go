@@ -96,3 +96,89 @@ func skipWithoutProc(tb testing.TB) {
 		tb.Skip("no live /proc:", err)
 	}
 }
+
+// BenchmarkRunSnapshot is one RunSnapshot on the live /proc in steady
+// state: the refresh plus /proc/<pid>/stat, /proc/<pid>/status, the three
+// PSI files and, under a CPU quota, its cpu.stat (which level has a quota
+// is re-read once a second, amortized away here).
+func BenchmarkRunSnapshot(b *testing.B) {
+	skipWithoutProc(b)
+	p, err := New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	ctx := context.Background()
+	for range 3 {
+		if _, err := p.RunSnapshot(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := p.RunSnapshot(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRunSnapshotFloor is the least a RunSnapshot can cost: pread
+// exactly the files a steady-state RunSnapshot reads on this machine (see
+// runSnapshotPaths) into a fixed buffer and pull one number from each.
+func BenchmarkRunSnapshotFloor(b *testing.B) {
+	skipWithoutProc(b)
+	p, err := New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := p.RunSnapshot(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	paths := p.fast.runSnapshotPaths()
+	p.Close()
+	files := make([]rawFile, len(paths))
+	for i, name := range paths {
+		f, err := openRaw(name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.close()
+		files[i] = f
+	}
+	b.Logf("%d files: %q", len(paths), paths)
+	buf := make([]byte, initialBuf)
+	var sink uint64
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, f := range files {
+			n, err := f.pread(buf)
+			if err != nil {
+				b.Fatal(err)
+			}
+			sink += floorNumber(buf[:n], 0)
+		}
+	}
+	_ = sink
+}
+
+// runSnapshotPaths lists the files a steady-state RunSnapshot reads: the
+// refresh's (the bounding cgroup's usage and memory.stat when there is a
+// bound), the process's stat and status, the PSI files the kernel has, and
+// the cpu.stat of the level with a quota.
+func (f *fastSignals) runSnapshotPaths() []string {
+	paths := []string{f.stat.path, f.meminfo.path, f.statm.path}
+	if f.cg.best >= 0 {
+		lv := f.cg.levels[f.cg.best]
+		paths = append(paths, lv.usage.path, lv.stat.path)
+	}
+	paths = append(paths, f.run.pidStat.path, f.run.pidStatus.path)
+	for _, p := range f.run.psi {
+		if !p.off {
+			paths = append(paths, p.file.path)
+		}
+	}
+	if q := f.run.quota; q.best >= 0 {
+		paths = append(paths, q.levels[q.best].stat.path)
+	}
+	return paths
+}
