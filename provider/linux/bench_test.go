@@ -182,3 +182,74 @@ func (f *fastSignals) runSnapshotPaths() []string {
 	}
 	return paths
 }
+
+// BenchmarkRefreshVsFloor and BenchmarkRunSnapshotVsFloor interleave a read
+// and its floor (the same files preaded into a fixed buffer) iteration by
+// iteration and report the ratio of their total times: on a shared,
+// noisy machine the separate benchmarks' medians can be minutes apart,
+// the interleaved ratio is not.
+func BenchmarkRefreshVsFloor(b *testing.B) {
+	benchVsFloor(b, false)
+}
+
+func BenchmarkRunSnapshotVsFloor(b *testing.B) {
+	benchVsFloor(b, true)
+}
+
+func benchVsFloor(b *testing.B, run bool) {
+	skipWithoutProc(b)
+	p, err := New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	ctx := context.Background()
+	read := p.Snapshot
+	if run {
+		read = p.RunSnapshot
+	}
+	for range 3 {
+		if _, err := read(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	paths := []string{"/proc/stat", "/proc/meminfo", "/proc/self/statm"}
+	if run {
+		paths = p.fast.runSnapshotPaths()
+	}
+	files := make([]rawFile, len(paths))
+	for i, name := range paths {
+		f, err := openRaw(name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.close()
+		files[i] = f
+	}
+	buf := make([]byte, initialBuf)
+	var sink uint64
+	var readNS, floorNS time.Duration
+	b.ReportAllocs()
+	for b.Loop() {
+		t0 := time.Now()
+		if _, err := read(ctx); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		for i, f := range files {
+			n, err := f.pread(buf)
+			if err != nil {
+				b.Fatal(err)
+			}
+			sink += floorNumber(buf[:n], min(i, 2))
+		}
+		readNS += t1.Sub(t0)
+		floorNS += time.Since(t1)
+	}
+	_ = sink
+	if floorNS > 0 {
+		b.ReportMetric(float64(readNS)/float64(floorNS), "read/floor")
+		b.ReportMetric(float64(readNS)/float64(b.N), "read-ns/op")
+		b.ReportMetric(float64(floorNS)/float64(b.N), "floor-ns/op")
+	}
+}
