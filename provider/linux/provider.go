@@ -127,9 +127,9 @@ func WithClock(clk provider.Clock) Option { return func(c *config) { c.clock = c
 // whose directory is missing is [ErrNoProcess] instead).
 var ErrRoot = errors.New("bad root")
 
-// ErrNoProcess is wrapped by [New] when the process given by [WithPID] does
-// not exist: the procfs root has no directory for it. Its message reads
-// "no process N".
+// ErrNoProcess is wrapped by [New] (with the fs.ErrNotExist of the lookup)
+// when the process given by [WithPID] does not exist: the procfs root has
+// no directory for it. Its message reads "no process N".
 var ErrNoProcess = errors.New("no process")
 
 const (
@@ -167,8 +167,8 @@ func New(opts ...Option) (*Provider, error) {
 	}
 	pidDir := pidDirName(cfg.procfs, cfg.pid)
 	if err := checkDir("process directory", filepath.Join(cfg.procfs, pidDir)); err != nil {
-		if cfg.pid > 0 && errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("linux: %w %d (no %s)", ErrNoProcess, cfg.pid, filepath.Join(cfg.procfs, pidDir))
+		if _, serr := os.Stat(filepath.Join(cfg.procfs, pidDir)); cfg.pid > 0 && errors.Is(serr, fs.ErrNotExist) {
+			return nil, fmt.Errorf("linux: %w %d (%w)", ErrNoProcess, cfg.pid, serr)
 		}
 		return nil, err
 	}

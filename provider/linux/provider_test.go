@@ -780,7 +780,7 @@ func TestNewErrors(t *testing.T) {
 		{"missing procfs", []Option{WithProcFS(missing)}, []error{ErrRoot, fs.ErrNotExist}, missing},
 		{"procfs is a file", []Option{WithProcFS(file)}, []error{ErrRoot}, file},
 		{"missing sysfs", []Option{WithProcFS(procfs), WithSysFS(missing)}, []error{ErrRoot, fs.ErrNotExist}, missing},
-		{"missing pid", []Option{WithProcFS(procfs), WithSysFS(procfs), WithPID(99999)}, []error{ErrNoProcess}, "no process 99999"},
+		{"missing pid", []Option{WithProcFS(procfs), WithSysFS(procfs), WithPID(99999)}, []error{ErrNoProcess, fs.ErrNotExist}, "no process 99999"},
 		{"pid is a file", []Option{WithProcFS(procfs), WithSysFS(procfs), WithPID(1)}, []error{ErrRoot}, "not a directory"},
 		{"negative pid", []Option{WithProcFS(procfs), WithSysFS(procfs), WithPID(-1)}, []error{provider.ErrInvalid}, "-1"},
 		{"empty root", []Option{WithProcFS("")}, []error{ErrRoot}, "empty"},
