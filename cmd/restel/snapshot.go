@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/restel/restel/provider"
+	"github.com/restel/restel/provider/linux"
 	"github.com/restel/restel/provider/native"
 )
 
@@ -55,6 +56,9 @@ func snapshotMain(e env, args []string) int {
 		return usageErr(e, "snapshot: --wait %v: want a non-negative duration", *wait)
 	}
 	p, err := native.New(native.Options{PID: *pid, ProcFS: *procfs, SysFS: *sysfs})
+	if errors.Is(err, linux.ErrNoProcess) {
+		return usageErr(e, "snapshot: --pid %d: no process %d", *pid, *pid)
+	}
 	if err != nil {
 		return usageErr(e, "snapshot: %v", err)
 	}
@@ -93,9 +97,12 @@ func liveProcFS(dir string) bool {
 // takeSnapshot reads the fast signals twice, wait apart (the first read
 // primes the CPU delta), then the slow signals once each, and merges them:
 // a known thermal state and a valid battery reading override the fast
-// snapshot's unknowns. The error collects what could not be read.
+// snapshot's unknowns. The error collects what could not be read, by
+// either fast read: a provider re-reads some sources on a slower cadence
+// (the Linux cgroup limits and PSI, once a second), and the first read is
+// the one that read them.
 func takeSnapshot(ctx context.Context, p provider.SnapshotProvider, wait time.Duration) (provider.Snapshot, error) {
-	first, _ := p.Snapshot(ctx)
+	first, firstErr := p.Snapshot(ctx)
 	s, err := first, error(nil)
 	if wait > 0 {
 		t := time.NewTimer(wait)
@@ -109,8 +116,14 @@ func takeSnapshot(ctx context.Context, p provider.SnapshotProvider, wait time.Du
 		s, err = p.Snapshot(ctx)
 	}
 	var errs []error
-	if err != nil {
-		errs = append(errs, err)
+	seen := map[string]bool{}
+	for _, e := range []error{firstErr, err} {
+		for _, e := range flattenErrors(e) {
+			if msg := e.Error(); !seen[msg] {
+				seen[msg] = true
+				errs = append(errs, e)
+			}
+		}
 	}
 	if tr, ok := p.(provider.ThermalReader); ok {
 		tctx, cancel := context.WithTimeout(ctx, slowSignalTimeout)
@@ -135,4 +148,20 @@ func takeSnapshot(ctx context.Context, p provider.SnapshotProvider, wait time.Du
 		}
 	}
 	return s, errors.Join(errs...)
+}
+
+// flattenErrors lists the errors err joins (errors.Join), or err itself;
+// nil gives none.
+func flattenErrors(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, flattenErrors(e)...)
+		}
+		return out
+	}
+	return []error{err}
 }

@@ -3,12 +3,16 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -211,8 +215,8 @@ func TestSnapshotBadRoots(t *testing.T) {
 		{"missing procfs", []string{"--procfs", missing}, missing},
 		{"missing sysfs", []string{"--procfs", procfs, "--sysfs", missing}, missing},
 		{"procfs is a file", []string{"--procfs", filepath.Join(procfs, "stat")}, "not a directory"},
-		{"pid not in procfs", []string{"--procfs", procfs, "--sysfs", t.TempDir(), "--pid", "99999"}, "99999"},
-		{"pid not running", []string{"--pid", "2147483647"}, "2147483647"},
+		{"pid not in procfs", []string{"--procfs", procfs, "--sysfs", t.TempDir(), "--pid", "99999"}, "no process 99999"},
+		{"pid not running", []string{"--pid", "2147483647"}, "no process 2147483647"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -242,6 +246,27 @@ func TestSnapshotDegraded(t *testing.T) {
 	}
 }
 
+// TestSnapshotSlowCadenceWarns: the cgroup limits are re-read on a slower
+// cadence than the rest, by the first of the command's two reads; a
+// garbage memory.max still warns without a --wait that spans the cadence.
+func TestSnapshotSlowCadenceWarns(t *testing.T) {
+	sysfs := mergeTrees(t, "cgroup-k8s")
+	scope := filepath.Join(sysfs, "fs/cgroup/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod7c1e.slice/cri-containerd-4f2a.scope")
+	if err := os.WriteFile(filepath.Join(scope, "memory.max"), []byte("lots\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, wait := range []string{"0", "10ms"} {
+		code, stdout, stderr := invokeSnapshot(t, "--procfs", filepath.Join(linuxTestdata, "procfs-k8s"), "--sysfs", sysfs, "--wait", wait)
+		if code != 0 {
+			t.Fatalf("--wait %s: exit %d", wait, code)
+		}
+		decodeSnapshot(t, stdout)
+		if strings.Count(stderr, "memory.max") != 1 {
+			t.Errorf("--wait %s: stderr %q; want one warning naming memory.max", wait, stderr)
+		}
+	}
+}
+
 // TestSnapshotLive runs the command on this machine with the default wait.
 func TestSnapshotLive(t *testing.T) {
 	if _, err := os.Stat("/proc/self/statm"); err != nil {
@@ -258,5 +283,84 @@ func TestSnapshotLive(t *testing.T) {
 	}
 	if s.AvailableMemMB.V > s.TotalMemMB.V {
 		t.Errorf("available %d > total %d", s.AvailableMemMB.V, s.TotalMemMB.V)
+	}
+}
+
+// TestSnapshotBinaryHostile runs the restel binary on trees with a named
+// pipe, a /dev/zero symlink, a 100 MB file or a directory where a file
+// belongs: it exits 0, the field the file feeds is null, and a warning
+// names the file. A blocking open would hang the child: the guard kills it
+// and fails the test (it detects a hang; it does not measure speed).
+func TestSnapshotBinaryHostile(t *testing.T) {
+	scope := "fs/cgroup/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod7c1e.slice/cri-containerd-4f2a.scope"
+	tests := []struct {
+		name      string
+		procfs    bool   // the planted path is under procfs (else sysfs)
+		rel, kind string // where, and what is planted
+		null      string // a field that must be null (unknown)
+	}{
+		{"fifo meminfo", true, "meminfo", "fifo", `"total_mem_mb":null`},
+		{"dev zero pid cgroup", true, "self/cgroup", "/dev/zero", `"available_mem_mb":null`},
+		{"directory statm", true, "self/statm", "dir", `"process_rss_mb":null`},
+		{"big memory.current", false, scope + "/memory.current", "100 MB", `"available_mem_mb":null`},
+		{"fifo class/power_supply", false, "class/power_supply", "fifo", `"battery_pct":null`},
+		{"dev zero class/thermal", false, "class/thermal", "/dev/zero", `"thermal_state":"normal"`}, // unknown
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			procfs := mergeTrees(t, "procfs-laptop")
+			sysfs := mergeTrees(t, "cgroup-laptop", "sysfs-laptop")
+			if strings.Contains(tt.rel, "cri-containerd") || tt.rel == "self/cgroup" {
+				procfs, sysfs = mergeTrees(t, "procfs-k8s"), mergeTrees(t, "cgroup-k8s", "sysfs-laptop")
+			}
+			root := sysfs
+			if tt.procfs {
+				root = procfs
+			}
+			target := filepath.Join(root, filepath.FromSlash(tt.rel))
+			if err := os.RemoveAll(target); err != nil {
+				t.Fatal(err)
+			}
+			var err error
+			switch tt.kind {
+			case "fifo":
+				err = syscall.Mkfifo(target, 0o644)
+			case "/dev/zero":
+				err = os.Symlink("/dev/zero", target)
+			case "dir":
+				err = os.Mkdir(target, 0o755)
+			case "100 MB":
+				err = os.WriteFile(target, nil, 0o644)
+				if err == nil {
+					err = os.Truncate(target, 100<<20)
+				}
+			}
+			if err != nil {
+				t.Skipf("cannot plant a %s: %v", tt.kind, err)
+			}
+			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, os.Args[0], "snapshot", "--procfs", procfs, "--sysfs", sysfs)
+			cmd.Env = append(os.Environ(), testMainEnv+"=1")
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			runErr := cmd.Run()
+			if ctx.Err() != nil {
+				t.Fatalf("restel snapshot did not exit: a blocking open or read (stderr %q)", stderr.String())
+			}
+			if runErr != nil {
+				t.Fatalf("restel snapshot: %v, stderr %q", runErr, stderr.String())
+			}
+			decodeSnapshot(t, stdout.String())
+			if !strings.Contains(stdout.String(), tt.null) {
+				t.Errorf("stdout %s; want %s", stdout.String(), tt.null)
+			}
+			if !strings.Contains(stderr.String(), "warning") || !strings.Contains(stderr.String(), target) {
+				t.Errorf("stderr %q; want a warning naming %s", stderr.String(), target)
+			}
+			if cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss > 200<<10 {
+				t.Errorf("max RSS %d KiB; want a bounded read", cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss)
+			}
+		})
 	}
 }

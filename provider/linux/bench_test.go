@@ -96,3 +96,160 @@ func skipWithoutProc(tb testing.TB) {
 		tb.Skip("no live /proc:", err)
 	}
 }
+
+// BenchmarkRunSnapshot is one RunSnapshot on the live /proc in steady
+// state: the refresh plus /proc/<pid>/stat, /proc/<pid>/status, the three
+// PSI files and, under a CPU quota, its cpu.stat (which level has a quota
+// is re-read once a second, amortized away here).
+func BenchmarkRunSnapshot(b *testing.B) {
+	skipWithoutProc(b)
+	p, err := New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	ctx := context.Background()
+	for range 3 {
+		if _, err := p.RunSnapshot(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := p.RunSnapshot(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRunSnapshotFloor is the least a RunSnapshot can cost: pread
+// exactly the files a steady-state RunSnapshot reads on this machine (see
+// runSnapshotPaths) into a fixed buffer and pull one number from each.
+func BenchmarkRunSnapshotFloor(b *testing.B) {
+	skipWithoutProc(b)
+	p, err := New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := p.RunSnapshot(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	paths := p.fast.runSnapshotPaths()
+	p.Close()
+	files := make([]rawFile, len(paths))
+	for i, name := range paths {
+		f, err := openRaw(name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.close()
+		files[i] = f
+	}
+	b.Logf("%d files: %q", len(paths), paths)
+	buf := make([]byte, initialBuf)
+	var sink uint64
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, f := range files {
+			n, err := f.pread(buf)
+			if err != nil {
+				b.Fatal(err)
+			}
+			sink += floorNumber(buf[:n], 0)
+		}
+	}
+	_ = sink
+}
+
+// runSnapshotPaths lists the files a steady-state RunSnapshot reads: the
+// refresh's (the bounding cgroup's usage and memory.stat when there is a
+// bound), the process's stat and status, the PSI files the kernel has, and
+// the cpu.stat of the level with a quota.
+func (f *fastSignals) runSnapshotPaths() []string {
+	paths := []string{f.stat.path, f.meminfo.path, f.statm.path}
+	if f.cg.best >= 0 {
+		lv := f.cg.levels[f.cg.best]
+		paths = append(paths, lv.usage.path, lv.stat.path)
+	}
+	paths = append(paths, f.run.pidStat.path, f.run.pidStatus.path)
+	for _, p := range f.run.psi {
+		if !p.off {
+			paths = append(paths, p.file.path)
+		}
+	}
+	if q := f.run.quota; q.best >= 0 {
+		paths = append(paths, q.levels[q.best].stat.path)
+	}
+	return paths
+}
+
+// BenchmarkRefreshVsFloor and BenchmarkRunSnapshotVsFloor interleave a read
+// and its floor (the same files preaded into a fixed buffer) iteration by
+// iteration and report the ratio of their total times: on a shared,
+// noisy machine the separate benchmarks' medians can be minutes apart,
+// the interleaved ratio is not.
+func BenchmarkRefreshVsFloor(b *testing.B) {
+	benchVsFloor(b, false)
+}
+
+func BenchmarkRunSnapshotVsFloor(b *testing.B) {
+	benchVsFloor(b, true)
+}
+
+func benchVsFloor(b *testing.B, run bool) {
+	skipWithoutProc(b)
+	p, err := New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	ctx := context.Background()
+	read := p.Snapshot
+	if run {
+		read = p.RunSnapshot
+	}
+	for range 3 {
+		if _, err := read(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	paths := []string{"/proc/stat", "/proc/meminfo", "/proc/self/statm"}
+	if run {
+		paths = p.fast.runSnapshotPaths()
+	}
+	files := make([]rawFile, len(paths))
+	for i, name := range paths {
+		f, err := openRaw(name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.close()
+		files[i] = f
+	}
+	buf := make([]byte, initialBuf)
+	var sink uint64
+	var readNS, floorNS time.Duration
+	b.ReportAllocs()
+	for b.Loop() {
+		t0 := time.Now()
+		if _, err := read(ctx); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		for i, f := range files {
+			n, err := f.pread(buf)
+			if err != nil {
+				b.Fatal(err)
+			}
+			sink += floorNumber(buf[:n], min(i, 2))
+		}
+		readNS += t1.Sub(t0)
+		floorNS += time.Since(t1)
+	}
+	_ = sink
+	if floorNS > 0 {
+		b.ReportMetric(float64(readNS)/float64(floorNS), "read/floor")
+		b.ReportMetric(float64(readNS)/float64(b.N), "read-ns/op")
+		b.ReportMetric(float64(floorNS)/float64(b.N), "floor-ns/op")
+	}
+}

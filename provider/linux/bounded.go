@@ -38,11 +38,12 @@ func boundedRoots(dirs []string, magicOf func(string) (int64, error)) bool {
 	return true
 }
 
-// fastDirs lists the directories the fast signals read from.
+// fastDirs lists the directories the fast signals and RunSnapshot read
+// from.
 func (f *fastSignals) fastDirs(procfs string) []string {
 	dirs := []string{procfs, f.pidDir}
 	for i := range f.cg.levels {
 		dirs = append(dirs, filepath.Dir(f.cg.levels[i].limit.path))
 	}
-	return dirs
+	return append(dirs, f.run.dirs()...)
 }

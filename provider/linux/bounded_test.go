@@ -73,8 +73,9 @@ func TestFixtureTreeIsNotBounded(t *testing.T) {
 	if p.Bounded() {
 		t.Fatal("a provider on a fixture tree reports Bounded")
 	}
-	if dirs := p.fast.fastDirs(p.procfs); len(dirs) != 2+len(p.fast.cg.levels) || len(p.fast.cg.levels) == 0 {
-		t.Fatalf("fastDirs = %q: want procfs, the pid dir and each of %d cgroup levels", dirs, len(p.fast.cg.levels))
+	want := 2 + len(p.fast.cg.levels) + len(p.fast.run.files())
+	if dirs := p.fast.fastDirs(p.procfs); len(dirs) != want || len(p.fast.cg.levels) == 0 {
+		t.Fatalf("fastDirs = %q: want procfs, the pid dir, each of %d cgroup levels and the directory of each RunSnapshot file", dirs, len(p.fast.cg.levels))
 	}
 }
 

@@ -20,9 +20,12 @@ const (
 	// line of /proc/stat on common machines; larger files grow the buffer
 	// once, at warm-up.
 	initialBuf = 8 << 10
-	// maxReadBytes bounds how far the buffer grows for a file that must be
-	// read whole (meminfo, memory.stat).
-	maxReadBytes = 1 << 20
+	// maxReadBytes bounds one read of a file read whole (meminfo,
+	// memory.stat, <pid>/status, <pid>/cgroup): the buffer grows to at most
+	// this, and a file that fills it is refused. These pseudo-files are a
+	// few KiB; the bound is what stops an endless or huge file in a
+	// foreign root from costing memory or time.
+	maxReadBytes = 64 << 10
 	// maxCgroupDepth bounds the walk from a cgroup up to the root.
 	maxCgroupDepth = 64
 	// v1Unlimited: a cgroup v1 limit at or above this is "no limit" even
@@ -41,27 +44,42 @@ const (
 	slowEvery = time.Second
 )
 
-// procFile is a procfs or cgroupfs file kept open and re-read with one
-// pread at offset 0. It is opened on first use; a failed read closes it
-// and the next read reopens it. Errors for a repeating failure are built
-// once and reused, so a persistently missing file does not allocate per
-// refresh.
+// procFile is a procfs or cgroupfs file re-read from offset 0. On a live
+// kernel file system (procfs, cgroupfs: see kernelFS) it is opened on first
+// use, kept open and re-read with one pread at offset 0; a failed read
+// closes it and the next read reopens it. On any other file system (a
+// fixture tree, a copy another program refreshes by rename) it is fresh:
+// opened, read and closed on every read, so a file replaced by rename is
+// seen. Either way the open is non-blocking and refuses anything but a
+// regular file (openRaw), and one read is bounded (maxReadBytes). Errors
+// for a repeating failure are built once and reused, so a persistently
+// missing file does not allocate per refresh.
 type procFile struct {
-	path string
-	f    rawFile
-	open bool
+	path  string
+	fresh bool // read afresh each time: not on a kernel pseudo file system
+	f     rawFile
+	open  bool
 
-	lastErrno  syscall.Errno
+	lastOp     string
+	lastCause  error
 	lastErr    error
 	invalidErr error
 }
 
+// newProcFile returns a file kept open between reads: for a file on a live
+// procfs or cgroupfs. See newFreshProcFile for any other file.
 func newProcFile(path string) procFile { return procFile{path: path} }
+
+// newFreshProcFile returns a file opened, read and closed on every read:
+// for a file that is not on a kernel pseudo file system, or not known to be.
+func newFreshProcFile(path string) procFile { return procFile{path: path, fresh: true} }
 
 // read re-reads the file from offset 0 into *buf and returns the bytes read
 // (a slice of *buf, valid until the next read). With whole set, a read that
 // fills the buffer doubles it (up to maxReadBytes) and reads again, so the
-// caller sees the whole file; without it, a prefix is enough.
+// caller sees the whole file, and a file that fills maxReadBytes is an
+// error wrapping errTooLarge; without it, a prefix is enough and one pread
+// of len(*buf) bytes is all that is read.
 func (pf *procFile) read(buf *[]byte, whole bool) ([]byte, error) {
 	if !pf.open {
 		f, err := openRaw(pf.path)
@@ -70,16 +88,28 @@ func (pf *procFile) read(buf *[]byte, whole bool) ([]byte, error) {
 		}
 		pf.f, pf.open = f, true
 	}
+	b, err := pf.readOpen(buf, whole)
+	if pf.fresh {
+		pf.close()
+	}
+	return b, err
+}
+
+func (pf *procFile) readOpen(buf *[]byte, whole bool) ([]byte, error) {
 	for {
 		n, err := pf.f.pread(*buf)
 		if err != nil {
 			pf.close()
 			return nil, pf.fail("read", err)
 		}
-		if !whole || n < len(*buf) || len(*buf) >= maxReadBytes {
+		if !whole || n < len(*buf) {
 			return (*buf)[:n], nil
 		}
-		*buf = make([]byte, 2*len(*buf))
+		if len(*buf) >= maxReadBytes {
+			pf.close()
+			return nil, pf.fail("read", errTooLarge)
+		}
+		*buf = make([]byte, min(2*len(*buf), maxReadBytes))
 	}
 }
 
@@ -88,10 +118,10 @@ func (pf *procFile) fail(op string, err error) error {
 	if errors.As(err, &pe) {
 		err = pe.Err // the portable shim already named the path
 	}
-	if errno, ok := err.(syscall.Errno); ok && pf.lastErr != nil && errno == pf.lastErrno {
+	if pf.lastErr != nil && op == pf.lastOp && sameCause(err, pf.lastCause) {
 		return pf.lastErr
 	}
-	pf.lastErrno, _ = err.(syscall.Errno)
+	pf.lastOp, pf.lastCause = op, err
 	pf.lastErr = &fs.PathError{Op: op, Path: pf.path, Err: err}
 	return pf.lastErr
 }
@@ -122,6 +152,8 @@ type fastSignals struct {
 
 	cpu cputicks.Tracker[cpuTimes]
 
+	hz uint64 // USER_HZ: /proc/stat and /proc/<pid>/stat count in 1/hz s
+
 	hostTotal   uint64 // bytes; host MemTotal is read once
 	hostTotalOK bool
 
@@ -129,7 +161,8 @@ type fastSignals struct {
 	psiOff  bool
 	psiLast provider.MemoryPressure
 
-	cg cgroupBound
+	cg  cgroupBound
+	run runSignals // read only by RunSnapshot
 
 	// every is the cadence of the cgroup limit and PSI re-reads (slowEvery;
 	// 0 re-reads them on every refresh). slowAt is when they were last read.
@@ -140,9 +173,10 @@ type fastSignals struct {
 	errs []error // this refresh's errors; reused
 }
 
-func (f *fastSignals) init(procfs, sysfs, pidDir string) {
+func (f *fastSignals) init(procfs, sysfs, pidDir string, magicOf func(string) (int64, error)) {
 	f.buf = make([]byte, initialBuf)
 	f.pageSize = uint64(os.Getpagesize())
+	f.hz = userHZ()
 	f.pidDir = filepath.Join(procfs, pidDir)
 	f.stat = newProcFile(filepath.Join(procfs, "stat"))
 	f.meminfo = newProcFile(filepath.Join(procfs, "meminfo"))
@@ -150,35 +184,101 @@ func (f *fastSignals) init(procfs, sysfs, pidDir string) {
 	f.psi = newProcFile(filepath.Join(procfs, "pressure", "memory"))
 	f.errs = make([]error, 0, 8)
 	f.every = slowEvery
-	f.cg.discover(filepath.Join(f.pidDir, "cgroup"), sysfs)
+
+	cgPaths := f.readPIDCgroup(filepath.Join(f.pidDir, "cgroup"))
+	f.cg.discover(cgPaths, sysfs)
+	f.run.init(procfs, f.pidDir, sysfs, cgPaths)
+	f.classify(magicOf)
+}
+
+// cgroupPaths is what /proc/<pid>/cgroup says about the process's cgroups.
+type cgroupPaths struct {
+	v2, v1mem, v1cpu       string
+	v2ok, v1memOK, v1cpuOK bool
+	// err is the failure to read the file, other than its absence (a
+	// kernel without cgroups, a fixture without the file): the process's
+	// memory bound cannot be known.
+	err error
+}
+
+// readPIDCgroup reads /proc/<pid>/cgroup once, at construction, with the
+// same bounded, non-blocking read as every other file.
+func (f *fastSignals) readPIDCgroup(name string) cgroupPaths {
+	var c cgroupPaths
+	pf := newFreshProcFile(name)
+	b, err := pf.read(&f.buf, true)
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			c.err = err
+		}
+		return c
+	}
+	c.v2, c.v2ok, c.v1mem, c.v1memOK = procPIDCgroup(b)
+	c.v1cpu, c.v1cpuOK = procPIDCgroupV1(b, "cpu")
+	return c
+}
+
+// files lists every file the Provider reads from procfs and cgroupfs: the
+// fast signals', then RunSnapshot's.
+func (f *fastSignals) files() []*procFile {
+	fs := []*procFile{&f.stat, &f.meminfo, &f.statm, &f.psi}
+	for i := range f.cg.levels {
+		lv := &f.cg.levels[i]
+		fs = append(fs, &lv.limit, &lv.usage, &lv.stat)
+	}
+	return append(fs, f.run.files()...)
+}
+
+// classify makes every file that is not on a kernel pseudo file system
+// (per magicOf, the statfs(2) of its directory) fresh: read afresh on
+// every read, never kept open.
+func (f *fastSignals) classify(magicOf func(string) (int64, error)) {
+	live := map[string]bool{}
+	for _, pf := range f.files() {
+		dir := filepath.Dir(pf.path)
+		k, ok := live[dir]
+		if !ok {
+			m, err := magicOf(dir)
+			k = err == nil && kernelFS(m)
+			live[dir] = k
+		}
+		pf.fresh = !k
+	}
 }
 
 func (f *fastSignals) close() {
-	f.stat.close()
-	f.meminfo.close()
-	f.statm.close()
-	f.psi.close()
-	f.cg.close()
+	for _, pf := range f.files() {
+		pf.close()
+	}
 }
 
 func (f *fastSignals) addErr(err error) { f.errs = append(f.errs, err) }
 
-// refresh reads every fast signal once, at now. It does not allocate in
-// steady state.
-func (f *fastSignals) refresh(now time.Time) (provider.Snapshot, error) {
+// refresh reads every fast signal once, at now, and with run set the
+// counters only a run's start and end need (see runSignals). It does not
+// allocate in steady state.
+func (f *fastSignals) refresh(now time.Time, run bool) (provider.Snapshot, error) {
 	f.errs = f.errs[:0]
 	slow := !f.slowRead || f.every <= 0 || now.Sub(f.slowAt) >= f.every || now.Before(f.slowAt)
 	if slow {
 		f.slowAt, f.slowRead = now, true
 	}
 	var s provider.Snapshot
-	s.CPUPct = f.readCPU()
+	s.CPUPct = f.readCPU(&s.Counters)
 	s.ProcessRSSMB = f.readRSS()
 
 	total, avail := f.readMeminfo()
 	if slow {
 		f.cg.readLimits(f)
 		f.psiLast = f.readPSI()
+		if f.cg.unknown != nil {
+			f.addErr(f.cg.unknown)
+		}
+	}
+	if f.cg.unknown != nil {
+		// The process's cgroup is unknown, so is its memory bound: the
+		// host's figures would be a guess.
+		total, avail = provider.Opt[uint64]{}, provider.Opt[uint64]{}
 	}
 	if limit, cgAvail, ok := f.cg.read(f); ok {
 		if !total.Valid || limit < total.V {
@@ -196,19 +296,18 @@ func (f *fastSignals) refresh(now time.Time) (provider.Snapshot, error) {
 	if avail.Valid && total.Valid && avail.V > total.V {
 		avail.V = total.V
 	}
-	s.TotalMemMB = provider.TotalMiB(total.V)
-	if !total.Valid {
-		s.TotalMemMB = provider.Opt[uint64]{}
+	if total.Valid {
+		s.TotalMemMB = provider.TotalMiB(total.V)
 	}
-	s.AvailableMemMB = provider.AvailableMiB(avail.V)
-	if !avail.Valid {
-		s.AvailableMemMB = provider.Opt[uint64]{}
+	if avail.Valid {
+		// A container at its limit has a known 0 available (under 1 MiB
+		// is 0): derived pressure is critical.
+		s.AvailableMemMB = provider.AvailableMiB(avail.V)
 	}
-	// Pressure is derived from the wire values (docs/contract.md §2): a cgroup at or over
-	// its limit has 0 bytes available, which is null on the wire, so the
-	// derived pressure is unknown and only PSI can raise it. The kernel's
-	// PSI is the signal that sees such a container stall.
 	s.MemoryPressure = provider.PressureFrom(s.AvailableMemMB, s.TotalMemMB, f.psiLast)
+	if run {
+		f.run.read(f, &s.Counters, now)
+	}
 
 	switch len(f.errs) {
 	case 0:
@@ -219,10 +318,11 @@ func (f *fastSignals) refresh(now time.Time) (provider.Snapshot, error) {
 	return s, errors.Join(f.errs...)
 }
 
-// readCPU turns two reads of /proc/stat into a percentage. Counters going
+// readCPU turns two reads of /proc/stat into a percentage, and sets the
+// cumulative busy and total CPU time of the read in c. Counters going
 // backwards (CPU hot-unplug, a kernel's iowait accounting) or no elapsed
 // ticks keep the last value; the first read has none.
-func (f *fastSignals) readCPU() provider.Opt[float64] {
+func (f *fastSignals) readCPU(c *provider.Counters) provider.Opt[float64] {
 	b, err := f.stat.read(&f.buf, false)
 	if err != nil {
 		f.addErr(err)
@@ -233,6 +333,8 @@ func (f *fastSignals) readCPU() provider.Opt[float64] {
 		f.addErr(f.stat.invalid())
 		return f.cpu.Last()
 	}
+	c.CPUBusy = ticksDuration(t.busy, f.hz)
+	c.CPUTotal = ticksDuration(t.total, f.hz)
 	return f.cpu.Observe(t)
 }
 
@@ -354,6 +456,10 @@ type cgroupLevel struct {
 // cgroupBound is the container memory bound: the levels found at
 // construction, whose files are re-read on every refresh.
 type cgroupBound struct {
+	// unknown is why the process's cgroup could not be read: the memory
+	// bound, and so the available and total memory, are unknown.
+	unknown error
+
 	v1     bool
 	levels []cgroupLevel // leaf first
 
@@ -361,30 +467,29 @@ type cgroupBound struct {
 	limit uint64 // its limit in bytes
 }
 
-// discover reads /proc/<pid>/cgroup and finds the memory limit files on
-// the walk up to the root: cgroup v2 first (the "0::/path" line, under
-// <sysfs>/fs/cgroup, or <sysfs>/fs/cgroup/unified on hybrid hosts), else
-// the cgroup v1 memory controller (under <sysfs>/fs/cgroup/memory). The
-// walk reaches the mount root, which inside a container without a cgroup
-// namespace is the container's own cgroup.
-func (c *cgroupBound) discover(cgroupFile, sysfs string) {
+// discover finds the memory limit files on the walk from the process's
+// cgroup (from /proc/<pid>/cgroup) up to the root: cgroup v2 first (the
+// "0::/path" line, under <sysfs>/fs/cgroup, or <sysfs>/fs/cgroup/unified on
+// hybrid hosts), else the cgroup v1 memory controller (under
+// <sysfs>/fs/cgroup/memory). The walk reaches the mount root, which inside
+// a container without a cgroup namespace is the container's own cgroup.
+func (c *cgroupBound) discover(cg cgroupPaths, sysfs string) {
 	c.best = -1
-	b, err := os.ReadFile(cgroupFile)
-	if err != nil {
+	c.unknown = cg.err
+	if cg.err != nil {
 		return
 	}
-	v2, v2ok, v1, v1ok := procPIDCgroup(b)
 	cgroupRoot := filepath.Join(sysfs, "fs", "cgroup")
-	if v2ok {
+	if cg.v2ok {
 		for _, base := range []string{cgroupRoot, filepath.Join(cgroupRoot, "unified")} {
-			c.levels = walkCgroup(base, v2, "memory.max", "memory.current")
+			c.levels = walkCgroup(base, cg.v2, "memory.max", "memory.current")
 			if len(c.levels) > 0 {
 				return
 			}
 		}
 	}
-	if v1ok {
-		c.levels = walkCgroup(filepath.Join(cgroupRoot, "memory"), v1, "memory.limit_in_bytes", "memory.usage_in_bytes")
+	if cg.v1memOK {
+		c.levels = walkCgroup(filepath.Join(cgroupRoot, "memory"), cg.v1mem, "memory.limit_in_bytes", "memory.usage_in_bytes")
 		c.levels = slices.DeleteFunc(c.levels, func(lv cgroupLevel) bool { return lv.v1Root })
 		c.v1 = len(c.levels) > 0
 	}
@@ -395,7 +500,9 @@ func walkCgroup(base, cgPath, limitName, usageName string) []cgroupLevel {
 	p := path.Clean("/" + cgPath)
 	for range maxCgroupDepth {
 		dir := filepath.Join(base, filepath.FromSlash(p))
-		if fi, err := os.Stat(filepath.Join(dir, limitName)); err == nil && fi.Mode().IsRegular() {
+		// Any file by that name makes a level, whatever its type: one that
+		// is not a regular file fails its reads with an error naming it.
+		if _, err := os.Stat(filepath.Join(dir, limitName)); err == nil {
 			_, err := os.Stat(filepath.Join(dir, "cgroup.sane_behavior"))
 			levels = append(levels, cgroupLevel{
 				v1Root: err == nil,

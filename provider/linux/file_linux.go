@@ -3,6 +3,8 @@
 package linux
 
 import (
+	"os"
+
 	"golang.org/x/sys/unix"
 )
 
@@ -12,18 +14,63 @@ import (
 // (which would make the kernel's seq_file regenerate the whole file).
 type rawFile struct{ fd int }
 
-// openRaw opens path read-only, close-on-exec.
+// openRaw opens path read-only, non-blocking and close-on-exec, and keeps
+// it only if it is a regular file (fstat(2) after the open). Every procfs,
+// cgroupfs and sysfs file restel reads is one; a named pipe, a device (a
+// symlink to /dev/zero), a directory or a socket planted in a foreign root
+// is refused with an error wrapping errNotRegular. O_NONBLOCK makes the
+// open of a named pipe without a writer return at once instead of waiting
+// for one.
 func openRaw(path string) (rawFile, error) {
 	for {
-		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NONBLOCK|unix.O_NOCTTY, 0)
 		if err == unix.EINTR {
 			continue
 		}
 		if err != nil {
 			return rawFile{fd: -1}, err
 		}
+		if err := checkRegularFD(fd); err != nil {
+			unix.Close(fd)
+			return rawFile{fd: -1}, err
+		}
 		return rawFile{fd: fd}, nil
 	}
+}
+
+// checkRegularFD returns nil when fd is a regular file, else the error
+// naming what it is.
+func checkRegularFD(fd int) error {
+	var st unix.Stat_t
+	for {
+		err := unix.Fstat(fd, &st)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		return notRegular(modeKind(st.Mode))
+	}
+}
+
+// modeKind maps a stat(2) st_mode to the os.FileMode type bits.
+func modeKind(mode uint32) os.FileMode {
+	switch mode & unix.S_IFMT {
+	case unix.S_IFREG:
+		return 0
+	case unix.S_IFDIR:
+		return os.ModeDir
+	case unix.S_IFIFO:
+		return os.ModeNamedPipe
+	case unix.S_IFCHR:
+		return os.ModeDevice | os.ModeCharDevice
+	case unix.S_IFBLK:
+		return os.ModeDevice
+	case unix.S_IFSOCK:
+		return os.ModeSocket
+	}
+	return os.ModeIrregular
 }
 
 // pread reads from offset 0 into buf with one pread(2).
@@ -56,4 +103,20 @@ func fsMagic(path string) (int64, error) {
 		}
 		return int64(st.Type), nil
 	}
+}
+
+// userHZ is the unit of the tick counters of /proc/stat and
+// /proc/<pid>/stat (USER_HZ, sysconf(_SC_CLK_TCK)): the kernel hands it to
+// every process in the auxiliary vector as AT_CLKTCK. It is 100 on every
+// architecture Linux supports today; 100 is also the fallback.
+func userHZ() uint64 {
+	const atClkTck = 17 // AT_CLKTCK, include/uapi/linux/auxvec.h
+	if auxv, err := unix.Auxv(); err == nil {
+		for _, kv := range auxv {
+			if kv[0] == atClkTck && kv[1] > 0 {
+				return uint64(kv[1])
+			}
+		}
+	}
+	return 100
 }

@@ -184,3 +184,75 @@ func TestLiveProcessExit(t *testing.T) {
 		t.Error("lost memory after the child exited")
 	}
 }
+
+// TestLiveRunSnapshot: on the real /proc the process's CPU time is known
+// and grows across a busy loop, and the kernel's RSS high-water mark is at
+// least the resident set.
+func TestLiveRunSnapshot(t *testing.T) {
+	skipWithoutProc(t)
+	p, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	ctx := context.Background()
+	first, err := p.RunSnapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := first.Counters
+	if !c.ProcessCPU.Valid || !c.CPUBusy.Valid || !c.CPUTotal.Valid || !c.RSSHighWaterMB.Valid {
+		t.Fatalf("live counters %+v; want process CPU, device CPU and VmHWM known", c)
+	}
+	if c.RSSHighWaterMB.V < first.ProcessRSSMB.V {
+		t.Errorf("VmHWM %d MiB below RSS %d MiB", c.RSSHighWaterMB.V, first.ProcessRSSMB.V)
+	}
+	// Burn CPU until the process's tick counter moves: a loop of work
+	// bounded by a deadline, not a sleep.
+	deadline := time.Now().Add(10 * time.Second)
+	x := 1
+	var s provider.Snapshot
+	for {
+		if time.Now().After(deadline) {
+			t.Fatalf("process CPU did not grow past %v in 10 s of work", c.ProcessCPU.V)
+		}
+		for i := range 1_000_000 {
+			x = x*31 + i
+		}
+		if s, err = p.RunSnapshot(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if s.Counters.ProcessCPU.V > c.ProcessCPU.V {
+			break
+		}
+	}
+	_ = x
+	if s.Counters.CPUTotal.V < c.CPUTotal.V || s.Counters.CPUBusy.V < c.CPUBusy.V {
+		t.Errorf("device CPU went backwards: %+v then %+v", c, s.Counters)
+	}
+	if s.Counters.RSSHighWaterMB.V < s.ProcessRSSMB.V {
+		t.Errorf("VmHWM %d MiB below RSS %d MiB", s.Counters.RSSHighWaterMB.V, s.ProcessRSSMB.V)
+	}
+	t.Logf("live run counters: %+v", s.Counters)
+}
+
+// TestLiveRunSnapshotDoesNotAllocate: zero allocations on the real /proc
+// and cgroup hierarchy, with every cadence off.
+func TestLiveRunSnapshotDoesNotAllocate(t *testing.T) {
+	skipWithoutProc(t)
+	p, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	p.fast.every, p.fast.run.quota.every = 0, 0
+	ctx := context.Background()
+	p.RunSnapshot(ctx)
+	if allocs := testing.AllocsPerRun(200, func() {
+		if _, err := p.RunSnapshot(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}); allocs != 0 {
+		t.Errorf("live RunSnapshot allocates %v times; want 0", allocs)
+	}
+}

@@ -435,3 +435,31 @@ func centi(b []byte) (uint64, bool) {
 	}
 	return whole*100 + frac, true
 }
+
+// procPIDCgroupV1 returns the cleaned, rooted path of the cgroup v1
+// hierarchy that has controller in /proc/<pid>/cgroup ("N:cpu,cpuacct:/p").
+func procPIDCgroupV1(b []byte, controller string) (string, bool) {
+	for len(b) > 0 {
+		var ln []byte
+		ln, b, _ = line(b)
+		c1 := indexByte(ln, ':')
+		if c1 < 0 {
+			continue
+		}
+		c2 := indexByte(ln[c1+1:], ':')
+		if c2 < 0 {
+			continue
+		}
+		id, ctrls, p := ln[:c1], ln[c1+1:c1+1+c2], ln[c1+1+c2+1:]
+		if len(p) == 0 || p[0] != '/' || string(id) == "0" {
+			continue
+		}
+		if _, ok := decimal(id); !ok {
+			continue
+		}
+		if hasController(ctrls, controller) {
+			return path.Clean(string(p)), true
+		}
+	}
+	return "", false
+}

@@ -1,23 +1,37 @@
 // Package linux reads device resource state from Linux procfs and sysfs
 // (docs/contract.md §2). Android uses the same code for CPU, memory and RSS.
 //
-// A [Provider] has two halves:
+// A [Provider] has three parts:
 //
 //   - the fast signals, read by [Provider.Snapshot] on the inference hot
-//     path: CPU use from /proc/stat deltas, host memory from /proc/meminfo,
-//     the process's resident set from /proc/<pid>/statm, the container's
-//     memory bound from cgroup v2 (memory.max, memory.current, memory.stat)
-//     or cgroup v1 (memory.limit_in_bytes, memory.usage_in_bytes,
-//     memory.stat), and Linux PSI (/proc/pressure/memory). The files are
-//     opened once, kept open and re-read with one pread at offset 0 into a
-//     fixed buffer: a steady-state refresh does not allocate. The host
-//     MemTotal is read once; the cgroup limits and PSI are re-read at most
-//     once a second by the Provider's clock (PSI averages only change
-//     every 2 s), the bounding cgroup's usage on every refresh. That
-//     cadence is what keeps BenchmarkRefresh within 1.3× of
-//     BenchmarkFloor (three preads): a refresh that falls due on it also
-//     re-reads every limit on the cgroup walk and PSI, and costs what
-//     BenchmarkRefreshAllSources measures (BENCHMARKS.md).
+//     path: CPU use from /proc/stat deltas (Documentation/filesystems/
+//     proc.rst §1.8), with the cumulative busy and total CPU time of the
+//     same read as counters; host memory from /proc/meminfo; the process's
+//     resident set from /proc/<pid>/statm; the container's memory bound
+//     from cgroup v2 (memory.max, memory.current, memory.stat;
+//     Documentation/admin-guide/cgroup-v2.rst) or cgroup v1
+//     (memory.limit_in_bytes, memory.usage_in_bytes, memory.stat;
+//     Documentation/admin-guide/cgroup-v1/memory.rst), found through
+//     /proc/<pid>/cgroup; and Linux PSI (/proc/pressure/memory,
+//     Documentation/accounting/psi.rst). The files are opened once, kept
+//     open and re-read with one pread at offset 0 into a fixed buffer: a
+//     steady-state refresh does not allocate. The host MemTotal is read
+//     once; the cgroup limits and PSI are re-read at most once a second by
+//     the Provider's clock (PSI averages only change every 2 s), the
+//     bounding cgroup's usage on every refresh. That cadence is what keeps
+//     BenchmarkRefresh within 1.3× of BenchmarkFloor (three preads): a
+//     refresh that falls due on it also re-reads every limit on the cgroup
+//     walk and PSI, and costs what BenchmarkRefreshAllSources measures
+//     (BENCHMARKS.md).
+//   - the run counters, read only by [Provider.RunSnapshot] for a run's
+//     start and end (docs/contract.md §4), never by Snapshot: the
+//     process's CPU time (utime+stime of /proc/<pid>/stat), its RSS
+//     high-water mark (VmHWM of /proc/<pid>/status), the PSI "some" stall
+//     totals of cpu, memory and io (the process's own cgroup v2
+//     *.pressure files when it has them, else /proc/pressure/*), and the
+//     CPU quota's throttled time (cgroup cpu.stat; Documentation/scheduler/
+//     sched-bwc.rst). Same discipline: kept-open files, pread, no
+//     allocation.
 //   - the slow signals, [Provider.Thermal] and [Provider.Battery], read from
 //     sysfs thermal zones, hwmon and power_supply with bounded non-blocking
 //     reads. They are never read inside Snapshot; the orchestrator polls them
@@ -28,6 +42,17 @@
 // Provider at a fixture tree. There is no package-level state and no
 // goroutine: every Provider owns its own CPU delta and open files.
 //
+// Nothing under a root can hang or balloon a Provider, including its
+// construction. Every open is non-blocking and keeps only a regular file
+// (a named pipe, a device such as a symlink to /dev/zero, a directory is
+// refused with an error naming it); every read is bounded (one page for a
+// sysfs attribute, 64 KiB for a file read whole); a class directory is
+// opened as a directory only, and its listing is bounded. Files are kept
+// open only where statfs says the directory is procfs or cgroupfs: under
+// any other root (a fixture tree, a copy another program refreshes by
+// rename) each read opens, reads and closes the file, so a replaced file
+// is seen.
+//
 // Parsers are private functions over []byte named after the file they
 // parse; they are untagged and tested on every GOOS. Only the open/pread
 // shims are Linux-specific (file_linux.go), with a portable fallback.
@@ -37,6 +62,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -69,6 +95,7 @@ var (
 	_ provider.ThermalReader    = (*Provider)(nil)
 	_ provider.BatteryReader    = (*Provider)(nil)
 	_ provider.Bounded          = (*Provider)(nil)
+	_ provider.RunReader        = (*Provider)(nil)
 )
 
 type config struct {
@@ -95,9 +122,15 @@ func WithPID(pid int) Option { return func(c *config) { c.pid = pid } }
 // WithClock sets the clock that stamps snapshots (default the system clock).
 func WithClock(clk provider.Clock) Option { return func(c *config) { c.clock = clk } }
 
-// ErrRoot is wrapped by [New] when a root directory or the pid's directory
-// is missing or not a directory.
+// ErrRoot is wrapped by [New] when a root directory or the process's
+// directory is missing or not a directory (a pid given with [WithPID]
+// whose directory is missing is [ErrNoProcess] instead).
 var ErrRoot = errors.New("bad root")
+
+// ErrNoProcess is wrapped by [New] (with the fs.ErrNotExist of the lookup)
+// when the process given by [WithPID] does not exist: the procfs root has
+// no directory for it. Its message reads "no process N".
+var ErrNoProcess = errors.New("no process")
 
 const (
 	defaultProcFS = "/proc"
@@ -106,8 +139,10 @@ const (
 
 // New returns a Provider reading the given roots. It checks that the procfs
 // and sysfs roots and the pid's procfs directory exist (an error wrapping
-// [ErrRoot] and the fs error names the path) and discovers the process's
-// cgroup from /proc/<pid>/cgroup. It opens files but starts no goroutine.
+// [ErrRoot] and the fs error names the path; [ErrNoProcess] for a pid with
+// no directory) and discovers the process's cgroup from /proc/<pid>/cgroup.
+// It opens files but starts no goroutine. Every open is non-blocking and
+// every read bounded, so a foreign root cannot hang or balloon it.
 func New(opts ...Option) (*Provider, error) {
 	cfg := config{procfs: defaultProcFS, sysfs: defaultSysFS}
 	for _, o := range opts {
@@ -132,6 +167,9 @@ func New(opts ...Option) (*Provider, error) {
 	}
 	pidDir := pidDirName(cfg.procfs, cfg.pid)
 	if err := checkDir("process directory", filepath.Join(cfg.procfs, pidDir)); err != nil {
+		if _, serr := os.Stat(filepath.Join(cfg.procfs, pidDir)); cfg.pid > 0 && errors.Is(serr, fs.ErrNotExist) {
+			return nil, fmt.Errorf("linux: %w %d (%w)", ErrNoProcess, cfg.pid, serr)
+		}
 		return nil, err
 	}
 	p := &Provider{
@@ -142,7 +180,7 @@ func New(opts ...Option) (*Provider, error) {
 		slow:   newSysfsSignals(cfg.sysfs, readAttr),
 		clock:  cfg.clock,
 	}
-	p.fast.init(cfg.procfs, cfg.sysfs, pidDir)
+	p.fast.init(cfg.procfs, cfg.sysfs, pidDir, fsMagic)
 	p.bounded = boundedRoots(p.fast.fastDirs(cfg.procfs), fsMagic)
 	return p, nil
 }
@@ -193,7 +231,33 @@ func (p *Provider) Snapshot(ctx context.Context) (provider.Snapshot, error) {
 	if p.closed.Load() {
 		return provider.Unknown(now), provider.ErrClosed
 	}
-	s, err := p.fast.refresh(now)
+	s, err := p.fast.refresh(now, false)
+	s.CapturedAtMS = now.UnixMilli()
+	return s, err
+}
+
+// RunSnapshot is Snapshot plus the counters a run's start and end need
+// (see [provider.RunReader]): the process's CPU time (utime+stime of
+// /proc/<pid>/stat), its RSS high-water mark (VmHWM of /proc/<pid>/status),
+// the PSI "some" stall totals of cpu, memory and io (the process's own
+// cgroup v2 pressure files when it has them, else /proc/pressure), and the
+// cgroup CPU quota's throttled time (cpu.stat; unknown when no quota
+// applies). Snapshot never reads those files. A steady-state RunSnapshot
+// does not allocate.
+func (p *Provider) RunSnapshot(ctx context.Context) (provider.Snapshot, error) {
+	now := p.clock.Now()
+	if err := ctx.Err(); err != nil {
+		return provider.Unknown(now), err
+	}
+	if p.closed.Load() {
+		return provider.Unknown(now), provider.ErrClosed
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed.Load() {
+		return provider.Unknown(now), provider.ErrClosed
+	}
+	s, err := p.fast.refresh(now, true)
 	s.CapturedAtMS = now.UnixMilli()
 	return s, err
 }

@@ -125,6 +125,8 @@ func TestFixtureTrees(t *testing.T) {
 				if err != nil {
 					t.Fatalf("read %d: %v", i, err)
 				}
+				// The cumulative CPU counters have their own test.
+				got.Counters = provider.Counters{}
 				if diff := cmp.Diff(want, got); diff != "" {
 					t.Errorf("read %d (-want +got):\n%s", i, diff)
 				}
@@ -410,17 +412,29 @@ func TestHostile(t *testing.T) {
 			check: func(t *testing.T, s provider.Snapshot) { wantMem(t, s, 65842404/1024, 48934120/1024) },
 		},
 		{
-			name: "usage above limit floors available at 0 (null; PSI sets the pressure)", procfs: "procfs-k8s", sysfs: "cgroup-k8s",
+			// The container is exactly at its limit: a known 0 available
+			// (not unknown) and critical pressure, the moment it matters.
+			name: "exactly at the limit: 0 available, critical", procfs: "procfs-k8s", sysfs: "cgroup-k8s",
+			sysw: map[string]string{k8sScope + "/memory.current": "1610612736\n", k8sScope + "/memory.stat": "inactive_file 0\n"},
+			check: func(t *testing.T, s provider.Snapshot) {
+				wantMem(t, s, 1536, 0)
+				wantPressure(t, s, provider.MemoryPressureCritical)
+			},
+		},
+		{
+			name: "under 1 MiB left: 0 available, critical", procfs: "procfs-k8s", sysfs: "cgroup-k8s",
+			sysw: map[string]string{k8sScope + "/memory.current": "1610612736\n", k8sScope + "/memory.stat": "inactive_file 1048575\n"},
+			check: func(t *testing.T, s provider.Snapshot) {
+				wantMem(t, s, 1536, 0)
+				wantPressure(t, s, provider.MemoryPressureCritical)
+			},
+		},
+		{
+			name: "usage above limit floors available at a known 0", procfs: "procfs-k8s", sysfs: "cgroup-k8s",
 			sysw: map[string]string{k8sScope + "/memory.current": "4294967296\n"},
 			check: func(t *testing.T, s provider.Snapshot) {
-				if !s.TotalMemMB.Valid || s.TotalMemMB.V != 1536 || s.AvailableMemMB.Valid {
-					t.Errorf("total %+v avail %+v; want 1536 and unknown (0 bytes)", s.TotalMemMB, s.AvailableMemMB)
-				}
-				// Derived pressure is unknown (available is null, docs/contract.md §2); the
-				// fixture's PSI (some avg10 >= 10) raises it to warn.
-				if s.MemoryPressure != provider.MemoryPressureWarn {
-					t.Errorf("pressure %v; want warn from PSI over an unknown derived pressure", s.MemoryPressure)
-				}
+				wantMem(t, s, 1536, 0)
+				wantPressure(t, s, provider.MemoryPressureCritical)
 			},
 		},
 		{
@@ -470,13 +484,20 @@ func TestHostile(t *testing.T) {
 			check: func(t *testing.T, s provider.Snapshot) { wantMem(t, s, 256, 160) },
 		},
 		{
-			name: "v1 usage above limit floors available at 0", procfs: "procfs-v1", sysfs: "cgroup-v1",
+			name: "v1 usage above limit floors available at a known 0", procfs: "procfs-v1", sysfs: "cgroup-v1",
 			sysw: map[string]string{"fs/cgroup/memory/docker/9b3e/memory.usage_in_bytes": "1073741824\n"},
 			check: func(t *testing.T, s provider.Snapshot) {
-				if s.TotalMemMB != provider.Some[uint64](512) || s.AvailableMemMB.Valid {
-					t.Errorf("total %+v avail %+v; want 512 and unknown (0 bytes)", s.TotalMemMB, s.AvailableMemMB)
-				}
-				wantPressure(t, s, provider.MemoryPressureUnknown)
+				wantMem(t, s, 512, 0)
+				wantPressure(t, s, provider.MemoryPressureCritical)
+			},
+		},
+		{
+			// limit − (usage − total_inactive_file) = 512 MiB − (576 − 64) = 0.
+			name: "v1 exactly at the limit", procfs: "procfs-v1", sysfs: "cgroup-v1",
+			sysw: map[string]string{"fs/cgroup/memory/docker/9b3e/memory.usage_in_bytes": "603979776\n"},
+			check: func(t *testing.T, s provider.Snapshot) {
+				wantMem(t, s, 512, 0)
+				wantPressure(t, s, provider.MemoryPressureCritical)
 			},
 		},
 		{
@@ -546,6 +567,14 @@ func TestHostile(t *testing.T) {
 			}
 			tt.check(t, s)
 		})
+	}
+}
+
+// keepOpen makes every file of p kept open between reads, as on a live
+// procfs and cgroupfs.
+func keepOpen(p *Provider) {
+	for _, pf := range p.fast.files() {
+		pf.fresh = false
 	}
 }
 
@@ -738,6 +767,7 @@ func TestProcessExited(t *testing.T) {
 
 func TestNewErrors(t *testing.T) {
 	procfs := copyProcTree(t, "procfs-laptop")
+	writeTree(t, procfs, map[string]string{"1": "not a directory"})
 	file := filepath.Join(t.TempDir(), "file")
 	writeTree(t, filepath.Dir(file), map[string]string{"file": "x"})
 	missing := filepath.Join(t.TempDir(), "missing")
@@ -750,7 +780,8 @@ func TestNewErrors(t *testing.T) {
 		{"missing procfs", []Option{WithProcFS(missing)}, []error{ErrRoot, fs.ErrNotExist}, missing},
 		{"procfs is a file", []Option{WithProcFS(file)}, []error{ErrRoot}, file},
 		{"missing sysfs", []Option{WithProcFS(procfs), WithSysFS(missing)}, []error{ErrRoot, fs.ErrNotExist}, missing},
-		{"missing pid", []Option{WithProcFS(procfs), WithSysFS(procfs), WithPID(99999)}, []error{ErrRoot, fs.ErrNotExist}, "99999"},
+		{"missing pid", []Option{WithProcFS(procfs), WithSysFS(procfs), WithPID(99999)}, []error{ErrNoProcess, fs.ErrNotExist}, "no process 99999"},
+		{"pid is a file", []Option{WithProcFS(procfs), WithSysFS(procfs), WithPID(1)}, []error{ErrRoot}, "not a directory"},
 		{"negative pid", []Option{WithProcFS(procfs), WithSysFS(procfs), WithPID(-1)}, []error{provider.ErrInvalid}, "-1"},
 		{"empty root", []Option{WithProcFS("")}, []error{ErrRoot}, "empty"},
 	}
@@ -836,10 +867,14 @@ func TestConcurrentSnapshots(t *testing.T) {
 
 // TestRefreshDoesNotAllocate proves the steady-state refresh is
 // allocation-free on a bounded cgroup v2 tree with every source re-read on
-// every refresh (limits, usage, memory.stat, PSI).
+// every refresh (limits, usage, memory.stat, PSI). A fixture tree is read
+// afresh on every read (an open allocates its path); here its files are
+// kept open as a live procfs's are, so the test measures the refresh
+// logic itself.
 func TestRefreshDoesNotAllocate(t *testing.T) {
 	p, _ := newTestProvider(t, filepath.Join("testdata", "procfs-k8s"), filepath.Join("testdata", "cgroup-k8s"))
 	p.fast.every = 0
+	keepOpen(p)
 	ctx := context.Background()
 	p.Snapshot(ctx) // warm up: open files
 	allocs := testing.AllocsPerRun(200, func() {

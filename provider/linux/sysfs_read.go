@@ -2,6 +2,7 @@ package linux
 
 import (
 	"fmt"
+	"io/fs"
 
 	"github.com/restel/restel/provider"
 )
@@ -25,7 +26,9 @@ const maxAttrBytes = 4096
 // Errors wrap the platform error with %w inside an *fs.PathError, so
 // errors.Is(err, syscall.EAGAIN), syscall.ENODATA, syscall.EINVAL,
 // syscall.EIO, syscall.ENODEV, fs.ErrNotExist and fs.ErrPermission classify
-// them. An empty read is an error wrapping [provider.ErrInvalid].
+// them. An empty read, a file that fills the buffer (no attribute restel
+// reads is that long: a foreign tree's huge or endless file) and one that
+// is not a regular file are errors wrapping [provider.ErrInvalid].
 func readAttr(path string) ([]byte, error) {
 	var buf [maxAttrBytes]byte
 	n, err := readAttrOnce(path, buf[:])
@@ -34,6 +37,9 @@ func readAttr(path string) ([]byte, error) {
 	}
 	if n <= 0 {
 		return nil, fmt.Errorf("%w: %s: empty attribute", provider.ErrInvalid, path)
+	}
+	if n >= len(buf) {
+		return nil, &fs.PathError{Op: "read", Path: path, Err: errAttrTooLarge}
 	}
 	out := make([]byte, n)
 	copy(out, buf[:n])

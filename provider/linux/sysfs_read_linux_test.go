@@ -4,7 +4,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
@@ -37,42 +36,36 @@ func readAttrReturns(t *testing.T, path string) ([]byte, error) {
 }
 
 // TestReadAttrNeverBlocks is the real-world proof that the default reader
-// cannot hang on a driver with no data: a FIFO is the file whose open and
-// read block under plain os.Open / os.ReadFile.
+// cannot hang on a file that would block: a FIFO is the file whose open and
+// read block under plain os.Open / os.ReadFile. No sysfs attribute is a
+// FIFO, so the reader refuses it, with or without a writer.
 func TestReadAttrNeverBlocks(t *testing.T) {
 	fifo := filepath.Join(t.TempDir(), "temp1_input")
 	if err := unix.Mkfifo(fifo, 0o600); err != nil {
 		t.Skipf("mkfifo: %v", err)
 	}
 
-	// No writer: a blocking open would wait for one. O_NONBLOCK opens at
-	// once and the read sees end of file: an empty attribute.
+	// No writer: a blocking open would wait for one.
 	_, err := readAttrReturns(t, fifo)
-	if !errors.Is(err, provider.ErrInvalid) {
-		t.Fatalf("FIFO without writer: error = %v, want ErrInvalid (empty)", err)
+	if !errors.Is(err, errNotRegular) || !errors.Is(err, provider.ErrInvalid) {
+		t.Fatalf("FIFO without writer: error = %v, want a refused named pipe", err)
 	}
 
 	// A writer that never writes (a driver stuck on its embedded
-	// controller): a blocking read would wait forever; ours gets EAGAIN.
+	// controller): a blocking read would wait forever.
 	w, err := os.OpenFile(fifo, os.O_RDWR, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	for range 3 { // and again: EAGAIN forever is still one read each time
-		_, err = readAttrReturns(t, fifo)
-		if !errors.Is(err, syscall.EAGAIN) {
-			t.Fatalf("FIFO with idle writer: error = %v, want EAGAIN", err)
-		}
-	}
-
-	// Once data arrives it is read in one read.
 	if _, err := w.Write([]byte("51000\n")); err != nil {
 		t.Fatal(err)
 	}
-	b, err := readAttrReturns(t, fifo)
-	if err != nil || string(b) != "51000\n" {
-		t.Fatalf("FIFO with data: %q, %v", b, err)
+	for range 3 {
+		b, err := readAttrReturns(t, fifo)
+		if !errors.Is(err, errNotRegular) || b != nil {
+			t.Fatalf("FIFO with a writer: %q, %v; want a refused named pipe", b, err)
+		}
 	}
 }
 

@@ -45,15 +45,22 @@ func TestReadAttr(t *testing.T) {
 			t.Fatal("readAttr(directory) succeeded")
 		}
 	})
-	t.Run("bounded to one page", func(t *testing.T) {
+	t.Run("one page at most", func(t *testing.T) {
 		big := bytes.Repeat([]byte("7"), 3*maxAttrBytes)
 		p := filepath.Join(dir, "big")
 		if err := os.WriteFile(p, big, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		got, err := readAttr(p)
-		if err != nil || len(got) != maxAttrBytes {
-			t.Fatalf("readAttr(12 KiB) = %d bytes, %v; want %d bytes", len(got), err, maxAttrBytes)
+		if !errors.Is(err, errAttrTooLarge) || !errors.Is(err, provider.ErrInvalid) || got != nil {
+			t.Fatalf("readAttr(12 KiB) = %d bytes, %v; want refused as too large", len(got), err)
+		}
+		longest := bytes.Repeat([]byte("7"), maxAttrBytes-1)
+		if err := os.WriteFile(p, longest, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got, err = readAttr(p); err != nil || len(got) != maxAttrBytes-1 {
+			t.Fatalf("readAttr(4095 bytes) = %d bytes, %v; want all of it", len(got), err)
 		}
 	})
 	t.Run("permission", func(t *testing.T) {

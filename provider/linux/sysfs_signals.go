@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
-	"os"
 	"slices"
 
 	"github.com/restel/restel/provider"
@@ -51,6 +51,8 @@ func (s *sysfsSignals) Thermal(ctx context.Context) (provider.ThermalState, erro
 	if err := ctx.Err(); err != nil {
 		return provider.ThermalUnknown, err
 	}
+	var bad error
+	s = s.noting(&bad)
 	thermalDir := s.root + "/class/thermal"
 	names, listErr := listDir(thermalDir)
 
@@ -78,10 +80,29 @@ func (s *sysfsSignals) Thermal(ctx context.Context) (provider.ThermalState, erro
 	if err := ctx.Err(); err != nil {
 		return provider.ThermalUnknown, err // a zone's trips may have been cut short
 	}
+	if !state.Known() && listErr == nil {
+		listErr = bad
+	}
 	if !state.Known() && listErr != nil {
 		return provider.ThermalUnknown, fmt.Errorf("thermal: %w", listErr)
 	}
 	return state, nil
+}
+
+// noting returns a copy of s whose reads record in *bad the first read
+// refused because the attribute is not a regular file or is too large to be
+// one: a sensor skipped
+// for that is not a driver's transient fault but a tree that is not sysfs,
+// worth an error when nothing else was usable.
+func (s *sysfsSignals) noting(bad *error) *sysfsSignals {
+	read := s.read
+	return &sysfsSignals{root: s.root, read: func(path string) ([]byte, error) {
+		b, err := read(path)
+		if err != nil && *bad == nil && (errors.Is(err, errNotRegular) || errors.Is(err, errAttrTooLarge)) {
+			*bad = err
+		}
+		return b, err
+	}}
 }
 
 // Battery implements provider.BatteryReader (docs/contract.md §2 "Battery") over
@@ -91,15 +112,26 @@ func (s *sysfsSignals) Thermal(ctx context.Context) (provider.ThermalState, erro
 // Opt with an error wrapping provider.ErrInvalid means batteries exist but
 // none gave a usable value.
 func (s *sysfsSignals) Battery(ctx context.Context) (provider.Opt[uint8], error) {
-	return s.battery(ctx, s.root+"/class/power_supply")
+	var bad error
+	pct, err := s.noting(&bad).battery(ctx, s.root+"/class/power_supply")
+	if !pct.Valid && errors.Is(err, provider.ErrInvalid) && bad != nil {
+		err = fmt.Errorf("%w: %w", err, bad)
+	}
+	return pct, err
 }
+
+// maxDirEntries bounds the entries listed from one class or hwmon
+// directory; a real one has at most a few hundred.
+const maxDirEntries = 1 << 16
 
 // listDir returns the entry names of a sysfs class directory, sorted. The
 // entries are symlinks to device directories; callers open paths through
 // them, which follows the links. A missing directory lists as empty with a
-// nil error (the device has no such class); other failures are returned.
+// nil error (the device has no such class); other failures are returned:
+// anything but a directory (a named pipe, a file) is refused without
+// blocking (openDir), and at most maxDirEntries names are listed.
 func listDir(dir string) ([]string, error) {
-	f, err := os.Open(dir)
+	f, err := openDir(dir)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil
@@ -107,9 +139,16 @@ func listDir(dir string) ([]string, error) {
 		return nil, err
 	}
 	defer f.Close()
-	names, err := f.Readdirnames(-1)
-	if err != nil && len(names) == 0 {
-		return nil, err
+	var names []string
+	for len(names) < maxDirEntries {
+		batch, err := f.Readdirnames(min(1024, maxDirEntries-len(names)))
+		names = append(names, batch...)
+		if err != nil {
+			if len(names) == 0 && !errors.Is(err, io.EOF) {
+				return nil, err
+			}
+			break
+		}
 	}
 	slices.Sort(names)
 	return names, nil
