@@ -21,11 +21,10 @@ import (
 // misbehaving custom provider cannot poison the summary.
 type Aggregator struct {
 	count uint64
-	// start holds the first snapshot's counters and capture time; prev is
-	// the last snapshot observed (the end, once the run is over).
-	start   provider.Counters
-	startMS int64
-	prev    provider.Snapshot
+	// The counters and capture times of the first snapshot (the run's
+	// start) and of the last one (its end, once the run is over).
+	start, last     provider.Counters
+	startMS, lastMS int64
 
 	cpu  intervalMean // device CPU per interval
 	pcpu intervalMean // the process's CPU per interval (trace pcpu)
@@ -155,14 +154,18 @@ func ratio(part0, part1, total0, total1 provider.Opt[time.Duration]) provider.Op
 // this snapshot's CPUPct (docs/contract.md §4).
 func (a *Aggregator) Observe(s provider.Snapshot) {
 	s = s.Wire()
+	a.observe(&s)
+}
+
+func (a *Aggregator) observe(s *provider.Snapshot) {
 	if a.count == 0 {
 		a.start, a.startMS = s.Counters, s.CapturedAtMS
 	} else {
-		a.interval(a.prev, s, 1, elapsedMS(a.prev.CapturedAtMS, s.CapturedAtMS))
+		a.interval(&a.last, s, 1, elapsedMS(a.lastMS, s.CapturedAtMS))
 	}
 	a.count++
 	a.levels(s)
-	a.prev = s
+	a.last, a.lastMS = s.Counters, s.CapturedAtMS
 }
 
 // ObserveRepeat observes n snapshots equal to s except for their capture
@@ -175,18 +178,18 @@ func (a *Aggregator) ObserveRepeat(s provider.Snapshot, n uint64, step time.Dura
 	if n == 0 {
 		return
 	}
-	a.Observe(s)
+	s = s.Wire()
+	a.observe(&s)
 	if n == 1 {
 		return
 	}
-	s = a.prev // as Observe stored it
 	last := addSat(s.CapturedAtMS, spanMS(n-1, step))
 	// Between two copies of s the counters do not move, so every interval
 	// takes s's own CPUPct and ProcessCPUPct; their durations sum to the
 	// span.
-	a.interval(s, s, n-1, elapsedMS(s.CapturedAtMS, last))
+	a.interval(&s.Counters, &s, n-1, elapsedMS(s.CapturedAtMS, last))
 	a.count = satAdd(a.count, n-1)
-	a.prev.CapturedAtMS = last
+	a.lastMS = last
 }
 
 // spanMS is (k·step).Milliseconds() computed without overflow, saturating
@@ -214,10 +217,10 @@ func addSat(a, b int64) int64 {
 	return a + b
 }
 
-// interval records k consecutive intervals from prev to s (identical when
-// k > 1) lasting dur ms in all.
-func (a *Aggregator) interval(prev, s provider.Snapshot, k, dur uint64) {
-	u := ratio(prev.Counters.CPUBusy, s.Counters.CPUBusy, prev.Counters.CPUTotal, s.Counters.CPUTotal)
+// interval records k consecutive intervals from a snapshot with counters
+// prev to s (identical when k > 1) lasting dur ms in all.
+func (a *Aggregator) interval(prev *provider.Counters, s *provider.Snapshot, k, dur uint64) {
+	u := ratio(prev.CPUBusy, s.Counters.CPUBusy, prev.CPUTotal, s.Counters.CPUTotal)
 	if !u.Valid {
 		u = s.CPUPct
 	}
@@ -230,7 +233,7 @@ func (a *Aggregator) interval(prev, s provider.Snapshot, k, dur uint64) {
 }
 
 // levels folds in s's levels: peaks, minimum, last battery.
-func (a *Aggregator) levels(s provider.Snapshot) {
+func (a *Aggregator) levels(s *provider.Snapshot) {
 	if s.ProcessRSSMB.Valid && (!a.rssPeak.Valid || s.ProcessRSSMB.V > a.rssPeak.V) {
 		a.rssPeak = s.ProcessRSSMB
 	}
@@ -265,9 +268,9 @@ func (a *Aggregator) Usage(mode Mode) Usage {
 	if a.count == 0 {
 		return u
 	}
-	end := a.prev.Counters
-	if a.prev.CapturedAtMS >= a.startMS {
-		u.DurationMS = provider.Some(uint64(a.prev.CapturedAtMS - a.startMS))
+	end := a.last
+	if a.lastMS >= a.startMS {
+		u.DurationMS = provider.Some(uint64(a.lastMS - a.startMS))
 	}
 	u.ProcessCPUPct = ratio(a.start.ProcessCPU, end.ProcessCPU, a.start.CPUTotal, end.CPUTotal)
 	if !u.ProcessCPUPct.Valid {
