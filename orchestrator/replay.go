@@ -70,6 +70,10 @@ type ReplayResult struct {
 // DebugLocal also writes the raw samples, one by one, as
 // docs/contract.md §3 says, until the file reaches its size limit.
 //
+// A read's capture time is its offset plus the time the read took (a
+// trace's delay=), so a replayed run's duration_ms is its end unless the
+// start or end read is delayed.
+//
 // Replay honours ctx: when it ends, Replay returns promptly with no
 // summary and ctx's error.
 func Replay(ctx context.Context, tl Timeline, mode aggregate.Mode, opts ...ReplayOption) (ReplayResult, error) {

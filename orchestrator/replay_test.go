@@ -326,6 +326,7 @@ func FuzzReplay(f *testing.F) {
 	f.Add("@0s cpu=1\n@1281024h end\n", uint8(2), uint64(1<<62))
 	f.Add("@0s cpu=1\n@2562047h end\n", uint8(3), uint64(250*time.Millisecond))
 	f.Add("@1s error=x\n@2s cpu=3 cpu_stall=1s\n@9s cpu_stall=2s\n", uint8(1), uint64(0))
+	f.Add("@0s delay=2562047h\n@2562047h end\n", uint8(2), uint64(time.Hour))
 	f.Fuzz(func(t *testing.T, src string, kind uint8, interval uint64) {
 		tr, err := fake.Parse("fuzz.trace", strings.NewReader(src))
 		if err != nil {
@@ -351,8 +352,11 @@ func FuzzReplay(f *testing.F) {
 		if want := aggregate.Ticks(mode, tr.End()) + 2; u.SampleCount != want || res.ReadErrors > u.SampleCount {
 			t.Fatalf("sample_count %d, read errors %d: want %d samples", u.SampleCount, res.ReadErrors, want)
 		}
-		if u.DurationMS != provider.Some(uint64(tr.End().Milliseconds())) {
-			t.Fatalf("duration_ms %v for a run of %v", u.DurationMS, tr.End())
+		// The end snapshot is captured at end, the start at 0, each later
+		// by its read's delay.
+		wantMS := (uint64(tr.End())+uint64(tr.At(tr.End()).Delay))/uint64(time.Millisecond) - uint64(tr.At(0).Delay/time.Millisecond)
+		if u.DurationMS != provider.Some(wantMS) {
+			t.Fatalf("duration_ms %v for a run of %v, want %d", u.DurationMS, tr.End(), wantMS)
 		}
 		var back aggregate.Usage
 		// (Compared on the wire: an interval finer than a millisecond is
