@@ -119,10 +119,12 @@ func TestAggregatorTracksPeakAvgMin(t *testing.T) {
 	a.Observe(provider.Snapshot{CPUPct: f(90), ProcessRSSMB: u(500), AvailableMemMB: u(1000), TotalMemMB: u(16000),
 		MemoryPressure: provider.MemoryPressureWarn, Thermal: provider.ThermalHot, BatteryPct: b8(78), CapturedAtMS: 1000})
 	got := a.Usage(aggregate.ModeBoundary)
+	// The start snapshot's cpu covers time before the run: only the one
+	// interval, measured by the end snapshot, counts.
 	want := aggregate.Usage{
-		CPUAvgPct: f(50), CPUPeakPct: f(90), ProcessRSSPeakMB: u(500), AvailableMemMinMB: u(1000),
+		CPUAvgPct: f(90), CPUPeakPct: f(90), ProcessRSSPeakMB: u(500), AvailableMemMinMB: u(1000),
 		MemoryPressurePeak: provider.MemoryPressureWarn, ThermalPeak: provider.ThermalHot, BatteryPctEnd: b8(78),
-		SampleCount: 2, Mode: aggregate.ModeBoundary,
+		SampleCount: 2, Mode: aggregate.ModeBoundary, DurationMS: u(1000),
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("usage (-want +got):\n%s", diff)
@@ -136,11 +138,11 @@ func TestAggregatorAllUnknown(t *testing.T) {
 	a.Observe(provider.Unknown(time.Unix(0, 0)))
 	a.Observe(provider.Unknown(time.Unix(1, 0)))
 	got := a.Usage(aggregate.ModeBoundary)
-	want := aggregate.Usage{SampleCount: 2, Mode: aggregate.ModeBoundary, ThermalPeak: provider.ThermalNormal}
+	want := aggregate.Usage{SampleCount: 2, Mode: aggregate.ModeBoundary, ThermalPeak: provider.ThermalNormal, DurationMS: u(1000)}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("usage (-want +got):\n%s", diff)
 	}
-	wantJSON := `{"cpu_avg_pct":null,"cpu_peak_pct":null,"process_rss_peak_mb":null,"available_mem_min_mb":null,"memory_pressure_peak":"unknown","thermal_state_peak":"normal","battery_pct_end":null,"sample_count":2,"sampling_mode":"boundary","duration_ms":null,"process_cpu_pct":null,"cpu_stall_ms":null,"memory_stall_ms":null,"io_stall_ms":null,"cpu_throttled_ms":null}`
+	wantJSON := `{"cpu_avg_pct":null,"cpu_peak_pct":null,"process_rss_peak_mb":null,"available_mem_min_mb":null,"memory_pressure_peak":"unknown","thermal_state_peak":"normal","battery_pct_end":null,"sample_count":2,"sampling_mode":"boundary","duration_ms":1000,"process_cpu_pct":null,"cpu_stall_ms":null,"memory_stall_ms":null,"io_stall_ms":null,"cpu_throttled_ms":null}`
 	if gotJSON := string(got.AppendJSON(nil)); gotJSON != wantJSON {
 		t.Errorf("JSON\n got %s\nwant %s", gotJSON, wantJSON)
 	}
@@ -160,9 +162,15 @@ func TestAggregatorRules(t *testing.T) {
 			func(u aggregate.Usage) string { return cmp.Diff(provider.MemoryPressureCritical, u.MemoryPressurePeak) }},
 		{"thermal peak after recovery", []provider.Snapshot{{Thermal: provider.ThermalNormal}, {Thermal: provider.ThermalCritical}, {Thermal: provider.ThermalWarm}},
 			func(u aggregate.Usage) string { return cmp.Diff(provider.ThermalCritical, u.ThermalPeak) }},
-		{"cpu average over known only", []provider.Snapshot{{CPUPct: f(30)}, {}, {CPUPct: f(60)}},
+		{"cpu average over known intervals only, weighted by duration",
+			[]provider.Snapshot{{CPUPct: f(30)}, {CapturedAtMS: 1000}, {CPUPct: f(60), CapturedAtMS: 2000}, {CPUPct: f(90), CapturedAtMS: 2500}},
 			func(u aggregate.Usage) string {
-				return cmp.Diff([]any{f(45), f(60), uint64(3)}, []any{u.CPUAvgPct, u.CPUPeakPct, u.SampleCount})
+				// (60·1000 + 90·500) / 1500 = 70; the start's 30 never counts.
+				return cmp.Diff([]any{f(70), f(90), uint64(4)}, []any{u.CPUAvgPct, u.CPUPeakPct, u.SampleCount})
+			}},
+		{"zero-length intervals: the plain mean", []provider.Snapshot{{CPUPct: f(30)}, {CPUPct: f(20)}, {CPUPct: f(60)}},
+			func(u aggregate.Usage) string {
+				return cmp.Diff([]any{f(40), f(60)}, []any{u.CPUAvgPct, u.CPUPeakPct})
 			}},
 		{"non-finite cpu ignored, out-of-range clamped", []provider.Snapshot{{CPUPct: f(math.NaN())}, {CPUPct: f(250)}},
 			func(u aggregate.Usage) string {
@@ -258,10 +266,19 @@ func TestSchedule(t *testing.T) {
 		{"sample exactly at end is the end snapshot", aggregate.SummaryEvery(250 * ms), 1000 * ms, []time.Duration{0, 250 * ms, 500 * ms, 750 * ms, 1000 * ms}},
 		{"run shorter than a tick", aggregate.SummaryEvery(time.Second), 10 * ms, []time.Duration{0, 10 * ms}},
 		{"zero-length run", aggregate.SummaryEvery(time.Second), 0, []time.Duration{0, 0}},
+		{"the longest run, a huge interval", aggregate.SummaryEvery(1000000 * time.Hour), 2562047 * time.Hour,
+			[]time.Duration{0, 1000000 * time.Hour, 2000000 * time.Hour, 2562047 * time.Hour}},
+		{"an interval of 2^62 ns: the next tick would overflow", aggregate.SummaryEvery(1 << 62), 1281024 * time.Hour,
+			[]time.Duration{0, 1 << 62, 1281024 * time.Hour}},
+		{"the largest end", aggregate.DebugLocalEvery(1 << 62), math.MaxInt64,
+			[]time.Duration{0, 1 << 62, math.MaxInt64}},
 	}
 	for _, tt := range tests {
 		if got := slices.Collect(aggregate.Schedule(tt.m, tt.end)); !slices.Equal(got, tt.want) {
 			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
+		}
+		if n := aggregate.Ticks(tt.m, tt.end); tt.want != nil && n != uint64(len(tt.want)-2) {
+			t.Errorf("%s: Ticks = %d, want %d", tt.name, n, len(tt.want)-2)
 		}
 	}
 	// Stopping early is honoured.
@@ -296,7 +313,8 @@ func FuzzAggregator(f *testing.F) {
 			if r[0]&1 != 0 {
 				c := float64(binary.LittleEndian.Uint16(r[1:3])) / 100
 				s.CPUPct = provider.Some(c)
-				if cc := provider.CPUPercent(c); cc.Valid {
+				// The start snapshot's cpu never counts.
+				if cc := provider.CPUPercent(c); cc.Valid && n > 0 {
 					cpus = append(cpus, cc.V)
 				}
 			}

@@ -3,6 +3,7 @@ package aggregate
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"strconv"
 	"time"
 
@@ -10,57 +11,239 @@ import (
 	"github.com/restel/restel/provider"
 )
 
-// Aggregator folds a run's snapshots into a [Usage] summary. The zero value
-// is ready to use. It is a plain struct of a few dozen bytes: no goroutines,
-// no clock, no allocation per observation. It is not safe for concurrent
-// use; each run owns one.
+// Aggregator folds a run's snapshots into a [Usage] summary
+// (docs/contract.md §4). The zero value is ready to use. It is a plain
+// struct of a few hundred bytes: no goroutines, no clock, no allocation
+// per observation. It is not safe for concurrent use; each run owns one.
+//
+// The first snapshot observed is the run's start, the last one its end.
+// Every snapshot goes through [provider.Snapshot.Wire] first, so a
+// misbehaving custom provider cannot poison the summary.
 type Aggregator struct {
-	cpuSum      float64
-	cpuN        uint64
-	cpuMin      float64
-	cpuPeak     float64
+	count uint64
+	// The counters and capture times of the first snapshot (the run's
+	// start) and of the last one (its end, once the run is over).
+	start, last     provider.Counters
+	startMS, lastMS int64
+
+	cpu  intervalMean // device CPU per interval
+	pcpu intervalMean // the process's CPU per interval (trace pcpu)
+
 	rssPeak     provider.Opt[uint64]
 	availMin    provider.Opt[uint64]
 	pressure    provider.MemoryPressure
 	thermal     provider.ThermalState
 	batteryLast provider.Opt[uint8]
-	count       uint64
 }
 
-// Observe folds one snapshot in. Every snapshot counts in the sample count,
-// an all-unknown one included. A CPU value outside [0, 100] is clamped and
-// a non-finite one is ignored, so a misbehaving custom provider cannot
-// poison the summary.
-func (a *Aggregator) Observe(s provider.Snapshot) {
-	a.count++
-	if s.CPUPct.Valid {
-		if c := provider.CPUPercent(s.CPUPct.V); c.Valid {
-			if a.cpuN == 0 {
-				a.cpuMin, a.cpuPeak = c.V, c.V
-			} else {
-				a.cpuMin = min(a.cpuMin, c.V)
-				a.cpuPeak = max(a.cpuPeak, c.V)
-			}
-			a.cpuSum += c.V
-			a.cpuN++
-		}
+// intervalMean is the duration-weighted mean and the peak of per-interval
+// utilizations. Consecutive intervals of the same utilization are kept as
+// one pending run and folded into the sums only when the utilization
+// changes: the sum of their durations telescopes, so a span of identical
+// snapshots observed at once ([Aggregator.ObserveRepeat]) gives exactly the
+// result of observing them one by one.
+type intervalMean struct {
+	wsum, wdur float64 // Σ u·d and Σ d (ms) of the folded runs
+	usum, n    float64 // Σ u and the number of intervals, folded runs
+	lo, hi     float64 // lowest and highest utilization seen
+	known      bool
+
+	// The pending run: k intervals of utilization u lasting dur ms in all.
+	u   float64
+	k   uint64
+	dur uint64
+}
+
+// add records k consecutive intervals of utilization u lasting dur ms in
+// all.
+func (m *intervalMean) add(u float64, k, dur uint64) {
+	if !m.known {
+		m.known, m.lo, m.hi = true, u, u
+	} else {
+		m.lo, m.hi = min(m.lo, u), max(m.hi, u)
 	}
+	if m.k > 0 && m.u == u {
+		m.k += k
+		m.dur = satAdd(m.dur, dur)
+		return
+	}
+	m.fold()
+	m.u, m.k, m.dur = u, k, dur
+}
+
+// fold moves the pending run into the sums.
+func (m *intervalMean) fold() {
+	if m.k == 0 {
+		return
+	}
+	m.wsum, m.wdur, m.usum, m.n = m.totals()
+	m.k, m.dur = 0, 0
+}
+
+// totals returns the sums with the pending run folded in.
+func (m *intervalMean) totals() (wsum, wdur, usum, n float64) {
+	wsum, wdur, usum, n = m.wsum, m.wdur, m.usum, m.n
+	if m.k > 0 {
+		d, k := float64(m.dur), float64(m.k)
+		wsum += m.u * d
+		wdur += d
+		usum += m.u * k
+		n += k
+	}
+	return wsum, wdur, usum, n
+}
+
+// mean returns the duration-weighted mean, or the plain mean when every
+// interval lasted zero milliseconds; unknown when no interval is known.
+// Rounding never takes it outside [lowest, highest].
+func (m *intervalMean) mean() provider.Opt[float64] {
+	if !m.known {
+		return provider.Opt[float64]{}
+	}
+	wsum, wdur, usum, n := m.totals()
+	var avg float64
+	if wdur > 0 {
+		avg = wsum / wdur
+	} else {
+		avg = usum / n
+	}
+	return provider.Some(min(max(avg, m.lo), m.hi))
+}
+
+// peak returns the highest utilization, unknown when none is known.
+func (m *intervalMean) peak() provider.Opt[float64] {
+	if !m.known {
+		return provider.Opt[float64]{}
+	}
+	return provider.Some(m.hi)
+}
+
+func satAdd(a, b uint64) uint64 {
+	s, c := bits.Add64(a, b, 0)
+	if c != 0 {
+		return math.MaxUint64
+	}
+	return s
+}
+
+// elapsedMS is the duration from a to b in milliseconds; a clock that went
+// backwards gives 0.
+func elapsedMS(a, b int64) uint64 {
+	if b <= a {
+		return 0
+	}
+	return uint64(b) - uint64(a) // exact: both are >= 0 after Wire
+}
+
+// ratio returns 100·Δpart/Δtotal over the two readings when all four are
+// known, the total grew and the part did not shrink.
+func ratio(part0, part1, total0, total1 provider.Opt[time.Duration]) provider.Opt[float64] {
+	if !part0.Valid || !part1.Valid || !total0.Valid || !total1.Valid {
+		return provider.Opt[float64]{}
+	}
+	if part0.V < 0 || total0.V < 0 || part1.V < part0.V || total1.V <= total0.V {
+		return provider.Opt[float64]{}
+	}
+	return provider.CPUPercent(100 * float64(part1.V-part0.V) / float64(total1.V-total0.V))
+}
+
+// Observe folds one snapshot in, after [provider.Snapshot.Wire]. Every
+// snapshot counts in the sample count, an all-unknown one included. From
+// the second one on, it closes an interval: its utilization comes from
+// the CPU busy/total counters of both ends when they are known, else from
+// this snapshot's CPUPct (docs/contract.md §4).
+func (a *Aggregator) Observe(s provider.Snapshot) {
+	s = s.Wire()
+	a.observe(&s)
+}
+
+func (a *Aggregator) observe(s *provider.Snapshot) {
+	if a.count == 0 {
+		a.start, a.startMS = s.Counters, s.CapturedAtMS
+	} else {
+		a.interval(&a.last, s, 1, elapsedMS(a.lastMS, s.CapturedAtMS))
+	}
+	a.count++
+	a.levels(s)
+	a.last, a.lastMS = s.Counters, s.CapturedAtMS
+}
+
+// ObserveRepeat observes n snapshots equal to s except for their capture
+// time: the i-th (from 0) is captured step·i after s, in whole
+// milliseconds (c + (step·i).Milliseconds(), where c is s.CapturedAtMS
+// after [provider.Snapshot.Wire], saturating at the largest int64). The result is exactly that of n calls to Observe, at
+// the cost of one: a replay aggregates a span of identical samples this
+// way. n = 0 observes nothing; a negative step counts as 0.
+func (a *Aggregator) ObserveRepeat(s provider.Snapshot, n uint64, step time.Duration) {
+	if n == 0 {
+		return
+	}
+	s = s.Wire()
+	a.observe(&s)
+	if n == 1 {
+		return
+	}
+	last := addSat(s.CapturedAtMS, spanMS(n-1, step))
+	// Between two copies of s the counters do not move, so every interval
+	// takes s's own CPUPct and ProcessCPUPct; their durations sum to the
+	// span.
+	a.interval(&s.Counters, &s, n-1, elapsedMS(s.CapturedAtMS, last))
+	a.count = satAdd(a.count, n-1)
+	a.lastMS = last
+}
+
+// spanMS is (k·step).Milliseconds() computed without overflow, saturating
+// at the largest int64.
+func spanMS(k uint64, step time.Duration) int64 {
+	if step <= 0 {
+		return 0
+	}
+	hi, lo := bits.Mul64(k, uint64(step))
+	if hi >= uint64(time.Millisecond) {
+		return math.MaxInt64
+	}
+	q, _ := bits.Div64(hi, lo, uint64(time.Millisecond))
+	if q > math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return int64(q)
+}
+
+// addSat is a+b for b >= 0, saturating at the largest int64.
+func addSat(a, b int64) int64 {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
+}
+
+// interval records k consecutive intervals from a snapshot with counters
+// prev to s (identical when k > 1) lasting dur ms in all.
+func (a *Aggregator) interval(prev *provider.Counters, s *provider.Snapshot, k, dur uint64) {
+	u := ratio(prev.CPUBusy, s.Counters.CPUBusy, prev.CPUTotal, s.Counters.CPUTotal)
+	if !u.Valid {
+		u = s.CPUPct
+	}
+	if u.Valid {
+		a.cpu.add(u.V, k, dur)
+	}
+	if s.ProcessCPUPct.Valid {
+		a.pcpu.add(s.ProcessCPUPct.V, k, dur)
+	}
+}
+
+// levels folds in s's levels: peaks, minimum, last battery.
+func (a *Aggregator) levels(s *provider.Snapshot) {
 	if s.ProcessRSSMB.Valid && (!a.rssPeak.Valid || s.ProcessRSSMB.V > a.rssPeak.V) {
 		a.rssPeak = s.ProcessRSSMB
 	}
 	if s.AvailableMemMB.Valid && (!a.availMin.Valid || s.AvailableMemMB.V < a.availMin.V) {
 		a.availMin = s.AvailableMemMB
 	}
-	// A level no constant names (a misbehaving custom provider) is no
-	// reading: it must not become the peak.
-	if s.MemoryPressure <= provider.MemoryPressureCritical {
-		a.pressure = a.pressure.Worst(s.MemoryPressure)
-	}
-	if s.Thermal <= provider.ThermalCritical {
-		a.thermal = a.thermal.Worst(s.Thermal)
-	}
+	a.pressure = a.pressure.Worst(s.MemoryPressure)
+	a.thermal = a.thermal.Worst(s.Thermal)
 	if s.BatteryPct.Valid {
-		a.batteryLast = provider.BatteryPct(uint64(s.BatteryPct.V))
+		a.batteryLast = s.BatteryPct
 	}
 }
 
@@ -68,9 +251,12 @@ func (a *Aggregator) Observe(s provider.Snapshot) {
 func (a *Aggregator) Count() uint64 { return a.count }
 
 // Usage returns the summary of everything observed so far, labelled with
-// mode (normalized). It does not reset the aggregator.
+// mode (normalized); the last snapshot observed is taken as the run's
+// end. It does not reset the aggregator.
 func (a *Aggregator) Usage(mode Mode) Usage {
 	u := Usage{
+		CPUAvgPct:          a.cpu.mean(),
+		CPUPeakPct:         a.cpu.peak(),
 		ProcessRSSPeakMB:   a.rssPeak,
 		AvailableMemMinMB:  a.availMin,
 		MemoryPressurePeak: a.pressure,
@@ -79,14 +265,38 @@ func (a *Aggregator) Usage(mode Mode) Usage {
 		SampleCount:        a.count,
 		Mode:               mode.Normalized(),
 	}
-	if a.cpuN > 0 {
-		// The mean of values in [min, peak] lies in [min, peak]; clamping
-		// keeps float rounding from stepping outside.
-		avg := min(max(a.cpuSum/float64(a.cpuN), a.cpuMin), a.cpuPeak)
-		u.CPUAvgPct = provider.Some(avg)
-		u.CPUPeakPct = provider.Some(a.cpuPeak)
+	if a.count == 0 {
+		return u
+	}
+	end := a.last
+	if a.lastMS >= a.startMS {
+		u.DurationMS = provider.Some(uint64(a.lastMS - a.startMS))
+	}
+	u.ProcessCPUPct = ratio(a.start.ProcessCPU, end.ProcessCPU, a.start.CPUTotal, end.CPUTotal)
+	if !u.ProcessCPUPct.Valid {
+		u.ProcessCPUPct = a.pcpu.mean()
+	}
+	u.CPUStallMS = growthMS(a.start.CPUStall, end.CPUStall)
+	u.MemoryStallMS = growthMS(a.start.MemoryStall, end.MemoryStall)
+	u.IOStallMS = growthMS(a.start.IOStall, end.IOStall)
+	u.CPUThrottledMS = growthMS(a.start.Throttled, end.Throttled)
+	// The kernel's high-water mark counts when it grew during the run:
+	// then the peak it records was reached after the start.
+	if hwm := end.RSSHighWaterMB; hwm.Valid && hwm.V > 0 && (!a.start.RSSHighWaterMB.Valid || hwm.V > a.start.RSSHighWaterMB.V) {
+		if !u.ProcessRSSPeakMB.Valid || hwm.V > u.ProcessRSSPeakMB.V {
+			u.ProcessRSSPeakMB = hwm
+		}
 	}
 	return u
+}
+
+// growthMS is end − start in whole milliseconds (floor); unknown when
+// either is unknown or the counter went backwards.
+func growthMS(start, end provider.Opt[time.Duration]) provider.Opt[uint64] {
+	if !start.Valid || !end.Valid || end.V < start.V || start.V < 0 {
+		return provider.Opt[uint64]{}
+	}
+	return provider.Some(uint64((end.V - start.V).Milliseconds()))
 }
 
 // Usage is the per-run usage summary (docs/contract.md §4), attached by callers to

@@ -21,12 +21,25 @@ func Schedule(m Mode, end time.Duration) iter.Seq[time.Duration] {
 			return
 		}
 		if m.Sampled() {
-			for t := m.Interval; t < end; t += m.Interval {
-				if !yield(t) {
+			// k·I < end <= the largest Duration, so no product overflows
+			// (adding I to the last one could).
+			for k := range Ticks(m, end) {
+				if !yield(time.Duration(k+1) * m.Interval) {
 					return
 				}
 			}
 		}
 		yield(end)
 	}
+}
+
+// Ticks returns the number of mid-run samples of a run of length end in
+// mode m: the k >= 1 with k·I < end for Summary and DebugLocal, 0 for the
+// other modes or a run of length <= 0. It never overflows.
+func Ticks(m Mode, end time.Duration) uint64 {
+	m = m.Normalized()
+	if !m.Sampled() || end <= 0 {
+		return 0
+	}
+	return uint64((end - 1) / m.Interval)
 }

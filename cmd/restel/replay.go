@@ -18,14 +18,16 @@ func init() {
 }
 
 // replayUsage is the synopsis quoted by `restel replay` usage errors.
-const replayUsage = "restel replay [--mode M] FILE"
+const replayUsage = "restel replay [--mode M] FILE|-"
 
 // runReplay implements `restel replay [--mode M] FILE` (docs/contract.md §6): it
 // replays the trace (docs/contract.md §5) on a fake clock, without sleeping, and prints
 // one JSON value on stdout: the usage summary, or null for mode off. The
-// flag may come before or after FILE; a FILE of - reads standard input.
-// DebugLocal keeps the raw samples under stream.DefaultDebugDir and names
-// the file on stderr.
+// flag may come before or after FILE; a FILE of - reads the trace from
+// standard input (up to fake.MaxSize bytes and fake.MaxEvents event lines,
+// like a file). DebugLocal keeps the raw samples under
+// stream.DefaultDebugDir and names the file on stderr. An interrupted
+// replay prints nothing on stdout and exits 1.
 func runReplay(e env, args []string) int {
 	fs := newFlagSet("replay")
 	mode := aggregate.Mode{Kind: aggregate.Summary}.Normalized()
@@ -36,7 +38,7 @@ func runReplay(e env, args []string) int {
 	}
 	switch len(files) {
 	case 0:
-		return usageErr(e, "replay: missing trace FILE: usage: %s", replayUsage)
+		return usageErr(e, "replay: missing trace FILE (or - for standard input): usage: %s", replayUsage)
 	case 1:
 	default:
 		return usageErr(e, "replay: unexpected argument %q after %q: usage: %s", files[1], files[0], replayUsage)
@@ -51,16 +53,20 @@ func runReplay(e env, args []string) int {
 	if err != nil {
 		return usageErr(e, "replay: %v", err)
 	}
-	res := orchestrator.Replay(e.ctx, fake.NewReplay(tr), mode, orchestrator.ReplayOptions{})
+	res, err := orchestrator.Replay(e.ctx, fake.NewReplay(tr), mode)
 	if res.DebugPath != "" {
 		note(e, "replay: raw samples written to %s", res.DebugPath)
 	}
 	if res.DebugErr != nil {
 		note(e, "replay: warning: %v", res.DebugErr)
 	}
+	if err != nil {
+		note(e, "replay: %v", err)
+		return 1
+	}
 	var out []byte
-	if res.OK {
-		out = res.Usage.AppendJSON(make([]byte, 0, 256))
+	if u, ok := res.Usage.Get(); ok {
+		out = u.AppendJSON(make([]byte, 0, 256))
 	} else {
 		out = []byte("null")
 	}

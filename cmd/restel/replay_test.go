@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -56,17 +57,20 @@ func TestReplayModes(t *testing.T) {
 	}{
 		{
 			// Default mode: summary every 1000 ms: samples at 0, 1, 2, 3 s
-			// and the end at 4 s: cpu 10, 95, 40, 10, 10.
+			// and the end at 4 s; the four 1 s intervals end at cpu 95,
+			// 40, 10, 10 (the start's 10 covers time before the run).
 			name: "default summary:1s",
 			args: []string{"replay", spike},
-			want: `{"cpu_avg_pct":33,"cpu_peak_pct":95,"process_rss_peak_mb":1900,"available_mem_min_mb":4300,` +
-				`"memory_pressure_peak":"normal","thermal_state_peak":"normal","battery_pct_end":90,"sample_count":5,"sampling_mode":"summary","sampling_interval_ms":1000}` + "\n",
+			want: `{"cpu_avg_pct":38.75,"cpu_peak_pct":95,"process_rss_peak_mb":1900,"available_mem_min_mb":4300,` +
+				`"memory_pressure_peak":"normal","thermal_state_peak":"normal","battery_pct_end":90,"sample_count":5,"sampling_mode":"summary","sampling_interval_ms":1000` +
+				`,"duration_ms":4000,"process_cpu_pct":null,"cpu_stall_ms":null,"memory_stall_ms":null,"io_stall_ms":null,"cpu_throttled_ms":null}` + "\n",
 		},
 		{
 			name: "boundary has two samples and no interval",
 			args: []string{"replay", "--mode=boundary", spike},
 			want: `{"cpu_avg_pct":10,"cpu_peak_pct":10,"process_rss_peak_mb":400,"available_mem_min_mb":5900,` +
-				`"memory_pressure_peak":"normal","thermal_state_peak":"normal","battery_pct_end":90,"sample_count":2,"sampling_mode":"boundary"}` + "\n",
+				`"memory_pressure_peak":"normal","thermal_state_peak":"normal","battery_pct_end":90,"sample_count":2,"sampling_mode":"boundary"` +
+				`,"duration_ms":4000,"process_cpu_pct":null,"cpu_stall_ms":null,"memory_stall_ms":null,"io_stall_ms":null,"cpu_throttled_ms":null}` + "\n",
 		},
 		{
 			name: "off prints null",
@@ -82,7 +86,8 @@ func TestReplayModes(t *testing.T) {
 			name: "last --mode wins",
 			args: []string{"replay", "--mode", "off", spike, "--mode", "boundary"},
 			want: `{"cpu_avg_pct":10,"cpu_peak_pct":10,"process_rss_peak_mb":400,"available_mem_min_mb":5900,` +
-				`"memory_pressure_peak":"normal","thermal_state_peak":"normal","battery_pct_end":90,"sample_count":2,"sampling_mode":"boundary"}` + "\n",
+				`"memory_pressure_peak":"normal","thermal_state_peak":"normal","battery_pct_end":90,"sample_count":2,"sampling_mode":"boundary"` +
+				`,"duration_ms":4000,"process_cpu_pct":null,"cpu_stall_ms":null,"memory_stall_ms":null,"io_stall_ms":null,"cpu_throttled_ms":null}` + "\n",
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -109,12 +114,75 @@ func mustRead(t *testing.T, path string) string {
 func TestReplayStdin(t *testing.T) {
 	code, stdout, stderr := runRestel(t, nil, "@0s cpu=50 total=10 avail=1\n@1s end\n", "replay", "--mode", "boundary", "-")
 	want := `{"cpu_avg_pct":50,"cpu_peak_pct":50,"process_rss_peak_mb":null,"available_mem_min_mb":1,"memory_pressure_peak":"warn",` +
-		`"thermal_state_peak":"normal","battery_pct_end":null,"sample_count":2,"sampling_mode":"boundary"}` + "\n"
+		`"thermal_state_peak":"normal","battery_pct_end":null,"sample_count":2,"sampling_mode":"boundary",` +
+		`"duration_ms":1000,"process_cpu_pct":null,"cpu_stall_ms":null,"memory_stall_ms":null,"io_stall_ms":null,"cpu_throttled_ms":null}` + "\n"
 	if code != 0 || stderr != "" || stdout != want {
 		t.Errorf("replay - = %d, %q, %q; want 0, %q", code, stdout, stderr, want)
 	}
 	code, stdout, stderr = runRestel(t, nil, "@0s cpu=500\n", "replay", "-")
 	checkUsageErr(t, code, stdout, stderr, "restel: replay: <stdin>:1: ", "cpu 500 outside")
+}
+
+// endless repeats line forever, as `yes LINE` does.
+type endless struct {
+	line []byte
+	off  int
+}
+
+func (r *endless) Read(b []byte) (int, error) {
+	n := 0
+	for n < len(b) {
+		c := copy(b[n:], r.line[r.off:])
+		n += c
+		r.off = (r.off + c) % len(r.line)
+	}
+	return n, nil
+}
+
+// Input without end (`yes '@0s cpu=1' | restel replay -`) ends with one
+// line naming the limit it reached, not with memory growing without end.
+func TestReplayStdinWithoutEnd(t *testing.T) {
+	for _, tc := range []struct{ line, want string }{
+		{"@0s cpu=1\n", "more than 65536 event lines"},
+		{"# a comment\n", "trace larger than 16777216 bytes"},
+		{"@0s cpu=1 ", "line longer than 65536 bytes"},
+	} {
+		e, stdout, stderr := testEnv(t.Context(), nil)
+		e.stdin = &endless{line: []byte(tc.line)}
+		code := realMain(e, []string{"replay", "-"})
+		checkUsageErr(t, code, stdout.String(), stderr.String(), "restel: replay: <stdin>:", tc.want)
+	}
+}
+
+// An interrupted replay prints nothing on stdout and exits 1.
+func TestReplayInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	e, stdout, stderr := testEnv(ctx, nil)
+	e.stdin = strings.NewReader("@0s cpu=1\n@2562047h end\n")
+	code := realMain(e, []string{"replay", "-"})
+	if code != 1 || stdout.Len() != 0 || !strings.Contains(stderr.String(), "context canceled") {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 1, nothing, the reason", code, stdout, stderr)
+	}
+}
+
+// The longest run a trace can describe replays at once with the exact
+// sample count; so does an interval whose next tick would overflow.
+func TestReplayLongTrace(t *testing.T) {
+	for _, tc := range []struct{ trace, mode, count string }{
+		{"@0s cpu=1\n@2562047h end\n", "summary:250ms", `"sample_count":36893476801,`},
+		{"@0s cpu=1\n@2562047h end\n", "summary:1000000h", `"sample_count":4,`},
+		{"@0s cpu=1\n@1281024h end\n", "summary:4611686018427387904ns", `"sample_count":3,`},
+	} {
+		ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+		e, stdout, stderr := testEnv(ctx, nil)
+		e.stdin = strings.NewReader(tc.trace)
+		code := realMain(e, []string{"replay", "--mode", tc.mode, "-"})
+		cancel()
+		if code != 0 || !strings.Contains(stdout.String(), tc.count) {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want %s", tc.mode, code, stdout, stderr, tc.count)
+		}
+	}
 }
 
 // TestReplayDebugLocal checks that debug_local writes the raw samples,

@@ -1,8 +1,8 @@
 // Package fake is a scripted [provider.SnapshotProvider] for tests: it
 // replays a trace (docs/contract.md §5) against an injected clock, with fault injection
 // (failing reads, slow reads) in the spirit of database/sql's fakedb_test.go.
-// It imports only the provider package and the standard library. Non-test
-// code never imports it.
+// It imports only the provider package and the standard library. Library
+// packages never import it; the restel command does, to replay traces.
 //
 // # Trace format
 //
@@ -30,11 +30,17 @@
 //	battery=PCT    battery charge, an integer in [0, 100]
 //	pressure=P     native memory-pressure signal (PSI, memorystatus):
 //	               unknown, normal, warn or critical
+//	pcpu=PCT       the observed process's CPU use in percent of all CPUs,
+//	               like cpu (the snapshot's ProcessCPUPct)
+//	cpu_stall=DUR  cumulative counters, Go durations (the snapshot's
+//	mem_stall=DUR  Counters): pressure-stall "some" totals for cpu,
+//	io_stall=DUR   memory and io, and the cgroup CPU quota's throttled
+//	throttled=DUR  time; a counter never decreases
 //	delay=DUR      reads take DUR on the provider's clock
 //	error=TEXT     reads fail with TEXT (the rest of the line)
 //
-// The value - sets cpu, rss, avail, total, thermal, battery or pressure to
-// unknown (pressure=- is pressure=unknown). All of them start unknown.
+// The value - sets any key but delay and error to unknown (pressure=- is
+// pressure=unknown). All of them start unknown.
 //
 // Rules, decided so that nothing is guessed:
 //
@@ -55,11 +61,16 @@
 //     and blank lines may follow it. Without it the run ends at the last
 //     line's offset. Reads after the end see the final state.
 //   - Trace values are readings, so they are checked, never clamped:
-//     cpu outside [0, 100] or not a plain decimal (NaN, Inf, 1e2, -3),
-//     battery above 100, total=0 (write total=- for unknown), avail above
-//     total (checked after each line), and MiB counts above 2^40 are errors.
+//     cpu or pcpu outside [0, 100] or not a plain decimal (NaN, Inf, 1e2,
+//     -3), battery above 100, total=0 (write total=- for unknown), avail
+//     above total (checked after each line), MiB counts above 2^40, a
+//     negative counter and a counter below an earlier value of its own
+//     (even across a span where it was unknown) are errors.
+//   - A trace is bounded: lines up to [MaxLineLen] bytes, [MaxEvents]
+//     event lines and [MaxSize] bytes in all. Longer input, such as a pipe
+//     that never closes, is refused with an error naming the limit.
 //
-// Malformed input — a missing @offset, a bad or decreasing offset, an
+// Malformed input — a limit exceeded, a missing @offset, a bad or decreasing offset, an
 // unknown or duplicate key, a bad number or enum, a line with no keys,
 // anything after end, a trace with no events — is a *[SyntaxError] whose
 // message is "NAME:LINE: problem" and which matches [ErrSyntax] under
@@ -85,5 +96,7 @@
 // capabilities, hide them: provider.Func(p.Snapshot).
 //
 // [NewReplay] steers a provider on a [ManualClock] for orchestrator.Replay:
-// Seek moves the clock to an offset, End is the run's length.
+// Seek moves the clock to an offset, End is the run's length, and
+// NextChange the next offset at which the trace says something new, so a
+// replay aggregates the samples in between at once.
 package fake

@@ -152,6 +152,10 @@ func (r *Replay) Seek(offset time.Duration) { r.clock.Set(r.start.Add(offset)) }
 // End returns the trace's end offset.
 func (r *Replay) End() time.Duration { return r.trace.End() }
 
+// NextChange returns the offset of the trace's first line after off; see
+// [Trace.NextChange].
+func (r *Replay) NextChange(off time.Duration) (time.Duration, bool) { return r.trace.NextChange(off) }
+
 // Now returns the replay clock's time, so a Replay is also a provider.Clock
 // (orchestrator.Replay stamps unstamped snapshots with it).
 func (r *Replay) Now() time.Time { return r.clock.Now() }

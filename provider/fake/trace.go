@@ -30,10 +30,18 @@ func (e *SyntaxError) Error() string { return fmt.Sprintf("%s:%d: %s", e.Name, e
 // Is reports whether target is ErrSyntax.
 func (e *SyntaxError) Is(target error) bool { return target == ErrSyntax }
 
-// Limits on trace input.
+// Limits on trace input. They bound what a trace can cost: Parse keeps
+// one small record per event line, so its memory stays a small multiple of
+// the input it accepts, and endless input (a pipe that never closes) ends
+// with an error naming the limit instead of growing without end.
 const (
 	// MaxLineLen is the longest line Parse accepts, in bytes.
 	MaxLineLen = 64 << 10
+	// MaxSize is the largest trace Parse accepts, in bytes.
+	MaxSize = 16 << 20
+	// MaxEvents is the most event lines (lines with KEY=VALUE pairs) a
+	// trace may have.
+	MaxEvents = 1 << 16
 	// MaxMiB is the largest rss/avail/total value (2^40 MiB, an exbibyte):
 	// it keeps memory arithmetic far from overflow.
 	MaxMiB = 1 << 40
@@ -49,6 +57,13 @@ type State struct {
 	Thermal  provider.ThermalState
 	Battery  provider.Opt[uint8]
 	Pressure provider.MemoryPressure // the native signal only; see Snapshot
+	// PCPU is the observed process's CPU use in percent of all CPUs, in
+	// [0, 100] (pcpu=).
+	PCPU provider.Opt[float64]
+	// CPUStall, MemStall, IOStall and Throttled are cumulative counters
+	// (cpu_stall=, mem_stall=, io_stall=, throttled=); a trace never
+	// lets one decrease.
+	CPUStall, MemStall, IOStall, Throttled provider.Opt[time.Duration]
 	// Err, when not empty, makes reads fail with this text (error=).
 	Err string
 	// Delay is how long a read takes on the provider's clock (delay=).
@@ -57,10 +72,16 @@ type State struct {
 
 // Snapshot returns the readings of s as a snapshot captured at at. Its
 // memory pressure combines the pressure derived from Avail/Total with the
-// native signal: provider.PressureFrom(Avail, Total, Pressure). Err and
-// Delay are not part of a snapshot.
+// native signal: provider.PressureFrom(Avail, Total, Pressure). PCPU is
+// its ProcessCPUPct and the counters are its Counters (the device CPU
+// counters and the high-water mark stay unknown). Err and Delay are not
+// part of a snapshot.
 func (s State) Snapshot(at time.Time) provider.Snapshot {
 	return provider.Snapshot{
+		ProcessCPUPct: s.PCPU,
+		Counters: provider.Counters{
+			CPUStall: s.CPUStall, MemoryStall: s.MemStall, IOStall: s.IOStall, Throttled: s.Throttled,
+		},
 		CPUPct:         s.CPU,
 		ProcessRSSMB:   s.RSS,
 		AvailableMemMB: s.Avail,
@@ -83,14 +104,37 @@ const (
 	keyThermal
 	keyBattery
 	keyPressure
+	keyPCPU
+	keyCPUStall
+	keyMemStall
+	keyIOStall
+	keyThrottled
 	keyDelay
 	keyError
 	numKeys
 )
 
-var keyNames = [numKeys]string{"cpu", "rss", "avail", "total", "thermal", "battery", "pressure", "delay", "error"}
+var keyNames = [numKeys]string{"cpu", "rss", "avail", "total", "thermal", "battery", "pressure",
+	"pcpu", "cpu_stall", "mem_stall", "io_stall", "throttled", "delay", "error"}
 
-const keyList = "cpu, rss, avail, total, thermal, battery, pressure, delay or error"
+const keyList = "cpu, rss, avail, total, thermal, battery, pressure, pcpu, cpu_stall, mem_stall, io_stall, throttled, delay or error"
+
+// isCounter reports whether k is a cumulative counter.
+func isCounter(k key) bool { return k >= keyCPUStall && k <= keyThrottled }
+
+// counter returns the field of st that counter key k sets.
+func counter(st *State, k key) *provider.Opt[time.Duration] {
+	switch k {
+	case keyCPUStall:
+		return &st.CPUStall
+	case keyMemStall:
+		return &st.MemStall
+	case keyIOStall:
+		return &st.IOStall
+	default:
+		return &st.Throttled
+	}
+}
 
 // event is one parsed line: its offset, the keys it named and the state
 // after it.
@@ -129,7 +173,8 @@ func ParseFile(path string) (*Trace, error) {
 // the file already (an *fs.PathError for name, as ParseFile's reads give).
 func Parse(name string, r io.Reader) (*Trace, error) {
 	p := parser{t: &Trace{Name: name}}
-	sc := bufio.NewScanner(r)
+	lr := &limitReader{r: r, left: MaxSize}
+	sc := bufio.NewScanner(lr)
 	sc.Buffer(make([]byte, 0, 4096), MaxLineLen)
 	for sc.Scan() {
 		p.line++
@@ -138,6 +183,9 @@ func Parse(name string, r io.Reader) (*Trace, error) {
 		}
 	}
 	if err := sc.Err(); err != nil {
+		if errors.Is(err, errTooBig) {
+			return nil, p.errorf(p.line+1, "trace larger than %d bytes (the limit on a trace)", MaxSize)
+		}
 		if errors.Is(err, bufio.ErrTooLong) {
 			return nil, p.errorf(p.line+1, "line longer than %d bytes", MaxLineLen)
 		}
@@ -164,6 +212,39 @@ type parser struct {
 	line int
 	cur  State
 	last time.Duration
+	// high is each counter's highest value so far: a counter never
+	// decreases, even across a span where it is unknown.
+	high [numKeys]provider.Opt[time.Duration]
+}
+
+// errTooBig is returned by a limitReader past its limit.
+var errTooBig = errors.New("trace too large")
+
+// limitReader reads at most left bytes of r, then fails with errTooBig
+// (io.LimitReader would end silently, turning a cut-off trace into a
+// shorter one).
+type limitReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (l *limitReader) Read(b []byte) (int, error) {
+	if l.left <= 0 {
+		// One byte more tells a trace of exactly the limit from a longer one.
+		var one [1]byte
+		if n, err := l.r.Read(one[:]); n > 0 {
+			return 0, errTooBig
+		} else if err != nil {
+			return 0, err
+		}
+		return 0, nil
+	}
+	if int64(len(b)) > l.left {
+		b = b[:l.left]
+	}
+	n, err := l.r.Read(b)
+	l.left -= int64(n)
+	return n, err
 }
 
 func (p *parser) errorf(line int, format string, args ...any) error {
@@ -219,6 +300,9 @@ func (p *parser) parseLine(raw string) error {
 		p.t.end, p.t.hasEnd, p.t.endLine = at, true, p.line
 		return nil
 	}
+	if len(p.t.events) >= MaxEvents {
+		return p.errorf(p.line, "more than %d event lines (the limit on a trace)", MaxEvents)
+	}
 	ev := event{line: p.line, at: at}
 	st := p.cur
 	st.Err = "" // a line without error= ends an error span
@@ -250,6 +334,15 @@ func (p *parser) parseLine(raw string) error {
 		}
 		if err := setKey(&st, k, val); err != nil {
 			return p.errorf(p.line, "%s", err)
+		}
+		if isCounter(k) {
+			v := *counter(&st, k)
+			if h := p.high[k]; v.Valid && h.Valid && v.V < h.V {
+				return p.errorf(p.line, "%s=%s is below its earlier value %v: a cumulative counter never decreases", name, val, h.V)
+			}
+			if v.Valid {
+				p.high[k] = v
+			}
 		}
 	}
 	if st.Avail.Valid && st.Total.Valid && st.Avail.V > st.Total.V {
@@ -290,21 +383,38 @@ func setKey(st *State, k key, val string) error {
 			st.Battery = provider.Opt[uint8]{}
 		case keyPressure:
 			st.Pressure = provider.MemoryPressureUnknown
+		case keyPCPU:
+			st.PCPU = provider.Opt[float64]{}
+		case keyCPUStall, keyMemStall, keyIOStall, keyThrottled:
+			*counter(st, k) = provider.Opt[time.Duration]{}
 		case keyDelay:
 			return errors.New("delay=- is not a duration (delay=0s clears a delay)")
 		}
 		return nil
 	}
 	switch k {
-	case keyCPU:
+	case keyCPU, keyPCPU:
 		if !isDecimal(val) {
-			return fmt.Errorf("bad cpu %q: want a percentage like 12.5, or - for unknown", val)
+			return fmt.Errorf("bad %s %q: want a percentage like 12.5, or - for unknown", name, val)
 		}
 		v, err := strconv.ParseFloat(val, 64)
 		if err != nil || v > 100 {
-			return fmt.Errorf("cpu %s outside [0, 100] percent", val)
+			return fmt.Errorf("%s %s outside [0, 100] percent", name, val)
 		}
-		st.CPU = provider.Some(v)
+		if k == keyCPU {
+			st.CPU = provider.Some(v)
+		} else {
+			st.PCPU = provider.Some(v)
+		}
+	case keyCPUStall, keyMemStall, keyIOStall, keyThrottled:
+		d, err := time.ParseDuration(val)
+		if err != nil {
+			return fmt.Errorf("bad %s %q: want a Go duration like 1.5s, or - for unknown", name, val)
+		}
+		if d < 0 {
+			return fmt.Errorf("negative %s %q", name, val)
+		}
+		*counter(st, k) = provider.Some(d)
 	case keyRSS, keyAvail, keyTotal:
 		v, err := parseUint(name, val, MaxMiB)
 		if err != nil {
@@ -404,6 +514,20 @@ func (t *Trace) At(off time.Duration) State {
 	return t.events[i-1].state
 }
 
+// NextChange returns the offset of the first line after off: reads at
+// offsets in [off, next) see the same State. It returns false when no line
+// follows off.
+func (t *Trace) NextChange(off time.Duration) (next time.Duration, ok bool) {
+	if t == nil {
+		return 0, false
+	}
+	i := sort.Search(len(t.events), func(i int) bool { return t.events[i].at > off })
+	if i == len(t.events) {
+		return 0, false
+	}
+	return t.events[i].at, true
+}
+
 // String returns the trace in canonical form: one line per event with its
 // keys in a fixed order and values in their shortest form, comments and
 // blank lines dropped. Parsing it describes the same run.
@@ -442,6 +566,10 @@ func (t *Trace) String() string {
 				b.WriteString(optString(st.Battery, func(v uint8) string { return formatUint(uint64(v)) }))
 			case keyPressure:
 				b.WriteString(st.Pressure.String())
+			case keyPCPU:
+				b.WriteString(optString(st.PCPU, func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }))
+			case keyCPUStall, keyMemStall, keyIOStall, keyThrottled:
+				b.WriteString(optString(*counter(&st, k), time.Duration.String))
 			case keyDelay:
 				b.WriteString(st.Delay.String())
 			case keyError:

@@ -215,6 +215,15 @@ var malformedTraces = []struct {
 	{"line after end", "@0s cpu=1\n@1s end\n\n# fine\n@2s cpu=2\n", 5, "event after end (line 2)"},
 	{"second end", "@0s cpu=1\n@1s end\n@1s end\n", 3, "event after end"},
 	{"too long", "@0s cpu=1\n@1s error=" + strings.Repeat("x", MaxLineLen) + "\n", 2, "line longer than"},
+	{"pcpu above 100", "@0s pcpu=100.01\n", 1, "pcpu 100.01 outside [0, 100]"},
+	{"negative pcpu", "@0s pcpu=-1\n", 1, "bad pcpu"},
+	{"pcpu NaN", "@0s pcpu=NaN\n", 1, "bad pcpu"},
+	{"counter without unit", "@0s cpu_stall=1000\n", 1, "bad cpu_stall"},
+	{"negative counter", "@0s mem_stall=-1s\n", 1, "negative mem_stall"},
+	{"decreasing counter", "@0s io_stall=2s\n@1s io_stall=1.5s\n", 2, "io_stall=1.5s is below its earlier value 2s"},
+	{"decreasing across an unknown span", "@0s throttled=2s\n@1s throttled=-\n@2s throttled=1s\n", 3, "throttled=1s is below"},
+	{"decreasing on one line's offset", "@0s cpu_stall=5s\n@0s cpu_stall=4s\n", 2, "cpu_stall=4s is below"},
+	{"too many events", strings.Repeat("@0s cpu=1\n", MaxEvents+1), MaxEvents + 1, "more than 65536 event lines"},
 }
 
 func TestParseMalformed(t *testing.T) {
@@ -360,12 +369,22 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("a trace with no events parsed")
 		}
 		var prev time.Duration
+		var high [4]time.Duration
 		for i, ev := range tr.events {
 			if ev.at < prev {
 				t.Fatalf("event %d at %v before %v", i, ev.at, prev)
 			}
 			prev = ev.at
 			checkState(t, ev.state)
+			st := ev.state
+			for j, c := range []provider.Opt[time.Duration]{st.CPUStall, st.MemStall, st.IOStall, st.Throttled} {
+				if c.Valid && c.V < high[j] {
+					t.Fatalf("counter %d decreased to %v after %v", j, c.V, high[j])
+				}
+				if c.Valid {
+					high[j] = c.V
+				}
+			}
 			if got := tr.At(ev.at); i == len(tr.events)-1 || tr.events[i+1].at != ev.at {
 				if got != ev.state {
 					t.Fatalf("At(%v) = %+v, want the state after line %d %+v", ev.at, got, ev.line, ev.state)
@@ -396,6 +415,14 @@ func checkState(t *testing.T, s State) {
 	}
 	if s.Avail.Valid && s.Total.Valid && s.Avail.V > s.Total.V {
 		t.Fatalf("avail %d above total %d", s.Avail.V, s.Total.V)
+	}
+	if s.PCPU.Valid && !(s.PCPU.V >= 0 && s.PCPU.V <= 100) {
+		t.Fatalf("pcpu %v out of range", s.PCPU.V)
+	}
+	for _, c := range []provider.Opt[time.Duration]{s.CPUStall, s.MemStall, s.IOStall, s.Throttled} {
+		if c.Valid && c.V < 0 {
+			t.Fatalf("negative counter %v", c.V)
+		}
 	}
 	if s.Thermal > provider.ThermalCritical || s.Pressure > provider.MemoryPressureCritical || s.Delay < 0 {
 		t.Fatalf("bad enum or delay: %+v", s)
