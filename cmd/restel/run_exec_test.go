@@ -146,8 +146,8 @@ func TestOutFile(t *testing.T) {
 	}
 	if runtime.GOOS != "windows" {
 		fi, _ := os.Stat(path)
-		if fi.Mode().Perm() != 0o644 {
-			t.Errorf("mode %v, want 0644", fi.Mode().Perm())
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("mode %v, want 0600 (the replaced file's)", fi.Mode().Perm())
 		}
 	}
 	assertOnlyFiles(t, dir, "summary.json")
