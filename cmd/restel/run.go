@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -11,7 +10,6 @@ import (
 	"github.com/restel/restel/aggregate"
 	"github.com/restel/restel/orchestrator"
 	"github.com/restel/restel/provider"
-	"github.com/restel/restel/provider/native"
 )
 
 func init() {
@@ -141,35 +139,33 @@ func sampleChild(e env, cfg runConfig, cmd *exec.Cmd) (u aggregate.Usage, ok boo
 			return e.getenv(k)
 		}
 	}
+	rr, _ := p.(provider.RunReader)
+	start := markRun(e.ctx, rr)
 	m := orchestrator.New(p, orchestrator.WithGetenv(getenv), orchestrator.WithLogger(cliLogger(e)))
 	defer m.Close()
 	run := m.BeginRun(e.ctx, mode)
 	defer run.Close()
+	var end runMark
 	if awaitExit(cmd.Process) {
+		end = markRun(e.ctx, rr)
 		u, ok = run.Finish()
 		_ = cmd.Wait()
 	} else {
 		_ = cmd.Wait()
+		end = markRun(e.ctx, rr)
 		u, ok = run.Finish()
+	}
+	if ok {
+		u = foldTree(u, start, end, reapedPeakMiB(cmd.ProcessState))
 	}
 	return u, ok
 }
 
-// childProvider returns the native provider reading the child's pid. If
-// there is none (an unsupported OS, an unreadable /proc), the run is still
-// summarized, from all-unknown snapshots, after a warning: telemetry never
-// stops the command it observes.
-func childProvider(e env, pid int) (provider.SnapshotProvider, func()) {
-	p, err := native.New(native.Options{PID: pid})
-	if err != nil {
-		note(e, "run: warning: cannot sample pid %d: %v", pid, err)
-		return provider.Func(func(context.Context) (provider.Snapshot, error) {
-			return provider.Snapshot{}, err
-		}), func() {}
-	}
-	return p, func() {
-		if c, ok := p.(io.Closer); ok {
-			_ = c.Close()
-		}
-	}
+// unknownChild is the provider of a run whose child cannot be observed:
+// all-unknown snapshots, after a warning naming why.
+func unknownChild(e env, pid int, err error) (provider.SnapshotProvider, func()) {
+	note(e, "run: warning: cannot sample pid %d: %v", pid, err)
+	return provider.Func(func(context.Context) (provider.Snapshot, error) {
+		return provider.Snapshot{}, err
+	}), func() {}
 }
