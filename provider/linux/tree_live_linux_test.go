@@ -272,12 +272,12 @@ func TestTreeConformance(t *testing.T) {
 
 // BenchmarkTreeSample measures one sampled read of a tree (Snapshot: the
 // device's fast signals plus the tree's walk and summed RSS) with a root
-// and 10 or 50 children, walked through the children files or by scanning
+// and 10, 25 or 50 children, walked through the children files or by scanning
 // /proc. The children walk's cost grows with the tree; the scan's with
 // every process on the machine.
 func BenchmarkTreeSample(b *testing.B) {
 	skipWithoutProc(b)
-	for _, n := range []int{10, 50} {
+	for _, n := range []int{10, 25, 50} {
 		cmd := startTree(b, "spawn:"+strconv.Itoa(n), false, true)
 		tr := newLiveTree(b, cmd.Process.Pid)
 		if tr.scan {
