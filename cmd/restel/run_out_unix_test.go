@@ -331,3 +331,50 @@ func TestBinaryRunSignals(t *testing.T) {
 		})
 	}
 }
+
+// TestBinaryRunOutStdout: --out /dev/stdout, through the real binary,
+// writes into whatever stdout is: after the child's output in a file
+// (appended, never renamed over, so the child's output stays), and down a
+// pipe.
+func TestBinaryRunOutStdout(t *testing.T) {
+	args := []string{"run", "--mode", "boundary", "--out", "/dev/stdout", "--", "sh", "-c", "echo child"}
+	check := func(t *testing.T, out string) {
+		t.Helper()
+		lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+		if len(lines) != 2 || lines[0] != "child" {
+			t.Fatalf("stdout %q, want the child's line then the summary", out)
+		}
+		if u := parseUsage(t, lines[1]); u.SampleCount != 2 {
+			t.Errorf("summary %q, want boundary with 2 samples", lines[1])
+		}
+	}
+	t.Run("file", func(t *testing.T) {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "out")
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		cmd := exec.Command(os.Args[0], args...)
+		cmd.Env = append(os.Environ(), testMainEnv+"=1")
+		var stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = f, &stderr
+		if err := cmd.Run(); err != nil || stderr.Len() != 0 {
+			t.Fatalf("%v, stderr %q", err, stderr.String())
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(t, string(b))
+		assertOnlyFiles(t, dir, "out")
+	})
+	t.Run("pipe", func(t *testing.T) {
+		status, stdout, stderr := binary(t, "", args...)
+		if status != 0 || stderr != "" {
+			t.Fatalf("status %d stderr %q", status, stderr)
+		}
+		check(t, stdout)
+	})
+}
