@@ -22,7 +22,9 @@ import (
 //     gets 0666 less the umask, as the shell creates it. A symbolic link is
 //     followed: its final target is replaced and the link stays a link. A
 //     file restel cannot write (a read-only 0444 file) is refused, as `>`
-//     refuses it, even when its directory would allow the rename.
+//     refuses it, even when its directory would allow the rename. Other
+//     hard links to a replaced file keep its old content, as after any
+//     atomic replacement.
 //   - restel's own standard output or standard error, when FILE names one
 //     that is a regular file (--out /dev/stdout with stdout redirected to
 //     a file), is appended to in place: replacing it would throw away the
