@@ -17,6 +17,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"sort"
@@ -65,6 +66,36 @@ func usageErr(e env, format string, args ...any) int {
 // note prints a one-line note on stderr ("restel: replay: raw samples
 // written to ...") without failing the command.
 func note(e env, format string, args ...any) { _ = usageErr(e, format, args...) }
+
+// exitIO is the status of an I/O error: output restel was asked to write
+// (stdout, --out FILE) could not be written.
+const exitIO = 1
+
+// writeOutput writes b, a command's whole output, to w. A failed or short
+// write prints one line on stderr naming the command and the destination
+// ("restel: replay: write stdout: no space left on device") and returns
+// exitIO; otherwise it returns 0.
+func writeOutput(e env, cmd, dest string, w io.Writer, b []byte) int {
+	n, err := w.Write(b)
+	if err == nil && n < len(b) {
+		err = io.ErrShortWrite
+	}
+	if err != nil {
+		note(e, "%s: write %s: %v", cmd, dest, unwrapPath(err))
+		return exitIO
+	}
+	return 0
+}
+
+// unwrapPath drops the *fs.PathError around a write error: "write
+// /dev/stdout: no space left on device" says the path twice once the
+// caller has named the destination.
+func unwrapPath(err error) error {
+	if pe, ok := errors.AsType[*fs.PathError](err); ok {
+		return pe.Err
+	}
+	return err
+}
 
 // mainUsage is the synopsis of restel itself.
 const mainUsage = "restel COMMAND [ARGS...]"

@@ -71,11 +71,7 @@ func runReplay(e env, args []string) int {
 		out = []byte("null")
 	}
 	out = append(out, '\n')
-	if _, err := e.stdout.Write(out); err != nil {
-		note(e, "replay: %v", err)
-		return 1
-	}
-	return 0
+	return writeOutput(e, "replay", "stdout", e.stdout, out)
 }
 
 // parseInterspersed parses fs's flags wherever they appear among the

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -11,7 +10,6 @@ import (
 	"github.com/restel/restel/aggregate"
 	"github.com/restel/restel/orchestrator"
 	"github.com/restel/restel/provider"
-	"github.com/restel/restel/provider/native"
 )
 
 func init() {
@@ -36,19 +34,26 @@ func init() {
 // waitid(WNOWAIT) and the end snapshot taken before the child is reaped, so
 // its pid cannot be reused meanwhile (a zombie has no resident pages: the
 // end snapshot's RSS is unknown and the peak comes from the samples taken
-// while it ran). SIGTERM received by restel is forwarded to the child, and
-// so is SIGINT unless restel runs in its terminal's foreground: the
-// terminal delivered a Ctrl-C to the child (same process group) already,
-// and a second interrupt would cut its cleanup short (see terminalSentIt).
-// The summary (aggregate.Usage JSON, or null for mode off) goes to stderr
-// after the child's output, or atomically to --out FILE.
+// while it ran). SIGTERM, SIGHUP, SIGINT and SIGQUIT received by restel
+// are forwarded to the child (restel itself waits for the child and still
+// prints the summary), except a SIGINT or SIGQUIT while restel runs in its
+// terminal's foreground: the terminal delivered the Ctrl-C (or Ctrl-\) to
+// the child (same process group) already, and a second interrupt would
+// cut its cleanup short (see terminalSentIt). The summary (aggregate.Usage
+// JSON, or null for mode off) goes to stderr after the child's output, or
+// to --out FILE, written where the shell's `>` would (see outFile).
 //
-// Exit status: the child's exit status, or 128+N when signal N killed it,
-// as shells report it. Bad input is status 2 with one line on stderr and
+// Exit status, as wrappers such as env(1), time(1) and timeout(1) report
+// it: the child's exit status, or 128+N when signal N killed it; 127 when
+// the command is not found and 126 when it cannot be executed (no
+// permission, a directory, not an executable format), with one line on
+// stderr naming it, so a command that never ran is told apart from one
+// that ran and exited 2. Bad input is status 2 with one line on stderr and
 // nothing on stdout: a bad flag or mode, a missing command, an unusable
-// --out, and a command that cannot be started (not found, not executable).
-// Status 2 rather than a shell's 126/127 keeps docs/contract.md §6's single rule for
-// everything restel rejects before anything has run.
+// --out. When the child exited 0 but --out could not be written, the
+// status is 1 (an I/O error; the summary then follows a one-line note on
+// stderr): a run whose output was lost never reports success, and a
+// child's failure is never masked.
 //
 // The mode is --mode when given; otherwise summary (1000 ms) overridden by
 // RESTEL_RESOURCE_TELEMETRY (read through env.getenv).
@@ -79,11 +84,13 @@ func runMain(e env, args []string) int {
 	// Catch the signals before starting the child: one that arrives in
 	// between is forwarded instead of killing restel and orphaning it.
 	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
 	defer signal.Stop(sigs)
 
 	if err := cmd.Start(); err != nil {
-		return usageErr(e, "run: cannot start %s: %v", cfg.argv[0], err)
+		status, msg := startFailure(cfg.argv[0], err)
+		note(e, "run: %s", msg)
+		return status
 	}
 	stopForwarding := startForwarding(sigs, cmd.Process, terminalSentIt(cmd.Process.Pid))
 	usage, sampled := sampleChild(e, cfg, cmd)
@@ -93,16 +100,20 @@ func runMain(e env, args []string) int {
 	if sampled {
 		line = append(usage.AppendJSON(make([]byte, 0, 320)), '\n')
 	}
+	status = exitStatus(cmd.ProcessState)
 	if out != nil {
 		if err := out.commit(line); err != nil {
-			// The child has run: keep its exit status and the summary.
+			// The child has run: the summary still reaches stderr.
 			note(e, "run: %v; summary follows on stderr", err)
 			_, _ = e.stderr.Write(line)
+			if status == 0 {
+				status = exitIO
+			}
 		}
 	} else {
 		_, _ = e.stderr.Write(line)
 	}
-	return exitStatus(cmd.ProcessState)
+	return status
 }
 
 // sampleChild samples the started child until it exits and reaps it. ok
@@ -128,35 +139,33 @@ func sampleChild(e env, cfg runConfig, cmd *exec.Cmd) (u aggregate.Usage, ok boo
 			return e.getenv(k)
 		}
 	}
+	rr, _ := p.(provider.RunReader)
+	start := markRun(e.ctx, rr)
 	m := orchestrator.New(p, orchestrator.WithGetenv(getenv), orchestrator.WithLogger(cliLogger(e)))
 	defer m.Close()
 	run := m.BeginRun(e.ctx, mode)
 	defer run.Close()
+	var end runMark
 	if awaitExit(cmd.Process) {
+		end = markRun(e.ctx, rr)
 		u, ok = run.Finish()
 		_ = cmd.Wait()
 	} else {
 		_ = cmd.Wait()
+		end = markRun(e.ctx, rr)
 		u, ok = run.Finish()
+	}
+	if ok {
+		u = foldTree(u, start, end, reapedPeakMiB(cmd.ProcessState))
 	}
 	return u, ok
 }
 
-// childProvider returns the native provider reading the child's pid. If
-// there is none (an unsupported OS, an unreadable /proc), the run is still
-// summarized, from all-unknown snapshots, after a warning: telemetry never
-// stops the command it observes.
-func childProvider(e env, pid int) (provider.SnapshotProvider, func()) {
-	p, err := native.New(native.Options{PID: pid})
-	if err != nil {
-		note(e, "run: warning: cannot sample pid %d: %v", pid, err)
-		return provider.Func(func(context.Context) (provider.Snapshot, error) {
-			return provider.Snapshot{}, err
-		}), func() {}
-	}
-	return p, func() {
-		if c, ok := p.(io.Closer); ok {
-			_ = c.Close()
-		}
-	}
+// unknownChild is the provider of a run whose child cannot be observed:
+// all-unknown snapshots, after a warning naming why.
+func unknownChild(e env, pid int, err error) (provider.SnapshotProvider, func()) {
+	note(e, "run: warning: cannot sample pid %d: %v", pid, err)
+	return provider.Func(func(context.Context) (provider.Snapshot, error) {
+		return provider.Snapshot{}, err
+	}), func() {}
 }

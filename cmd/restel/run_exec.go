@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
+	"os/exec"
 	"syscall"
 )
 
@@ -70,89 +70,52 @@ func startForwarding(sigs <-chan os.Signal, child signaler, skip func(os.Signal)
 }
 
 // terminalSentIt returns forwardSignals' skip for `restel run` with
-// child pid: a SIGINT while restel and the child are both in the
-// terminal's foreground process group was most likely typed at the
-// terminal (Ctrl-C), which has delivered it to the child already.
+// child pid: a SIGINT or SIGQUIT while restel and the child are both in
+// the terminal's foreground process group was most likely typed at the
+// terminal (Ctrl-C, Ctrl-\), which has delivered it to the child already.
 // Forwarding it too would make the child see two interrupts, which many
-// programs treat as "stop cleaning up and die now". SIGTERM is always
-// forwarded, and so is SIGINT for a child in a process group of its own.
+// programs treat as "stop cleaning up and die now". SIGTERM and SIGHUP are
+// always forwarded (a supervisor or a closing session sends them to
+// restel alone), and so are SIGINT and SIGQUIT for a child in a process
+// group of its own.
 func terminalSentIt(pid int) func(os.Signal) bool {
 	return func(sig os.Signal) bool {
-		return sig == os.Interrupt && inTerminalForeground(pid)
+		return (sig == os.Interrupt || sig == syscall.SIGQUIT) && inForeground(pid)
 	}
 }
+
+// inForeground is inTerminalForeground; tests replace it.
+var inForeground = inTerminalForeground
 
 // sameForeground reports whether a Ctrl-C at a terminal whose foreground
 // process group is fg reached both restel (process group self) and the
 // child (process group child).
 func sameForeground(fg, self, child int) bool { return fg == self && fg == child }
 
-// outFile writes the summary to --out FILE atomically: a temporary file
-// created next to FILE before the child starts (so an unwritable
-// destination is reported as bad input before anything runs), renamed over
-// FILE once the summary is written. Readers see the old FILE or the
-// complete new one, never a partial summary.
-type outFile struct {
-	path string
-	tmp  *os.File
-}
+// Wrapper statuses for a command that never ran, as env(1), time(1) and
+// timeout(1) report them.
+const (
+	exitCannotRun = 126 // found, but cannot be executed
+	exitNotFound  = 127 // not found
+)
 
-// createOut creates the temporary file for path.
-func createOut(path string) (*outFile, error) {
-	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		return nil, fmt.Errorf("--out %s: is a directory", path)
+// startFailure maps the error of starting the command name to restel's
+// exit status and the one line that says why: 127 when it is not found
+// (not in PATH, no such file, a path through a non-directory), 126 when
+// it exists but cannot be executed (no permission, a directory, not an
+// executable format).
+func startFailure(name string, err error) (status int, msg string) {
+	cause := err
+	if ee, ok := errors.AsType[*exec.Error](err); ok {
+		cause = ee.Err
+	} else if pe, ok := errors.AsType[*fs.PathError](err); ok {
+		cause = pe.Err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".restel-*")
-	if err != nil {
-		return nil, outErr(path, err)
-	}
-	return &outFile{path: path, tmp: tmp}, nil
-}
-
-// commit writes b, makes the file 0644 (the temporary was created 0600)
-// and renames it over the destination.
-func (o *outFile) commit(b []byte) error {
-	tmp := o.tmp
-	o.tmp = nil
-	_, err := tmp.Write(b)
-	if err == nil {
-		err = tmp.Chmod(0o644)
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), o.path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp.Name())
-		return outErr(o.path, err)
-	}
-	return nil
-}
-
-// outErr names --out's path in err. The *fs.PathError or *os.LinkError
-// from the temporary file names a file the user never asked for: only its
-// cause is kept.
-func outErr(path string, err error) error {
-	var pe *fs.PathError
-	var le *os.LinkError
 	switch {
-	case errors.As(err, &pe):
-		err = pe.Err
-	case errors.As(err, &le):
-		err = le.Err
+	case errors.Is(err, exec.ErrNotFound):
+		return exitNotFound, fmt.Sprintf("%s: command not found", name)
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR):
+		return exitNotFound, fmt.Sprintf("%s: %v", name, cause)
 	}
-	return fmt.Errorf("--out %s: %w", path, err)
-}
-
-// discard removes the temporary file if it was not committed. It is safe
-// on a nil outFile and after commit.
-func (o *outFile) discard() {
-	if o == nil || o.tmp == nil {
-		return
-	}
-	_ = o.tmp.Close()
-	_ = os.Remove(o.tmp.Name())
-	o.tmp = nil
+	return exitCannotRun, fmt.Sprintf("%s: cannot execute: %v", name, cause)
 }

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -18,25 +19,45 @@ import (
 // a child process (see TestMain).
 const testChildEnv = "RESTEL_TEST_CHILD"
 
-// testChildMiB is how much the "alloc" child allocates and touches.
+// testChildMiB is how much the "alloc" child allocates and touches
+// unless RESTEL_TEST_MIB says otherwise.
 const testChildMiB = 64
 
 // testChild performs behaviour b in a re-executed test binary and returns
 // its exit status:
 //
-//	alloc  allocate and touch testChildMiB MiB, hold it for 1.2s (so a
-//	       250ms sampler sees it several times), exit 0
+//	alloc  allocate and touch RESTEL_TEST_MIB (default testChildMiB) MiB,
+//	       hold it for RESTEL_TEST_HOLD (default 1.2s, so a 250ms sampler
+//	       sees it several times), exit 0
+//	spike  allocate and touch RESTEL_TEST_MIB MiB, free it and return it to
+//	       the OS, wait RESTEL_TEST_HOLD, exit 0
+//	burn   use RESTEL_TEST_HOLD of CPU time (its own, by getrusage) on one
+//	       goroutine, exit 0
+//
+// alloc, spike and burn end by printing their own peak resident set (the
+// kernel's ru_maxrss) on stderr as "test-child-maxrss-kib=N", the truth a
+// summary's peak must reach.
+//
 //	sleep  sleep 30s, exit 0 (killed by signal tests long before)
 //	exit   exit with the status in RESTEL_TEST_EXIT
 func testChild(b string) int {
 	switch b {
-	case "alloc":
-		buf := make([]byte, testChildMiB<<20)
+	case "alloc", "spike":
+		buf := make([]byte, envInt("RESTEL_TEST_MIB", testChildMiB)<<20)
 		for i := 0; i < len(buf); i += 4096 {
 			buf[i] = 1
 		}
-		time.Sleep(1200 * time.Millisecond)
+		if b == "spike" {
+			buf = nil
+			debug.FreeOSMemory()
+		}
+		time.Sleep(envDuration("RESTEL_TEST_HOLD", 1200*time.Millisecond))
 		runtime.KeepAlive(buf)
+		reportMaxRSS()
+		return 0
+	case "burn":
+		burnCPU(envDuration("RESTEL_TEST_HOLD", time.Second))
+		reportMaxRSS()
 		return 0
 	case "sleep":
 		time.Sleep(30 * time.Second)
@@ -146,8 +167,8 @@ func TestOutFile(t *testing.T) {
 	}
 	if runtime.GOOS != "windows" {
 		fi, _ := os.Stat(path)
-		if fi.Mode().Perm() != 0o644 {
-			t.Errorf("mode %v, want 0644", fi.Mode().Perm())
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("mode %v, want 0600 (the replaced file's)", fi.Mode().Perm())
 		}
 	}
 	assertOnlyFiles(t, dir, "summary.json")
@@ -248,4 +269,18 @@ func TestSameForeground(t *testing.T) {
 			t.Errorf("sameForeground(%d, %d, %d) = %v, want %v", tc.fg, tc.self, tc.child, got, tc.want)
 		}
 	}
+}
+
+func envInt(key string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(key)); err == nil {
+		return n
+	}
+	return def
+}
+
+func envDuration(key string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(key)); err == nil {
+		return d
+	}
+	return def
 }

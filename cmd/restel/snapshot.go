@@ -68,8 +68,8 @@ func snapshotMain(e env, args []string) int {
 
 	s, warn := takeSnapshot(e.ctx, p, *wait)
 	out := s.AppendJSON(make([]byte, 0, 256))
-	if _, err := e.stdout.Write(append(out, '\n')); err != nil {
-		return usageErr(e, "snapshot: writing output: %v", err)
+	if status := writeOutput(e, "snapshot", "stdout", e.stdout, append(out, '\n')); status != 0 {
+		return status
 	}
 	if warn != nil {
 		usageErr(e, "snapshot: warning: %v", warn)

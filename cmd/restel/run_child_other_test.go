@@ -1,0 +1,13 @@
+//go:build !unix
+
+package main
+
+import "time"
+
+// burnCPU spins for d of wall time (no rusage here).
+func burnCPU(d time.Duration) {
+	for end := time.Now().Add(d); time.Now().Before(end); {
+	}
+}
+
+func reportMaxRSS() {}

@@ -1,0 +1,46 @@
+//go:build unix
+
+package main
+
+import (
+	"fmt"
+	"os"
+	"syscall"
+	"time"
+)
+
+// ownCPU is this process's user+system CPU time.
+func ownCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// childrenCPU is the user+system CPU time of every child this process has
+// reaped, and of their reaped descendants.
+func childrenCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// burnCPU spins on one goroutine until this process has used d of CPU.
+func burnCPU(d time.Duration) {
+	for ownCPU() < d {
+		for i := 0; i < 1e6; i++ {
+			_ = i
+		}
+	}
+}
+
+// reportMaxRSS prints this process's ru_maxrss (KiB on Linux) on stderr.
+func reportMaxRSS() {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
+		fmt.Fprintf(os.Stderr, "test-child-maxrss-kib=%d\n", ru.Maxrss)
+	}
+}

@@ -1,0 +1,418 @@
+package linux
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/restel/restel/provider"
+)
+
+// Tree observes a process and all its descendants, as `restel run` needs
+// for the command it wraps (a shell script, a launcher, a worker pool):
+// the process fields of its snapshots are the whole tree's, the device
+// fields (CPU, memory, pressure, thermal state, battery) a [Provider]'s.
+//
+//   - RSS (Snapshot and RunSnapshot): the sum of the resident sets (VmRSS
+//     of /proc/<pid>/status, the count statm's resident field gives) of the
+//     root and every descendant alive at the read. Pages shared between the
+//     processes (a forked worker's copy-on-write memory) count once per
+//     process, as in the sum ps or top would give.
+//   - Counters.ProcessCPU (RunSnapshot): the user+system time of every
+//     process of the tree alive at the read (a zombie not yet reaped
+//     included) plus, for each of them, the cumulative time of the
+//     children it has reaped (cutime+cstime of /proc/<pid>/stat). A
+//     descendant's time thus counts once: as its own while it lives, then
+//     in its parent's cumulative time once reaped. A descendant whose
+//     parent exits without reaping it is re-parented out of the tree (to
+//     init or a subreaper) and its time with it; the counter then keeps
+//     the last, higher value rather than go backwards, so it is exact for
+//     trees whose processes reap their children and a lower bound
+//     otherwise. Read in USER_HZ ticks (10 ms).
+//   - Counters.RSSHighWaterMB (RunSnapshot): the highest VmHWM of any
+//     single process of the tree seen by any read so far, Snapshot's
+//     included. The kernel keeps it per process; a process that grew and
+//     shrank between two reads is still seen at its peak, as long as it is
+//     alive at one read. The root's own peak once it has exited is only in
+//     its rusage (ru_maxrss, which covers the children it reaped too): the
+//     caller that reaps it has that, and no read of /proc does.
+//
+// The tree is walked from the root through /proc/<pid>/task/<tid>/children
+// (every thread's children, as a multithreaded process's forks are listed
+// under the thread that made them), so a read costs a few system calls per
+// process of the tree, whatever else runs on the machine. A kernel without
+// those files (CONFIG_PROC_CHILDREN off) is walked by reading the parent
+// pid of every process under the procfs root instead, which costs as many
+// reads as the machine has processes. Every file is opened non-blocking
+// and read into a bounded buffer; a walk stops at maxTreeProcs processes.
+//
+// Tree is safe for concurrent use. Create it with [NewTree]; release its
+// files with [Tree.Close].
+type Tree struct {
+	dev    *Provider
+	procfs string
+	root   int
+
+	mu   sync.Mutex // guards everything below
+	scan bool       // walk by scanning the procfs root
+	w    treeWalk
+
+	hwm   uint64 // KiB: the highest VmHWM seen
+	hwmOK bool
+	cpu   uint64 // ticks: the last ProcessCPU reported
+	cpuOK bool
+}
+
+// Compile-time checks of the capabilities a Tree offers.
+var (
+	_ provider.SnapshotProvider = (*Tree)(nil)
+	_ provider.RunReader        = (*Tree)(nil)
+	_ provider.ThermalReader    = (*Tree)(nil)
+	_ provider.BatteryReader    = (*Tree)(nil)
+	_ provider.Bounded          = (*Tree)(nil)
+)
+
+const (
+	// userHZ is the unit of the CPU times in /proc/<pid>/stat: the
+	// kernel's USER_HZ, 100 on every Linux architecture.
+	userHZ = 100
+	// maxTreeProcs bounds the processes one read walks, maxTreeTasks the
+	// threads listed per process.
+	maxTreeProcs = 1 << 15
+	maxTreeTasks = 1 << 15
+	// treeBuf is the initial file buffer (a status file is about 1.5 KiB);
+	// a children list that fills it grows it, up to maxReadBytes.
+	treeBuf = 4 << 10
+)
+
+// treeWalk is the scratch state of one read, reused across reads.
+type treeWalk struct {
+	path  []byte
+	buf   []byte
+	dbuf  []byte
+	pids  []int // the tree, root first
+	stack []int
+	tids  []int
+	all   []int    // scan: every pid under the procfs root
+	pairs [][2]int // scan: (pid, ppid)
+	errs  []error
+}
+
+// treeRead is what one read of the tree found.
+type treeRead struct {
+	rss   uint64 // KiB, summed
+	rssOK bool
+	ticks uint64
+	cpuOK bool
+}
+
+// NewTree returns a Tree observing the process root and its descendants.
+// The options are [New]'s (the procfs and sysfs roots, the clock); the
+// device fields come from a [Provider] observing root (its cgroup bounds
+// the memory). It fails as New does when a root or root's procfs
+// directory is missing.
+func NewTree(root int, opts ...Option) (*Tree, error) {
+	if root <= 0 {
+		return nil, fmt.Errorf("linux: %w: tree root pid %d is not positive", provider.ErrInvalid, root)
+	}
+	dev, err := New(append(opts[:len(opts):len(opts)], WithPID(root))...)
+	if err != nil {
+		return nil, err
+	}
+	t := &Tree{dev: dev, procfs: dev.procfs, root: root}
+	t.w.path = make([]byte, 0, len(t.procfs)+64)
+	t.w.buf = make([]byte, treeBuf)
+	t.w.dbuf = make([]byte, 8<<10)
+	t.w.errs = make([]error, 0, 4)
+	rs := strconv.Itoa(root)
+	_, err = os.Stat(filepath.Join(t.procfs, rs, "task", rs, "children"))
+	t.scan = errors.Is(err, fs.ErrNotExist)
+	return t, nil
+}
+
+// Snapshot reads the device's fast signals and the tree's summed RSS (see
+// [Tree]). The first Snapshot has no CPU value, as [Provider.Snapshot].
+func (t *Tree) Snapshot(ctx context.Context) (provider.Snapshot, error) {
+	s, err := t.dev.Snapshot(ctx)
+	if ctx.Err() != nil || t.dev.closed.Load() {
+		return s, err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r, terr := t.read(false)
+	s.ProcessRSSMB = kibToMiB(r.rss, r.rssOK)
+	return s, joinErr(err, terr)
+}
+
+// RunSnapshot is Snapshot plus the tree's counters: Counters.ProcessCPU
+// and Counters.RSSHighWaterMB (see [Tree]), and whatever run counters the
+// device's Provider has.
+func (t *Tree) RunSnapshot(ctx context.Context) (provider.Snapshot, error) {
+	var s provider.Snapshot
+	var err error
+	if rr, ok := any(t.dev).(provider.RunReader); ok {
+		s, err = rr.RunSnapshot(ctx)
+	} else {
+		s, err = t.dev.Snapshot(ctx)
+	}
+	if ctx.Err() != nil || t.dev.closed.Load() {
+		return s, err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r, terr := t.read(true)
+	s.ProcessRSSMB = kibToMiB(r.rss, r.rssOK)
+	s.Counters.ProcessCPU = provider.Opt[time.Duration]{}
+	if r.cpuOK {
+		if !t.cpuOK || r.ticks > t.cpu {
+			t.cpu, t.cpuOK = r.ticks, true
+		}
+		s.Counters.ProcessCPU = provider.Some(ticksDuration(t.cpu))
+	}
+	s.Counters.RSSHighWaterMB = kibToMiB(t.hwm, t.hwmOK)
+	return s, joinErr(err, terr)
+}
+
+// Thermal reads the device's thermal state ([Provider.Thermal]).
+func (t *Tree) Thermal(ctx context.Context) (provider.ThermalState, error) {
+	return t.dev.Thermal(ctx)
+}
+
+// Battery reads the device's battery charge ([Provider.Battery]).
+func (t *Tree) Battery(ctx context.Context) (provider.Opt[uint8], error) {
+	return t.dev.Battery(ctx)
+}
+
+// Bounded reports whether reads cannot hang ([Provider.Bounded]): the
+// tree's files are under the same procfs root, generated by the kernel.
+func (t *Tree) Bounded() bool { return t.dev.Bounded() }
+
+// Close releases the device Provider's files. It is safe to call more
+// than once; later reads fail with provider.ErrClosed.
+func (t *Tree) Close() error { return t.dev.Close() }
+
+func kibToMiB(kib uint64, ok bool) provider.Opt[uint64] {
+	if !ok || kib > ^uint64(0)>>10 {
+		return provider.Opt[uint64]{}
+	}
+	return provider.MiB(kib << 10)
+}
+
+func ticksDuration(ticks uint64) time.Duration {
+	const perTick = time.Second / userHZ
+	if ticks > uint64(1<<63-1)/uint64(perTick) {
+		return 1<<63 - 1
+	}
+	return time.Duration(ticks) * perTick
+}
+
+func joinErr(a, b error) error {
+	switch {
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	}
+	return errors.Join(a, b)
+}
+
+// read walks the tree and reads each process's status (and, with cpu,
+// stat). A process that exits during the walk is skipped. t.mu is held.
+func (t *Tree) read(cpu bool) (r treeRead, err error) {
+	w := &t.w
+	w.errs = w.errs[:0]
+	if t.scan {
+		t.walkScan()
+	} else {
+		t.walkChildren()
+	}
+	malformed, stats := false, 0
+	for _, pid := range w.pids {
+		b, ok := t.readProc(pid, "status")
+		if !ok {
+			continue
+		}
+		m, good := procPIDStatus(b)
+		if !good {
+			w.errs = append(w.errs, t.invalid(pid, "status"))
+			continue
+		}
+		if m.rssOK {
+			r.rss, r.rssOK = satAdd(r.rss, m.rss), true
+		}
+		if m.hwmOK && (!t.hwmOK || m.hwm > t.hwm) {
+			t.hwm, t.hwmOK = m.hwm, true
+		}
+		if !cpu {
+			continue
+		}
+		if b, ok = t.readProc(pid, "stat"); !ok {
+			continue
+		}
+		st, good := procPIDStat(b)
+		if !good {
+			w.errs = append(w.errs, t.invalid(pid, "stat"))
+			malformed = true
+			continue
+		}
+		r.ticks = satAdd(r.ticks, st.total())
+		stats++
+	}
+	// A malformed stat would make the sum too low: no value beats a wrong
+	// one.
+	r.cpuOK = cpu && stats > 0 && !malformed
+	switch len(w.errs) {
+	case 0:
+		return r, nil
+	case 1:
+		return r, w.errs[0]
+	}
+	return r, errors.Join(w.errs...)
+}
+
+// readProc reads <procfs>/<pid>/<name>. ok is false when it could not be
+// read: a vanished process silently, anything else with an error noted.
+func (t *Tree) readProc(pid int, name string) ([]byte, bool) {
+	w := &t.w
+	w.setPath(t.procfs, pid, name, 0, "")
+	n, err := readTreeFile(w.path, w.buf)
+	if err != nil {
+		if !gone(err) {
+			w.errs = append(w.errs, &fs.PathError{Op: "read", Path: string(w.path), Err: err})
+		}
+		return nil, false
+	}
+	return w.buf[:n], true
+}
+
+func (t *Tree) invalid(pid int, name string) error {
+	return fmt.Errorf("linux: %w: %s: malformed content", provider.ErrInvalid, filepath.Join(t.procfs, strconv.Itoa(pid), name))
+}
+
+// gone reports whether err means the process (or thread) no longer exists.
+func gone(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ESRCH)
+}
+
+// setPath sets w.path to <procfs>/<pid>/<name>, or, with tid > 0,
+// <procfs>/<pid>/<name>/<tid>/<leaf>. It does not allocate once w.path has
+// grown to fit.
+func (w *treeWalk) setPath(procfs string, pid int, name string, tid int, leaf string) {
+	p := append(w.path[:0], procfs...)
+	p = append(p, '/')
+	p = strconv.AppendInt(p, int64(pid), 10)
+	if name != "" {
+		p = append(p, '/')
+		p = append(p, name...)
+	}
+	if tid > 0 {
+		p = append(p, '/')
+		p = strconv.AppendInt(p, int64(tid), 10)
+		p = append(p, '/')
+		p = append(p, leaf...)
+	}
+	if cap(p) == len(p) {
+		p = append(p, 0)[:len(p)] // room for the NUL the open adds
+	}
+	w.path = p
+}
+
+// walkChildren collects the tree into w.pids through the children files.
+func (t *Tree) walkChildren() {
+	w := &t.w
+	w.pids = w.pids[:0]
+	w.stack = append(w.stack[:0], t.root)
+	for len(w.stack) > 0 && len(w.pids) < maxTreeProcs {
+		pid := w.stack[len(w.stack)-1]
+		w.stack = w.stack[:len(w.stack)-1]
+		w.pids = append(w.pids, pid)
+		w.setPath(t.procfs, pid, "task", 0, "")
+		var err error
+		w.tids, err = listTreeDir(w.path, w.dbuf, w.tids[:0], maxTreeTasks)
+		if err != nil {
+			if !gone(err) {
+				w.errs = append(w.errs, &fs.PathError{Op: "read", Path: string(w.path), Err: err})
+			}
+			continue
+		}
+		for _, tid := range w.tids {
+			t.readChildren(pid, tid)
+		}
+	}
+}
+
+// readChildren pushes the children of thread tid of pid onto w.stack,
+// growing the buffer (up to maxReadBytes) for a list that fills it.
+func (t *Tree) readChildren(pid, tid int) {
+	w := &t.w
+	w.setPath(t.procfs, pid, "task", tid, "children")
+	for {
+		n, err := readTreeFile(w.path, w.buf)
+		if err != nil {
+			if !gone(err) {
+				w.errs = append(w.errs, &fs.PathError{Op: "read", Path: string(w.path), Err: err})
+			}
+			return
+		}
+		if n == len(w.buf) && len(w.buf) < maxReadBytes {
+			w.buf = make([]byte, 2*len(w.buf))
+			continue
+		}
+		var ok bool
+		if w.stack, ok = appendChildren(w.stack, w.buf[:n]); !ok || n == len(w.buf) {
+			w.errs = append(w.errs, fmt.Errorf("linux: %w: %s: malformed or oversized content", provider.ErrInvalid, string(w.path)))
+		}
+		// No walk visits more than maxTreeProcs processes, so no more
+		// need to wait on the stack.
+		if len(w.stack) > maxTreeProcs {
+			w.stack = w.stack[:maxTreeProcs]
+		}
+		return
+	}
+}
+
+// walkScan collects the tree into w.pids from the parent pid of every
+// process under the procfs root (the fallback without children files).
+func (t *Tree) walkScan() {
+	w := &t.w
+	w.pids = w.pids[:0]
+	w.path = append(append(w.path[:0], t.procfs...), 0)[:len(t.procfs)]
+	var err error
+	w.all, err = listTreeDir(w.path, w.dbuf, w.all[:0], maxPID)
+	if err != nil {
+		w.errs = append(w.errs, &fs.PathError{Op: "read", Path: t.procfs, Err: err})
+		return
+	}
+	w.pairs = w.pairs[:0]
+	rootSeen := false
+	for _, pid := range w.all {
+		b, ok := t.readProc(pid, "stat")
+		if !ok {
+			continue
+		}
+		st, good := procPIDStat(b)
+		if !good {
+			continue // not ours to judge: only the tree's processes matter
+		}
+		rootSeen = rootSeen || pid == t.root
+		w.pairs = append(w.pairs, [2]int{pid, st.ppid})
+	}
+	if !rootSeen {
+		return
+	}
+	w.pids = append(w.pids, t.root)
+	for i := 0; i < len(w.pids) && len(w.pids) < maxTreeProcs; i++ {
+		for _, pp := range w.pairs {
+			if pp[1] == w.pids[i] && pp[0] != t.root {
+				w.pids = append(w.pids, pp[0])
+			}
+		}
+	}
+}

@@ -1,0 +1,111 @@
+//go:build linux
+
+package linux
+
+import (
+	"encoding/binary"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// The tree reader's file access: open with O_NONBLOCK (a FIFO planted in a
+// fixture tree cannot block the open), read at most the buffer, close.
+// Paths are built in a caller's byte buffer and passed to openat(2)
+// NUL-terminated without a string conversion, so a walk does not allocate.
+
+// atFDCWD is AT_FDCWD (-100) as a system call argument.
+var atFDCWD = func() uintptr { fd := unix.AT_FDCWD; return uintptr(fd) }()
+
+// openTreePath opens path (which must have spare capacity for a NUL) with
+// flags.
+func openTreePath(path []byte, flags int) (int, error) {
+	p := append(path[:len(path):cap(path)], 0)
+	for {
+		fd, _, e := unix.Syscall6(unix.SYS_OPENAT, atFDCWD, uintptr(unsafe.Pointer(&p[0])),
+			uintptr(flags|unix.O_CLOEXEC|unix.O_NONBLOCK), 0, 0, 0)
+		switch e {
+		case 0:
+			return int(fd), nil
+		case unix.EINTR:
+			continue
+		}
+		return -1, e
+	}
+}
+
+// readTreeFile reads the file at path into buf until end of file or a
+// full buffer, and returns the byte count.
+func readTreeFile(path, buf []byte) (int, error) {
+	fd, err := openTreePath(path, unix.O_RDONLY)
+	if err != nil {
+		return 0, err
+	}
+	defer unix.Close(fd)
+	n := 0
+	for n < len(buf) {
+		m, err := unix.Read(fd, buf[n:])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return n, err
+		}
+		if m <= 0 {
+			break
+		}
+		n += m
+	}
+	return n, nil
+}
+
+// listTreeDir appends the numeric entries of the directory at path (pids
+// under a procfs root, tids under <pid>/task) to dst, at most max of them,
+// reading directory entries with getdents64(2) into dbuf.
+func listTreeDir(path, dbuf []byte, dst []int, max int) ([]int, error) {
+	fd, err := openTreePath(path, unix.O_RDONLY|unix.O_DIRECTORY)
+	if err != nil {
+		return dst, err
+	}
+	defer unix.Close(fd)
+	start := len(dst)
+	for len(dst)-start < max {
+		n, err := unix.Getdents(fd, dbuf)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return dst, err
+		}
+		if n <= 0 {
+			break
+		}
+		dst = appendDirents(dst, dbuf[:n], start+max)
+	}
+	return dst, nil
+}
+
+// appendDirents appends the numeric names among the linux_dirent64
+// records in b (d_ino u64, d_off s64, d_reclen u16, d_type u8, then the
+// NUL-terminated name) to dst, until dst has limit entries.
+func appendDirents(dst []int, b []byte, limit int) []int {
+	const nameOff = 19
+	for len(b) >= nameOff && len(dst) < limit {
+		reclen := int(binary.NativeEndian.Uint16(b[16:18]))
+		if reclen < nameOff || reclen > len(b) {
+			break
+		}
+		name := b[nameOff:reclen]
+		for i, c := range name {
+			if c == 0 {
+				name = name[:i]
+				break
+			}
+		}
+		if pid, ok := pidNumber(name); ok {
+			dst = append(dst, pid)
+		}
+		b = b[reclen:]
+	}
+	return dst
+}

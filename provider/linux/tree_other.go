@@ -1,0 +1,42 @@
+//go:build !linux
+
+package linux
+
+import (
+	"errors"
+	"io"
+	"os"
+)
+
+// The portable fallback of the tree reader's file access, so the walk and
+// its parsers run against fixture trees on every GOOS.
+
+func readTreeFile(path, buf []byte) (int, error) {
+	f, err := os.Open(string(path))
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	n, err := io.ReadFull(f, buf)
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		err = nil
+	}
+	return n, err
+}
+
+func listTreeDir(path, _ []byte, dst []int, max int) ([]int, error) {
+	ents, err := os.ReadDir(string(path))
+	if err != nil {
+		return dst, err
+	}
+	start := len(dst)
+	for _, e := range ents {
+		if len(dst)-start >= max {
+			break
+		}
+		if pid, ok := pidNumber([]byte(e.Name())); ok {
+			dst = append(dst, pid)
+		}
+	}
+	return dst, nil
+}
