@@ -68,6 +68,7 @@ type Tree struct {
 	hwmOK bool
 	cpu   uint64 // ticks: the last ProcessCPU reported
 	cpuOK bool
+	hz    uint64 // the unit of cpu: USER_HZ (userHZ)
 }
 
 // Compile-time checks of the capabilities a Tree offers.
@@ -80,9 +81,6 @@ var (
 )
 
 const (
-	// userHZ is the unit of the CPU times in /proc/<pid>/stat: the
-	// kernel's USER_HZ, 100 on every Linux architecture.
-	userHZ = 100
 	// maxTreeProcs bounds the processes one read walks, maxTreeTasks the
 	// threads listed per process.
 	maxTreeProcs = 1 << 15
@@ -126,7 +124,7 @@ func NewTree(root int, opts ...Option) (*Tree, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &Tree{dev: dev, procfs: dev.procfs, root: root}
+	t := &Tree{dev: dev, procfs: dev.procfs, root: root, hz: userHZ()}
 	t.w.path = make([]byte, 0, len(t.procfs)+64)
 	t.w.buf = make([]byte, treeBuf)
 	t.w.dbuf = make([]byte, 8<<10)
@@ -174,7 +172,7 @@ func (t *Tree) RunSnapshot(ctx context.Context) (provider.Snapshot, error) {
 		if !t.cpuOK || r.ticks > t.cpu {
 			t.cpu, t.cpuOK = r.ticks, true
 		}
-		s.Counters.ProcessCPU = provider.Some(ticksDuration(t.cpu))
+		s.Counters.ProcessCPU = ticksDuration(t.cpu, t.hz)
 	}
 	s.Counters.RSSHighWaterMB = kibToMiB(t.hwm, t.hwmOK)
 	return s, joinErr(err, terr)
@@ -203,14 +201,6 @@ func kibToMiB(kib uint64, ok bool) provider.Opt[uint64] {
 		return provider.Opt[uint64]{}
 	}
 	return provider.MiB(kib << 10)
-}
-
-func ticksDuration(ticks uint64) time.Duration {
-	const perTick = time.Second / userHZ
-	if ticks > uint64(1<<63-1)/uint64(perTick) {
-		return 1<<63 - 1
-	}
-	return time.Duration(ticks) * perTick
 }
 
 func joinErr(a, b error) error {

@@ -222,7 +222,7 @@ func TestTreeLiveCPU(t *testing.T) {
 	}
 	got := end.Counters.ProcessCPU.V - start.Counters.ProcessCPU.V
 	truth := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-	const tick = time.Second / userHZ
+	tick := time.Second / time.Duration(userHZ())
 	if got < burn-tick || got > truth+2*tick {
 		t.Errorf("tree CPU over the run %v, want at least the %v burnt and at most the %v rusage reports", got, burn, truth)
 	}
