@@ -19,12 +19,28 @@ import (
 // with the command line after the test binary's name (see TestBinary).
 const testMainEnv = "RESTEL_TEST_MAIN"
 
+// testHWMEnv names a file where the re-executed binary writes its
+// /proc/self/status when it is done (Linux), so a test can read its own
+// memory high-water mark.
+const testHWMEnv = "RESTEL_TEST_STATUS_FILE"
+
 // TestMain checks for leaked goroutines after the package's tests and lets
 // the test binary double as a child process: as restel itself when
 // RESTEL_TEST_MAIN=1, and as a child for `restel run` tests when
 // RESTEL_TEST_CHILD names a behaviour (see testChild in run_exec_test.go).
 func TestMain(m *testing.M) {
 	if os.Getenv(testMainEnv) == "1" {
+		if f := os.Getenv(testHWMEnv); f != "" {
+			// The child's own peak: VmHWM belongs to the memory map made
+			// by exec, unlike ru_maxrss, which also carries the parent's
+			// high-water mark across Go's vfork-style start.
+			e := env{ctx: context.Background(), stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
+			status := realMain(e, os.Args[1:])
+			if b, err := os.ReadFile("/proc/self/status"); err == nil {
+				_ = os.WriteFile(f, b, 0o600)
+			}
+			os.Exit(status)
+		}
 		main()
 	}
 	if b := os.Getenv(testChildEnv); b != "" {

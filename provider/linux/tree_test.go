@@ -207,7 +207,7 @@ func TestNewTreeBad(t *testing.T) {
 	}{
 		{0, provider.ErrInvalid},
 		{-1, provider.ErrInvalid},
-		{4242, ErrRoot}, // no such process directory
+		{4242, ErrNoProcess}, // no such process directory
 	} {
 		if tr, err := NewTree(tc.root, WithProcFS(procfs), WithSysFS(fixture("sysfs-laptop"))); !errors.Is(err, tc.want) {
 			if tr != nil {
