@@ -57,8 +57,8 @@ func ExampleStage() {
 	out, _ := detokenize(ctx, toks)
 	fmt.Println(out)
 	// Output:
-	// {"stage":"tokenize","error":null,"resource_summary":{"cpu_avg_pct":32.5,"cpu_peak_pct":60,"process_rss_peak_mb":900,"available_mem_min_mb":5200,"memory_pressure_peak":"normal","thermal_state_peak":"normal","battery_pct_end":80,"sample_count":2,"sampling_mode":"boundary"}}
-	// {"stage":"generate","error":null,"resource_summary":{"cpu_avg_pct":77.5,"cpu_peak_pct":95,"process_rss_peak_mb":2400,"available_mem_min_mb":1000,"memory_pressure_peak":"warn","thermal_state_peak":"warm","battery_pct_end":80,"sample_count":2,"sampling_mode":"boundary"}}
-	// {"stage":"detokenize","error":null,"resource_summary":{"cpu_avg_pct":55,"cpu_peak_pct":95,"process_rss_peak_mb":2400,"available_mem_min_mb":1000,"memory_pressure_peak":"warn","thermal_state_peak":"warm","battery_pct_end":79,"sample_count":2,"sampling_mode":"boundary"}}
+	// {"stage":"tokenize","error":null,"resource_summary":{"cpu_avg_pct":32.5,"cpu_peak_pct":60,"process_rss_peak_mb":900,"available_mem_min_mb":5200,"memory_pressure_peak":"normal","thermal_state_peak":"normal","battery_pct_end":80,"sample_count":2,"sampling_mode":"boundary","duration_ms":null,"process_cpu_pct":null,"cpu_stall_ms":null,"memory_stall_ms":null,"io_stall_ms":null,"cpu_throttled_ms":null}}
+	// {"stage":"generate","error":null,"resource_summary":{"cpu_avg_pct":77.5,"cpu_peak_pct":95,"process_rss_peak_mb":2400,"available_mem_min_mb":1000,"memory_pressure_peak":"warn","thermal_state_peak":"warm","battery_pct_end":80,"sample_count":2,"sampling_mode":"boundary","duration_ms":null,"process_cpu_pct":null,"cpu_stall_ms":null,"memory_stall_ms":null,"io_stall_ms":null,"cpu_throttled_ms":null}}
+	// {"stage":"detokenize","error":null,"resource_summary":{"cpu_avg_pct":55,"cpu_peak_pct":95,"process_rss_peak_mb":2400,"available_mem_min_mb":1000,"memory_pressure_peak":"warn","thermal_state_peak":"warm","battery_pct_end":79,"sample_count":2,"sampling_mode":"boundary","duration_ms":null,"process_cpu_pct":null,"cpu_stall_ms":null,"memory_stall_ms":null,"io_stall_ms":null,"cpu_throttled_ms":null}}
 	// hello world
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/restel/restel/aggregate"
+	"github.com/restel/restel/internal/guard"
 	"github.com/restel/restel/provider"
 	"github.com/restel/restel/stream"
 )
@@ -73,12 +74,12 @@ func Replay(ctx context.Context, tl Timeline, mode aggregate.Mode, opts ReplayOp
 	}
 	for off := range aggregate.Schedule(mode, tl.End()) {
 		tl.Seek(off)
-		s, err := stream.SafeRead(ctx, tl, clk)
+		s, err := guard.Snapshot(ctx, tl.Snapshot, clk)
 		if err != nil {
 			res.ReadErrors++
 			s = provider.Unknown(time.UnixMilli(s.CapturedAtMS))
 		} else {
-			s = stream.MergeSlow(ctx, tl, s)
+			s = guard.MergeSlow(ctx, tl, s)
 		}
 		agg.Observe(s)
 		dlog.Write(s)

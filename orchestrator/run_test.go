@@ -81,7 +81,7 @@ func TestBoundaryRunStartsNothing(t *testing.T) {
 			if p.Reads() != 2 {
 				t.Fatalf("%d reads, want 2", p.Reads())
 			}
-			if st := m.Stats().Cache; st.Inline != inline || st.Reads != 2 {
+			if st := m.Stats(); st.Inline != inline || st.Reads != 2 {
 				t.Fatalf("cache stats %+v: want 2 reads, inline %v", st, inline)
 			}
 		})
