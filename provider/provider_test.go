@@ -330,7 +330,9 @@ func TestIsBounded(t *testing.T) {
 		want bool
 	}{
 		{"not implemented", read, false},
-		{"reports true", boundedAs{read, true}, true},
+		// Only the module's own providers are taken at their word.
+		{"a third party reports true", boundedAs{read, true}, false},
+		{"a third party reports true by pointer", &boundedAs{read, true}, false},
 		{"reports false", boundedAs{read, false}, false},
 		{"panics", boundedPanics{read}, false},
 		{"nil", nil, false},
