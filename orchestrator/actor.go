@@ -152,7 +152,8 @@ func (o *owner) sampleLoop(done chan<- struct{}) {
 		case <-m.quit:
 			return
 		}
-		s := m.host.apply(m.cache.Get(snapcache.Fast, 0))
+		s := m.cache.Get(snapcache.Fast, 0)
+		m.host.overlay(&s)
 		select {
 		case o.sampleR <- s:
 		case <-m.quit:

@@ -247,3 +247,33 @@ func BenchmarkTimeNowParallel(b *testing.B) {
 		_ = t
 	})
 }
+
+// BenchmarkCurrentSnapshotCachedVsTimeNow interleaves blocks of 1,000
+// cached reads with blocks of 1,000 time.Now() calls, so both see the same
+// machine state: x-timenow is the cached read's time as a multiple of one
+// time.Now() (the bound is 1.5).
+func BenchmarkCurrentSnapshotCachedVsTimeNow(b *testing.B) {
+	const block = 1000
+	m := New(liveProvider(b), WithHost(&HostState{}))
+	defer m.Close()
+	m.Prewarm()
+	var readD, nowD time.Duration
+	b.ReportAllocs()
+	for b.Loop() {
+		t0 := time.Now()
+		for range block {
+			sinkSnap = m.CurrentSnapshot(time.Hour)
+		}
+		t1 := time.Now()
+		for range block {
+			sinkTime = time.Now()
+		}
+		t2 := time.Now()
+		readD += t1.Sub(t0)
+		nowD += t2.Sub(t1)
+	}
+	n := float64(b.N) * block
+	b.ReportMetric(float64(readD)/float64(nowD), "x-timenow")
+	b.ReportMetric(float64(readD.Nanoseconds())/n, "read-ns")
+	b.ReportMetric(float64(nowD.Nanoseconds())/n, "now-ns")
+}

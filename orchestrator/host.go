@@ -62,10 +62,10 @@ func (h *HostState) ThermalState() provider.ThermalState {
 	return provider.ThermalState(h.thermal.Load())
 }
 
-// apply overrides s with the pushed values.
-func (h *HostState) apply(s provider.Snapshot) provider.Snapshot {
+// overlay overrides *s with the pushed values; a nil h pushes nothing.
+func (h *HostState) overlay(s *provider.Snapshot) {
 	if h == nil {
-		return s
+		return
 	}
 	if b := h.battery.Load(); b != 0 {
 		s.BatteryPct = provider.Some(uint8(b - 1))
@@ -73,5 +73,4 @@ func (h *HostState) apply(s provider.Snapshot) provider.Snapshot {
 	if t := h.thermal.Load(); t != 0 {
 		s.Thermal = provider.ThermalState(t)
 	}
-	return s
 }

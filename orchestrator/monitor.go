@@ -306,11 +306,17 @@ func (m *Monitor) Prewarm() {
 // all-unknown one) is returned. Concurrent refreshes coalesce into one
 // provider read. Host-pushed values are applied to every result, so a
 // push is visible at once.
-func (m *Monitor) CurrentSnapshot(maxAge time.Duration) provider.Snapshot {
+func (m *Monitor) CurrentSnapshot(maxAge time.Duration) (s provider.Snapshot) {
 	if m == nil {
 		return provider.Unknown(time.Now())
 	}
-	return m.host.apply(m.get(snapcache.Fast, maxAge))
+	if p := m.cache.Fresh(snapcache.Fast, maxAge); p != nil {
+		s = *p
+	} else {
+		s = m.refresh(snapcache.Fast, maxAge)
+	}
+	m.host.overlay(&s)
+	return s
 }
 
 // FullSnapshot is CurrentSnapshot with the run counters (process CPU
@@ -320,18 +326,25 @@ func (m *Monitor) CurrentSnapshot(maxAge time.Duration) provider.Snapshot {
 // with a cache of its own, so the hot path never pays for the extra
 // reads. It is for exporters that publish the stall and throttle
 // counters.
-func (m *Monitor) FullSnapshot(maxAge time.Duration) provider.Snapshot {
+func (m *Monitor) FullSnapshot(maxAge time.Duration) (s provider.Snapshot) {
 	if m == nil {
 		return provider.Unknown(time.Now())
 	}
-	return m.host.apply(m.get(snapcache.Full, maxAge))
+	if p := m.cache.Fresh(snapcache.Full, maxAge); p != nil {
+		s = *p
+	} else {
+		s = m.refresh(snapcache.Full, maxAge)
+	}
+	m.host.overlay(&s)
+	return s
 }
 
-func (m *Monitor) get(k snapcache.Kind, maxAge time.Duration) provider.Snapshot {
+// refresh is a cache miss; the first one starts the slow-signal polling.
+func (m *Monitor) refresh(k snapcache.Kind, maxAge time.Duration) provider.Snapshot {
 	if !m.slowless() && m.state.Load() == idle {
-		m.start() // the first read starts the slow-signal polling
+		m.start()
 	}
-	return m.cache.Get(k, maxAge)
+	return m.cache.Refresh(k, maxAge)
 }
 
 // Mode applies the RESTEL_RESOURCE_TELEMETRY override (docs/contract.md §3)

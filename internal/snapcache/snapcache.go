@@ -106,11 +106,25 @@ func New(p provider.SnapshotProvider, merge func(provider.Snapshot) provider.Sna
 // miss; maxAge <= 0 forces a read (joining one of that kind in flight).
 // A cache hit is one atomic load and one clock read.
 func (c *Cache) Get(k Kind, maxAge time.Duration) provider.Snapshot {
-	if f := c.last[k].Load(); f != nil && maxAge > 0 && time.Since(f.at) <= maxAge {
-		return f.snap
+	if s := c.Fresh(k, maxAge); s != nil {
+		return *s
 	}
 	return c.miss(k, maxAge)
 }
+
+// Fresh returns the cached snapshot of kind k when it is no older than
+// maxAge (> 0), else nil, without reading: one atomic load and one clock
+// read. The snapshot it points to is immutable.
+func (c *Cache) Fresh(k Kind, maxAge time.Duration) *provider.Snapshot {
+	if f := c.last[k].Load(); f != nil && maxAge > 0 && time.Since(f.at) <= maxAge {
+		return &f.snap
+	}
+	return nil
+}
+
+// Refresh is Get on a miss: it reads (or joins a read in flight) unless a
+// read completed meanwhile is fresh enough.
+func (c *Cache) Refresh(k Kind, maxAge time.Duration) provider.Snapshot { return c.miss(k, maxAge) }
 
 func (c *Cache) miss(k Kind, maxAge time.Duration) provider.Snapshot {
 	for !c.shut.Load() {
