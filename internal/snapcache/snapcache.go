@@ -19,9 +19,10 @@
 // own providers on live kernel pseudo-files, checked once at
 // construction) is read on the goroutine of the caller that missed: it
 // cannot block, so it gets no deadline and costs no goroutine switch.
-// Every other provider is read on a goroutine started for that read, and
-// every caller — the one that started it and any that joined it — waits
-// at most the read timeout counted from the read's start. A caller that
+// Every other provider is read on a goroutine started for that read.
+// Every caller but the one reading a vouched provider itself — the one
+// that started a hand-off and any that joined a read — waits at most the
+// read timeout counted from the read's start. A caller that
 // stops waiting gets the last snapshot (or the all-unknown one); the late
 // read still lands in the cache when it returns.
 //
@@ -202,13 +203,9 @@ func (c *Cache) wait(f *flight) provider.Snapshot {
 	default:
 	}
 	d := time.Until(f.deadline)
-	if d <= 0 && !c.inline {
+	if d <= 0 {
 		c.timeouts.Add(1)
 		return c.fallback()
-	}
-	if c.inline { // a vouched read cannot hang: wait for it
-		<-f.done
-		return f.snap
 	}
 	t, _ := c.timer.Get().(*time.Timer)
 	if t == nil {
@@ -271,16 +268,13 @@ func (c *Cache) Stats() Stats {
 // blocked in the provider until the provider returns, then exits without
 // touching the cache. Afterwards Get reads nothing and returns the last
 // snapshot or the all-unknown one. Close is safe to call more than once.
-// Reads on callers' goroutines (vouched providers) are not waited for:
-// they cannot block, and they no longer land in the cache.
+// A read on a caller's goroutine (a vouched provider) is waited for the
+// same way; past the deadline that caller is still inside the provider.
 func (c *Cache) Close(deadline time.Time) {
 	if c.shut.Swap(true) {
 		return
 	}
 	c.stop()
-	if c.inline {
-		return
-	}
 	var t *time.Timer
 	for k := range c.slot {
 		f := c.slot[k].Load()
