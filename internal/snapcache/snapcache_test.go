@@ -66,15 +66,15 @@ func TestCacheTTL(t *testing.T) {
 			p := &counting{}
 			c := newCache(wrap(p), 0)
 			defer c.close()
-			if got := rss(c.Get(Fast, 500 * time.Millisecond)); got != 1 {
+			if got := rss(c.Get(Fast, 500*time.Millisecond)); got != 1 {
 				t.Fatalf("first Get: read %d, want 1", got)
 			}
 			time.Sleep(500 * time.Millisecond) // age exactly the TTL: still fresh
-			if got := rss(c.Get(Fast, 500 * time.Millisecond)); got != 1 {
+			if got := rss(c.Get(Fast, 500*time.Millisecond)); got != 1 {
 				t.Fatalf("Get at age == maxAge: read %d, want cached 1", got)
 			}
 			time.Sleep(time.Millisecond)
-			if got := rss(c.Get(Fast, 500 * time.Millisecond)); got != 2 {
+			if got := rss(c.Get(Fast, 500*time.Millisecond)); got != 2 {
 				t.Fatalf("Get past maxAge: read %d, want 2", got)
 			}
 			if got := rss(c.Get(Fast, 0)); got != 3 {
