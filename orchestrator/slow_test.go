@@ -12,6 +12,7 @@ import (
 
 	"github.com/restel/restel/provider"
 )
+
 // slowProv has both slow capabilities; it records when each is read.
 type slowProv struct {
 	t0 time.Time
