@@ -5,7 +5,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/restel/restel/aggregate"
-	"github.com/restel/restel/provider"
 )
 
 // ResourceSummaryField is the field a run's summary is attached under in a
@@ -24,9 +23,12 @@ type Event struct {
 	Stage string
 	// Err is the error the stage returned, if any.
 	Err error
-	// ResourceSummary is the call's usage summary; invalid when the run
-	// produced none (mode Off, a cancelled context, a closed monitor).
-	ResourceSummary provider.Opt[aggregate.Usage]
+	// ResourceSummary is the call's usage summary, meaningful only when
+	// HasSummary is true: the run produced none for mode Off, a cancelled
+	// context or a closed monitor. (The pair is what [Run.Finish]
+	// returns.)
+	ResourceSummary aggregate.Usage
+	HasSummary      bool
 }
 
 // AppendJSON appends the event as one JSON object:
@@ -41,9 +43,9 @@ func (e Event) AppendJSON(dst []byte) []byte {
 	} else {
 		dst = append(dst, "null"...)
 	}
-	if e.ResourceSummary.Valid {
+	if e.HasSummary {
 		dst = append(dst, `,"`+ResourceSummaryField+`":`...)
-		dst = e.ResourceSummary.V.AppendJSON(dst)
+		dst = e.ResourceSummary.AppendJSON(dst)
 	}
 	return append(dst, '}')
 }
@@ -51,9 +53,9 @@ func (e Event) AppendJSON(dst []byte) []byte {
 // MarshalJSON implements json.Marshaler with [Event.AppendJSON].
 func (e Event) MarshalJSON() ([]byte, error) { return e.AppendJSON(make([]byte, 0, 320)), nil }
 
-// Stage wraps f so that each call is one run of m in mode (used as given;
-// pass m.Mode(configured) to honour RESTEL_RESOURCE_TELEMETRY): the run
-// begins before f and finishes when f returns, with or without an error,
+// Stage wraps f so that each call is one run of m in mode (a valid
+// RESTEL_RESOURCE_TELEMETRY value takes precedence, as in
+// [Monitor.BeginRun]): the run begins before f and finishes when f returns, with or without an error,
 // and emit (when not nil) receives the call's [Event] with the summary
 // attached as resource_summary. The run is discarded when the call's
 // context is cancelled, and when f panics (the panic propagates; no event
@@ -64,9 +66,7 @@ func Stage[In, Out any](m *Monitor, name string, mode aggregate.Mode, f StageFun
 		defer run.Close()
 		out, err := f(ctx, in)
 		ev := Event{Stage: name, Err: err}
-		if u, ok := run.Finish(); ok {
-			ev.ResourceSummary = provider.Some(u)
-		}
+		ev.ResourceSummary, ev.HasSummary = run.Finish()
 		if emit != nil {
 			emit(ev)
 		}
