@@ -5,7 +5,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/restel/restel/internal/guard"
 	"github.com/restel/restel/internal/snapcache"
 	"github.com/restel/restel/provider"
 	"github.com/restel/restel/stream"
@@ -51,10 +50,9 @@ type watcher struct {
 
 // slowResult is one slow-signal read.
 type slowResult struct {
-	battery bool // else thermal
-	t       provider.ThermalState
-	b       provider.Opt[uint8]
-	err     error
+	i   int // index in Monitor.slow
+	v   uint32
+	err error
 }
 
 // errGoexit is the error of a slow read whose provider called
@@ -74,8 +72,9 @@ type owner struct {
 	slowR       chan slowResult
 	slowBusy    [2]bool
 	slowFirst   [2]bool
-	outstanding int
-	firstLeft   int
+	outstanding int // slow reads running
+	firstLeft   int // first slow reads not yet finished
+	closing     bool
 
 	st Stats // SlowReads, SlowErrors, WatchDropped
 }
@@ -98,23 +97,17 @@ func (m *Monitor) loop() {
 	sampleDone := make(chan struct{})
 	go o.sampleLoop(sampleDone)
 
-	var thermalC, batteryC <-chan time.Time
-	if m.thermalR != nil {
-		t := time.NewTicker(m.cfg.thermalEvery)
-		defer t.Stop()
-		thermalC = t.C
-		o.slowFirst[0] = true
-		o.firstLeft++
+	var slowC [2]<-chan time.Time
+	for i := range m.slow {
+		if m.slow[i].read != nil {
+			t := time.NewTicker(m.slow[i].every)
+			defer t.Stop()
+			slowC[i] = t.C
+			o.slowFirst[i] = true
+			o.firstLeft++
+			o.poll(i)
+		}
 	}
-	if m.batteryR != nil {
-		t := time.NewTicker(m.cfg.batteryEvery)
-		defer t.Stop()
-		batteryC = t.C
-		o.slowFirst[1] = true
-		o.firstLeft++
-	}
-	o.poll(false)
-	o.poll(true)
 
 	for {
 		select {
@@ -126,10 +119,10 @@ func (m *Monitor) loop() {
 			o.deliver(s)
 		case r := <-o.slowR:
 			o.slowDone(r)
-		case <-thermalC:
-			o.poll(false)
-		case <-batteryC:
-			o.poll(true)
+		case <-slowC[0]:
+			o.poll(0)
+		case <-slowC[1]:
+			o.poll(1)
 		case <-m.quit:
 			cancelSlow()
 			o.release()
@@ -347,67 +340,48 @@ func (o *owner) release() {
 	clear(o.samplers)
 }
 
-// poll starts a slow-signal read (battery or thermal) unless one is
-// running: a hung sensor never piles up goroutines.
-func (o *owner) poll(battery bool) {
-	m, i := o.m, 0
-	if battery {
-		i = 1
-	}
-	if o.slowBusy[i] || (battery && m.batteryR == nil) || (!battery && m.thermalR == nil) {
+// poll starts a read of slow signal i unless one is running: a hung
+// sensor never piles up goroutines.
+func (o *owner) poll(i int) {
+	sig := &o.m.slow[i]
+	if o.slowBusy[i] {
 		return
 	}
 	o.slowBusy[i] = true
 	o.outstanding++
-	every := m.cfg.thermalEvery
-	if battery {
-		every = m.cfg.batteryEvery
-	}
-	ctx, slowR, exited := o.slowCtx, o.slowR, m.exited
+	ctx, slowR, exited := o.slowCtx, o.slowR, o.m.exited
 	go func() {
-		res := slowResult{battery: battery, err: errGoexit}
+		res := slowResult{i: i, err: errGoexit}
 		defer func() { // also on runtime.Goexit in the provider
 			select {
 			case slowR <- res:
 			case <-exited:
 			}
 		}()
-		ctx, cancel := context.WithTimeout(ctx, min(slowTimeout, every))
+		ctx, cancel := context.WithTimeout(ctx, min(slowTimeout, sig.every))
 		defer cancel()
-		if battery {
-			res.b, res.err = guard.Battery(ctx, m.batteryR)
-		} else {
-			res.t, res.err = guard.Thermal(ctx, m.thermalR)
-		}
+		res.v, res.err = sig.read(ctx)
 	}()
 }
 
+// slowDone counts a finished slow read and publishes its value; the first
+// round's last read closes ready. A failed read makes the value unknown;
+// so does one reporting no sensor or no battery (not an error).
 func (o *owner) slowDone(r slowResult) {
-	m, i := o.m, 0
 	o.outstanding--
 	o.st.SlowReads++
-	if r.err != nil && !errors.Is(r.err, provider.ErrUnavailable) {
+	if r.err != nil && !errors.Is(r.err, provider.ErrUnavailable) && !(o.closing && errors.Is(r.err, context.Canceled)) {
 		o.st.SlowErrors++
 	}
-	if r.battery {
-		i = 1
-		v := uint32(0)
-		if r.err == nil && r.b.Valid {
-			v = uint32(min(r.b.V, 100)) + 1
-		}
-		m.battery.Store(v)
-	} else {
-		t := r.t
-		if r.err != nil || !t.Known() {
-			t = provider.ThermalUnknown
-		}
-		m.thermal.Store(uint32(t))
+	if o.closing {
+		return
 	}
-	o.slowBusy[i] = false
-	if o.slowFirst[i] {
-		o.slowFirst[i] = false
+	o.m.slow[r.i].val.Store(r.v)
+	o.slowBusy[r.i] = false
+	if o.slowFirst[r.i] {
+		o.slowFirst[r.i] = false
 		if o.firstLeft--; o.firstLeft == 0 {
-			close(m.ready)
+			close(o.m.ready)
 		}
 	}
 }
@@ -418,16 +392,13 @@ func (o *owner) drainSlow() {
 	if o.outstanding == 0 {
 		return
 	}
+	o.closing = true
 	t := time.NewTimer(time.Until(o.m.deadline))
 	defer t.Stop()
 	for o.outstanding > 0 {
 		select {
 		case r := <-o.slowR:
-			o.outstanding--
-			o.st.SlowReads++
-			if r.err != nil && !errors.Is(r.err, provider.ErrUnavailable) && !errors.Is(r.err, context.Canceled) {
-				o.st.SlowErrors++
-			}
+			o.slowDone(r)
 		case <-t.C:
 			o.st.Abandoned += uint64(o.outstanding)
 			return

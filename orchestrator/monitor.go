@@ -73,6 +73,7 @@ import (
 	"time"
 
 	"github.com/restel/restel/aggregate"
+	"github.com/restel/restel/internal/guard"
 	"github.com/restel/restel/internal/snapcache"
 	"github.com/restel/restel/provider"
 	"github.com/restel/restel/stream"
@@ -152,14 +153,8 @@ type Monitor struct {
 	cache *snapcache.Cache
 	host  *HostState
 
-	thermalR provider.ThermalReader // nil when p has none
-	batteryR provider.BatteryReader
-
-	// Polled slow-signal values, written by the owner goroutine and
-	// merged into every read.
-	thermal atomic.Uint32 // provider.ThermalState
-	battery atomic.Uint32 // 0: unknown; otherwise pct+1
-	ready   chan struct{} // closed when the first slow reads have finished
+	slow  [2]slowSignal // thermal, battery
+	ready chan struct{} // closed when the first slow reads have finished
 
 	state    atomic.Uint32 // idle, running, closed
 	reqs     chan request  // to the owner goroutine
@@ -171,6 +166,15 @@ type Monitor struct {
 
 	env       atomic.Pointer[envMode]
 	debugOnce sync.Once
+}
+
+// slowSignal is one slow signal: its read (nil when the provider lacks
+// it), its cadence, and its latest value, written by the owner goroutine
+// and merged into every read (0 is unknown).
+type slowSignal struct {
+	read  func(context.Context) (uint32, error)
+	every time.Duration
+	val   atomic.Uint32
 }
 
 const (
@@ -223,9 +227,27 @@ func New(p provider.SnapshotProvider, opts ...Option) *Monitor {
 		ready: make(chan struct{}),
 		reqs:  make(chan request), quit: make(chan struct{}), exited: make(chan struct{}),
 	}
-	m.thermalR, _ = p.(provider.ThermalReader)
-	m.batteryR, _ = p.(provider.BatteryReader)
-	if m.thermalR == nil && m.batteryR == nil {
+	if r, ok := p.(provider.ThermalReader); ok {
+		m.slow[0].every = cfg.thermalEvery
+		m.slow[0].read = func(ctx context.Context) (uint32, error) {
+			if t, err := guard.Thermal(ctx, r); err != nil || !t.Known() {
+				return 0, err
+			} else {
+				return uint32(t), nil
+			}
+		}
+	}
+	if r, ok := p.(provider.BatteryReader); ok {
+		m.slow[1].every = cfg.batteryEvery
+		m.slow[1].read = func(ctx context.Context) (uint32, error) {
+			if b, err := guard.Battery(ctx, r); err != nil || !b.Valid {
+				return 0, err
+			} else {
+				return uint32(min(b.V, 100)) + 1, nil
+			}
+		}
+	}
+	if m.slowless() {
 		close(m.ready)
 	}
 	inline := provider.IsBounded(p)
@@ -247,14 +269,14 @@ func (u unknownProvider) Snapshot(context.Context) (provider.Snapshot, error) {
 	return provider.Unknown(time.Now()), u.err
 }
 
-func (m *Monitor) slowless() bool { return m.thermalR == nil && m.batteryR == nil }
+func (m *Monitor) slowless() bool { return m.slow[0].read == nil && m.slow[1].read == nil }
 
 // mergeSlow merges the polled slow signals into a fresh read.
 func (m *Monitor) mergeSlow(s provider.Snapshot) provider.Snapshot {
-	if t := provider.ThermalState(m.thermal.Load()); t.Known() {
+	if t := provider.ThermalState(m.slow[0].val.Load()); t.Known() {
 		s.Thermal = t
 	}
-	if b := m.battery.Load(); b != 0 {
+	if b := m.slow[1].val.Load(); b != 0 {
 		s.BatteryPct = provider.Some(uint8(b - 1))
 	}
 	return s
