@@ -484,20 +484,25 @@ func (m *Monitor) Close() error {
 // it cannot. It runs on the caller of BeginRun: a mkdir, a directory
 // listing for pruning and a file creation.
 func (m *Monitor) openDebugLog() *stream.DebugLog {
-	dir := m.cfg.debugDir
-	var err error
-	if dir == "" {
-		dir, err = stream.DefaultDebugDir()
-	}
-	var l *stream.DebugLog
-	if err == nil {
-		l, err = stream.OpenDebugLog(dir, 0, 0)
-	}
+	l, err := openDebugLog(m.cfg.debugDir)
 	if err != nil {
 		m.debugOnce.Do(func() {
 			m.cfg.logger.Warn("restel: debug_local raw samples not kept", "err", err)
 		})
-		return nil
 	}
 	return l
+}
+
+// openDebugLog opens a DebugLocal run's raw-sample file in dir (empty:
+// [stream.DefaultDebugDir]), with the default size bound and retention.
+// On failure it returns a nil *DebugLog, which ignores writes.
+func openDebugLog(dir string) (*stream.DebugLog, error) {
+	if dir == "" {
+		d, err := stream.DefaultDebugDir()
+		if err != nil {
+			return nil, err
+		}
+		dir = d
+	}
+	return stream.OpenDebugLog(dir, 0, 0)
 }

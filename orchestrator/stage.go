@@ -1,8 +1,9 @@
 package orchestrator
 
 import (
+	"bytes"
 	"context"
-	"unicode/utf8"
+	"encoding/json"
 
 	"github.com/restel/restel/aggregate"
 )
@@ -74,55 +75,14 @@ func Stage[In, Out any](m *Monitor, name string, mode aggregate.Mode, f StageFun
 	}
 }
 
-// appendJSONString appends s as a JSON string (RFC 8259 §7), as
-// encoding/json writes it minus the HTML escapes: control characters as
-// \n, \r, \t or \u00XX, invalid UTF-8 as U+FFFD, and U+2028 and U+2029
-// escaped so the output is also valid JavaScript.
+// appendJSONString appends s as a JSON string, as encoding/json writes it
+// minus the HTML escapes: control characters as \n, \r, \t or \u00XX,
+// invalid UTF-8 as U+FFFD, and U+2028 and U+2029 escaped so the output is
+// also valid JavaScript.
 func appendJSONString(dst []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		b := s[i]
-		if b >= 0x20 && b != '"' && b != '\\' && b < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if b < utf8.RuneSelf {
-			dst = append(dst, s[start:i]...)
-			switch b {
-			case '"', '\\':
-				dst = append(dst, '\\', b)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hex[b>>4], hex[b&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s) // a string always encodes
+	return append(dst, bytes.TrimSuffix(b.Bytes(), []byte("\n"))...)
 }
