@@ -7,7 +7,6 @@ import (
 
 	"github.com/restel/restel/internal/snapcache"
 	"github.com/restel/restel/provider"
-	"github.com/restel/restel/stream"
 )
 
 // op is what a request asks of the owner goroutine.
@@ -16,36 +15,23 @@ type op uint8
 const (
 	opAttach  op = iota // take run into the sampler of its interval
 	opDetach            // give run back for its end snapshot (reply on run.reply)
-	opDiscard           // drop run (its context was cancelled)
-	opWatch             // take w into the sampler of its interval
-	opUnwatch           // drop w and close its channel
+	opDiscard           // drop run (its context was cancelled, its handle closed)
 	opStats             // reply with the owner's counters
 )
 
 type request struct {
 	op    op
 	run   *runRec
-	w     *watcher
 	stats chan Stats
 }
 
-// sampler is the shared sampler of one interval and its users.
+// sampler is the shared sampler of one interval and its users: sampled
+// runs and Watch channels.
 type sampler struct {
-	every    time.Duration
-	next     time.Time // the next tick
-	due      bool      // waits for the sample read in flight
-	runs     []*runRec
-	watchers []*watcher
-}
-
-// watcher is one Watch channel, owned by the owner goroutine.
-type watcher struct {
-	sub   *stream.Subscription
 	every time.Duration
-	ctx   context.Context
-	smp   *sampler
-	idx   int
-	stop  func() bool
+	next  time.Time // the next tick
+	due   bool      // waits for the sample read in flight
+	users []*runRec
 }
 
 // slowResult is one slow-signal read.
@@ -156,96 +142,71 @@ func (o *owner) sampleLoop(done chan<- struct{}) {
 }
 
 func (o *owner) serve(r request) {
+	rec := r.run
 	switch r.op {
 	case opAttach:
-		rec := r.run
-		s := o.sampler(rec.mode.Interval)
-		rec.smp, rec.idx = s, len(s.runs)
-		s.runs = append(s.runs, rec)
+		s := o.samplers[rec.mode.Interval]
+		if s == nil {
+			s = &sampler{every: rec.mode.Interval, next: time.Now().Add(rec.mode.Interval)}
+			o.samplers[s.every] = s
+			o.rearm()
+		}
+		rec.smp, rec.idx = s, len(s.users)
+		s.users = append(s.users, rec)
 		if rec.ctx.Done() != nil {
 			rec.stop = context.AfterFunc(rec.ctx, func() { o.m.send(request{op: opDiscard, run: rec}) })
 		}
 	case opDetach:
-		ok := r.run.smp != nil
-		o.detach(r.run)
-		r.run.reply <- ok
-	case opDiscard:
-		if r.run.smp != nil {
-			o.detach(r.run)
-			_ = r.run.dlog.Close()
+		ok := rec.smp != nil
+		if ok {
+			o.detach(rec)
 		}
-	case opWatch:
-		w := r.w
-		s := o.sampler(w.every)
-		w.smp, w.idx = s, len(s.watchers)
-		s.watchers = append(s.watchers, w)
-		w.stop = context.AfterFunc(w.ctx, func() { o.m.send(request{op: opUnwatch, w: w}) })
-	case opUnwatch:
-		o.unwatch(r.w)
+		rec.reply <- ok
+	case opDiscard:
+		if rec.smp != nil {
+			o.detach(rec)
+			o.end(rec)
+		}
 	case opStats:
 		st := o.st
 		st.Samplers = len(o.samplers)
 		for _, s := range o.samplers {
-			for _, w := range s.watchers {
-				st.WatchDropped += w.sub.Dropped()
+			for _, u := range s.users {
+				if u.sub != nil {
+					st.WatchDropped += u.sub.Dropped()
+				}
 			}
 		}
 		r.stats <- st
 	}
 }
 
-// sampler returns the sampler of every, starting it if needed.
-func (o *owner) sampler(every time.Duration) *sampler {
-	s := o.samplers[every]
-	if s == nil {
-		s = &sampler{every: every, next: time.Now().Add(every)}
-		o.samplers[every] = s
-		o.rearm()
+// detach removes rec from its sampler, stopping the sampler when rec was
+// its last user, and unregisters rec's context callback.
+func (o *owner) detach(rec *runRec) {
+	s := rec.smp
+	last := len(s.users) - 1
+	s.users[rec.idx] = s.users[last]
+	s.users[rec.idx].idx = rec.idx
+	s.users[last] = nil
+	s.users = s.users[:last]
+	rec.smp = nil
+	if rec.stop != nil {
+		rec.stop()
 	}
-	return s
-}
-
-// detach removes run from its sampler (a no-op for a detached run) and
-// unregisters its context callback.
-func (o *owner) detach(run *runRec) {
-	s := run.smp
-	if s == nil {
-		return
-	}
-	last := len(s.runs) - 1
-	s.runs[run.idx] = s.runs[last]
-	s.runs[run.idx].idx = run.idx
-	s.runs[last] = nil
-	s.runs = s.runs[:last]
-	run.smp = nil
-	if run.stop != nil {
-		run.stop()
-	}
-	o.prune(s)
-}
-
-func (o *owner) unwatch(w *watcher) {
-	s := w.smp
-	if s == nil {
-		return
-	}
-	last := len(s.watchers) - 1
-	s.watchers[w.idx] = s.watchers[last]
-	s.watchers[w.idx].idx = w.idx
-	s.watchers[last] = nil
-	s.watchers = s.watchers[:last]
-	w.smp = nil
-	w.stop()
-	o.st.WatchDropped += w.sub.Dropped()
-	w.sub.Close()
-	o.prune(s)
-}
-
-// prune stops s when its last user has left.
-func (o *owner) prune(s *sampler) {
-	if len(s.runs) == 0 && len(s.watchers) == 0 {
+	if len(s.users) == 0 {
 		delete(o.samplers, s.every)
 		o.rearm()
+	}
+}
+
+// end releases what a detached user holds: a run's debug file, a
+// Watch's channel.
+func (o *owner) end(rec *runRec) {
+	_ = rec.dlog.Close()
+	if rec.sub != nil {
+		o.st.WatchDropped += rec.sub.Dropped()
+		rec.sub.Close()
 	}
 }
 
@@ -286,7 +247,7 @@ func (o *owner) ticked() {
 }
 
 // deliver folds a sample into every run of the samplers that wait for it
-// and hands it to their watchers. A run whose handle was collected
+// and hands it to their Watch channels. A run whose handle was collected
 // without Finish or Close is discarded here.
 func (o *owner) deliver(snap provider.Snapshot) {
 	o.reading = false
@@ -295,46 +256,33 @@ func (o *owner) deliver(snap provider.Snapshot) {
 			continue
 		}
 		s.due = false
-		for i := 0; i < len(s.runs); {
-			r := s.runs[i]
-			if r.dropped.Load() {
-				o.discard(r) // swaps the last run into i
-				if o.samplers[s.every] != s {
-					break
-				}
+		for i := 0; i < len(s.users); {
+			switch u := s.users[i]; {
+			case u.dropped.Load():
+				o.detach(u) // swaps the last user into i
+				o.end(u)
 				continue
+			case u.sub != nil:
+				u.sub.Send(snap)
+			default:
+				u.agg.Observe(snap)
+				u.dlog.Write(snap)
 			}
-			r.agg.Observe(snap)
-			r.dlog.Write(snap)
 			i++
-		}
-		for _, w := range s.watchers {
-			w.sub.Send(snap)
 		}
 	}
 }
 
-func (o *owner) discard(r *runRec) {
-	o.detach(r)
-	_ = r.dlog.Close()
-}
-
-// release ends every run and watch: Close has been called.
+// release ends every run and Watch: Close has been called.
 func (o *owner) release() {
 	o.tick.Stop()
 	for _, s := range o.samplers {
-		for _, r := range s.runs {
-			r.smp = nil
-			if r.stop != nil {
-				r.stop()
+		for _, u := range s.users {
+			u.smp = nil
+			if u.stop != nil {
+				u.stop()
 			}
-			_ = r.dlog.Close()
-		}
-		for _, w := range s.watchers {
-			w.smp = nil
-			w.stop()
-			o.st.WatchDropped += w.sub.Dropped()
-			w.sub.Close()
+			o.end(u)
 		}
 	}
 	clear(o.samplers)

@@ -209,7 +209,7 @@ func BenchmarkFanout(b *testing.B) {
 		o.serve(request{op: opAttach, run: &runRec{mode: mode, ctx: ctx}})
 	}
 	s := o.samplers[mode.Interval]
-	if s == nil || len(s.runs) != runs {
+	if s == nil || len(s.users) != runs {
 		b.Fatal("runs do not share one sampler")
 	}
 	snap := m.CurrentSnapshot(0)
@@ -221,7 +221,7 @@ func BenchmarkFanout(b *testing.B) {
 		ticks++
 	}
 	b.StopTimer()
-	for _, r := range s.runs {
+	for _, r := range s.users {
 		if r.agg.Usage(mode).SampleCount < uint64(ticks) {
 			b.Fatal("a run missed a sample")
 		}

@@ -38,17 +38,19 @@ const (
 	runDiscarded
 )
 
-// runRec is a run's aggregation. A boundary run's stays with its handle;
-// a sampled run's belongs to the owner goroutine from the attach request
-// until the owner hands it back (the detach reply) or discards it. It
-// never points back at the handle, so a dropped handle can be collected.
+// runRec is a run's aggregation, or a Watch's channel (sub). A boundary
+// run's stays with its handle; a sampled run's, and a Watch's, belongs to
+// the owner goroutine from the attach request until the owner hands it
+// back (the detach reply) or discards it. It never points back at the
+// handle, so a dropped handle can be collected.
 type runRec struct {
-	mode    aggregate.Mode
+	mode    aggregate.Mode // a Watch's: Summary at its interval
 	ctx     context.Context
 	agg     aggregate.Aggregator
 	dlog    *stream.DebugLog
-	reply   chan bool   // the owner's answer to detach: still attached
-	dropped atomic.Bool // the handle was collected without Finish or Close
+	sub     *stream.Subscription // a Watch's channel; nil for a run
+	reply   chan bool            // the owner's answer to detach: still attached
+	dropped atomic.Bool          // the handle was collected without Finish or Close
 
 	// The owner goroutine's alone.
 	smp  *sampler
@@ -174,8 +176,8 @@ func (m *Monitor) Watch(ctx context.Context, interval time.Duration) <-chan prov
 		interval = aggregate.DefaultInterval
 	}
 	sub := stream.NewSubscription(watchBuffer)
-	w := &watcher{sub: sub, every: max(interval, aggregate.MinInterval), ctx: ctx}
-	if m == nil || ctx.Err() != nil || !m.start() || !m.send(request{op: opWatch, w: w}) {
+	w := &runRec{mode: aggregate.SummaryEvery(interval).Normalized(), ctx: ctx, sub: sub}
+	if m == nil || ctx.Err() != nil || !m.start() || !m.send(request{op: opAttach, run: w}) {
 		sub.Close()
 	}
 	return sub.C()
