@@ -20,11 +20,16 @@
 // slow signals) and stopped by [Monitor.Close]. It alone holds the
 // sampler timers, every sampled run's aggregator, the Watch channels and
 // the slow-signal cadences; callers hand it requests over channels and
-// wait for its reply, so no lock guards that state. An in-flight run is a
-// plain [aggregate.Aggregator] value plus a few words in the owner's
-// per-interval list: a tick folds one sample into each with a function
-// call, no goroutine, channel or lock per run, so 10,000 runs in flight
-// cost about a megabyte and well under a millisecond per tick.
+// wait for its reply, so no lock guards that state.
+//
+// An in-flight run is a plain [aggregate.Aggregator] value in a small
+// record on the owner's per-interval list, not an actor of its own: a
+// tick folds the sample into each record with a function call, so a run
+// costs no goroutine (a few kilobytes of stack, a scheduler wake-up per
+// tick), no channel and no lock — about a kilobyte of memory and tens of
+// nanoseconds per tick. Ten thousand runs in flight stay cheap, and the
+// aggregator stays the synchronous value it is everywhere else (replay,
+// tests).
 //
 // The hot read does not involve the owner: the last snapshot is published
 // with an atomic pointer store, and a cache hit is one atomic load and one

@@ -1,34 +1,12 @@
 // Package snapcache is the monitor's read path: a TTL cache over one
-// provider in which concurrent misses coalesce into one read, every read
-// passes through one panic guard, and a caller waits at most the read
-// timeout unless the provider is one restel vouches for.
-//
-// # Two kinds of read
-//
-// A fast read is the provider's Snapshot: what the hot path and the
-// samplers use. A full read is its RunSnapshot when it has one (the run
-// counters: process CPU, stalls, throttling, the RSS high-water mark),
-// else Snapshot: what a run's start and end use. Each kind has one slot
-// for a read in flight, so at most two reads are ever outstanding and a
-// hung provider never piles up goroutines. Both kinds refresh the fast
-// cache; a full read also refreshes the full cache.
-//
-// # Where a read runs
-//
-// A provider restel vouches for (provider.IsBounded: one of the module's
-// own providers on live kernel pseudo-files, checked once at
-// construction) is read on the goroutine of the caller that missed: it
-// cannot block, so it gets no deadline and costs no goroutine switch.
-// Every other provider is read on a goroutine started for that read.
-// Every caller but the one reading a vouched provider itself — the one
-// that started a hand-off and any that joined a read — waits at most the
-// read timeout counted from the read's start. A caller that
-// stops waiting gets the last snapshot (or the all-unknown one); the late
-// read still lands in the cache when it returns.
-//
-// A provider that panics yields the all-unknown snapshot; one that calls
-// runtime.Goexit ends only its read goroutine, and the read counts as
-// failed. Neither leaves the slot occupied.
+// provider. Concurrent misses of one kind — fast (Snapshot) or full
+// (RunSnapshot, for run boundaries) — coalesce into one read, so at most
+// two reads are ever outstanding; each read passes through one panic
+// guard. A provider the caller vouches for (inline) is read on the
+// missing caller's goroutine without a deadline; any other on a goroutine
+// of its own, and every waiting caller gives up at the read timeout,
+// counted from the read's start, with the last snapshot. A provider that
+// calls runtime.Goexit ends only its read, which counts as failed.
 package snapcache
 
 import (
