@@ -215,14 +215,6 @@ func (c *Cache) fallback() provider.Snapshot {
 	return provider.Unknown(time.Now())
 }
 
-// Last returns the newest snapshot read so far, without reading.
-func (c *Cache) Last() (provider.Snapshot, bool) {
-	if f := c.last[Fast].Load(); f != nil {
-		return f.snap, true
-	}
-	return provider.Snapshot{}, false
-}
-
 // Stats counts what a cache's reads did.
 type Stats struct {
 	Reads     uint64 // provider reads completed (Goexits included)

@@ -255,8 +255,8 @@ func TestCacheLateReadLands(t *testing.T) {
 		}
 		time.Sleep(time.Second)
 		synctest.Wait()
-		if s, ok := c.Last(); !ok || rss(s) != 1 {
-			t.Fatalf("Last = %+v, %v: want the late read", s, ok)
+		if s := c.Fresh(Fast, time.Hour); s == nil || rss(*s) != 1 {
+			t.Fatalf("cached %+v: want the late read", s)
 		}
 		if got := rss(c.Get(Fast, time.Hour)); got != 1 {
 			t.Fatalf("cached Get after the late read: %d", got)
@@ -309,8 +309,8 @@ func TestCacheCloseKeepsLastGoodSnapshot(t *testing.T) {
 		c.Get(Fast, 0)
 		c.Get(Fast, 0) // hangs; the caller gives up
 		c.close()
-		if s, ok := c.Last(); !ok || rss(s) != 1 {
-			t.Fatalf("Last after Close = %+v, %v: want the last good read", s, ok)
+		if s := c.Fresh(Fast, time.Hour); s == nil || rss(*s) != 1 {
+			t.Fatalf("cached after Close %+v: want the last good read", s)
 		}
 		if got := rss(c.Get(Fast, 0)); got != 1 {
 			t.Fatalf("Get after Close: read %d, want 1", got)
@@ -442,8 +442,8 @@ func TestCacheCloseAbandonsABoundedReadAtTheTimeout(t *testing.T) {
 		if rss(got) != 1 {
 			t.Fatalf("read cut short by Close gave %+v, want the last snapshot", got)
 		}
-		if s, ok := c.Last(); !ok || rss(s) != 1 {
-			t.Fatalf("Last after Close = %+v, %v: want the last good read", s, ok)
+		if s := c.Fresh(Fast, time.Hour); s == nil || rss(*s) != 1 {
+			t.Fatalf("cached after Close %+v: want the last good read", s)
 		}
 	})
 }
