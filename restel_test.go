@@ -2,6 +2,7 @@ package restel_test
 
 import (
 	"context"
+	"io"
 	"sync"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/restel/restel/aggregate"
 	"github.com/restel/restel/orchestrator"
 	"github.com/restel/restel/provider"
+	"github.com/restel/restel/provider/native"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -27,6 +29,16 @@ func TestDefaultIsOneMonitor(t *testing.T) {
 	for _, g := range got {
 		if m == nil || g != m {
 			t.Fatal("Default is not one monitor")
+		}
+	}
+	// The native provider itself, not a wrapper: restel vouches for it
+	// wherever it is Bounded (the live Linux procfs, say).
+	if p, err := native.New(native.Options{}); err == nil {
+		if m.Stats().Inline != provider.IsBounded(p) {
+			t.Errorf("default monitor reads inline: %v; the native provider is Bounded: %v", m.Stats().Inline, provider.IsBounded(p))
+		}
+		if c, ok := p.(io.Closer); ok {
+			c.Close()
 		}
 	}
 	// Reading would start its slow-signal polling for the rest of the
