@@ -19,44 +19,37 @@ import (
 // ErrPanic wraps a panic recovered from a provider.
 var ErrPanic = errors.New("provider panicked")
 
-// Snapshot calls read (a provider's Snapshot or RunSnapshot), turning a
-// panic into an error wrapping ErrPanic and an all-unknown snapshot, and
-// stamping CapturedAtMS from clk when the provider left it zero. It never
-// panics.
-func Snapshot(ctx context.Context, read func(context.Context) (provider.Snapshot, error), clk provider.Clock) (s provider.Snapshot, err error) {
+// Call calls read, turning a panic into an error wrapping ErrPanic and
+// the zero T. It never panics.
+func Call[T any](ctx context.Context, read func(context.Context) (T, error)) (v T, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			s = provider.Unknown(clk.Now())
-			err = fmt.Errorf("%w: %v", ErrPanic, r)
+			var zero T
+			v, err = zero, fmt.Errorf("%w: %v", ErrPanic, r)
 		}
 	}()
-	s, err = read(ctx)
+	return read(ctx)
+}
+
+// Snapshot is Call for a provider's Snapshot or RunSnapshot: a panic gives
+// the all-unknown snapshot, and CapturedAtMS is stamped from clk when the
+// provider left it zero.
+func Snapshot(ctx context.Context, read func(context.Context) (provider.Snapshot, error), clk provider.Clock) (provider.Snapshot, error) {
+	s, err := Call(ctx, read)
 	if s.CapturedAtMS == 0 {
 		s.CapturedAtMS = clk.Now().UnixMilli()
 	}
 	return s, err
 }
 
-// Thermal calls r.Thermal, turning a panic into an error wrapping
-// ErrPanic and ThermalUnknown.
-func Thermal(ctx context.Context, r provider.ThermalReader) (t provider.ThermalState, err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			t, err = provider.ThermalUnknown, fmt.Errorf("%w: %v", ErrPanic, v)
-		}
-	}()
-	return r.Thermal(ctx)
+// Thermal is Call for r.Thermal.
+func Thermal(ctx context.Context, r provider.ThermalReader) (provider.ThermalState, error) {
+	return Call(ctx, r.Thermal)
 }
 
-// Battery calls r.Battery, turning a panic into an error wrapping
-// ErrPanic and an unknown level.
-func Battery(ctx context.Context, r provider.BatteryReader) (b provider.Opt[uint8], err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			b, err = provider.Opt[uint8]{}, fmt.Errorf("%w: %v", ErrPanic, v)
-		}
-	}()
-	return r.Battery(ctx)
+// Battery is Call for r.Battery.
+func Battery(ctx context.Context, r provider.BatteryReader) (provider.Opt[uint8], error) {
+	return Call(ctx, r.Battery)
 }
 
 // MergeSlow reads p's slow signals once each, on the calling goroutine,
