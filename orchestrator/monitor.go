@@ -92,7 +92,7 @@ const EnvMode = "RESTEL_RESOURCE_TELEMETRY"
 const DefaultTTL = 500 * time.Millisecond
 
 // DefaultReadTimeout bounds how long a caller waits for a provider read.
-const DefaultReadTimeout = snapcache.DefaultReadTimeout
+const DefaultReadTimeout = 100 * time.Millisecond
 
 // Default slow-signal cadences (docs/contract.md §2: thermal and battery
 // are refreshed off the hot path on their own cadence).
