@@ -119,8 +119,12 @@ func (m *Monitor) BeginRun(ctx context.Context, mode aggregate.Mode) *Run {
 // the same result without reading anything.
 func (r *Run) Finish() (aggregate.Usage, bool) {
 	if r == nil || r.rec == nil {
-		return aggregate.Usage{}, false
+		return aggregate.Usage{}, false // inlined: an Off run costs no call
 	}
+	return r.finish()
+}
+
+func (r *Run) finish() (aggregate.Usage, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.state != runActive {
@@ -151,6 +155,10 @@ func (r *Run) Close() {
 	if r == nil || r.rec == nil {
 		return
 	}
+	r.discard()
+}
+
+func (r *Run) discard() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.state != runActive {
