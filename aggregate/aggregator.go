@@ -403,10 +403,11 @@ func wirePressure(p provider.MemoryPressure) provider.MemoryPressure {
 	return p
 }
 
-// wireThermal is t, or unknown ("normal") when no constant names it.
+// wireThermal is t, or normal (how the wire writes no reading) when t is
+// no reading.
 func wireThermal(t provider.ThermalState) provider.ThermalState {
-	if t > provider.ThermalCritical {
-		return provider.ThermalUnknown
+	if !t.Known() {
+		return provider.ThermalNormal
 	}
 	return t
 }

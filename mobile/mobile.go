@@ -10,8 +10,9 @@
 // CPU, memory and RSS are read natively: the Linux provider on Android
 // (procfs), the darwin provider on iOS (sysctls, Mach).
 //
-// Everything acts on the process-wide monitor (orchestrator.Default) and
-// host state (orchestrator.Host). Every call is safe from any thread,
+// Everything acts on the process-wide monitor (restel.Default; a host that
+// brings its own installs it with restel.SetDefault) and host state
+// (restel.Host). Every call is safe from any thread,
 // returns promptly and never panics into the host.
 package mobile
 
@@ -20,6 +21,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/restel/restel"
 	"github.com/restel/restel/orchestrator"
 	"github.com/restel/restel/provider"
 )
@@ -29,7 +31,7 @@ import (
 var target = struct {
 	monitor func() *orchestrator.Monitor
 	host    func() *orchestrator.HostState
-}{orchestrator.Default, orchestrator.Host}
+}{restel.Default, restel.Host}
 
 // SetBatteryLevel pushes the battery charge in percent (Android:
 // BatteryManager EXTRA_LEVEL·100/EXTRA_SCALE; iOS: UIDevice.batteryLevel·100).

@@ -11,7 +11,8 @@ import (
 // status listener, iOS's UIDevice battery level and
 // ProcessInfo.thermalState). A pushed value wins over the provider's
 // reading of the same field, in every snapshot a Monitor returns, until it
-// is cleared.
+// is cleared. A Monitor merges the HostState given [WithHost], and none
+// without it; the process-wide one is restel.Host.
 //
 // Every method is two atomic operations at most: safe from any thread,
 // never blocking, never allocating. The zero HostState has nothing pushed.
@@ -19,14 +20,6 @@ type HostState struct {
 	battery atomic.Uint32 // 0: nothing pushed; otherwise pct+1
 	thermal atomic.Uint32 // provider.ThermalState; ThermalUnknown: nothing pushed
 }
-
-// host is the process-wide host state: the one piece of documented global
-// mutable state besides the default monitor.
-var host HostState
-
-// Host returns the process-wide host state, which every Monitor uses
-// unless built WithHost.
-func Host() *HostState { return &host }
 
 // SetBatteryLevel pushes the battery charge in percent; above 100 is
 // clamped to 100. A negative pct means the host does not know the level
@@ -69,13 +62,15 @@ func (h *HostState) ThermalState() provider.ThermalState {
 	return provider.ThermalState(h.thermal.Load())
 }
 
-// apply overrides s with the pushed values.
-func (h *HostState) apply(s provider.Snapshot) provider.Snapshot {
+// overlay overrides *s with the pushed values; a nil h pushes nothing.
+func (h *HostState) overlay(s *provider.Snapshot) {
+	if h == nil {
+		return
+	}
 	if b := h.battery.Load(); b != 0 {
 		s.BatteryPct = provider.Some(uint8(b - 1))
 	}
 	if t := h.thermal.Load(); t != 0 {
 		s.Thermal = provider.ThermalState(t)
 	}
-	return s
 }

@@ -178,18 +178,3 @@ func TestHostConcurrentPushes(t *testing.T) {
 	close(stop)
 	pushers.Wait()
 }
-
-func TestHostProcessWide(t *testing.T) {
-	if Host() != Host() {
-		t.Fatal("Host() is not one value")
-	}
-	t.Cleanup(func() { Host().ClearBatteryLevel() })
-	m := New(provider.Func(func(ctx context.Context) (provider.Snapshot, error) {
-		return provider.Snapshot{}, nil
-	}))
-	defer m.Close()
-	Host().SetBatteryLevel(33)
-	if got := m.CurrentSnapshot(0).BatteryPct; got != provider.Some[uint8](33) {
-		t.Fatalf("default monitor host state: battery %v", got)
-	}
-}

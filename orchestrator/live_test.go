@@ -24,7 +24,27 @@ func TestLiveBoundaryRunReadsInline(t *testing.T) {
 	if !ok || u.SampleCount != 2 || !u.ProcessRSSPeakMB.Valid || !u.AvailableMemMinMB.Valid {
 		t.Fatalf("live boundary run: ok %v, %s", ok, u.AppendJSON(nil))
 	}
-	if st := m.Stats().Cache; st.Reads != 2 || !st.Inline {
+	if st := m.Stats(); st.Reads != 2 || !st.Inline {
 		t.Fatalf("cache stats %+v: want 2 reads, both inline", st)
+	}
+}
+
+// A type that embeds restel's live provider inherits its Bounded method,
+// but not the vouching: its reads are handed off and bounded.
+func TestWrappedLiveProviderIsNotVouchedFor(t *testing.T) {
+	p, err := linux.New()
+	if err != nil {
+		t.Skip("no live Linux provider:", err)
+	}
+	defer p.Close()
+	wrapped := struct{ *linux.Provider }{p}
+	if !wrapped.Bounded() {
+		t.Skip("the live provider is not Bounded here")
+	}
+	if st := newMonitor(t, wrapped).Stats(); st.Inline {
+		t.Fatal("a wrapper around the live provider is read inline")
+	}
+	if st := newMonitor(t, p).Stats(); !st.Inline {
+		t.Fatal("the live provider itself is not read inline")
 	}
 }

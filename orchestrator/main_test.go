@@ -28,6 +28,9 @@ func trace(t testing.TB, src string) *fake.Trace {
 // the process-wide one unless they mean to), closed at the end of the test.
 func newMonitor(t testing.TB, p provider.SnapshotProvider, opts ...Option) *Monitor {
 	t.Helper()
+	if _, ok := p.(boundedProvider); ok {
+		opts = append(opts, withInline)
+	}
 	m := New(p, append([]Option{WithHost(&HostState{})}, opts...)...)
 	t.Cleanup(func() { m.Close() })
 	return m
@@ -35,11 +38,14 @@ func newMonitor(t testing.TB, p provider.SnapshotProvider, opts ...Option) *Moni
 
 func newTextLogger(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
 
-// boundedProvider marks a provider as provider.Bounded: the monitor reads
-// it on the caller's goroutine instead of handing the read off.
+// boundedProvider marks a provider for newMonitor as one restel vouches
+// for: the monitor reads it on the caller's goroutine instead of handing
+// the read off. (A Bounded method on a test type would not do: only the
+// module's own providers are taken at their word.)
 type boundedProvider struct{ provider.SnapshotProvider }
 
-func (boundedProvider) Bounded() bool { return true }
+// withInline makes the monitor read on the caller's goroutine.
+func withInline(c *config) { t := true; c.inline = &t }
 
 // readPaths runs f once per read path: the provider as given (reads
 // handed to the cache's reader goroutine) and marked Bounded (reads on

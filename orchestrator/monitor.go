@@ -1,38 +1,71 @@
 // Package orchestrator is what an inference runtime embeds: a [Monitor]
-// that serves the live snapshot on the hot path (docs/contract.md §1), per-run usage
-// summaries ([Monitor.BeginRun]) sampled by one shared sampler per
-// interval, a live subscription ([Monitor.Watch]), the host-pushed
-// platform state of mobile hosts ([HostState]), the
+// that serves the live snapshot on the hot path (docs/contract.md §1),
+// per-run usage summaries ([Monitor.BeginRun]) sampled by one shared
+// sampler per interval, a live subscription ([Monitor.Watch]), the
+// host-pushed platform state of mobile hosts ([HostState]), the
 // RESTEL_RESOURCE_TELEMETRY override ([Monitor.Mode]) and a pipeline
 // stage adapter ([Stage]). [Replay] runs a scripted trace on a steered
-// clock.
+// clock. The package links no platform code: the process-wide monitor on
+// the running OS's provider is restel.Default.
 //
 // Telemetry never fails or slows the inference it observes: no method
-// returns an error or panics because a provider failed, and a provider
-// that could hang is waited for at most the read timeout (see below).
-// Every goroutine a Monitor starts is owned by it: [Monitor.Close] stops
-// them all and waits. Constructors start none; the first use does.
+// returns an error or panics because a provider failed, and a caller
+// never waits for a provider longer than the read timeout, except for a
+// provider restel vouches for (below).
 //
-// # What a refresh costs
+// # One owner goroutine
 //
-// A forced refresh — CurrentSnapshot(0), a cache miss, each run's start
-// and end snapshot, each sampler tick — is one provider read, made where
-// a hang cannot hold the caller ([stream.Cache]):
+// Each Monitor has one owner goroutine, started by the first use that
+// needs it (a sampled run, a Watch, or the first read of a provider with
+// slow signals) and stopped by [Monitor.Close]. It alone holds the
+// sampler timers, every sampled run's aggregator, the Watch channels and
+// the slow-signal cadences; callers hand it requests over channels and
+// wait for its reply, so no lock guards that state.
 //
-//   - a provider that is [provider.Bounded] (the native providers on the
-//     live system: Linux procfs and cgroupfs, macOS and iOS sysctls and
-//     Mach calls, Windows counters) cannot hang, so it is read on the
-//     caller's goroutine. A refresh then costs one provider read plus
-//     about a microsecond, and a boundary run about two reads (2.2× one
-//     Linux /proc read, BENCHMARKS.md);
-//   - any other provider (a custom one, a fixture tree, the fake) is read
-//     on the cache's reader goroutine and the caller waits at most the
-//     read timeout. The hand-off costs two goroutine switches — on a
-//     2-vCPU Linux VM about 10 µs of cross-thread wake-up per read, so a
-//     boundary run there costs about 3.9 reads.
+// An in-flight run is a plain [aggregate.Aggregator] value in a small
+// record on the owner's per-interval list, not an actor of its own: a
+// tick folds the sample into each record with a function call, so a run
+// costs no goroutine (a few kilobytes of stack, a scheduler wake-up per
+// tick), no channel and no lock — about a kilobyte of memory and tens of
+// nanoseconds per tick. Ten thousand runs in flight stay cheap, and the
+// aggregator stays the synchronous value it is everywhere else (replay,
+// tests).
 //
-// Either way concurrent refreshes coalesce into one read, and a caller
-// that joins a read in flight waits at most the read timeout.
+// The hot read does not involve the owner: the last snapshot is published
+// with an atomic pointer store, and a cache hit is one atomic load and one
+// clock read, with no lock and no allocation. A boundary run involves no
+// owner either: its aggregator lives in its handle, touched only by
+// BeginRun and Finish.
+//
+// # Where a provider is read
+//
+// Provider reads never run on the owner goroutine, so a hung provider
+// never stalls it. A forced refresh — CurrentSnapshot(0), a cache miss, a
+// run's start and end snapshots, each sampler tick — is one provider
+// read, shared by every caller that asks while it is in flight:
+//
+//   - a provider restel vouches for ([provider.IsBounded]: one of this
+//     module's own providers on live kernel pseudo-files, checked once by
+//     [New]) is read on the caller's goroutine, without a deadline,
+//     because its reads cannot block;
+//   - any other provider — a custom one, one wrapped in another type, a
+//     fixture tree, the fake — is read on a goroutine started for that
+//     read, and every caller waits at most the read timeout (WithReadTimeout)
+//     counted from the read's start; past it the caller gets the last
+//     snapshot, or the all-unknown one.
+//
+// A provider that panics or calls runtime.Goexit gives an all-unknown
+// snapshot for that read; the next read proceeds normally.
+//
+// # What Close waits for
+//
+// Close stops the owner goroutine and every goroutine it started, and
+// cancels the reads in flight. It waits for those reads at most the read
+// timeout: a read that outlives it (a provider ignoring its context) is
+// abandoned and counted in [Stats].Abandoned. What leaks then is that
+// read's goroutine, blocked inside the provider, with the provider and
+// the snapshot it will return; when the provider returns, the goroutine
+// exits without touching the closed monitor.
 package orchestrator
 
 import (
@@ -45,6 +78,8 @@ import (
 	"time"
 
 	"github.com/restel/restel/aggregate"
+	"github.com/restel/restel/internal/guard"
+	"github.com/restel/restel/internal/snapcache"
 	"github.com/restel/restel/provider"
 	"github.com/restel/restel/stream"
 )
@@ -56,12 +91,24 @@ const EnvMode = "RESTEL_RESOURCE_TELEMETRY"
 // DefaultTTL is the cache age internal callers accept (docs/contract.md §1).
 const DefaultTTL = 500 * time.Millisecond
 
+// DefaultReadTimeout bounds how long a caller waits for a provider read.
+const DefaultReadTimeout = 100 * time.Millisecond
+
+// Default slow-signal cadences (docs/contract.md §2: thermal and battery
+// are refreshed off the hot path on their own cadence).
+const (
+	DefaultThermalEvery = 2 * time.Second
+	DefaultBatteryEvery = 30 * time.Second
+	// slowTimeout bounds one slow-signal read (and never more than its
+	// cadence).
+	slowTimeout = time.Second
+)
+
 // watchBuffer is how many samples a Watch channel holds before the oldest
 // is dropped.
 const watchBuffer = 16
 
 type config struct {
-	ttl          time.Duration
 	readTimeout  time.Duration
 	thermalEvery time.Duration
 	batteryEvery time.Duration
@@ -69,17 +116,15 @@ type config struct {
 	host         *HostState
 	getenv       func(string) string
 	logger       *slog.Logger
+	inline       *bool // tests only: override the vouching
 }
 
 // Option configures [New].
 type Option func(*config)
 
-// WithTTL sets the cache age [Monitor.Snapshot] accepts (default 500 ms).
-func WithTTL(d time.Duration) Option { return func(c *config) { c.ttl = d } }
-
 // WithReadTimeout bounds how long any caller waits for a provider read
-// (default [stream.DefaultReadTimeout], 100 ms). Past it the caller gets
-// the last snapshot, or the all-unknown one.
+// (default [DefaultReadTimeout], 100 ms). Past it the caller gets the last
+// snapshot, or the all-unknown one.
 func WithReadTimeout(d time.Duration) Option { return func(c *config) { c.readTimeout = d } }
 
 // WithThermalEvery sets the thermal polling cadence (default 2 s).
@@ -92,8 +137,8 @@ func WithBatteryEvery(d time.Duration) Option { return func(c *config) { c.batte
 // [stream.DefaultDebugDir]).
 func WithDebugDir(dir string) Option { return func(c *config) { c.debugDir = dir } }
 
-// WithHost sets the host-pushed state merged into every snapshot (default
-// the process-wide [Host]).
+// WithHost merges the host-pushed state h into every snapshot (default:
+// none; restel.Default uses the process-wide restel.Host).
 func WithHost(h *HostState) Option { return func(c *config) { c.host = h } }
 
 // WithGetenv sets how [Monitor.Mode] reads RESTEL_RESOURCE_TELEMETRY
@@ -105,39 +150,43 @@ func WithGetenv(f func(string) string) Option { return func(c *config) { c.geten
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
 
 // Monitor serves live snapshots and per-run summaries from one provider.
-// It is safe for concurrent use. Create it with [New] (or use [Default]);
-// release it with [Monitor.Close]. A Monitor does not close its provider.
+// It is safe for concurrent use. Create it with [New]; release it with
+// [Monitor.Close]. A Monitor does not close its provider.
 type Monitor struct {
-	cfg    config
-	p      provider.SnapshotProvider
-	cache  *stream.Cache
-	poller *stream.Poller // nil when p has no slow signal
-	host   *HostState
+	cfg   config
+	p     provider.SnapshotProvider
+	cache *snapcache.Cache
+	host  *HostState
 
-	ctx    context.Context // cancelled by Close; parent of every actor
-	cancel context.CancelFunc
+	slow  [2]slowSignal // thermal, battery
+	ready chan struct{} // closed when the first slow reads have finished
 
-	started atomic.Bool // background actors (the poller) started
-	closed  atomic.Bool
+	state    atomic.Uint32 // idle, running, closed
+	reqs     chan request  // to the owner goroutine
+	quit     chan struct{} // closed by Close
+	exited   chan struct{} // closed when the owner goroutine has returned
+	deadline time.Time     // Close's deadline for reads; set before quit is closed
 
-	mu       sync.Mutex // guards samplers, watchers and the started/closed transitions
-	samplers map[time.Duration]*sampler
-	watchers map[*stream.ChanSink]func() bool // each Watch's sink and the stop of its AfterFunc
-	wg       sync.WaitGroup                   // every goroutine the monitor starts
+	final Stats // the owner's counters when it returned; read after exited
 
 	env       atomic.Pointer[envMode]
-	debugWarn atomic.Bool
-
-	watchDropped atomic.Uint64 // samples ended watches dropped for slow readers
+	debugOnce sync.Once
 }
 
-// sampler is the shared sampler of one interval and its users.
-type sampler struct {
-	interval time.Duration
-	hub      stream.Hub
-	users    int // runs and watchers attached; guarded by Monitor.mu
-	cancel   context.CancelFunc
+// slowSignal is one slow signal: its read (nil when the provider lacks
+// it), its cadence, and its latest value, written by the owner goroutine
+// and merged into every read (0 is unknown).
+type slowSignal struct {
+	read  func(context.Context) (uint32, error)
+	every time.Duration
+	val   atomic.Uint32
 }
+
+const (
+	idle uint32 = iota
+	running
+	closed
+)
 
 // envMode caches the last parsed RESTEL_RESOURCE_TELEMETRY value.
 type envMode struct {
@@ -150,25 +199,24 @@ type envMode struct {
 // every snapshot is all-unknown.
 var ErrNoProvider = errors.New("orchestrator: no provider")
 
-// New returns a monitor reading p. It starts no goroutine: the first
-// read starts the slow-signal poller (when p implements
-// provider.ThermalReader or provider.BatteryReader) and the first sampled
-// run or Watch starts a sampler. A nil p gives all-unknown snapshots.
+// New returns a monitor reading p. It starts no goroutine. It asks p once
+// whether restel vouches for it ([provider.IsBounded]). A nil p gives
+// all-unknown snapshots.
 func New(p provider.SnapshotProvider, opts ...Option) *Monitor {
-	cfg := config{ttl: DefaultTTL}
+	var cfg config
 	for _, o := range opts {
 		if o != nil {
 			o(&cfg)
 		}
 	}
-	if cfg.ttl <= 0 {
-		cfg.ttl = DefaultTTL
-	}
 	if cfg.readTimeout <= 0 {
-		cfg.readTimeout = stream.DefaultReadTimeout
+		cfg.readTimeout = DefaultReadTimeout
 	}
-	if cfg.host == nil {
-		cfg.host = Host()
+	if cfg.thermalEvery <= 0 {
+		cfg.thermalEvery = DefaultThermalEvery
+	}
+	if cfg.batteryEvery <= 0 {
+		cfg.batteryEvery = DefaultBatteryEvery
 	}
 	if cfg.getenv == nil {
 		cfg.getenv = os.Getenv
@@ -179,13 +227,43 @@ func New(p provider.SnapshotProvider, opts ...Option) *Monitor {
 	if p == nil {
 		p = unknownProvider{ErrNoProvider}
 	}
-	m := &Monitor{cfg: cfg, p: p, host: cfg.host, samplers: map[time.Duration]*sampler{}}
-	m.ctx, m.cancel = context.WithCancel(context.Background())
-	m.poller = stream.NewPoller(p, stream.PollerOptions{
-		ThermalEvery: cfg.thermalEvery,
-		BatteryEvery: cfg.batteryEvery,
-	})
-	m.cache = stream.NewCache(merged{m}, cfg.readTimeout)
+	m := &Monitor{
+		cfg: cfg, p: p, host: cfg.host,
+		ready: make(chan struct{}),
+		reqs:  make(chan request), quit: make(chan struct{}), exited: make(chan struct{}),
+	}
+	if r, ok := p.(provider.ThermalReader); ok {
+		m.slow[0].every = cfg.thermalEvery
+		m.slow[0].read = func(ctx context.Context) (uint32, error) {
+			if t, err := guard.Thermal(ctx, r); err != nil || !t.Known() {
+				return 0, err
+			} else {
+				return uint32(t), nil
+			}
+		}
+	}
+	if r, ok := p.(provider.BatteryReader); ok {
+		m.slow[1].every = cfg.batteryEvery
+		m.slow[1].read = func(ctx context.Context) (uint32, error) {
+			if b, err := guard.Battery(ctx, r); err != nil || !b.Valid {
+				return 0, err
+			} else {
+				return uint32(min(b.V, 100)) + 1, nil
+			}
+		}
+	}
+	if m.slowless() {
+		close(m.ready)
+	}
+	inline := provider.IsBounded(p)
+	if cfg.inline != nil {
+		inline = *cfg.inline
+	}
+	var merge func(provider.Snapshot) provider.Snapshot
+	if !m.slowless() {
+		merge = m.mergeSlow
+	}
+	m.cache = snapcache.New(p, merge, cfg.readTimeout, inline)
 	return m
 }
 
@@ -196,83 +274,110 @@ func (u unknownProvider) Snapshot(context.Context) (provider.Snapshot, error) {
 	return provider.Unknown(time.Now()), u.err
 }
 
-// merged is the provider the cache reads: the monitor's provider with the
-// polled slow signals merged in. Reading it starts the poller.
-type merged struct{ m *Monitor }
+func (m *Monitor) slowless() bool { return m.slow[0].read == nil && m.slow[1].read == nil }
 
-func (w merged) Snapshot(ctx context.Context) (provider.Snapshot, error) {
-	w.m.start()
-	s, err := stream.SafeRead(ctx, w.m.p, provider.SystemClock{})
-	return w.m.poller.Apply(s), err
+// mergeSlow merges the polled slow signals into a fresh read.
+func (m *Monitor) mergeSlow(s provider.Snapshot) provider.Snapshot {
+	if t := provider.ThermalState(m.slow[0].val.Load()); t.Known() {
+		s.Thermal = t
+	}
+	if b := m.slow[1].val.Load(); b != 0 {
+		s.BatteryPct = provider.Some(uint8(b - 1))
+	}
+	return s
 }
 
-// Bounded reports whether the monitor's provider is [provider.Bounded]:
-// merging the polled slow signals in adds only atomic loads, so the
-// cache may read on the caller's goroutine exactly when it may read the
-// provider there.
-func (w merged) Bounded() bool { return provider.IsBounded(w.m.p) }
-
-// start starts the background actors once, unless the monitor is closed.
-func (m *Monitor) start() {
-	if m.started.Load() || m.poller == nil {
-		return
+// start starts the owner goroutine once; it reports false when the
+// monitor is closed.
+func (m *Monitor) start() bool {
+	switch m.state.Load() {
+	case running:
+		return true
+	case closed:
+		return false
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.started.Load() || m.closed.Load() {
-		return
+	if m.state.CompareAndSwap(idle, running) {
+		go m.loop()
+		return true
 	}
-	m.started.Store(true)
-	m.wg.Go(func() { m.poller.Run(m.ctx) })
+	return m.state.Load() == running
 }
 
 // Prewarm makes the next snapshots complete and cheap: it starts the
-// slow-signal poller, waits (at most the read timeout) for its first
+// slow-signal polling, waits (at most the read timeout) for its first
 // readings, and refreshes the cache, which also gives CPU use its first
 // delta. Safe to call repeatedly.
 func (m *Monitor) Prewarm() {
-	if m == nil || m.closed.Load() {
+	if m == nil || m.state.Load() == closed {
 		return
 	}
-	m.start()
-	if m.poller != nil {
+	if !m.slowless() {
+		if !m.start() {
+			return
+		}
 		t := time.NewTimer(m.cfg.readTimeout)
 		select {
-		case <-m.poller.Ready():
+		case <-m.ready:
 		case <-t.C:
-		case <-m.ctx.Done():
+		case <-m.quit:
 		}
 		t.Stop()
 	}
-	m.cache.Get(0)
+	m.cache.Get(snapcache.Fast, 0)
 }
 
-// CurrentSnapshot returns a snapshot no older than maxAge (docs/contract.md §1);
-// maxAge <= 0 forces a refresh. A cached read is lock-free and does not
-// allocate; a refresh waits at most the read timeout, after which the last
-// snapshot (or the all-unknown one) is returned. Concurrent refreshes
-// coalesce into one provider read. Host-pushed values are applied to every
-// result, so a push is visible at once.
-func (m *Monitor) CurrentSnapshot(maxAge time.Duration) provider.Snapshot {
+// CurrentSnapshot returns a snapshot no older than maxAge (docs/contract.md
+// §1); maxAge <= 0 forces a refresh. A cached read is lock-free and does
+// not allocate; a refresh waits at most the read timeout (see the package
+// doc for the one exception), after which the last snapshot (or the
+// all-unknown one) is returned. Concurrent refreshes coalesce into one
+// provider read. Host-pushed values are applied to every result, so a
+// push is visible at once.
+func (m *Monitor) CurrentSnapshot(maxAge time.Duration) (s provider.Snapshot) {
 	if m == nil {
 		return provider.Unknown(time.Now())
 	}
-	return m.host.apply(m.cache.Get(maxAge))
+	if p := m.cache.Fresh(snapcache.Fast, maxAge); p != nil {
+		s = *p
+	} else {
+		s = m.refresh(snapcache.Fast, maxAge)
+	}
+	m.host.overlay(&s)
+	return s
 }
 
-// Snapshot returns CurrentSnapshot with the monitor's TTL (WithTTL,
-// default 500 ms): what internal callers use.
-func (m *Monitor) Snapshot() provider.Snapshot {
+// FullSnapshot is CurrentSnapshot with the run counters (process CPU
+// time, pressure stalls, CPU throttling, the RSS high-water mark; see
+// [provider.Counters]) when the provider reports them
+// ([provider.RunReader]): the same TTL, coalescing and timeout rules,
+// with a cache of its own, so the hot path never pays for the extra
+// reads. It is for exporters that publish the stall and throttle
+// counters.
+func (m *Monitor) FullSnapshot(maxAge time.Duration) (s provider.Snapshot) {
 	if m == nil {
 		return provider.Unknown(time.Now())
 	}
-	return m.CurrentSnapshot(m.cfg.ttl)
+	if p := m.cache.Fresh(snapcache.Full, maxAge); p != nil {
+		s = *p
+	} else {
+		s = m.refresh(snapcache.Full, maxAge)
+	}
+	m.host.overlay(&s)
+	return s
 }
 
-// Mode applies the RESTEL_RESOURCE_TELEMETRY override (docs/contract.md §3) to the
-// configured mode: an unset or empty variable keeps configured; a valid
-// value replaces it; an invalid one logs a warning (once per distinct
-// value) and keeps configured.
+// refresh is a cache miss; the first one starts the slow-signal polling.
+func (m *Monitor) refresh(k snapcache.Kind, maxAge time.Duration) provider.Snapshot {
+	if !m.slowless() && m.state.Load() == idle {
+		m.start()
+	}
+	return m.cache.Refresh(k, maxAge)
+}
+
+// Mode applies the RESTEL_RESOURCE_TELEMETRY override (docs/contract.md §3)
+// to the configured mode: an unset or empty variable keeps configured; a
+// valid value replaces it; an invalid one logs a warning (once per
+// distinct value) and keeps configured.
 func (m *Monitor) Mode(configured aggregate.Mode) aggregate.Mode {
 	if m == nil {
 		return configured
@@ -298,9 +403,17 @@ func (m *Monitor) Mode(configured aggregate.Mode) aggregate.Mode {
 
 // Stats counts what a monitor's reads did.
 type Stats struct {
-	// Cache counts hot-path provider reads, errors, panics and callers
-	// that stopped waiting.
-	Cache stream.CacheStats
+	// Reads counts provider reads (start and end snapshots, refreshes,
+	// sampler ticks) and Errors those that failed; Panics counts reads
+	// that panicked (also errors).
+	Reads, Errors, Panics uint64
+	// Timeouts counts callers that stopped waiting for a read.
+	Timeouts uint64
+	// Abandoned counts reads still running when Close stopped waiting.
+	Abandoned uint64
+	// Inline reports that reads run on the caller's goroutine: restel
+	// vouches for the provider.
+	Inline bool
 	// SlowReads and SlowErrors count slow-signal reads (thermal, battery)
 	// and those that failed (no sensor is not a failure).
 	SlowReads, SlowErrors uint64
@@ -316,159 +429,58 @@ func (m *Monitor) Stats() Stats {
 	if m == nil {
 		return Stats{}
 	}
-	s := Stats{Cache: m.cache.Stats()}
-	if m.poller != nil {
-		s.SlowReads, s.SlowErrors = m.poller.Stats()
+	c := m.cache.Stats()
+	s := Stats{Reads: c.Reads, Errors: c.Errors, Panics: c.Panics, Timeouts: c.Timeouts, Abandoned: c.Abandoned, Inline: c.Inline}
+	if m.state.Load() == idle {
+		return s
 	}
-	m.mu.Lock()
-	s.Samplers = len(m.samplers)
-	s.WatchDropped = m.watchDropped.Load()
-	for w := range m.watchers {
-		s.WatchDropped += w.Dropped()
+	reply := make(chan Stats, 1)
+	if m.send(request{op: opStats, stats: reply}) {
+		o := <-reply
+		s.SlowReads, s.SlowErrors, s.Samplers, s.WatchDropped = o.SlowReads, o.SlowErrors, o.Samplers, o.WatchDropped
+	} else {
+		<-m.exited
+		s.SlowReads, s.SlowErrors, s.WatchDropped = m.final.SlowReads, m.final.SlowErrors, m.final.WatchDropped
+		s.Abandoned += m.final.Abandoned
 	}
-	m.mu.Unlock()
 	return s
 }
 
-// attach adds sink to the sampler of interval, starting the sampler if it
-// is the first user. It returns the sampler and the subscription, or nil
-// when the monitor is closed.
-func (m *Monitor) attach(interval time.Duration, sink stream.Sink) (*sampler, *stream.Subscription) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.closed.Load() {
-		return nil, nil
-	}
-	s := m.samplers[interval]
-	if s == nil {
-		s = &sampler{interval: interval}
-		ctx, cancel := context.WithCancel(m.ctx)
-		s.cancel = cancel
-		m.samplers[interval] = s
-		act := stream.Sampler{Interval: interval, Read: m.sample, Hub: &s.hub}
-		m.wg.Go(func() { act.Run(ctx) })
-	}
-	s.users++
-	return s, s.hub.Subscribe(sink)
-}
-
-// detach cancels sub and stops its sampler when it was the last user.
-func (m *Monitor) detach(s *sampler, sub *stream.Subscription) {
-	if s == nil || !sub.Cancel() {
-		return
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	s.users--
-	if s.users == 0 {
-		s.cancel()
-		if m.samplers[s.interval] == s {
-			delete(m.samplers, s.interval)
-		}
+// send hands r to the owner goroutine; it reports false when the owner
+// has stopped (or is stopping) and will not take it.
+func (m *Monitor) send(r request) bool {
+	select {
+	case m.reqs <- r:
+		return true
+	case <-m.quit:
+		return false
 	}
 }
 
-// sample is the samplers' read: a forced, bounded refresh.
-func (m *Monitor) sample(context.Context) provider.Snapshot {
-	return m.CurrentSnapshot(0)
-}
-
-// Watch returns a channel of live snapshots, one per interval (clamped to
-// [aggregate.MinInterval]; <= 0 means [aggregate.DefaultInterval]) from the
-// sampler shared with runs of that interval. A slow reader loses the
-// oldest buffered samples, never blocking the sampler. The channel is
-// closed when ctx is done or the monitor closes (at once if either
-// already happened).
-func (m *Monitor) Watch(ctx context.Context, interval time.Duration) <-chan provider.Snapshot {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	if interval <= 0 {
-		interval = aggregate.DefaultInterval
-	}
-	interval = max(interval, aggregate.MinInterval)
-	sink := stream.NewChanSink(watchBuffer)
-	if m == nil || ctx.Err() != nil {
-		sink.Close()
-		return sink.C()
-	}
-	m.mu.Lock()
-	if m.closed.Load() {
-		m.mu.Unlock()
-		sink.Close()
-		return sink.C()
-	}
-	if m.watchers == nil {
-		m.watchers = map[*stream.ChanSink]func() bool{}
-	}
-	m.watchers[sink] = nil
-	m.mu.Unlock()
-	m.start()
-	s, sub := m.attach(interval, sink)
-	if s == nil { // closed meanwhile: Close closed the sink
-		return sink.C()
-	}
-	stop := context.AfterFunc(ctx, func() {
-		m.detach(s, sub)
-		m.mu.Lock()
-		if _, ok := m.watchers[sink]; ok {
-			delete(m.watchers, sink)
-			m.watchDropped.Add(sink.Dropped())
-		}
-		m.mu.Unlock()
-		sink.Close()
-	})
-	m.mu.Lock()
-	if _, ok := m.watchers[sink]; ok {
-		m.watchers[sink] = stop // for Close
-	} else {
-		stop() // Close (or the AfterFunc itself) came first
-	}
-	m.mu.Unlock()
-	return sink.C()
-}
-
-// Close stops every sampler, the slow-signal poller and any provider read
-// in flight, closes Watch channels, and waits for all of them. Runs still
-// in flight yield no summary, and runs begun afterwards yield none either;
+// Close stops every sampler, the slow-signal polling and the provider
+// reads in flight, closes Watch channels, and waits for all of them — a
+// read at most the read timeout (see the package doc). Runs still in
+// flight yield no summary, and runs begun afterwards yield none either;
 // CurrentSnapshot keeps answering with the last snapshot. Close is safe to
-// call more than once, concurrently, and on a monitor never used. A
-// provider that ignores its context (against the provider contract) keeps
-// Close waiting until its read returns. Close returns nil; the error is
-// for io.Closer.
+// call more than once, concurrently, and on a monitor never used. Close
+// returns nil; the error is for io.Closer.
 func (m *Monitor) Close() error {
 	if m == nil {
 		return nil
 	}
-	m.mu.Lock()
-	m.closed.Store(true)
-	stopped := make([]*sampler, 0, len(m.samplers))
-	for _, s := range m.samplers {
-		s.cancel()
-		stopped = append(stopped, s)
+	prev := m.state.Swap(closed)
+	if prev == closed {
+		<-m.exited
+		return nil
 	}
-	clear(m.samplers)
-	for w, stop := range m.watchers {
-		if stop != nil {
-			stop() // unregister from the caller's context
-		}
-		w.Close()
-		m.watchDropped.Add(w.Dropped())
+	deadline := time.Now().Add(m.cfg.readTimeout)
+	m.deadline = deadline
+	if prev == idle {
+		close(m.exited)
 	}
-	clear(m.watchers)
-	m.mu.Unlock()
-	m.cancel()
-	m.cache.Close()
-	m.wg.Wait()
-	// The samplers are gone: discard the runs still attached, so that
-	// their debug files close and their contexts let go of them.
-	for _, s := range stopped {
-		for _, sink := range s.hub.Drain() {
-			if r, ok := sink.(*runSink); ok {
-				(*runState)(r).discard()
-			}
-		}
-	}
+	close(m.quit)
+	m.cache.Close(deadline)
+	<-m.exited
 	return nil
 }
 
@@ -477,20 +489,25 @@ func (m *Monitor) Close() error {
 // it cannot. It runs on the caller of BeginRun: a mkdir, a directory
 // listing for pruning and a file creation.
 func (m *Monitor) openDebugLog() *stream.DebugLog {
-	dir := m.cfg.debugDir
-	var err error
-	if dir == "" {
-		dir, err = stream.DefaultDebugDir()
-	}
-	var l *stream.DebugLog
-	if err == nil {
-		l, err = stream.OpenDebugLog(dir, 0, 0)
-	}
+	l, err := openDebugLog(m.cfg.debugDir)
 	if err != nil {
-		if !m.debugWarn.Swap(true) {
+		m.debugOnce.Do(func() {
 			m.cfg.logger.Warn("restel: debug_local raw samples not kept", "err", err)
-		}
-		return nil
+		})
 	}
 	return l
+}
+
+// openDebugLog opens a DebugLocal run's raw-sample file in dir (empty:
+// [stream.DefaultDebugDir]), with the default size bound and retention.
+// On failure it returns a nil *DebugLog, which ignores writes.
+func openDebugLog(dir string) (*stream.DebugLog, error) {
+	if dir == "" {
+		d, err := stream.DefaultDebugDir()
+		if err != nil {
+			return nil, err
+		}
+		dir = d
+	}
+	return stream.OpenDebugLog(dir, 0, 0)
 }

@@ -36,7 +36,7 @@ func TestCurrentSnapshotTTL(t *testing.T) {
 		if got := cpu(m.CurrentSnapshot(500 * time.Millisecond)); got != 10 || p.Reads() != 1 {
 			t.Fatalf("at 400ms: cpu %v after %d reads, want the cached 10 after 1", got, p.Reads())
 		}
-		if got := cpu(m.Snapshot()); got != 10 || p.Reads() != 1 {
+		if got := cpu(m.CurrentSnapshot(DefaultTTL)); got != 10 || p.Reads() != 1 {
 			t.Fatalf("Snapshot() with the 500ms default TTL: cpu %v, %d reads", got, p.Reads())
 		}
 		time.Sleep(101 * time.Millisecond)
@@ -79,7 +79,7 @@ func TestCurrentSnapshotFaults(t *testing.T) {
 			if s != provider.Unknown(time.Now()) {
 				t.Fatalf("failing read gave %+v, want all-unknown", s)
 			}
-			if st := m.Stats(); st.Cache.Errors != 1 {
+			if st := m.Stats(); st.Errors != 1 {
 				t.Fatalf("stats %+v", st)
 			}
 			time.Sleep(time.Second)
@@ -99,7 +99,7 @@ func TestCurrentSnapshotFaults(t *testing.T) {
 			if !ok || u.SampleCount != 2 || u.CPUAvgPct.Valid {
 				t.Fatalf("boundary run on a panicking provider: %+v %v, want 2 unknown samples", u, ok)
 			}
-			if st := m.Stats(); st.Cache.Panics != 3 {
+			if st := m.Stats(); st.Panics != 3 {
 				t.Fatalf("stats %+v, want 3 panics", st)
 			}
 		})
@@ -321,7 +321,7 @@ func TestNilProvider(t *testing.T) {
 		if s := m.CurrentSnapshot(0); s != provider.Unknown(time.Now()) {
 			t.Fatalf("nil provider gave %+v", s)
 		}
-		if m.Stats().Cache.Errors != 1 {
+		if m.Stats().Errors != 1 {
 			t.Fatal("nil provider reads should count as errors")
 		}
 	})
@@ -340,7 +340,7 @@ func TestNilMonitor(t *testing.T) {
 		t.Fatal("nil monitor Mode/Close")
 	}
 	_ = m.CurrentSnapshot(0)
-	_ = m.Snapshot()
+	_ = m.CurrentSnapshot(DefaultTTL)
 	if m.Stats() != (Stats{}) {
 		t.Fatal("nil monitor stats")
 	}

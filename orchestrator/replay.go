@@ -2,7 +2,7 @@ package orchestrator
 
 import (
 	"context"
-	"fmt"
+	"github.com/restel/restel/internal/guard"
 	"time"
 
 	"github.com/restel/restel/aggregate"
@@ -41,9 +41,10 @@ func ReplayDebugDir(dir string) ReplayOption {
 
 // ReplayResult is what one replayed run produced.
 type ReplayResult struct {
-	// Usage is the run's summary; unknown for mode Off, which yields none,
-	// and for a replay its context cut short.
-	Usage provider.Opt[aggregate.Usage]
+	// Summary is the run's summary when HasSummary is true. Mode Off
+	// yields none, and neither does a replay its context cut short.
+	Summary    aggregate.Usage
+	HasSummary bool
 	// ReadErrors counts the samples whose provider read failed (each still
 	// counts as a sample, with what the read returned).
 	ReadErrors uint64
@@ -107,7 +108,7 @@ func Replay(ctx context.Context, tl Timeline, mode aggregate.Mode, opts ...Repla
 	if err != nil {
 		return r.res, err
 	}
-	r.res.Usage = provider.Some(r.agg.Usage(mode))
+	r.res.Summary, r.res.HasSummary = r.agg.Usage(mode), true
 	return r.res, nil
 }
 
@@ -184,50 +185,25 @@ func (r *replayer) read(off time.Duration, boundary bool) (s provider.Snapshot, 
 	if rr, ok := r.tl.(provider.RunReader); ok && boundary {
 		read = rr.RunSnapshot
 	}
-	s, err := guard(r.ctx, r.clk, read)
-	if s.CapturedAtMS == 0 {
-		s.CapturedAtMS = r.clk.Now().UnixMilli()
-	}
+	s, err := guard.Snapshot(r.ctx, read, r.clk)
 	if err != nil {
 		return s, true
 	}
 	if tr, ok := r.tl.(provider.ThermalReader); ok {
-		if t, err := guard(r.ctx, r.clk, tr.Thermal); err == nil && t.Known() {
+		if t, err := guard.Thermal(r.ctx, tr); err == nil && t.Known() {
 			s.Thermal = t
 		}
 	}
 	if br, ok := r.tl.(provider.BatteryReader); ok {
-		if b, err := guard(r.ctx, r.clk, br.Battery); err == nil && b.Valid {
+		if b, err := guard.Battery(r.ctx, br); err == nil && b.Valid {
 			s.BatteryPct = b
 		}
 	}
 	return s, false
 }
 
-// guard calls read, turning a panic into an error with the zero value
-// (an all-unknown snapshot stamped with clk).
-func guard[T any](ctx context.Context, clk provider.Clock, read func(context.Context) (T, error)) (v T, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			var zero T
-			if s, ok := any(&zero).(*provider.Snapshot); ok {
-				*s = provider.Unknown(clk.Now())
-			}
-			v, err = zero, fmt.Errorf("replay: provider panicked: %v", p)
-		}
-	}()
-	return read(ctx)
-}
-
 func (r *replayer) openDebugLog(dir string) {
-	var err error
-	if dir == "" {
-		dir, err = stream.DefaultDebugDir()
-	}
-	if err == nil {
-		r.dlog, err = stream.OpenDebugLog(dir, 0, 0)
-	}
-	r.res.DebugErr = err
+	r.dlog, r.res.DebugErr = openDebugLog(dir)
 }
 
 // logging reports whether the debug log still takes samples: once it is

@@ -54,7 +54,7 @@ func TestReplaySlowSignals(t *testing.T) {
 			want := mustReplay(t, fake.NewReplay(tr), mode)
 			got := mustReplay(t, fake.NewReplay(tr, fake.WithSlowSignals()), mode)
 			if got != want {
-				t.Errorf("%s %v: with slow signals\n got %s\nwant %s", tr.Name, mode, got.Usage.V.AppendJSON(nil), want.Usage.V.AppendJSON(nil))
+				t.Errorf("%s %v: with slow signals\n got %s\nwant %s", tr.Name, mode, got.Summary.AppendJSON(nil), want.Summary.AppendJSON(nil))
 			}
 		}
 	}
@@ -106,7 +106,7 @@ func TestReplayEqualsOneByOne(t *testing.T) {
 		for _, mode := range replayModes {
 			got := mustReplay(t, fake.NewReplay(tr), mode)
 			want, failed := oneByOne(t.Context(), fake.NewReplay(tr), mode)
-			if diff := cmp.Diff(want, got.Usage); diff != "" || got.ReadErrors != failed {
+			if diff := cmp.Diff(want, provider.Opt[aggregate.Usage]{V: got.Summary, Valid: got.HasSummary}); diff != "" || got.ReadErrors != failed {
 				t.Errorf("%s %v: span replay vs one by one (-one +span), read errors %d vs %d:\n%s", tr.Name, mode, failed, got.ReadErrors, diff)
 			}
 		}
@@ -144,11 +144,11 @@ func TestReplayLongRuns(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Replay: %v", err)
 			}
-			if res.Usage.V.SampleCount != tc.count {
-				t.Errorf("sample_count %d, want %d", res.Usage.V.SampleCount, tc.count)
+			if res.Summary.SampleCount != tc.count {
+				t.Errorf("sample_count %d, want %d", res.Summary.SampleCount, tc.count)
 			}
-			if want := uint64(tr.End().Milliseconds()); res.Usage.V.DurationMS != provider.Some(want) {
-				t.Errorf("duration_ms %v, want %d", res.Usage.V.DurationMS, want)
+			if want := uint64(tr.End().Milliseconds()); res.Summary.DurationMS != provider.Some(want) {
+				t.Errorf("duration_ms %v, want %d", res.Summary.DurationMS, want)
 			}
 		})
 	}
@@ -166,7 +166,7 @@ func TestReplayLongRunSummary(t *testing.T) {
 	// Intervals ending at 250 ms … 3599.75 s read cpu 10: 3,599,750 ms.
 	wantAvg := (10*3599750.0 + 50*(endMS-3599750.0)) / endMS
 	wantPCPU := 20 * (endMS - 3600000.0) / (endMS - 3599750.0 + 3599750.0) // pcpu unknown before 1 h
-	u := res.Usage.V
+	u := res.Summary
 	if math.Abs(u.CPUAvgPct.V-wantAvg) > 1e-9 || u.CPUPeakPct != provider.Some(50.0) {
 		t.Errorf("cpu avg %v peak %v, want %v and 50", u.CPUAvgPct, u.CPUPeakPct, wantAvg)
 	}
@@ -196,8 +196,8 @@ func TestReplayDebugLocalStopsAtItsCap(t *testing.T) {
 	if err != nil || fi.Size() > stream.DefaultDebugFileLimit || fi.Size() < stream.DefaultDebugFileLimit/2 {
 		t.Errorf("debug file %v (%v): want close to, never above, %d bytes", fi.Size(), err, stream.DefaultDebugFileLimit)
 	}
-	if want := uint64(2562047*time.Hour/(250*time.Millisecond)) + 1; res.Usage.V.SampleCount != want {
-		t.Errorf("sample_count %d, want %d", res.Usage.V.SampleCount, want)
+	if want := uint64(2562047*time.Hour/(250*time.Millisecond)) + 1; res.Summary.SampleCount != want {
+		t.Errorf("sample_count %d, want %d", res.Summary.SampleCount, want)
 	}
 }
 
@@ -232,8 +232,8 @@ func TestReplayHonoursItsContext(t *testing.T) {
 		cancel()
 		tl := &cancelAfter{Replay: fake.NewReplay(tr)}
 		res, err := Replay(ctx, tl, mode)
-		if !errors.Is(err, context.Canceled) || res.Usage.Valid || tl.reads != 0 {
-			t.Fatalf("err %v, summary %v, %d reads: want context.Canceled, none, 0", err, res.Usage.Valid, tl.reads)
+		if !errors.Is(err, context.Canceled) || res.HasSummary || tl.reads != 0 {
+			t.Fatalf("err %v, summary %v, %d reads: want context.Canceled, none, 0", err, res.HasSummary, tl.reads)
 		}
 	})
 	t.Run("done during", func(t *testing.T) {
@@ -241,13 +241,13 @@ func TestReplayHonoursItsContext(t *testing.T) {
 		defer cancel()
 		tl := &cancelAfter{Replay: fake.NewReplay(tr), n: 1000, cancel: cancel}
 		res, err := Replay(ctx, tl, mode)
-		if !errors.Is(err, context.Canceled) || res.Usage.Valid || tl.reads != 1000 {
-			t.Fatalf("err %v, summary %v, %d reads: want context.Canceled, none, 1000", err, res.Usage.Valid, tl.reads)
+		if !errors.Is(err, context.Canceled) || res.HasSummary || tl.reads != 1000 {
+			t.Fatalf("err %v, summary %v, %d reads: want context.Canceled, none, 1000", err, res.HasSummary, tl.reads)
 		}
 	})
 	t.Run("off ignores it", func(t *testing.T) {
 		res, err := Replay(t.Context(), fake.NewReplay(tr), aggregate.ModeOff)
-		if err != nil || res.Usage.Valid {
+		if err != nil || res.HasSummary {
 			t.Fatalf("off: %+v %v", res, err)
 		}
 	})
@@ -277,11 +277,11 @@ func TestReplayFailingReads(t *testing.T) {
 	}
 	mode := aggregate.SummaryEvery(250 * time.Millisecond)
 	res := mustReplay(t, &faulty{Replay: fake.NewReplay(tr)}, mode)
-	if u := res.Usage.V; res.ReadErrors != 9 || u.SampleCount != 9 || u.ProcessRSSPeakMB != provider.Some[uint64](300) || u.CPUAvgPct.Valid {
+	if u := res.Summary; res.ReadErrors != 9 || u.SampleCount != 9 || u.ProcessRSSPeakMB != provider.Some[uint64](300) || u.CPUAvgPct.Valid {
 		t.Errorf("partial reads: %d errors, %s", res.ReadErrors, u.AppendJSON(nil))
 	}
 	res = mustReplay(t, &faulty{Replay: fake.NewReplay(tr), panics: true}, mode)
-	if u := res.Usage.V; res.ReadErrors != 9 || u.SampleCount != 9 || u.ProcessRSSPeakMB.Valid || u.DurationMS != provider.Some[uint64](2000) {
+	if u := res.Summary; res.ReadErrors != 9 || u.SampleCount != 9 || u.ProcessRSSPeakMB.Valid || u.DurationMS != provider.Some[uint64](2000) {
 		t.Errorf("panicking reads: %d errors, %s", res.ReadErrors, u.AppendJSON(nil))
 	}
 }
@@ -310,8 +310,8 @@ func TestReplayRunReader(t *testing.T) {
 	tl := &runReader{Replay: fake.NewReplay(tr)}
 	res := mustReplay(t, tl, aggregate.SummaryEvery(250*time.Millisecond))
 	// 100 · (2s − 1s) / (8s − 4s), not the trace's pcpu.
-	if tl.runReads != 2 || res.Usage.V.ProcessCPUPct != provider.Some(25.0) {
-		t.Errorf("%d run reads, process_cpu_pct %v: want 2 and 25", tl.runReads, res.Usage.V.ProcessCPUPct)
+	if tl.runReads != 2 || res.Summary.ProcessCPUPct != provider.Some(25.0) {
+		t.Errorf("%d run reads, process_cpu_pct %v: want 2 and 25", tl.runReads, res.Summary.ProcessCPUPct)
 	}
 }
 
@@ -343,12 +343,12 @@ func FuzzReplay(f *testing.F) {
 			t.Fatalf("Replay: %v", err)
 		}
 		if mode.Kind == aggregate.Off {
-			if res.Usage.Valid {
+			if res.HasSummary {
 				t.Fatal("off yielded a summary")
 			}
 			return
 		}
-		u := res.Usage.V
+		u := res.Summary
 		if want := aggregate.Ticks(mode, tr.End()) + 2; u.SampleCount != want || res.ReadErrors > u.SampleCount {
 			t.Fatalf("sample_count %d, read errors %d: want %d samples", u.SampleCount, res.ReadErrors, want)
 		}
@@ -366,7 +366,7 @@ func FuzzReplay(f *testing.F) {
 		}
 		if u.SampleCount <= 4096 {
 			want, failed := oneByOne(ctx, fake.NewReplay(tr), mode)
-			if diff := cmp.Diff(want, res.Usage); diff != "" || failed != res.ReadErrors {
+			if diff := cmp.Diff(want, provider.Opt[aggregate.Usage]{V: res.Summary, Valid: res.HasSummary}); diff != "" || failed != res.ReadErrors {
 				t.Fatalf("span replay vs one by one (-one +span):\n%s", diff)
 			}
 		}
@@ -388,8 +388,8 @@ func BenchmarkReplayLong(b *testing.B) {
 			ctx := context.Background()
 			b.ReportAllocs()
 			for b.Loop() {
-				if res, err := Replay(ctx, fake.NewReplay(tr), mode); err != nil || res.Usage.V.SampleCount != want {
-					b.Fatalf("sample_count %d, want %d (%v)", res.Usage.V.SampleCount, want, err)
+				if res, err := Replay(ctx, fake.NewReplay(tr), mode); err != nil || res.Summary.SampleCount != want {
+					b.Fatalf("sample_count %d, want %d (%v)", res.Summary.SampleCount, want, err)
 				}
 			}
 		})

@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/restel/restel/aggregate"
 	"github.com/restel/restel/provider"
@@ -14,40 +15,22 @@ import (
 // Run is one run's handle, from [Monitor.BeginRun]. [Run.Finish] yields
 // its summary; [Run.Close] discards it. Both are idempotent and safe from
 // any goroutine, racing each other. A sampled Run that is dropped without
-// either is discarded by its sampler at the first tick after the garbage
+// either is discarded at its sampler's first tick after the garbage
 // collector finds the handle unreachable (and at the latest by
 // [Monitor.Close]).
 type Run struct {
-	st *runState // nil for a run that samples nothing
+	m   *Monitor
+	rec *runRec // nil for a run that samples nothing
+
+	mu    sync.Mutex // serializes Finish and Close
+	state uint8      // under mu
+	usage aggregate.Usage
+	ok    bool
 }
 
 // offRun is the handle of every run that samples nothing (mode Off, a
-// closed monitor, a cancelled context): shared, immutable, free.
-var offRun = &Run{}
-
-// runState is a run's state, shared by the handle, the sampler (as a
-// sink) and the context's AfterFunc. It never points back at the handle,
-// so a dropped handle can be collected and its cleanup detach the run.
-type runState struct {
-	m    *Monitor
-	ctx  context.Context
-	mode aggregate.Mode
-
-	life  sync.Mutex // serializes Finish and Close
-	state uint8      // under life
-	usage aggregate.Usage
-	ok    bool
-
-	aggMu  sync.Mutex // guards agg, dlog, sealed: held briefly by the sampler
-	agg    aggregate.Aggregator
-	dlog   *stream.DebugLog
-	sealed bool
-
-	smp     *sampler
-	sub     *stream.Subscription
-	stopCtx func() bool // unregisters the AfterFunc
-	dropped atomic.Bool // the handle was collected without Finish or Close
-}
+// closed monitor, a cancelled context): shared and free.
+var offRun = &Run{state: runDiscarded}
 
 const (
 	runActive uint8 = iota
@@ -55,31 +38,49 @@ const (
 	runDiscarded
 )
 
-// BeginRun starts a run in mode, used exactly as given (normalized): to
-// honour RESTEL_RESOURCE_TELEMETRY, pass m.Mode(configured).
+// runRec is a run's aggregation, or a Watch's channel (sub). A boundary
+// run's stays with its handle; a sampled run's, and a Watch's, belongs to
+// the owner goroutine from the attach request until the owner hands it
+// back (the detach reply) or discards it. It never points back at the
+// handle, so a dropped handle can be collected.
+type runRec struct {
+	mode    aggregate.Mode // a Watch's: Summary at its interval
+	ctx     context.Context
+	agg     aggregate.Aggregator
+	dlog    *stream.DebugLog
+	sub     *stream.Subscription // a Watch's channel; nil for a run
+	reply   chan bool            // the owner's answer to detach: still attached
+	dropped atomic.Bool          // the handle was collected without Finish or Close
+
+	// The owner goroutine's alone.
+	smp  *sampler
+	idx  int
+	stop func() bool // unregisters the context callback
+}
+
+// BeginRun starts a run in mode. A valid RESTEL_RESOURCE_TELEMETRY value
+// (read through the monitor's getenv, see [WithGetenv]) takes precedence
+// over mode, as [Monitor.Mode] says; an invalid one logs a warning and
+// mode stands. The mode is then normalized (the interval clamped).
 //
 // Off samples nothing: no snapshot, no goroutine, no allocation, and
 // Finish reports false. Every other mode takes a forced-fresh start
-// snapshot now (bounded by the read timeout). Boundary does nothing else
-// until Finish. Summary and DebugLocal attach the run to the sampler of
-// their interval, shared by every run in flight at that interval and
-// started by the first of them: a run gets the samples of the sampler's
-// ticks, at k·interval from the sampler's start (the run's own start when
-// it is the first), so a run joining a running sampler may see its first
-// sample sooner than one interval after it began. DebugLocal also writes
-// the raw samples to a private local file (a failure to do so never fails
-// the run).
-//
-// mode is the configured mode: a valid RESTEL_RESOURCE_TELEMETRY value
-// (read through the monitor's getenv, see [WithGetenv]) takes precedence
-// over it, as [Monitor.Mode] says; an invalid one logs a warning and mode
-// stands.
+// snapshot now, with the run counters when the provider has them
+// ([provider.RunReader]; bounded like any read). Boundary does nothing
+// else until Finish. Summary and DebugLocal hand the run to the sampler of
+// their interval, shared by every run and Watch in flight at that
+// interval and started by the first of them: a run gets the samples of
+// the sampler's ticks, at k·interval from the sampler's start (the run's
+// own start when it is the first), so a run joining a running sampler may
+// see its first sample sooner than one interval after it began.
+// DebugLocal also writes the raw samples to a private local file (a
+// failure to do so never fails the run).
 //
 // Cancelling ctx discards the run and detaches it from its sampler at
 // once. Runs begun after [Monitor.Close] sample nothing.
 func (m *Monitor) BeginRun(ctx context.Context, mode aggregate.Mode) *Run {
-	mode = m.Mode(mode).Normalized() // RESTEL_RESOURCE_TELEMETRY takes precedence (docs/contract.md §3)
-	if m == nil || mode.Kind == aggregate.Off || m.closed.Load() {
+	mode = m.Mode(mode).Normalized()
+	if m == nil || mode.Kind == aggregate.Off || m.state.Load() == closed {
 		return offRun
 	}
 	if ctx == nil {
@@ -88,117 +89,104 @@ func (m *Monitor) BeginRun(ctx context.Context, mode aggregate.Mode) *Run {
 	if ctx.Err() != nil {
 		return offRun
 	}
-	st := &runState{m: m, ctx: ctx, mode: mode}
-	start := m.CurrentSnapshot(0)
-	st.agg.Observe(start)
-	r := &Run{st: st}
+	rec := &runRec{mode: mode, ctx: ctx}
+	start := m.FullSnapshot(0)
+	rec.agg.Observe(start)
+	r := &Run{m: m, rec: rec}
 	if !mode.Sampled() {
 		return r
 	}
 	if mode.Kind == aggregate.DebugLocal {
-		st.dlog = m.openDebugLog()
-		st.dlog.Write(start)
+		rec.dlog = m.openDebugLog()
+		rec.dlog.Write(start)
 	}
-	st.smp, st.sub = m.attach(mode.Interval, (*runSink)(st))
-	if st.smp == nil { // the monitor closed meanwhile
-		st.discard()
+	rec.reply = make(chan bool, 1)
+	if !m.start() || !m.send(request{op: opAttach, run: rec}) { // closed meanwhile
+		_ = rec.dlog.Close()
 		return offRun
 	}
-	if ctx.Done() != nil {
-		st.stopCtx = context.AfterFunc(ctx, st.discard)
-	}
 	// The cleanup only raises a flag: it runs on the runtime's cleanup
-	// goroutine, and the sampler's own goroutine does the detaching.
-	runtime.AddCleanup(r, func(st *runState) { st.dropped.Store(true) }, st)
+	// goroutine, and the owner goroutine does the discarding.
+	runtime.AddCleanup(r, func(rec *runRec) { rec.dropped.Store(true) }, rec)
 	return r
 }
 
-// runSink is the run as the sampler's sink.
-type runSink runState
-
-// Observe folds one sample in, unless the run is over. It holds the run's
-// lock for a few dozen nanoseconds (plus a local file append in
-// DebugLocal).
-func (s *runSink) Observe(snap provider.Snapshot) {
-	if s.dropped.Load() {
-		(*runState)(s).discard()
-		return
+// Finish ends the run and returns its summary: the start snapshot, every
+// sample delivered meanwhile, and a forced-fresh end snapshot with the
+// run counters when the provider has them (bounded like any read). It
+// reports false for mode Off, a run whose context was cancelled, a
+// discarded run, and a run whose monitor closed. A second Finish returns
+// the same result without reading anything.
+func (r *Run) Finish() (aggregate.Usage, bool) {
+	if r == nil || r.rec == nil {
+		return aggregate.Usage{}, false // inlined: an Off run costs no call
 	}
-	s.aggMu.Lock()
-	if !s.sealed {
-		s.agg.Observe(snap)
-		s.dlog.Write(snap)
-	}
-	s.aggMu.Unlock()
+	return r.finish()
 }
 
-// Finish ends the run and returns its summary: the start snapshot, every
-// sample delivered meanwhile, and a forced-fresh end snapshot (bounded by
-// the read timeout). It reports false for mode Off, a run whose context
-// was cancelled, a discarded run, and a run whose monitor closed. A second
-// Finish returns the same result without reading anything.
-func (r *Run) Finish() (aggregate.Usage, bool) {
-	if r == nil || r.st == nil {
+func (r *Run) finish() (aggregate.Usage, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.state != runActive {
+		return r.usage, r.ok
+	}
+	rec, m := r.rec, r.m
+	r.state = runDiscarded
+	if rec.mode.Sampled() {
+		if !m.send(request{op: opDetach, run: rec}) || !<-rec.reply {
+			return aggregate.Usage{}, false // the owner discarded it
+		}
+	}
+	if rec.ctx.Err() != nil || m.state.Load() == closed {
+		_ = rec.dlog.Close()
 		return aggregate.Usage{}, false
 	}
-	return r.st.finish()
+	end := m.FullSnapshot(0)
+	rec.agg.Observe(end)
+	rec.dlog.Write(end)
+	_ = rec.dlog.Close()
+	r.usage, r.ok, r.state = rec.agg.Usage(rec.mode), true, runFinished
+	return r.usage, r.ok
 }
 
 // Close discards the run: sampling stops and no summary is produced. It
 // does nothing after Finish; it is idempotent and safe from any goroutine.
 func (r *Run) Close() {
-	if r == nil || r.st == nil {
+	if r == nil || r.rec == nil {
 		return
 	}
-	r.st.discard()
+	r.discard()
 }
 
-func (st *runState) finish() (aggregate.Usage, bool) {
-	st.life.Lock()
-	defer st.life.Unlock()
-	if st.state != runActive {
-		return st.usage, st.ok
+func (r *Run) discard() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.state != runActive {
+		return
 	}
-	if st.ctx.Err() != nil || st.m.closed.Load() {
-		st.end(runDiscarded)
-		return aggregate.Usage{}, false
-	}
-	st.release()
-	end := st.m.CurrentSnapshot(0)
-	st.aggMu.Lock()
-	st.agg.Observe(end)
-	st.dlog.Write(end)
-	st.sealed = true
-	st.usage, st.ok = st.agg.Usage(st.mode), true
-	_ = st.dlog.Close()
-	st.aggMu.Unlock()
-	st.state = runFinished
-	return st.usage, st.ok
-}
-
-// discard ends an active run without a summary.
-func (st *runState) discard() {
-	st.life.Lock()
-	defer st.life.Unlock()
-	if st.state == runActive {
-		st.end(runDiscarded)
+	r.state = runDiscarded
+	if r.rec.mode.Sampled() {
+		r.m.send(request{op: opDiscard, run: r.rec}) // a closed monitor has discarded it
 	}
 }
 
-// end releases the run and seals it in state; life is held.
-func (st *runState) end(state uint8) {
-	st.release()
-	st.aggMu.Lock()
-	st.sealed = true
-	_ = st.dlog.Close()
-	st.aggMu.Unlock()
-	st.state = state
-}
-
-// release detaches the run from its sampler and its context.
-func (st *runState) release() {
-	if st.stopCtx != nil {
-		st.stopCtx()
+// Watch returns a channel of live snapshots, one per interval (clamped to
+// [aggregate.MinInterval]; <= 0 means [aggregate.DefaultInterval]) from the
+// sampler shared with runs of that interval. A slow reader loses the
+// oldest buffered samples, never blocking the sampler. The channel is
+// closed when ctx is done or the monitor closes (at once if either
+// already happened).
+func (m *Monitor) Watch(ctx context.Context, interval time.Duration) <-chan provider.Snapshot {
+	if ctx == nil {
+		ctx = context.Background()
 	}
-	st.m.detach(st.smp, st.sub)
+	if interval <= 0 {
+		interval = aggregate.DefaultInterval
+	}
+	sub := stream.NewSubscription(watchBuffer)
+	w := &runRec{mode: aggregate.SummaryEvery(interval).Normalized(), ctx: ctx, sub: sub}
+	if m == nil || ctx.Err() != nil || !m.start() || !m.send(request{op: opAttach, run: w}) {
+		sub.Close()
+	}
+	return sub.C()
 }

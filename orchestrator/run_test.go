@@ -60,8 +60,8 @@ func TestLiveRunMatchesReplay(t *testing.T) {
 					// itself would race the end snapshot.
 					time.Sleep(end - time.Nanosecond)
 					got, ok := r.Finish()
-					if !ok || got != want.Usage.V {
-						t.Fatalf("live run\n got %s (%v)\nwant %s", got.AppendJSON(nil), ok, want.Usage.V.AppendJSON(nil))
+					if !ok || got != want.Summary {
+						t.Fatalf("live run\n got %s (%v)\nwant %s", got.AppendJSON(nil), ok, want.Summary.AppendJSON(nil))
 					}
 					if n := int64(got.SampleCount); p.Reads() != n {
 						t.Fatalf("%d provider reads for %d samples", p.Reads(), n)
@@ -89,7 +89,7 @@ func TestBoundaryRunStartsNothing(t *testing.T) {
 			if p.Reads() != 2 {
 				t.Fatalf("%d reads, want 2", p.Reads())
 			}
-			if st := m.Stats().Cache; st.Inline != inline || st.Reads != 2 {
+			if st := m.Stats(); st.Inline != inline || st.Reads != 2 {
 				t.Fatalf("cache stats %+v: want 2 reads, inline %v", st, inline)
 			}
 		})

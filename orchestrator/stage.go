@@ -1,11 +1,11 @@
 package orchestrator
 
 import (
+	"bytes"
 	"context"
-	"unicode/utf8"
+	"encoding/json"
 
 	"github.com/restel/restel/aggregate"
-	"github.com/restel/restel/provider"
 )
 
 // ResourceSummaryField is the field a run's summary is attached under in a
@@ -24,9 +24,12 @@ type Event struct {
 	Stage string
 	// Err is the error the stage returned, if any.
 	Err error
-	// ResourceSummary is the call's usage summary; invalid when the run
-	// produced none (mode Off, a cancelled context, a closed monitor).
-	ResourceSummary provider.Opt[aggregate.Usage]
+	// ResourceSummary is the call's usage summary, meaningful only when
+	// HasSummary is true: the run produced none for mode Off, a cancelled
+	// context or a closed monitor. (The pair is what [Run.Finish]
+	// returns.)
+	ResourceSummary aggregate.Usage
+	HasSummary      bool
 }
 
 // AppendJSON appends the event as one JSON object:
@@ -41,9 +44,9 @@ func (e Event) AppendJSON(dst []byte) []byte {
 	} else {
 		dst = append(dst, "null"...)
 	}
-	if e.ResourceSummary.Valid {
+	if e.HasSummary {
 		dst = append(dst, `,"`+ResourceSummaryField+`":`...)
-		dst = e.ResourceSummary.V.AppendJSON(dst)
+		dst = e.ResourceSummary.AppendJSON(dst)
 	}
 	return append(dst, '}')
 }
@@ -51,9 +54,9 @@ func (e Event) AppendJSON(dst []byte) []byte {
 // MarshalJSON implements json.Marshaler with [Event.AppendJSON].
 func (e Event) MarshalJSON() ([]byte, error) { return e.AppendJSON(make([]byte, 0, 320)), nil }
 
-// Stage wraps f so that each call is one run of m in mode (used as given;
-// pass m.Mode(configured) to honour RESTEL_RESOURCE_TELEMETRY): the run
-// begins before f and finishes when f returns, with or without an error,
+// Stage wraps f so that each call is one run of m in mode (a valid
+// RESTEL_RESOURCE_TELEMETRY value takes precedence, as in
+// [Monitor.BeginRun]): the run begins before f and finishes when f returns, with or without an error,
 // and emit (when not nil) receives the call's [Event] with the summary
 // attached as resource_summary. The run is discarded when the call's
 // context is cancelled, and when f panics (the panic propagates; no event
@@ -64,9 +67,7 @@ func Stage[In, Out any](m *Monitor, name string, mode aggregate.Mode, f StageFun
 		defer run.Close()
 		out, err := f(ctx, in)
 		ev := Event{Stage: name, Err: err}
-		if u, ok := run.Finish(); ok {
-			ev.ResourceSummary = provider.Some(u)
-		}
+		ev.ResourceSummary, ev.HasSummary = run.Finish()
 		if emit != nil {
 			emit(ev)
 		}
@@ -74,55 +75,14 @@ func Stage[In, Out any](m *Monitor, name string, mode aggregate.Mode, f StageFun
 	}
 }
 
-// appendJSONString appends s as a JSON string (RFC 8259 §7), as
-// encoding/json writes it minus the HTML escapes: control characters as
-// \n, \r, \t or \u00XX, invalid UTF-8 as U+FFFD, and U+2028 and U+2029
-// escaped so the output is also valid JavaScript.
+// appendJSONString appends s as a JSON string, as encoding/json writes it
+// minus the HTML escapes: control characters as \n, \r, \t or \u00XX,
+// invalid UTF-8 as U+FFFD, and U+2028 and U+2029 escaped so the output is
+// also valid JavaScript.
 func appendJSONString(dst []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		b := s[i]
-		if b >= 0x20 && b != '"' && b != '\\' && b < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if b < utf8.RuneSelf {
-			dst = append(dst, s[start:i]...)
-			switch b {
-			case '"', '\\':
-				dst = append(dst, '\\', b)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hex[b>>4], hex[b&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s) // a string always encodes
+	return append(dst, bytes.TrimSuffix(b.Bytes(), []byte("\n"))...)
 }

@@ -45,13 +45,13 @@ func TestStage(t *testing.T) {
 			t.Fatalf("%d events", len(events))
 		}
 		ok, failed, cancelled := events[0], events[1], events[2]
-		if ok.Stage != "double" || ok.Err != nil || !ok.ResourceSummary.Valid || ok.ResourceSummary.V.SampleCount != 6 {
+		if ok.Stage != "double" || ok.Err != nil || !ok.HasSummary || ok.ResourceSummary.SampleCount != 6 {
 			t.Fatalf("ok event %s", ok.AppendJSON(nil))
 		}
-		if !errors.Is(failed.Err, errBad) || !failed.ResourceSummary.Valid {
+		if !errors.Is(failed.Err, errBad) || !failed.HasSummary {
 			t.Fatalf("a failing call keeps its summary: %s", failed.AppendJSON(nil))
 		}
-		if cancelled.ResourceSummary.Valid || !errors.Is(cancelled.Err, context.Canceled) {
+		if cancelled.HasSummary || !errors.Is(cancelled.Err, context.Canceled) {
 			t.Fatalf("a cancelled call has no summary: %s", cancelled.AppendJSON(nil))
 		}
 		// The wire form carries the summary as resource_summary.
@@ -61,7 +61,7 @@ func TestStage(t *testing.T) {
 			t.Fatal(err)
 		}
 		var u aggregate.Usage
-		if err := u.UnmarshalJSON(wire[ResourceSummaryField]); err != nil || u != ok.ResourceSummary.V {
+		if err := u.UnmarshalJSON(wire[ResourceSummaryField]); err != nil || u != ok.ResourceSummary {
 			t.Fatalf("resource_summary %s: %v", wire[ResourceSummaryField], err)
 		}
 		if b, _ := cancelled.MarshalJSON(); strings.Contains(string(b), ResourceSummaryField) {

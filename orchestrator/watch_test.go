@@ -2,6 +2,8 @@ package orchestrator
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -136,4 +138,58 @@ func TestCloseReleasesContexts(t *testing.T) {
 	if _, ok := r.Finish(); ok {
 		t.Fatal("a run in flight at Close yielded a summary")
 	}
+}
+
+// A Watch over a trace, tick by tick at k·I: the slow span (delay=400ms,
+// past the 100ms read timeout) yields the last snapshot, the error span
+// the all-unknown one.
+func TestWatchOnTrace(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := fake.New(trace(t, `
+@0s     cpu=10
+@300ms  cpu=20
+@600ms  cpu=30 delay=400ms
+@1s     cpu=40 delay=0s
+@1.2s   error=meminfo: EIO
+@1.4s   cpu=50
+@2s     end
+`))
+		m := newMonitor(t, provider.Func(p.Snapshot))
+		ctx, cancel := context.WithCancel(t.Context())
+		t0 := time.Now()
+		w := m.Watch(ctx, 250*time.Millisecond)
+		var got []string
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for s := range w {
+				c := "-"
+				if s.CPUPct.Valid {
+					c = fmt.Sprint(s.CPUPct.V)
+				}
+				got = append(got, time.Since(t0).String()+"="+c)
+			}
+		}()
+		time.Sleep(1900 * time.Millisecond)
+		synctest.Wait()
+		cancel()
+		<-done
+		want := []string{
+			"250ms=10", "500ms=20",
+			// Tick 750 reads into the delay=400ms span: the sampler gives
+			// up after the 100ms timeout with the last snapshot, at 850ms.
+			"850ms=20",
+			// Tick 1000 joins that read (it runs to 1150ms), already past
+			// its deadline: the last snapshot at once, on time.
+			"1s=20",
+			"1.25s=-", // the error span: all-unknown
+			"1.5s=50", "1.75s=50",
+		}
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Fatalf("samples\n got %v\nwant %v", got, want)
+		}
+		if st := m.Stats(); st.Reads != 6 || st.Errors != 1 || st.Timeouts != 2 {
+			t.Fatalf("stats %+v, want 6 reads (one late), 1 error, 2 timeouts", st)
+		}
+	})
 }

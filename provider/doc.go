@@ -12,8 +12,8 @@
 // Optional capabilities are discovered by type assertion, as database/sql
 // does for drivers: a provider that can read slow signals (thermal state,
 // battery) off the hot path implements [ThermalReader] and/or
-// [BatteryReader]; one whose reads cannot hang implements [Bounded], so the
-// orchestrator reads it on the caller's goroutine instead of handing the
-// read to a goroutine it can stop waiting for; one that holds resources
-// implements io.Closer.
+// [BatteryReader]; one that reports run counters implements [RunReader];
+// one that holds resources implements io.Closer. restel's own platform
+// providers also implement [Bounded], which the orchestrator takes at its
+// word for them alone ([IsBounded]).
 package provider

@@ -127,7 +127,7 @@ func TestEnumParse(t *testing.T) {
 			t.Errorf("ParseThermalState(%q) error = %v, want ErrInvalid", s, err)
 		}
 	}
-	if provider.ThermalUnknown.String() != "normal" || provider.ThermalUnknown.Known() {
+	if provider.ThermalUnknown.String() != "unknown" || provider.ThermalUnknown.Known() {
 		t.Error("ThermalUnknown must be reported as normal on the wire and not be Known")
 	}
 }
@@ -330,7 +330,9 @@ func TestIsBounded(t *testing.T) {
 		want bool
 	}{
 		{"not implemented", read, false},
-		{"reports true", boundedAs{read, true}, true},
+		// Only the module's own providers are taken at their word.
+		{"a third party reports true", boundedAs{read, true}, false},
+		{"a third party reports true by pointer", &boundedAs{read, true}, false},
 		{"reports false", boundedAs{read, false}, false},
 		{"panics", boundedPanics{read}, false},
 		{"nil", nil, false},

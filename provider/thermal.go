@@ -17,9 +17,10 @@ const (
 	ThermalCritical
 )
 
-var thermalNames = [...]string{"normal", "normal", "warm", "hot", "critical"}
+var thermalNames = [...]string{"unknown", "normal", "warm", "hot", "critical"}
 
-// String returns the wire label. ThermalUnknown is "normal".
+// String returns the state's name: the wire label of a known state, and
+// "unknown" for ThermalUnknown (written "normal" on the wire).
 func (t ThermalState) String() string {
 	if int(t) < len(thermalNames) {
 		return thermalNames[t]
@@ -28,12 +29,12 @@ func (t ThermalState) String() string {
 }
 
 // wireLabel returns the label written on the wire: String for the known
-// states and for ThermalUnknown ("normal"), and "normal" too for a value
-// no constant names (it is no reading), so that a misbehaving provider
-// cannot put an enum string outside docs/contract.md §2 on the wire.
+// states, and "normal" for ThermalUnknown and for a value no constant
+// names (it is no reading), so that a misbehaving provider cannot put an
+// enum string outside docs/contract.md §2 on the wire.
 func (t ThermalState) wireLabel() string {
-	if t > ThermalCritical {
-		return thermalNames[ThermalUnknown]
+	if !t.Known() {
+		return thermalNames[ThermalNormal]
 	}
 	return thermalNames[t]
 }

@@ -2,7 +2,6 @@ package stream_test
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"errors"
 	"io/fs"
@@ -13,7 +12,6 @@ import (
 	"time"
 
 	"github.com/restel/restel/provider"
-	"github.com/restel/restel/provider/fake"
 	"github.com/restel/restel/stream"
 )
 
@@ -168,25 +166,6 @@ func TestDebugLogFailuresNeverPanic(t *testing.T) {
 	l2.Write(provider.Snapshot{})
 	if l2.Dropped() != 1 {
 		t.Errorf("dropped %d, want 1", l2.Dropped())
-	}
-}
-
-func TestSafeReadRecoversPanics(t *testing.T) {
-	clk := fake.NewManualClock(time.UnixMilli(77))
-	p := provider.Func(func(context.Context) (provider.Snapshot, error) { panic("driver exploded") })
-	s, err := stream.SafeRead(context.Background(), p, clk)
-	if !errors.Is(err, stream.ErrPanic) || !strings.Contains(err.Error(), "driver exploded") {
-		t.Fatalf("err = %v", err)
-	}
-	if s != provider.Unknown(time.UnixMilli(77)) {
-		t.Errorf("snapshot = %+v", s)
-	}
-	ok := provider.Func(func(context.Context) (provider.Snapshot, error) {
-		return provider.Snapshot{CPUPct: provider.Some(1.0)}, nil
-	})
-	s, err = stream.SafeRead(context.Background(), ok, clk)
-	if err != nil || s.CapturedAtMS != 77 || s.CPUPct != provider.Some(1.0) {
-		t.Errorf("got %+v %v; want stamped snapshot", s, err)
 	}
 }
 

@@ -65,7 +65,7 @@ func runReplay(e env, args []string) int {
 		return 1
 	}
 	var out []byte
-	if u, ok := res.Usage.Get(); ok {
+	if u, ok := res.Summary, res.HasSummary; ok {
 		out = u.AppendJSON(make([]byte, 0, 256))
 	} else {
 		out = []byte("null")

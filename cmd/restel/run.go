@@ -139,24 +139,19 @@ func sampleChild(e env, cfg runConfig, cmd *exec.Cmd) (u aggregate.Usage, ok boo
 			return e.getenv(k)
 		}
 	}
-	rr, _ := p.(provider.RunReader)
-	start := markRun(e.ctx, rr)
 	m := orchestrator.New(p, orchestrator.WithGetenv(getenv), orchestrator.WithLogger(cliLogger(e)))
 	defer m.Close()
 	run := m.BeginRun(e.ctx, mode)
 	defer run.Close()
-	var end runMark
 	if awaitExit(cmd.Process) {
-		end = markRun(e.ctx, rr)
-		u, ok = run.Finish()
+		u, ok = run.Finish() // the end read sees the exited child before it is reaped
 		_ = cmd.Wait()
 	} else {
 		_ = cmd.Wait()
-		end = markRun(e.ctx, rr)
 		u, ok = run.Finish()
 	}
 	if ok {
-		u = foldTree(u, start, end, reapedPeakMiB(cmd.ProcessState))
+		u = foldReaped(u, reapedPeakMiB(cmd.ProcessState))
 	}
 	return u, ok
 }

@@ -59,8 +59,8 @@ func BenchmarkReplayLongRun(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		if res, err := orchestrator.Replay(ctx, fake.NewReplay(tr), mode); err != nil || res.Usage.V.SampleCount != 241 {
-			b.Fatalf("sample_count %d, %v", res.Usage.V.SampleCount, err)
+		if res, err := orchestrator.Replay(ctx, fake.NewReplay(tr), mode); err != nil || res.Summary.SampleCount != 241 {
+			b.Fatalf("sample_count %d, %v", res.Summary.SampleCount, err)
 		}
 	}
 }

@@ -55,10 +55,10 @@ func TestGolden(t *testing.T) {
 		name := strings.TrimSuffix(filepath.Base(path), ".trace")
 		t.Run(name, func(t *testing.T) {
 			res := replayFile(t, path, goldenMode)
-			if !res.Usage.Valid {
+			if !res.HasSummary {
 				t.Fatal("no summary")
 			}
-			got := append(res.Usage.V.AppendJSON(nil), '\n')
+			got := append(res.Summary.AppendJSON(nil), '\n')
 			golden := strings.TrimSuffix(path, ".trace") + ".golden.json"
 			if *update {
 				if err := os.WriteFile(golden, got, 0o644); err != nil {
@@ -234,7 +234,7 @@ func TestGoldenArithmetic(t *testing.T) {
 				}
 			}
 			res := replayFile(t, filepath.Join(scriptsDir, tc.trace+".trace"), tc.mode)
-			if diff := cmp.Diff(provider.Some(tc.want), res.Usage); diff != "" {
+			if diff := cmp.Diff(tc.want, res.Summary); diff != "" {
 				t.Errorf("replay (-hand-computed +replay):\n%s", diff)
 			}
 			if res.ReadErrors != tc.readErrors {
@@ -249,7 +249,7 @@ func TestReplayOtherModes(t *testing.T) {
 
 	t.Run("off", func(t *testing.T) {
 		res := replayFile(t, path, aggregate.ModeOff)
-		if res.Usage.Valid {
+		if res.HasSummary {
 			t.Errorf("off produced a summary: %+v", res)
 		}
 	})
@@ -261,7 +261,7 @@ func TestReplayOtherModes(t *testing.T) {
 		want := `{"cpu_avg_pct":10,"cpu_peak_pct":10,"process_rss_peak_mb":400,"available_mem_min_mb":5900,` +
 			`"memory_pressure_peak":"normal","thermal_state_peak":"normal","battery_pct_end":90,"sample_count":2,"sampling_mode":"boundary",` +
 			`"duration_ms":4000,"process_cpu_pct":null,"cpu_stall_ms":null,"memory_stall_ms":null,"io_stall_ms":null,"cpu_throttled_ms":null}`
-		if diff := cmp.Diff(want, string(res.Usage.V.AppendJSON(nil))); !res.Usage.Valid || diff != "" {
+		if diff := cmp.Diff(want, string(res.Summary.AppendJSON(nil))); !res.HasSummary || diff != "" {
 			t.Errorf("boundary summary (-want +got):\n%s", diff)
 		}
 	})
@@ -270,7 +270,7 @@ func TestReplayOtherModes(t *testing.T) {
 		res := replayFile(t, path, aggregate.Mode{Kind: aggregate.Summary})
 		// Samples at 0, 1, 2, 3 s and the end at 4 s: four 1 s intervals
 		// ending at cpu 95, 40, 10, 10.
-		if u := res.Usage.V; u.SampleCount != 5 || u.CPUAvgPct != provider.Some(155.0/4) || u.Mode.Interval != time.Second {
+		if u := res.Summary; u.SampleCount != 5 || u.CPUAvgPct != provider.Some(155.0/4) || u.Mode.Interval != time.Second {
 			t.Errorf("summary:1s = %s", u.AppendJSON(nil))
 		}
 	})
@@ -281,10 +281,10 @@ func TestReplayDebugLocal(t *testing.T) {
 	// 3 s none. The delay shows in captured_at_ms of the raw samples only.
 	dir := filepath.Join(t.TempDir(), "debug")
 	res := replayFile(t, filepath.Join(scriptsDir, "slow-sensor.trace"), aggregate.DebugLocalEvery(250*time.Millisecond), orchestrator.ReplayDebugDir(dir))
-	if !res.Usage.Valid || res.DebugErr != nil || res.DebugPath == "" {
-		t.Fatalf("debug_local replay: summary %v, DebugErr %v, DebugPath %q", res.Usage.Valid, res.DebugErr, res.DebugPath)
+	if !res.HasSummary || res.DebugErr != nil || res.DebugPath == "" {
+		t.Fatalf("debug_local replay: summary %v, DebugErr %v, DebugPath %q", res.HasSummary, res.DebugErr, res.DebugPath)
 	}
-	if got := res.Usage.V.Mode; got != aggregate.DebugLocalEvery(250*time.Millisecond) {
+	if got := res.Summary.Mode; got != aggregate.DebugLocalEvery(250*time.Millisecond) {
 		t.Errorf("mode = %v", got)
 	}
 	if filepath.Dir(res.DebugPath) != dir {
@@ -308,8 +308,8 @@ func TestReplayDebugLocal(t *testing.T) {
 		}
 		lines = append(lines, s)
 	}
-	if uint64(len(lines)) != res.Usage.V.SampleCount || len(lines) != 17 {
-		t.Fatalf("%d NDJSON lines, summary counts %d, want 17", len(lines), res.Usage.V.SampleCount)
+	if uint64(len(lines)) != res.Summary.SampleCount || len(lines) != 17 {
+		t.Fatalf("%d NDJSON lines, summary counts %d, want 17", len(lines), res.Summary.SampleCount)
 	}
 	for i, s := range lines {
 		off := int64(i) * 250
@@ -390,8 +390,8 @@ func TestReplayTiming(t *testing.T) {
 			if diff := cmp.Diff(tc.want, rec.at); diff != "" {
 				t.Errorf("sampled at (-want +got):\n%s", diff)
 			}
-			if res.Usage.V.SampleCount != uint64(len(tc.want)) {
-				t.Errorf("sample_count %d, want %d", res.Usage.V.SampleCount, len(tc.want))
+			if res.Summary.SampleCount != uint64(len(tc.want)) {
+				t.Errorf("sample_count %d, want %d", res.Summary.SampleCount, len(tc.want))
 			}
 		})
 	}

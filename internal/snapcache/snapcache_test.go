@@ -1,4 +1,4 @@
-package stream
+package snapcache
 
 import (
 	"bytes"
@@ -36,11 +36,17 @@ func rss(s provider.Snapshot) int64 {
 	return int64(s.ProcessRSSMB.V)
 }
 
-// boundedP marks a provider as provider.Bounded, so the cache reads it on
-// the caller's goroutine.
+// boundedP marks a provider for newCache as one read on the caller's
+// goroutine (what a provider restel vouches for gets).
 type boundedP struct{ provider.SnapshotProvider }
 
-func (boundedP) Bounded() bool { return true }
+func newCache(p provider.SnapshotProvider, timeout time.Duration) *Cache {
+	_, inline := p.(boundedP)
+	return New(p, nil, timeout, inline)
+}
+
+// close closes c with the deadline a Monitor gives it: the read timeout.
+func (c *Cache) close() { c.Close(time.Now().Add(c.timeout)) }
 
 // paths runs f once per read path: the hand-off to the reader goroutine
 // (the provider as given) and the inline read (the provider marked
@@ -58,23 +64,23 @@ func TestCacheTTL(t *testing.T) {
 	paths(t, func(t *testing.T, wrap func(provider.SnapshotProvider) provider.SnapshotProvider) {
 		synctest.Test(t, func(t *testing.T) {
 			p := &counting{}
-			c := NewCache(wrap(p), 0)
-			defer c.Close()
-			if got := rss(c.Get(500 * time.Millisecond)); got != 1 {
+			c := newCache(wrap(p), 0)
+			defer c.close()
+			if got := rss(c.Get(Fast, 500*time.Millisecond)); got != 1 {
 				t.Fatalf("first Get: read %d, want 1", got)
 			}
 			time.Sleep(500 * time.Millisecond) // age exactly the TTL: still fresh
-			if got := rss(c.Get(500 * time.Millisecond)); got != 1 {
+			if got := rss(c.Get(Fast, 500*time.Millisecond)); got != 1 {
 				t.Fatalf("Get at age == maxAge: read %d, want cached 1", got)
 			}
 			time.Sleep(time.Millisecond)
-			if got := rss(c.Get(500 * time.Millisecond)); got != 2 {
+			if got := rss(c.Get(Fast, 500*time.Millisecond)); got != 2 {
 				t.Fatalf("Get past maxAge: read %d, want 2", got)
 			}
-			if got := rss(c.Get(0)); got != 3 {
+			if got := rss(c.Get(Fast, 0)); got != 3 {
 				t.Fatalf("Get(0): read %d, want a forced read 3", got)
 			}
-			if got := rss(c.Get(-time.Second)); got != 4 {
+			if got := rss(c.Get(Fast, -time.Second)); got != 4 {
 				t.Fatalf("Get(-1s): read %d, want a forced read 4", got)
 			}
 			if st := c.Stats(); st.Reads != 4 || st.Errors != 0 || st.Timeouts != 0 {
@@ -88,12 +94,12 @@ func TestCacheCoalescesMisses(t *testing.T) {
 	paths(t, func(t *testing.T, wrap func(provider.SnapshotProvider) provider.SnapshotProvider) {
 		synctest.Test(t, func(t *testing.T) {
 			p := &counting{delay: 10 * time.Millisecond}
-			c := NewCache(wrap(p), time.Second)
-			defer c.Close()
+			c := newCache(wrap(p), time.Second)
+			defer c.close()
 			var wg sync.WaitGroup
 			got := make([]int64, 200)
 			for i := range got {
-				wg.Go(func() { got[i] = rss(c.Get(0)) })
+				wg.Go(func() { got[i] = rss(c.Get(Fast, 0)) })
 			}
 			wg.Wait()
 			if n := p.n.Load(); n != 1 {
@@ -112,11 +118,11 @@ func TestCacheErrorKeepsPartialSnapshot(t *testing.T) {
 	paths(t, func(t *testing.T, wrap func(provider.SnapshotProvider) provider.SnapshotProvider) {
 		synctest.Test(t, func(t *testing.T) {
 			errRead := errors.New("psi: EOPNOTSUPP")
-			c := NewCache(wrap(provider.Func(func(context.Context) (provider.Snapshot, error) {
+			c := newCache(wrap(provider.Func(func(context.Context) (provider.Snapshot, error) {
 				return provider.Snapshot{TotalMemMB: provider.Some[uint64](16000)}, errRead
 			})), 0)
-			defer c.Close()
-			s := c.Get(0)
+			defer c.close()
+			s := c.Get(Fast, 0)
 			if !s.TotalMemMB.Valid || s.TotalMemMB.V != 16000 {
 				t.Fatalf("snapshot %+v: want the provider's partial snapshot", s)
 			}
@@ -133,11 +139,11 @@ func TestCacheErrorKeepsPartialSnapshot(t *testing.T) {
 func TestCachePanicNeverReachesCaller(t *testing.T) {
 	paths(t, func(t *testing.T, wrap func(provider.SnapshotProvider) provider.SnapshotProvider) {
 		synctest.Test(t, func(t *testing.T) {
-			c := NewCache(wrap(provider.Func(func(context.Context) (provider.Snapshot, error) {
+			c := newCache(wrap(provider.Func(func(context.Context) (provider.Snapshot, error) {
 				panic("driver bug")
 			})), 0)
-			defer c.Close()
-			s := c.Get(0)
+			defer c.close()
+			s := c.Get(Fast, 0)
 			if s != provider.Unknown(time.Now()) {
 				t.Fatalf("snapshot %+v, want all-unknown", s)
 			}
@@ -177,12 +183,12 @@ func TestCacheHangIsBounded(t *testing.T) {
 		t.Run(map[bool]string{true: "honours-ctx", false: "ignores-ctx"}[honour], func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				p := &hanging{ok: 1, honour: honour}
-				c := NewCache(p, 50*time.Millisecond)
-				if got := rss(c.Get(0)); got != 1 {
+				c := newCache(p, 50*time.Millisecond)
+				if got := rss(c.Get(Fast, 0)); got != 1 {
 					t.Fatalf("first read %d", got)
 				}
 				start := time.Now()
-				s := c.Get(0)
+				s := c.Get(Fast, 0)
 				if d := time.Since(start); d != 50*time.Millisecond {
 					t.Fatalf("hung read held the caller %v, want the 50ms timeout", d)
 				}
@@ -194,7 +200,7 @@ func TestCacheHangIsBounded(t *testing.T) {
 				time.Sleep(time.Second)
 				start = time.Now()
 				for range 100 {
-					c.Get(0)
+					c.Get(Fast, 0)
 				}
 				if d := time.Since(start); d != 0 {
 					t.Fatalf("callers joining a hung read waited %v", d)
@@ -206,14 +212,20 @@ func TestCacheHangIsBounded(t *testing.T) {
 					t.Fatalf("timeouts %d, want 101", st.Timeouts)
 				}
 				start = time.Now()
-				c.Close()
-				want := time.Duration(0)
+				c.close()
+				// Close waits at most the read timeout: a read that ignores
+				// its context is abandoned.
+				want, abandoned := time.Duration(0), uint64(0)
 				if !honour {
-					want = 10*time.Minute - time.Second - 50*time.Millisecond
+					want, abandoned = 50*time.Millisecond, 1
 				}
 				if d := time.Since(start); d != want {
 					t.Fatalf("Close took %v, want %v", d, want)
 				}
+				if st := c.Stats(); st.Abandoned != abandoned {
+					t.Fatalf("abandoned %d, want %d", st.Abandoned, abandoned)
+				}
+				time.Sleep(10 * time.Minute) // the abandoned read returns, and its goroutine ends
 			})
 		})
 	}
@@ -221,10 +233,10 @@ func TestCacheHangIsBounded(t *testing.T) {
 
 func TestCacheHangWithoutHistoryIsUnknown(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		c := NewCache(&hanging{honour: true}, 0)
-		defer c.Close()
+		c := newCache(&hanging{honour: true}, 0)
+		defer c.close()
 		start := time.Now()
-		if s := c.Get(0); s != provider.Unknown(time.Now()) {
+		if s := c.Get(Fast, 0); s != provider.Unknown(time.Now()) {
 			t.Fatalf("got %+v, want all-unknown", s)
 		}
 		if d := time.Since(start); d != DefaultReadTimeout {
@@ -236,17 +248,17 @@ func TestCacheHangWithoutHistoryIsUnknown(t *testing.T) {
 func TestCacheLateReadLands(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := &counting{delay: time.Second}
-		c := NewCache(p, 10*time.Millisecond)
-		defer c.Close()
-		if s := c.Get(0); rss(s) != -1 {
+		c := newCache(p, 10*time.Millisecond)
+		defer c.close()
+		if s := c.Get(Fast, 0); rss(s) != -1 {
 			t.Fatalf("got %+v, want all-unknown while the first read is slow", s)
 		}
 		time.Sleep(time.Second)
 		synctest.Wait()
-		if s, ok := c.Last(); !ok || rss(s) != 1 {
-			t.Fatalf("Last = %+v, %v: want the late read", s, ok)
+		if s := c.Fresh(Fast, time.Hour); s == nil || rss(*s) != 1 {
+			t.Fatalf("cached %+v: want the late read", s)
 		}
-		if got := rss(c.Get(time.Hour)); got != 1 {
+		if got := rss(c.Get(Fast, time.Hour)); got != 1 {
 			t.Fatalf("cached Get after the late read: %d", got)
 		}
 	})
@@ -256,10 +268,10 @@ func TestCacheClosed(t *testing.T) {
 	paths(t, func(t *testing.T, wrap func(provider.SnapshotProvider) provider.SnapshotProvider) {
 		synctest.Test(t, func(t *testing.T) {
 			p := &counting{}
-			c := NewCache(wrap(p), 0)
-			c.Close()
-			c.Close()
-			if s := c.Get(0); rss(s) != -1 {
+			c := newCache(wrap(p), 0)
+			c.close()
+			c.close()
+			if s := c.Get(Fast, 0); rss(s) != -1 {
 				t.Fatalf("Get on a closed, never-read cache: %+v", s)
 			}
 			if p.n.Load() != 0 {
@@ -268,10 +280,10 @@ func TestCacheClosed(t *testing.T) {
 		})
 		synctest.Test(t, func(t *testing.T) {
 			p := &counting{}
-			c := NewCache(wrap(p), 0)
-			c.Get(0)
-			c.Close()
-			if got := rss(c.Get(0)); got != 1 || p.n.Load() != 1 {
+			c := newCache(wrap(p), 0)
+			c.Get(Fast, 0)
+			c.close()
+			if got := rss(c.Get(Fast, 0)); got != 1 || p.n.Load() != 1 {
 				t.Fatalf("Get after Close: read %d (%d reads), want the last snapshot and no read", got, p.n.Load())
 			}
 		})
@@ -280,10 +292,10 @@ func TestCacheClosed(t *testing.T) {
 
 func TestCacheCachedGetDoesNotAllocate(t *testing.T) {
 	paths(t, func(t *testing.T, wrap func(provider.SnapshotProvider) provider.SnapshotProvider) {
-		c := NewCache(wrap(&counting{}), 0)
-		defer c.Close()
-		c.Get(0)
-		if n := testing.AllocsPerRun(1000, func() { c.Get(time.Hour) }); n != 0 {
+		c := newCache(wrap(&counting{}), 0)
+		defer c.close()
+		c.Get(Fast, 0)
+		if n := testing.AllocsPerRun(1000, func() { c.Get(Fast, time.Hour) }); n != 0 {
 			t.Fatalf("cached Get allocates %v times", n)
 		}
 	})
@@ -293,14 +305,14 @@ func TestCacheCachedGetDoesNotAllocate(t *testing.T) {
 // one callers get after Close.
 func TestCacheCloseKeepsLastGoodSnapshot(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		c := NewCache(&hanging{ok: 1, honour: true}, 10*time.Millisecond)
-		c.Get(0)
-		c.Get(0) // hangs; the caller gives up
-		c.Close()
-		if s, ok := c.Last(); !ok || rss(s) != 1 {
-			t.Fatalf("Last after Close = %+v, %v: want the last good read", s, ok)
+		c := newCache(&hanging{ok: 1, honour: true}, 10*time.Millisecond)
+		c.Get(Fast, 0)
+		c.Get(Fast, 0) // hangs; the caller gives up
+		c.close()
+		if s := c.Fresh(Fast, time.Hour); s == nil || rss(*s) != 1 {
+			t.Fatalf("cached after Close %+v: want the last good read", s)
 		}
-		if got := rss(c.Get(0)); got != 1 {
+		if got := rss(c.Get(Fast, 0)); got != 1 {
 			t.Fatalf("Get after Close: read %d, want 1", got)
 		}
 	})
@@ -327,22 +339,15 @@ func TestCacheBoundedReadsOnTheCaller(t *testing.T) {
 	}{
 		{"bounded", boundedP{p}, true},
 		{"unbounded", p, false},
-		{"bounded-false", notBounded{p}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := NewCache(tc.src, 0)
-			defer c.Close()
-			if got := rss(c.Get(0)); got != 1 {
+			c := newCache(tc.src, 0)
+			defer c.close()
+			if got := rss(c.Get(Fast, 0)); got != 1 {
 				t.Fatalf("Get(0) read %d, want 1", got)
 			}
 			if on := readOn == goid(); on != tc.onCaller {
 				t.Fatalf("read on the caller's goroutine: %v, want %v", on, tc.onCaller)
-			}
-			c.mu.Lock()
-			started := c.started
-			c.mu.Unlock()
-			if started == tc.onCaller {
-				t.Fatalf("reader goroutine started: %v, want %v", started, !tc.onCaller)
 			}
 			if st := c.Stats(); st.Reads != 1 || st.Inline != tc.onCaller {
 				t.Fatalf("stats %+v: want 1 read, inline %v", st, tc.onCaller)
@@ -351,20 +356,16 @@ func TestCacheBoundedReadsOnTheCaller(t *testing.T) {
 	}
 }
 
-// notBounded implements provider.Bounded and reports false.
-type notBounded struct{ provider.SnapshotProvider }
-
-func (notBounded) Bounded() bool { return false }
-
-// A forced inline read allocates only its cache entry (the provider here
-// allocates nothing): no channel, no timer, no goroutine.
+// A forced inline read allocates only its flight (the cache entry) and
+// the channel joiners would wait on (the provider here allocates
+// nothing): no timer, no goroutine.
 func TestCacheBoundedReadAllocatesOnlyItsEntry(t *testing.T) {
-	c := NewCache(boundedP{provider.Func(func(context.Context) (provider.Snapshot, error) {
+	c := newCache(boundedP{provider.Func(func(context.Context) (provider.Snapshot, error) {
 		return provider.Snapshot{CapturedAtMS: 1}, nil
 	})}, 0)
-	defer c.Close()
-	if n := testing.AllocsPerRun(1000, func() { c.Get(0) }); n != 1 {
-		t.Fatalf("forced inline Get allocates %v times, want 1", n)
+	defer c.close()
+	if n := testing.AllocsPerRun(1000, func() { c.Get(Fast, 0) }); n != 2 {
+		t.Fatalf("forced inline Get allocates %v times, want 2", n)
 	}
 }
 
@@ -374,20 +375,20 @@ func TestCacheBoundedJoinersStayBounded(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		release := make(chan struct{})
 		var n atomic.Int64
-		c := NewCache(boundedP{provider.Func(func(context.Context) (provider.Snapshot, error) {
+		c := newCache(boundedP{provider.Func(func(context.Context) (provider.Snapshot, error) {
 			if n.Add(1) > 1 {
 				<-release
 			}
 			return provider.Snapshot{ProcessRSSMB: provider.Some(uint64(n.Load()))}, nil
 		})}, 50*time.Millisecond)
-		defer c.Close()
-		c.Get(0)
+		defer c.close()
+		c.Get(Fast, 0)
 		var leader provider.Snapshot
 		var wg sync.WaitGroup
-		wg.Go(func() { leader = c.Get(0) })
+		wg.Go(func() { leader = c.Get(Fast, 0) })
 		synctest.Wait() // the leader is inside the read
 		start := time.Now()
-		if got := rss(c.Get(0)); got != 1 {
+		if got := rss(c.Get(Fast, 0)); got != 1 {
 			t.Fatalf("joiner got read %d, want the last snapshot 1", got)
 		}
 		if d := time.Since(start); d != 50*time.Millisecond {
@@ -398,7 +399,7 @@ func TestCacheBoundedJoinersStayBounded(t *testing.T) {
 		if got := rss(leader); got != 2 {
 			t.Fatalf("leader got read %d, want its own read 2", got)
 		}
-		if got := rss(c.Get(time.Hour)); got != 2 {
+		if got := rss(c.Get(Fast, time.Hour)); got != 2 {
 			t.Fatalf("cached Get after the slow read: %d, want 2", got)
 		}
 		if st := c.Stats(); st.Reads != 2 || st.Timeouts != 1 {
@@ -407,14 +408,14 @@ func TestCacheBoundedJoinersStayBounded(t *testing.T) {
 	})
 }
 
-// Close cancels an inline read in flight and waits for it: once Close
-// returns nobody is inside the provider, and the cut-short read is no
-// reading.
-func TestCacheCloseWaitsForBoundedRead(t *testing.T) {
+// Close cancels an inline read in flight and waits for it, at most the
+// read timeout: past it the read is abandoned and counted, and the
+// cut-short read is no reading.
+func TestCacheCloseAbandonsABoundedReadAtTheTimeout(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var n atomic.Int64
 		var inside atomic.Bool
-		c := NewCache(boundedP{provider.Func(func(ctx context.Context) (provider.Snapshot, error) {
+		c := newCache(boundedP{provider.Func(func(ctx context.Context) (provider.Snapshot, error) {
 			if n.Add(1) == 1 {
 				return provider.Snapshot{ProcessRSSMB: provider.Some[uint64](1)}, nil
 			}
@@ -424,25 +425,121 @@ func TestCacheCloseWaitsForBoundedRead(t *testing.T) {
 			time.Sleep(time.Second) // winding down takes a while
 			return provider.Unknown(time.Now()), ctx.Err()
 		})}, 0)
-		c.Get(0)
+		c.Get(Fast, 0)
 		var got provider.Snapshot
 		var wg sync.WaitGroup
-		wg.Go(func() { got = c.Get(0) })
+		wg.Go(func() { got = c.Get(Fast, 0) })
 		synctest.Wait()
 		start := time.Now()
-		c.Close()
-		if d := time.Since(start); d != time.Second {
-			t.Fatalf("Close returned after %v, want 1s: the read in flight winding down", d)
+		c.close()
+		if d := time.Since(start); d != DefaultReadTimeout {
+			t.Fatalf("Close returned after %v, want the read timeout %v", d, DefaultReadTimeout)
 		}
-		if inside.Load() {
-			t.Fatal("Close returned while a read was inside the provider")
+		if !inside.Load() || c.Stats().Abandoned != 1 {
+			t.Fatalf("stats %+v: want the read still inside the provider, abandoned", c.Stats())
 		}
 		wg.Wait()
 		if rss(got) != 1 {
 			t.Fatalf("read cut short by Close gave %+v, want the last snapshot", got)
 		}
-		if s, ok := c.Last(); !ok || rss(s) != 1 {
-			t.Fatalf("Last after Close = %+v, %v: want the last good read", s, ok)
+		if s := c.Fresh(Fast, time.Hour); s == nil || rss(*s) != 1 {
+			t.Fatalf("cached after Close %+v: want the last good read", s)
+		}
+	})
+}
+
+// runReader counts its Snapshot and RunSnapshot reads; only RunSnapshot
+// reports a counter.
+type runReader struct{ fast, full atomic.Int64 }
+
+func (r *runReader) Snapshot(context.Context) (provider.Snapshot, error) {
+	r.fast.Add(1)
+	return provider.Snapshot{CPUPct: provider.Some(1.0)}, nil
+}
+
+func (r *runReader) RunSnapshot(context.Context) (provider.Snapshot, error) {
+	r.full.Add(1)
+	return provider.Snapshot{CPUPct: provider.Some(2.0), Counters: provider.Counters{CPUStall: provider.Some(time.Second)}}, nil
+}
+
+// A full read is RunSnapshot; it refreshes both caches, a fast read only
+// the fast one.
+func TestCacheFullReadsRunSnapshot(t *testing.T) {
+	paths(t, func(t *testing.T, wrap func(provider.SnapshotProvider) provider.SnapshotProvider) {
+		synctest.Test(t, func(t *testing.T) {
+			p := &runReader{}
+			c := New(p, nil, 0, wrap(p) != provider.SnapshotProvider(p))
+			defer c.close()
+			if c.Fresh(Full, time.Hour) != nil {
+				t.Fatal("a full snapshot before any read")
+			}
+			if s := c.Get(Fast, 0); s.Counters.CPUStall.Valid || p.fast.Load() != 1 {
+				t.Fatalf("fast read %+v (%d fast reads)", s, p.fast.Load())
+			}
+			if c.Fresh(Full, time.Hour) != nil {
+				t.Fatal("a fast read filled the full cache")
+			}
+			s := c.Get(Full, time.Hour)
+			if s.Counters.CPUStall != provider.Some(time.Second) || p.full.Load() != 1 {
+				t.Fatalf("full read %+v (%d full reads)", s, p.full.Load())
+			}
+			if s := c.Get(Fast, time.Hour); s.CPUPct != provider.Some(2.0) || p.fast.Load() != 1 {
+				t.Fatalf("the fast cache after a full read: %+v (%d fast reads)", s, p.fast.Load())
+			}
+			if c.Get(Full, time.Hour); p.full.Load() != 1 {
+				t.Fatal("a fresh full snapshot was read again")
+			}
+		})
+	})
+}
+
+// A provider without RunSnapshot serves full reads with Snapshot.
+func TestCacheFullWithoutRunReader(t *testing.T) {
+	p := &counting{}
+	c := New(p, nil, 0, true)
+	defer c.close()
+	if got := rss(c.Get(Full, 0)); got != 1 {
+		t.Fatalf("full read %d, want Snapshot's 1", got)
+	}
+}
+
+// merge is applied to every read before it is cached.
+func TestCacheMerge(t *testing.T) {
+	c := New(&counting{}, func(s provider.Snapshot) provider.Snapshot {
+		s.Thermal = provider.ThermalHot
+		return s
+	}, 0, true)
+	defer c.close()
+	if s := c.Get(Fast, 0); s.Thermal != provider.ThermalHot {
+		t.Fatalf("merged read %+v", s)
+	}
+}
+
+// A provider that calls runtime.Goexit ends its read goroutine; the read
+// counts as failed, waiters get the last snapshot, and the next read runs.
+func TestCacheGoexit(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var n atomic.Int64
+		c := New(provider.Func(func(context.Context) (provider.Snapshot, error) {
+			if n.Add(1) == 2 {
+				runtime.Goexit()
+			}
+			return provider.Snapshot{ProcessRSSMB: provider.Some(uint64(n.Load()))}, nil
+		}), nil, 0, false)
+		defer c.close()
+		c.Get(Fast, 0)
+		start := time.Now()
+		if got := rss(c.Get(Fast, 0)); got != 1 {
+			t.Fatalf("the read that called Goexit gave %d, want the last snapshot 1", got)
+		}
+		if time.Since(start) != 0 {
+			t.Fatal("the caller waited for a read that had ended")
+		}
+		if got := rss(c.Get(Fast, 0)); got != 3 {
+			t.Fatalf("the next read gave %d, want 3", got)
+		}
+		if st := c.Stats(); st.Reads != 3 || st.Errors != 1 {
+			t.Fatalf("stats %+v", st)
 		}
 	})
 }

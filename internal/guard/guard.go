@@ -1,0 +1,73 @@
+// Package guard calls a provider so that nothing it does reaches the
+// caller: a panic becomes an error wrapping [ErrPanic] and an all-unknown
+// snapshot. Each read passes through exactly one guard.
+//
+// A provider that calls runtime.Goexit ends the calling goroutine; no
+// recover can stop that. Callers that must outlive such a provider call
+// it on a goroutine of their own and clean up in a deferred function,
+// which runs on Goexit too.
+package guard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/restel/restel/provider"
+)
+
+// ErrPanic wraps a panic recovered from a provider.
+var ErrPanic = errors.New("provider panicked")
+
+// Call calls read, turning a panic into an error wrapping ErrPanic and
+// the zero T. It never panics.
+func Call[T any](ctx context.Context, read func(context.Context) (T, error)) (v T, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			var zero T
+			v, err = zero, fmt.Errorf("%w: %v", ErrPanic, r)
+		}
+	}()
+	return read(ctx)
+}
+
+// Snapshot is Call for a provider's Snapshot or RunSnapshot: a panic gives
+// the all-unknown snapshot, and CapturedAtMS is stamped from clk when the
+// provider left it zero.
+func Snapshot(ctx context.Context, read func(context.Context) (provider.Snapshot, error), clk provider.Clock) (provider.Snapshot, error) {
+	s, err := Call(ctx, read)
+	if s.CapturedAtMS == 0 {
+		s.CapturedAtMS = clk.Now().UnixMilli()
+	}
+	return s, err
+}
+
+// Thermal is Call for r.Thermal.
+func Thermal(ctx context.Context, r provider.ThermalReader) (provider.ThermalState, error) {
+	return Call(ctx, r.Thermal)
+}
+
+// Battery is Call for r.Battery.
+func Battery(ctx context.Context, r provider.BatteryReader) (provider.Opt[uint8], error) {
+	return Call(ctx, r.Battery)
+}
+
+// MergeSlow reads p's slow signals once each, on the calling goroutine,
+// when p has them ([provider.ThermalReader], [provider.BatteryReader]),
+// and merges the known values into s: a failed, panicking or empty read
+// leaves s's field alone. It is for replays on a steered clock, where a
+// read takes no real time; a live monitor polls slow signals off the hot
+// path instead. MergeSlow never panics.
+func MergeSlow(ctx context.Context, p provider.SnapshotProvider, s provider.Snapshot) provider.Snapshot {
+	if r, ok := p.(provider.ThermalReader); ok {
+		if t, err := Thermal(ctx, r); err == nil && t.Known() {
+			s.Thermal = t
+		}
+	}
+	if r, ok := p.(provider.BatteryReader); ok {
+		if b, err := Battery(ctx, r); err == nil && b.Valid {
+			s.BatteryPct = provider.Some(min(b.V, 100))
+		}
+	}
+	return s
+}

@@ -1,0 +1,355 @@
+package orchestrator
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/restel/restel/internal/snapcache"
+	"github.com/restel/restel/provider"
+)
+
+// op is what a request asks of the owner goroutine.
+type op uint8
+
+const (
+	opAttach  op = iota // take run into the sampler of its interval
+	opDetach            // give run back for its end snapshot (reply on run.reply)
+	opDiscard           // drop run (its context was cancelled, its handle closed)
+	opStats             // reply with the owner's counters
+)
+
+type request struct {
+	op    op
+	run   *runRec
+	stats chan Stats
+}
+
+// sampler is the shared sampler of one interval and its users: sampled
+// runs and Watch channels.
+type sampler struct {
+	every time.Duration
+	next  time.Time // the next tick
+	due   bool      // waits for the sample read in flight
+	users []*runRec
+}
+
+// slowResult is one slow-signal read.
+type slowResult struct {
+	i   int // index in Monitor.slow
+	v   uint32
+	err error
+}
+
+// errGoexit is the error of a slow read whose provider called
+// runtime.Goexit.
+var errGoexit = errors.New("provider called runtime.Goexit")
+
+// owner is the state of the owner goroutine; nothing else touches it.
+type owner struct {
+	m        *Monitor
+	samplers map[time.Duration]*sampler
+	tick     *time.Timer
+	reading  bool // a sample read is in flight
+	sampleC  chan struct{}
+	sampleR  chan provider.Snapshot
+
+	slowCtx     context.Context
+	slowR       chan slowResult
+	slowBusy    [2]bool
+	slowFirst   [2]bool
+	outstanding int // slow reads running
+	firstLeft   int // first slow reads not yet finished
+	closing     bool
+
+	st Stats // SlowReads, SlowErrors, WatchDropped
+}
+
+// loop is the owner goroutine: it serves requests, ticks the samplers and
+// polls the slow signals until Close, then releases everything.
+func (m *Monitor) loop() {
+	defer close(m.exited)
+	o := &owner{
+		m: m, samplers: map[time.Duration]*sampler{},
+		tick:    time.NewTimer(time.Hour),
+		sampleC: make(chan struct{}, 1), sampleR: make(chan provider.Snapshot),
+		slowR: make(chan slowResult),
+	}
+	o.tick.Stop()
+	var cancelSlow context.CancelFunc
+	o.slowCtx, cancelSlow = context.WithCancel(context.Background())
+	defer cancelSlow()
+
+	sampleDone := make(chan struct{})
+	go o.sampleLoop(sampleDone)
+
+	var slowC [2]<-chan time.Time
+	for i := range m.slow {
+		if m.slow[i].read != nil {
+			t := time.NewTicker(m.slow[i].every)
+			defer t.Stop()
+			slowC[i] = t.C
+			o.slowFirst[i] = true
+			o.firstLeft++
+			o.poll(i)
+		}
+	}
+
+	for {
+		select {
+		case r := <-m.reqs:
+			o.serve(r)
+		case <-o.tick.C:
+			o.ticked()
+		case s := <-o.sampleR:
+			o.deliver(s)
+		case r := <-o.slowR:
+			o.slowDone(r)
+		case <-slowC[0]:
+			o.poll(0)
+		case <-slowC[1]:
+			o.poll(1)
+		case <-m.quit:
+			cancelSlow()
+			o.release()
+			<-sampleDone
+			o.drainSlow()
+			m.final = o.st
+			return
+		}
+	}
+}
+
+// sampleLoop makes the samplers' reads, one at a time, off the owner
+// goroutine: a forced refresh, bounded by the read timeout.
+func (o *owner) sampleLoop(done chan<- struct{}) {
+	defer close(done)
+	m := o.m
+	for {
+		select {
+		case <-o.sampleC:
+		case <-m.quit:
+			return
+		}
+		s := m.cache.Get(snapcache.Fast, 0)
+		m.host.overlay(&s)
+		select {
+		case o.sampleR <- s:
+		case <-m.quit:
+			return
+		}
+	}
+}
+
+func (o *owner) serve(r request) {
+	rec := r.run
+	switch r.op {
+	case opAttach:
+		s := o.samplers[rec.mode.Interval]
+		if s == nil {
+			s = &sampler{every: rec.mode.Interval, next: time.Now().Add(rec.mode.Interval)}
+			o.samplers[s.every] = s
+			o.rearm()
+		}
+		rec.smp, rec.idx = s, len(s.users)
+		s.users = append(s.users, rec)
+		if rec.ctx.Done() != nil {
+			rec.stop = context.AfterFunc(rec.ctx, func() { o.m.send(request{op: opDiscard, run: rec}) })
+		}
+	case opDetach:
+		ok := rec.smp != nil
+		if ok {
+			o.detach(rec)
+		}
+		rec.reply <- ok
+	case opDiscard:
+		if rec.smp != nil {
+			o.detach(rec)
+			o.end(rec)
+		}
+	case opStats:
+		st := o.st
+		st.Samplers = len(o.samplers)
+		for _, s := range o.samplers {
+			for _, u := range s.users {
+				if u.sub != nil {
+					st.WatchDropped += u.sub.Dropped()
+				}
+			}
+		}
+		r.stats <- st
+	}
+}
+
+// detach removes rec from its sampler, stopping the sampler when rec was
+// its last user, and unregisters rec's context callback.
+func (o *owner) detach(rec *runRec) {
+	s := rec.smp
+	last := len(s.users) - 1
+	s.users[rec.idx] = s.users[last]
+	s.users[rec.idx].idx = rec.idx
+	s.users[last] = nil
+	s.users = s.users[:last]
+	rec.smp = nil
+	if rec.stop != nil {
+		rec.stop()
+	}
+	if len(s.users) == 0 {
+		delete(o.samplers, s.every)
+		o.rearm()
+	}
+}
+
+// end releases what a detached user holds: a run's debug file, a
+// Watch's channel.
+func (o *owner) end(rec *runRec) {
+	_ = rec.dlog.Close()
+	if rec.sub != nil {
+		o.st.WatchDropped += rec.sub.Dropped()
+		rec.sub.Close()
+	}
+}
+
+// rearm sets the tick timer to the earliest next tick.
+func (o *owner) rearm() {
+	var first time.Time
+	for _, s := range o.samplers {
+		if first.IsZero() || s.next.Before(first) {
+			first = s.next
+		}
+	}
+	o.tick.Stop()
+	if !first.IsZero() {
+		o.tick.Reset(time.Until(first))
+	}
+}
+
+// ticked marks the samplers whose tick has come and starts one read for
+// all of them. A sampler still waiting for a read skips its tick, as
+// time.Ticker drops ticks for slow receivers.
+func (o *owner) ticked() {
+	now := time.Now()
+	any := false
+	for _, s := range o.samplers {
+		if s.next.After(now) {
+			continue
+		}
+		s.due, any = true, true
+		for !s.next.After(now) {
+			s.next = s.next.Add(s.every)
+		}
+	}
+	if any && !o.reading {
+		o.reading = true
+		o.sampleC <- struct{}{}
+	}
+	o.rearm()
+}
+
+// deliver folds a sample into every run of the samplers that wait for it
+// and hands it to their Watch channels. A run whose handle was collected
+// without Finish or Close is discarded here.
+func (o *owner) deliver(snap provider.Snapshot) {
+	o.reading = false
+	for _, s := range o.samplers {
+		if !s.due {
+			continue
+		}
+		s.due = false
+		for i := 0; i < len(s.users); {
+			switch u := s.users[i]; {
+			case u.dropped.Load():
+				o.detach(u) // swaps the last user into i
+				o.end(u)
+				continue
+			case u.sub != nil:
+				u.sub.Send(snap)
+			default:
+				u.agg.Observe(snap)
+				u.dlog.Write(snap)
+			}
+			i++
+		}
+	}
+}
+
+// release ends every run and Watch: Close has been called.
+func (o *owner) release() {
+	o.tick.Stop()
+	for _, s := range o.samplers {
+		for _, u := range s.users {
+			u.smp = nil
+			if u.stop != nil {
+				u.stop()
+			}
+			o.end(u)
+		}
+	}
+	clear(o.samplers)
+}
+
+// poll starts a read of slow signal i unless one is running: a hung
+// sensor never piles up goroutines.
+func (o *owner) poll(i int) {
+	sig := &o.m.slow[i]
+	if o.slowBusy[i] {
+		return
+	}
+	o.slowBusy[i] = true
+	o.outstanding++
+	ctx, slowR, exited := o.slowCtx, o.slowR, o.m.exited
+	go func() {
+		res := slowResult{i: i, err: errGoexit}
+		defer func() { // also on runtime.Goexit in the provider
+			select {
+			case slowR <- res:
+			case <-exited:
+			}
+		}()
+		ctx, cancel := context.WithTimeout(ctx, min(slowTimeout, sig.every))
+		defer cancel()
+		res.v, res.err = sig.read(ctx)
+	}()
+}
+
+// slowDone counts a finished slow read and publishes its value; the first
+// round's last read closes ready. A failed read makes the value unknown;
+// so does one reporting no sensor or no battery (not an error).
+func (o *owner) slowDone(r slowResult) {
+	o.outstanding--
+	o.st.SlowReads++
+	if r.err != nil && !errors.Is(r.err, provider.ErrUnavailable) && !(o.closing && errors.Is(r.err, context.Canceled)) {
+		o.st.SlowErrors++
+	}
+	if o.closing {
+		return
+	}
+	o.m.slow[r.i].val.Store(r.v)
+	o.slowBusy[r.i] = false
+	if o.slowFirst[r.i] {
+		o.slowFirst[r.i] = false
+		if o.firstLeft--; o.firstLeft == 0 {
+			close(o.m.ready)
+		}
+	}
+}
+
+// drainSlow waits for the slow reads still running, until Close's
+// deadline; those still running then are abandoned and counted.
+func (o *owner) drainSlow() {
+	if o.outstanding == 0 {
+		return
+	}
+	o.closing = true
+	t := time.NewTimer(time.Until(o.m.deadline))
+	defer t.Stop()
+	for o.outstanding > 0 {
+		select {
+		case r := <-o.slowR:
+			o.slowDone(r)
+		case <-t.C:
+			o.st.Abandoned += uint64(o.outstanding)
+			return
+		}
+	}
+}

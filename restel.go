@@ -1,0 +1,73 @@
+// Package restel holds restel's process-wide state: the default monitor
+// on the running OS's native provider ([Default]) and the host-pushed
+// platform state mobile hosts write ([Host]). It is the one package that
+// links the platform providers into a program; a program that builds its
+// own [orchestrator.Monitor] on its own provider links none of them.
+//
+// Device resource telemetry around AI-inference runs: a hot-path cached
+// snapshot (CPU, memory, memory pressure, process RSS, thermal, battery)
+// and a per-run usage summary (docs/contract.md).
+package restel
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/restel/restel/orchestrator"
+	"github.com/restel/restel/provider"
+	"github.com/restel/restel/provider/native"
+)
+
+var (
+	host  orchestrator.HostState
+	def   atomic.Pointer[orchestrator.Monitor]
+	defMu sync.Mutex // serializes building the default
+)
+
+// Host returns the process-wide host-pushed state: what mobile hosts push
+// battery and thermal readings into, merged by the [Default] monitor and
+// by any monitor built WithHost(Host()).
+func Host() *orchestrator.HostState { return &host }
+
+// Default returns the process-wide monitor, built on first use on the
+// running OS's provider (native.New with the zero Options: the calling
+// process on the live system) with the default options and the
+// process-wide [Host] state. When the native provider cannot be built (an
+// unsupported OS, no /proc), the monitor reports all-unknown snapshots.
+// Building it starts no goroutine; like any monitor, its first read does.
+//
+// The default monitor lives as long as the process: closing it is allowed
+// (it then serves only its last snapshot and samples no run), but a
+// library should leave that to the program's exit.
+func Default() *orchestrator.Monitor {
+	if m := def.Load(); m != nil {
+		return m
+	}
+	defMu.Lock()
+	defer defMu.Unlock()
+	if m := def.Load(); m != nil {
+		return m
+	}
+	var p provider.SnapshotProvider
+	if np, err := native.New(native.Options{}); err == nil {
+		p = np
+	} else {
+		p = provider.Func(unknown(fmt.Errorf("restel: native provider: %w", err)))
+	}
+	m := orchestrator.New(p, orchestrator.WithHost(&host))
+	def.Store(m)
+	return m
+}
+
+// SetDefault makes m the process-wide monitor and returns the previous
+// one (nil if none was built), which the caller may close. It is for a
+// host that brings its own provider (a mobile app reading the platform
+// through its own bridge, a test): build the monitor WithHost(Host()) so
+// pushed values keep showing. A nil m makes the next Default build the
+// native one again.
+func SetDefault(m *orchestrator.Monitor) *orchestrator.Monitor {
+	defMu.Lock()
+	defer defMu.Unlock()
+	return def.Swap(m)
+}

@@ -1,0 +1,77 @@
+package restel_test
+
+import (
+	"context"
+	"io"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/restel/restel"
+	"github.com/restel/restel/aggregate"
+	"github.com/restel/restel/orchestrator"
+	"github.com/restel/restel/provider"
+	"github.com/restel/restel/provider/native"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func TestDefaultIsOneMonitor(t *testing.T) {
+	var got [8]*orchestrator.Monitor
+	var wg sync.WaitGroup
+	for i := range got {
+		wg.Go(func() { got[i] = restel.Default() })
+	}
+	wg.Wait()
+	m := restel.Default()
+	for _, g := range got {
+		if m == nil || g != m {
+			t.Fatal("Default is not one monitor")
+		}
+	}
+	// The native provider itself, not a wrapper: restel vouches for it
+	// wherever it is Bounded (the live Linux procfs, say).
+	if p, err := native.New(native.Options{}); err == nil {
+		if m.Stats().Inline != provider.IsBounded(p) {
+			t.Errorf("default monitor reads inline: %v; the native provider is Bounded: %v", m.Stats().Inline, provider.IsBounded(p))
+		}
+		if c, ok := p.(io.Closer); ok {
+			c.Close()
+		}
+	}
+	// Reading would start its slow-signal polling for the rest of the
+	// process; an off run touches nothing.
+	if _, ok := m.BeginRun(t.Context(), aggregate.ModeOff).Finish(); ok {
+		t.Fatal("off run")
+	}
+}
+
+// A value pushed into Host shows in the default monitor's snapshots, and
+// SetDefault replaces the monitor every caller of Default gets.
+func TestHostPushReachesDefault(t *testing.T) {
+	t.Cleanup(func() { restel.Host().ClearBatteryLevel(); restel.Host().ClearThermalState() })
+	m := orchestrator.New(provider.Func(func(context.Context) (provider.Snapshot, error) {
+		return provider.Snapshot{BatteryPct: provider.Some[uint8](90)}, nil
+	}), orchestrator.WithHost(restel.Host()))
+	defer m.Close()
+	prev := restel.SetDefault(m)
+	t.Cleanup(func() { restel.SetDefault(prev) })
+	if restel.Default() != m {
+		t.Fatal("SetDefault did not replace the default monitor")
+	}
+	if got := restel.Default().CurrentSnapshot(time.Hour).BatteryPct; got != provider.Some[uint8](90) {
+		t.Fatalf("before a push: battery %v, want the provider's 90", got)
+	}
+	restel.Host().SetBatteryLevel(33)
+	restel.Host().SetThermalState(provider.ThermalHot)
+	s := restel.Default().CurrentSnapshot(time.Hour)
+	if s.BatteryPct != provider.Some[uint8](33) || s.Thermal != provider.ThermalHot {
+		t.Fatalf("after pushes: battery %v thermal %v, want 33 and hot", s.BatteryPct, s.Thermal)
+	}
+	restel.Host().ClearBatteryLevel()
+	if got := restel.Default().CurrentSnapshot(time.Hour).BatteryPct; got != provider.Some[uint8](90) {
+		t.Fatalf("after clearing: battery %v, want the provider's 90 again", got)
+	}
+}
