@@ -17,7 +17,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"sort"
 	"strings"
@@ -31,6 +30,9 @@ type env struct {
 	stdout io.Writer
 	stderr io.Writer
 	getenv func(string) string
+	// cmd is the running subcommand's name ("" before one is chosen); the
+	// CLI's warnings say it (see cliLogger).
+	cmd string
 }
 
 // command is one subcommand. It returns the process exit status.
@@ -82,7 +84,7 @@ func newFlagSet(name string) *flag.FlagSet {
 func parseFlags(e env, fs *flag.FlagSet, args []string) (status int, ok bool) {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return usageErr(e, "%s: usage: %s", fs.Name(), synopsis(fs)), false
+			return writeOut(e, subcommandHelp(fs)), false
 		}
 		return usageErr(e, "%s: %v", fs.Name(), err), false
 	}
@@ -97,7 +99,7 @@ func synopsis(fs *flag.FlagSet) string {
 	}
 	parts := []string{"restel", fs.Name()}
 	fs.VisitAll(func(f *flag.Flag) {
-		if name, _ := flag.UnquoteUsage(f); name != "" {
+		if name, _ := flagArg(f); name != "" {
 			parts = append(parts, "[--"+f.Name+" "+name+"]")
 		} else {
 			parts = append(parts, "[--"+f.Name+"]")
@@ -111,13 +113,16 @@ func realMain(e env, args []string) int {
 		return usageErr(e, "missing command: usage: %s; commands: %s", mainUsage, commandNames())
 	}
 	switch args[0] {
-	case "-h", "-help", "--help", "help":
-		return usageErr(e, "usage: %s; commands: %s", mainUsage, commandNames())
+	case "-h", "-help", "--help":
+		args[0] = "help"
+	case "-version", "--version":
+		args[0] = "version"
 	}
 	c, ok := commands[args[0]]
 	if !ok {
 		return usageErr(e, "unknown command %q: usage: %s; commands: %s", args[0], mainUsage, commandNames())
 	}
+	e.cmd = c.name
 	return c.run(e, args[1:])
 }
 
@@ -140,20 +145,6 @@ func (l *lockedWriter) Write(b []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(b)
-}
-
-// cliLogger is where a Monitor's warnings go on the command line (an
-// invalid RESTEL_RESOURCE_TELEMETRY, an unwritable debug directory): one
-// logfmt line on e.stderr, without a timestamp.
-func cliLogger(e env) *slog.Logger {
-	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{
-		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
-			if len(groups) == 0 && a.Key == slog.TimeKey {
-				return slog.Attr{}
-			}
-			return a
-		},
-	}))
 }
 
 func main() {
