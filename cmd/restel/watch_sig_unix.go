@@ -6,7 +6,14 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
+
+// watchQuitSignals end `restel watch` with status 0, through its context,
+// so the terminal is restored on the way out: SIGINT (Ctrl-C), SIGTERM,
+// SIGHUP (the terminal went away) and SIGQUIT (Ctrl-\).
+var watchQuitSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT}
 
 // catchSIGPIPE makes a write to a closed pipe on stdout fail with EPIPE
 // instead of killing restel with SIGPIPE (the Go runtime's default for fd 1
@@ -16,4 +23,12 @@ func catchSIGPIPE() (stop func()) {
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, syscall.SIGPIPE)
 	return func() { signal.Stop(ch) }
+}
+
+// notifyResize delivers SIGWINCH (the terminal's size changed) on the
+// returned channel until stop is called.
+func notifyResize() (ch <-chan os.Signal, stop func()) {
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, unix.SIGWINCH)
+	return c, func() { signal.Stop(c) }
 }
