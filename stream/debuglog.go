@@ -102,9 +102,10 @@ type DebugLog struct {
 // DefaultDebugKeep.
 //
 // The directories restel owns are walked one component at a time without
-// following symlinks (docs/contract.md §3): for a dir inside the user cache
-// directory, every component below it (restel, resource-debug); for any
-// other dir, dir itself, its parent being the caller's. A missing one is
+// following symlinks (docs/contract.md §3): for a dir under restel's own
+// directory of the user cache directory (DefaultDebugDir), every component
+// from restel down (restel, resource-debug); for any other dir, dir
+// itself, its parent being the caller's. A missing one is
 // created 0700. An existing one that is a symlink, not a directory, owned
 // by another user, or with any group or other permission bit is refused
 // with an error wrapping ErrUnsafeDebugDir, and nothing is written,
@@ -148,16 +149,19 @@ func OpenDebugLog(dir string, limit int64, keep int) (*DebugLog, error) {
 	return &DebugLog{f: f, path: f.Name(), key: key, limit: limit, buf: make([]byte, 0, 256)}, nil
 }
 
-// splitDebugDir splits the absolute, clean directory dir into the base
-// the walk starts from, trusted as the user's, and the components below
-// it that restel creates and checks: inside cache (the user cache
-// directory), base is cache; elsewhere base is dir's parent.
+// splitDebugDir splits the absolute directory dir into the base the walk
+// starts from, trusted as the user's, and the components below it that
+// restel creates and checks: for a dir in restel's own tree of the user
+// cache directory (cache/restel/...), base is cache and every component
+// from restel down is checked; for any other dir, base is dir's parent.
 func splitDebugDir(dir, cache string) (base string, rel []string, err error) {
 	dir = filepath.Clean(dir)
 	if cache != "" && filepath.IsAbs(cache) {
 		cache = filepath.Clean(cache)
-		if r, err := filepath.Rel(cache, dir); err == nil && r != "." && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator)) {
-			return cache, strings.Split(r, string(filepath.Separator)), nil
+		if r, err := filepath.Rel(cache, dir); err == nil {
+			if rel := strings.Split(r, string(filepath.Separator)); rel[0] == "restel" {
+				return cache, rel, nil
+			}
 		}
 	}
 	name := filepath.Base(dir)

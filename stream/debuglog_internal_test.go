@@ -18,7 +18,11 @@ func TestSplitDebugDir(t *testing.T) {
 	}{
 		{filepath.Join(cache, "restel", "resource-debug"), cache, cache, []string{"restel", "resource-debug"}, false},
 		{filepath.Join(cache, "restel", "resource-debug") + sep, cache, cache, []string{"restel", "resource-debug"}, false},
-		{filepath.Join(cache, "x"), cache + sep, cache, []string{"x"}, false},
+		{filepath.Join(cache, "restel"), cache + sep, cache, []string{"restel"}, false},
+		{filepath.Join(cache, "restel", "a", "b"), cache, cache, []string{"restel", "a", "b"}, false},
+		// Elsewhere in the cache dir, the caller's directories are theirs.
+		{filepath.Join(cache, "app", "debug"), cache, filepath.Join(cache, "app"), []string{"debug"}, false},
+		{filepath.Join(cache, "restelx"), cache, cache, []string{"restelx"}, false},
 		// Outside the cache dir (or none known): only dir itself is restel's.
 		{filepath.Join(root, "var", "debug"), cache, filepath.Join(root, "var"), []string{"debug"}, false},
 		{filepath.Join(root, "home", "u", ".cachex", "d"), cache, filepath.Join(root, "home", "u", ".cachex"), []string{"d"}, false},

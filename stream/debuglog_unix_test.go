@@ -319,3 +319,22 @@ func chown(t *testing.T, p string) {
 		t.Fatal(err)
 	}
 }
+
+// TestDebugLogCustomDirSymlink: a caller's own directory (outside
+// restel's tree of the cache dir) is checked too: given as a symlink, it
+// is refused and its target untouched, however private it looks.
+func TestDebugLogCustomDirSymlink(t *testing.T) {
+	base := t.TempDir()
+	victim := filepath.Join(base, "victim")
+	plantVictim(t, victim, 0o700)
+	link := filepath.Join(base, "debug")
+	symlink(t, victim, link)
+	before := victimState(t, victim)
+	if l, err := stream.OpenDebugLog(link, 0, 1); !errors.Is(err, stream.ErrUnsafeDebugDir) {
+		l.Close()
+		t.Fatalf("OpenDebugLog(symlink) = %v; want ErrUnsafeDebugDir", err)
+	}
+	if after := victimState(t, victim); !maps.Equal(before, after) {
+		t.Errorf("victim changed:\nbefore %v\nafter  %v", before, after)
+	}
+}
