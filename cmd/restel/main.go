@@ -6,9 +6,14 @@
 //	restel replay [--mode M] FILE
 //	restel run [--mode M] [--out FILE] -- CMD [ARGS...]
 //	restel watch [--interval DUR] [--json]
+//	restel help [COMMAND]
+//	restel version
 //
-// Bad input (unknown flag, bad mode, unreadable file, parse error) prints a
-// one-line error on stderr and exits with status 2, with nothing on stdout.
+// restel --help, restel help and restel COMMAND --help print help on
+// stdout with status 0; restel --version is restel version. Bad input
+// (unknown flag, bad mode, unreadable file, parse error) prints a one-line
+// error on stderr and exits with status 2, with nothing on stdout.
+// Warnings and errors on stderr all read "restel: COMMAND: message".
 package main
 
 import (

@@ -75,8 +75,8 @@ func checkUsageErr(t *testing.T, status int, stdout, stderr, prefix, want string
 }
 
 // checkParsed checks the outcome of a subcommand's flag parser, which
-// either succeeds silently or reports bad input in the one-line form. It
-// reports whether the parse succeeded.
+// either succeeds silently, prints help (status 0), or reports bad input
+// in the one-line form. It reports whether the parse succeeded.
 func checkParsed(t *testing.T, cmd string, ok bool, status int, stdout, stderr *bytes.Buffer) bool {
 	t.Helper()
 	if ok {
@@ -84,6 +84,13 @@ func checkParsed(t *testing.T, cmd string, ok bool, status int, stdout, stderr *
 			t.Fatalf("parsed, yet status %d stdout %q stderr %q", status, stdout, stderr)
 		}
 		return true
+	}
+	if status == 0 {
+		// A request for help (-h, --help): the help text on stdout.
+		if stderr.Len() != 0 || !strings.HasPrefix(stdout.String(), "restel "+cmd+": ") || !strings.Contains(stdout.String(), "\nUsage:\n") {
+			t.Fatalf("not parsed with status 0, yet stdout %q stderr %q is not help", stdout, stderr)
+		}
+		return false
 	}
 	checkUsageErr(t, status, stdout.String(), stderr.String(), "restel: "+cmd+": ", "")
 	return false

@@ -11,12 +11,13 @@ import (
 )
 
 // FuzzParseWatchArgs: any command line either parses into an interval of
-// at least 250ms or is a one-line usage error with status 2 and nothing on
-// stdout; it never panics.
+// at least 250ms, prints help (status 0), or is a one-line usage error
+// with status 2 and nothing on stdout; it never panics.
 func FuzzParseWatchArgs(f *testing.F) {
 	f.Add("--interval\x001s")
 	f.Add("--json\x00--interval=-5ms")
 	f.Add("--interval\x0099999999999h")
+	f.Add("--json\x00-h")
 	f.Fuzz(func(t *testing.T, joined string) {
 		e, stdout, stderr := testEnv(context.Background(), nil)
 		cfg, status, ok := parseWatchArgs(e, strings.Split(joined, "\x00"))
