@@ -72,9 +72,10 @@ func watchMain(e env, args []string) int {
 			var quit context.CancelFunc
 			ctx, quit = context.WithCancel(ctx)
 			defer quit()
-			if stopKeys, err := startKeys(in, quit); err == nil {
+			if stopKeys, reapply, err := startKeys(in, quit); err == nil {
 				defer stopKeys()
 				tv.quitHint = true
+				tv.beforeRedraw = reapply
 			}
 		}
 	}

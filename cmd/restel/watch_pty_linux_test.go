@@ -284,3 +284,46 @@ func TestWatchNarrowResize(t *testing.T) {
 		})
 	}
 }
+
+// TestWatchResumeAfterSuspend: after a suspension, during which the shell
+// puts its own terminal mode back (echo and line editing on), SIGCONT
+// makes watch set its mode again and redraw from a clear screen; q still
+// quits and the mode from before is restored. (SIGSTOP stands in for
+// Ctrl-Z: the kernel discards SIGTSTP for the test's orphaned process
+// group.)
+func TestWatchResumeAfterSuspend(t *testing.T) {
+	w := startPTYWatch(t, 80, "--interval", "250ms")
+	before := w.lflag()
+	off := w.waitFor(0, "q quits")
+	if err := w.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	var ws unix.WaitStatus
+	if _, err := unix.Wait4(w.cmd.Process.Pid, &ws, unix.WUNTRACED, nil); err != nil || !ws.Stopped() {
+		t.Fatalf("wait for the stop: %v, status %v", err, ws)
+	}
+	tio, err := unix.IoctlGetTermios(int(w.master.Fd()), unix.TCGETS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tio.Lflag |= unix.ECHO | unix.ICANON // what the shell does on a stop
+	if err := unix.IoctlSetTermios(int(w.master.Fd()), unix.TCSETS, tio); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	w.waitFor(off, ansiHome+ansiClearScreen)
+	if got := w.lflag(); got&(unix.ECHO|unix.ICANON) != 0 {
+		t.Errorf("after SIGCONT lflag %#x: want ECHO and ICANON off again", got)
+	}
+	if _, err := w.master.Write([]byte("q")); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.wait(); err != nil || w.stderr.Len() != 0 {
+		t.Errorf("watch: %v, stderr %q", err, w.stderr.String())
+	}
+	if after := w.lflag(); after != before {
+		t.Errorf("terminal lflag %#x after watch, want %#x", after, before)
+	}
+}

@@ -72,6 +72,9 @@ type tableView struct {
 	cols func() int
 	// quitHint: keys are read, so the header says how to quit.
 	quitHint bool
+	// beforeRedraw, when set, runs before a redraw (SIGWINCH, SIGCONT):
+	// it puts the terminal back in the mode watch reads keys in.
+	beforeRedraw func()
 
 	drawn    bool // a previous frame is on screen
 	clear    bool // the next frame clears the screen first
@@ -108,6 +111,9 @@ func (v *tableView) show(s provider.Snapshot) error {
 // redraw clears the screen and draws the last frame again (after a
 // resize); it adds nothing to the history.
 func (v *tableView) redraw() error {
+	if v.beforeRedraw != nil {
+		v.beforeRedraw()
+	}
 	if !v.drawn {
 		return nil
 	}

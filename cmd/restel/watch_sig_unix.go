@@ -25,10 +25,12 @@ func catchSIGPIPE() (stop func()) {
 	return func() { signal.Stop(ch) }
 }
 
-// notifyResize delivers SIGWINCH (the terminal's size changed) on the
-// returned channel until stop is called.
+// notifyResize delivers SIGWINCH (the terminal's size changed) and
+// SIGCONT (resumed after a suspension, the screen may hold anything) on
+// the returned channel until stop is called: both redraw from a clear
+// screen.
 func notifyResize() (ch <-chan os.Signal, stop func()) {
 	c := make(chan os.Signal, 1)
-	signal.Notify(c, unix.SIGWINCH)
+	signal.Notify(c, unix.SIGWINCH, unix.SIGCONT)
 	return c, func() { signal.Stop(c) }
 }

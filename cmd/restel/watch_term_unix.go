@@ -25,23 +25,25 @@ func termCols(f *os.File) int {
 // a goroutine, calling quit once when quitKey says so. stop ends the
 // goroutine, waits for it and restores the terminal's previous mode; it
 // must be called on every exit path (watch defers it, and signals end
-// watch through its context, so it runs for them too).
+// watch through its context, so it runs for them too). reapply sets cbreak
+// mode again, for after a suspension (Ctrl-Z, then fg: the shell put its
+// own mode back meanwhile).
 //
 // The goroutine waits with select(2) on in and on a pipe that stop writes
 // to, so it never blocks in a read that nothing can interrupt, and in's
 // file status flags (shared with the shell) are left alone.
-func startKeys(in *os.File, quit func()) (stop func(), err error) {
+func startKeys(in *os.File, quit func()) (stop, reapply func(), err error) {
 	fd := int(in.Fd())
 	if fd >= unix.FD_SETSIZE {
-		return nil, errors.ErrUnsupported
+		return nil, nil, errors.ErrUnsupported
 	}
 	saved, err := unix.IoctlGetTermios(fd, ioctlGetTermios)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var p [2]int
 	if err := unix.Pipe(p[:]); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	unix.CloseOnExec(p[0])
 	unix.CloseOnExec(p[1])
@@ -51,20 +53,22 @@ func startKeys(in *os.File, quit func()) (stop func(), err error) {
 	if err := unix.IoctlSetTermios(fd, ioctlSetTermios, &raw); err != nil {
 		unix.Close(p[0])
 		unix.Close(p[1])
-		return nil, err
+		return nil, nil, err
 	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		readKeys(fd, p[0], quit)
 	}()
-	return func() {
+	stop = func() {
 		_, _ = unix.Write(p[1], []byte{0})
 		<-done
 		unix.Close(p[0])
 		unix.Close(p[1])
 		_ = unix.IoctlSetTermios(fd, ioctlSetTermios, saved)
-	}, nil
+	}
+	reapply = func() { _ = unix.IoctlSetTermios(fd, ioctlSetTermios, &raw) }
+	return stop, reapply, nil
 }
 
 // readKeys waits for input on fd or a wake-up on wake, until quitKey

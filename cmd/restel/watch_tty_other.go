@@ -15,4 +15,6 @@ func isTerminalFd(uintptr) bool { return false }
 func termCols(*os.File) int { return 0 }
 
 // startKeys is not supported here; watch ends on SIGINT or SIGTERM.
-func startKeys(*os.File, func()) (func(), error) { return nil, errors.ErrUnsupported }
+func startKeys(*os.File, func()) (stop, reapply func(), err error) {
+	return nil, nil, errors.ErrUnsupported
+}

@@ -36,4 +36,6 @@ func termCols(f *os.File) int {
 
 // startKeys is not supported on Windows: watch ends on Ctrl-C (console
 // control event, delivered as os.Interrupt).
-func startKeys(*os.File, func()) (func(), error) { return nil, errors.ErrUnsupported }
+func startKeys(*os.File, func()) (stop, reapply func(), err error) {
+	return nil, nil, errors.ErrUnsupported
+}
