@@ -117,15 +117,16 @@ func realMain(e env, args []string) int {
 	if len(args) == 0 {
 		return usageErr(e, "missing command: usage: %s; commands: %s", mainUsage, commandNames())
 	}
-	switch args[0] {
+	name := args[0]
+	switch name {
 	case "-h", "-help", "--help":
-		args[0] = "help"
+		name = "help"
 	case "-version", "--version":
-		args[0] = "version"
+		name = "version"
 	}
-	c, ok := commands[args[0]]
+	c, ok := commands[name]
 	if !ok {
-		return usageErr(e, "unknown command %q: usage: %s; commands: %s", args[0], mainUsage, commandNames())
+		return usageErr(e, "unknown command %q: usage: %s; commands: %s", name, mainUsage, commandNames())
 	}
 	e.cmd = c.name
 	return c.run(e, args[1:])
