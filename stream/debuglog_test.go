@@ -263,3 +263,18 @@ func privateDir(t *testing.T) string {
 	}
 	return dir
 }
+
+// BenchmarkOpenDebugLog: opening a run file (the checked walk, pruning a
+// full directory, the exclusive create) and closing it, as a DebugLocal
+// run's BeginRun and Finish do.
+func BenchmarkOpenDebugLog(b *testing.B) {
+	dir := filepath.Join(b.TempDir(), "restel", "resource-debug")
+	b.ReportAllocs()
+	for b.Loop() {
+		l, err := stream.OpenDebugLog(dir, 0, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		l.Close()
+	}
+}
