@@ -349,9 +349,9 @@ func (u Usage) AppendJSON(dst []byte) []byte {
 	dst = append(dst, `,"available_mem_min_mb":`...)
 	dst = provider.AppendUint(dst, u.AvailableMemMinMB)
 	dst = append(dst, `,"memory_pressure_peak":"`...)
-	dst = append(dst, wirePressure(u.MemoryPressurePeak).String()...)
+	dst = append(dst, u.MemoryPressurePeak.WireLabel()...)
 	dst = append(dst, `","thermal_state_peak":"`...)
-	dst = append(dst, wireThermal(u.ThermalPeak).String()...)
+	dst = append(dst, u.ThermalPeak.WireLabel()...)
 	dst = append(dst, `","battery_pct_end":`...)
 	dst = provider.AppendUint(dst, wireBattery(u.BatteryPctEnd))
 	dst = append(dst, `,"sample_count":`...)
@@ -393,23 +393,6 @@ func wireBattery(o provider.Opt[uint8]) provider.Opt[uint8] {
 		o.V = 100
 	}
 	return o
-}
-
-// wirePressure is p, or unknown when no constant names it.
-func wirePressure(p provider.MemoryPressure) provider.MemoryPressure {
-	if p > provider.MemoryPressureCritical {
-		return provider.MemoryPressureUnknown
-	}
-	return p
-}
-
-// wireThermal is t, or normal (how the wire writes no reading) when t is
-// no reading.
-func wireThermal(t provider.ThermalState) provider.ThermalState {
-	if !t.Known() {
-		return provider.ThermalNormal
-	}
-	return t
 }
 
 // MarshalJSON implements json.Marshaler with [Usage.AppendJSON].

@@ -28,11 +28,11 @@ func (p MemoryPressure) String() string {
 	return fmt.Sprintf("MemoryPressure(%d)", uint8(p))
 }
 
-// wireLabel returns the label written on the wire: String for the four
+// WireLabel returns the label written on the wire: String for the four
 // levels, and "unknown" for a value no constant names, so that a
 // misbehaving provider cannot put an enum string outside docs/contract.md §2 on the
 // wire.
-func (p MemoryPressure) wireLabel() string {
+func (p MemoryPressure) WireLabel() string {
 	if p > MemoryPressureCritical {
 		return pressureNames[MemoryPressureUnknown]
 	}

@@ -138,7 +138,7 @@ func (s Snapshot) AppendJSON(dst []byte) []byte {
 	dst = append(dst, `,"memory_pressure":"`...)
 	dst = append(dst, s.MemoryPressure.String()...)
 	dst = append(dst, `","thermal_state":"`...)
-	dst = append(dst, s.Thermal.wireLabel()...)
+	dst = append(dst, s.Thermal.WireLabel()...)
 	dst = append(dst, `","battery_pct":`...)
 	dst = AppendUint(dst, s.BatteryPct)
 	dst = append(dst, `,"captured_at_ms":`...)

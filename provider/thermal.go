@@ -28,11 +28,11 @@ func (t ThermalState) String() string {
 	return fmt.Sprintf("ThermalState(%d)", uint8(t))
 }
 
-// wireLabel returns the label written on the wire: String for the known
+// WireLabel returns the label written on the wire: String for the known
 // states, and "normal" for ThermalUnknown and for a value no constant
 // names (it is no reading), so that a misbehaving provider cannot put an
 // enum string outside docs/contract.md §2 on the wire.
-func (t ThermalState) wireLabel() string {
+func (t ThermalState) WireLabel() string {
 	if !t.Known() {
 		return thermalNames[ThermalNormal]
 	}

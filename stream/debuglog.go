@@ -1,12 +1,14 @@
 package stream
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -24,42 +26,34 @@ const (
 	DefaultDebugKeep = 32
 )
 
-// openLogs holds the paths of the run files this process has open, which
-// pruning never removes: a run in flight keeps its samples even when more
-// than keep runs write at once. The directory then holds one file per run
-// in flight until they close, and the next prune trims it back to keep.
-// Paths are keyed absolute, so two spellings of one directory agree.
+// openLogs holds the run files this process has open, which pruning never
+// removes: a run in flight keeps its samples even when more than keep runs
+// write at once. The directory then holds one file per run in flight until
+// they close, and the next prune trims it back to keep. Files are keyed by
+// their directory's identity (device and inode where the OS has them) and
+// name, so two spellings of one directory agree.
 var openLogs struct {
 	sync.Mutex
-	paths map[string]struct{}
+	keys map[string]struct{}
 }
 
-func logKey(path string) string {
-	if abs, err := filepath.Abs(path); err == nil {
-		return abs
-	}
-	return filepath.Clean(path)
-}
-
-func markOpen(path string, open bool) {
-	path = logKey(path)
+func markOpen(key string, open bool) {
 	openLogs.Lock()
 	defer openLogs.Unlock()
 	if !open {
-		delete(openLogs.paths, path)
+		delete(openLogs.keys, key)
 		return
 	}
-	if openLogs.paths == nil {
-		openLogs.paths = map[string]struct{}{}
+	if openLogs.keys == nil {
+		openLogs.keys = map[string]struct{}{}
 	}
-	openLogs.paths[path] = struct{}{}
+	openLogs.keys[key] = struct{}{}
 }
 
-func isOpen(path string) bool {
-	path = logKey(path)
+func isOpen(key string) bool {
 	openLogs.Lock()
 	defer openLogs.Unlock()
-	_, ok := openLogs.paths[path]
+	_, ok := openLogs.keys[key]
 	return ok
 }
 
@@ -74,6 +68,17 @@ func DefaultDebugDir() (string, error) {
 	return filepath.Join(base, "restel", "resource-debug"), nil
 }
 
+// ErrUnsafeDebugDir is wrapped by OpenDebugLog's error when a directory on
+// the way to the run files is a symlink, not a directory, owned by another
+// user, or open to group or others. Such a directory is never chmod-ed,
+// written into or pruned.
+var ErrUnsafeDebugDir = errors.New("debug log: refusing unsafe directory")
+
+// unsafeDir returns the error for the refused directory path.
+func unsafeDir(path, why string) error {
+	return fmt.Errorf("%w %s: %s", ErrUnsafeDebugDir, path, why)
+}
+
 // DebugLog writes one run's raw snapshots as NDJSON, one snapshot per line,
 // to a private local file: the directory is 0700, the file 0600, the file
 // never grows past its limit, and nothing is ever sent anywhere. A write
@@ -83,6 +88,7 @@ func DefaultDebugDir() (string, error) {
 type DebugLog struct {
 	f       *os.File
 	path    string
+	key     string
 	buf     []byte
 	size    int64
 	limit   int64
@@ -90,11 +96,25 @@ type DebugLog struct {
 	err     error
 }
 
-// OpenDebugLog creates a new run file in dir (created 0700 if missing, and
-// tightened to 0700 if it exists), named run-*.ndjson, and prunes the
-// directory to the newest keep files, sparing files this process still has
-// open. limit <= 0 means DefaultDebugFileLimit; keep
-// <= 0 means DefaultDebugKeep.
+// OpenDebugLog creates a new run file named run-*.ndjson in dir and prunes
+// the directory to the newest keep run files, sparing files this process
+// still has open. limit <= 0 means DefaultDebugFileLimit; keep <= 0 means
+// DefaultDebugKeep.
+//
+// The directories restel owns are walked one component at a time without
+// following symlinks (docs/contract.md §3): for a dir under restel's own
+// directory of the user cache directory (DefaultDebugDir), every component
+// from restel down (restel, resource-debug); for any other dir, dir
+// itself, its parent being the caller's. A missing one is
+// created 0700. An existing one that is a symlink, not a directory, owned
+// by another user, or with any group or other permission bit is refused
+// with an error wrapping ErrUnsafeDebugDir, and nothing is written,
+// chmod-ed or pruned. The run file is created exclusively (never through
+// an existing name or symlink), mode 0600, and pruning removes only
+// regular run files owned by the effective user, through the verified
+// directory. On Windows, which has no owner or mode bits of this kind and
+// no openat, the walk is a best effort: each component is checked with
+// Lstat (symlinks and junctions refused) before it is used.
 func OpenDebugLog(dir string, limit int64, keep int) (*DebugLog, error) {
 	if limit <= 0 {
 		limit = DefaultDebugFileLimit
@@ -102,56 +122,96 @@ func OpenDebugLog(dir string, limit int64, keep int) (*DebugLog, error) {
 	if keep <= 0 {
 		keep = DefaultDebugKeep
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("debug log: %w", err)
-	}
-	if err := os.Chmod(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("debug log: %w", err)
-	}
-	prune(dir, keep-1)
-	f, err := os.CreateTemp(dir, "run-*.ndjson") // CreateTemp opens 0600
+	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("debug log: %w", err)
 	}
-	markOpen(f.Name(), true)
-	return &DebugLog{f: f, path: f.Name(), limit: limit, buf: make([]byte, 0, 256)}, nil
+	cache, _ := os.UserCacheDir()
+	base, rel, err := splitDebugDir(abs, cache)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(base, 0o700); err != nil {
+		return nil, fmt.Errorf("debug log: %w", err)
+	}
+	d, err := openDebugDir(base, rel)
+	if err != nil {
+		return nil, err
+	}
+	defer d.close()
+	prune(d, keep-1)
+	f, name, err := d.create()
+	if err != nil {
+		return nil, fmt.Errorf("debug log: %w", err)
+	}
+	key := d.key(name)
+	markOpen(key, true)
+	return &DebugLog{f: f, path: f.Name(), key: key, limit: limit, buf: make([]byte, 0, 256)}, nil
 }
 
-// prune removes the oldest run files so that at most keep remain, never
-// one this process has open. Errors are ignored: pruning is best effort
-// and must not fail a run.
-func prune(dir string, keep int) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return
-	}
-	type file struct {
-		name string
-		mod  int64
-	}
-	var runs []file
-	for _, e := range entries {
-		if e.Type().IsRegular() && strings.HasPrefix(e.Name(), "run-") && strings.HasSuffix(e.Name(), ".ndjson") {
-			if info, err := e.Info(); err == nil {
-				runs = append(runs, file{e.Name(), info.ModTime().UnixNano()})
+// splitDebugDir splits the absolute directory dir into the base the walk
+// starts from, trusted as the user's, and the components below it that
+// restel creates and checks: for a dir in restel's own tree of the user
+// cache directory (cache/restel/...), base is cache and every component
+// from restel down is checked; for any other dir, base is dir's parent.
+func splitDebugDir(dir, cache string) (base string, rel []string, err error) {
+	dir = filepath.Clean(dir)
+	if cache != "" && filepath.IsAbs(cache) {
+		cache = filepath.Clean(cache)
+		if r, err := filepath.Rel(cache, dir); err == nil {
+			if rel := strings.Split(r, string(filepath.Separator)); rel[0] == "restel" {
+				return cache, rel, nil
 			}
 		}
 	}
-	if len(runs) <= keep {
-		return
+	name := filepath.Base(dir)
+	if name == "." || name == ".." || name == string(filepath.Separator) || filepath.Dir(dir) == dir {
+		return "", nil, fmt.Errorf("debug log: %s: not a directory restel can own", dir)
 	}
-	slices.SortFunc(runs, func(a, b file) int {
-		if c := a.mod - b.mod; c != 0 {
-			if c < 0 {
-				return -1
-			}
-			return 1
+	return filepath.Dir(dir), []string{name}, nil
+}
+
+// isRunName reports whether name is a run file's name (run-*.ndjson).
+func isRunName(name string) bool {
+	return len(name) > len("run-")+len(".ndjson") && strings.HasPrefix(name, "run-") && strings.HasSuffix(name, ".ndjson") &&
+		!strings.ContainsAny(name, `/\`)
+}
+
+// runName returns a fresh run file name for a random value.
+func runName(r uint64) string {
+	return "run-" + strconv.FormatUint(r, 36) + ".ndjson"
+}
+
+// runFile is a prunable run file: a regular file named run-*.ndjson owned
+// by the effective user.
+type runFile struct {
+	name string
+	mod  int64 // modification time, Unix ns
+}
+
+// pruneVictims returns the run files to remove so that at most keep
+// remain, oldest (by modification time, then name) first.
+func pruneVictims(runs []runFile, keep int) []runFile {
+	keep = max(keep, 0)
+	if len(runs) <= keep {
+		return nil
+	}
+	slices.SortFunc(runs, func(a, b runFile) int {
+		if c := cmp.Compare(a.mod, b.mod); c != 0 {
+			return c
 		}
 		return strings.Compare(a.name, b.name)
 	})
-	for _, r := range runs[:len(runs)-max(keep, 0)] {
-		if p := filepath.Join(dir, r.name); !isOpen(p) {
-			_ = os.Remove(p)
+	return runs[:len(runs)-keep]
+}
+
+// prune removes the oldest run files of d so that at most keep remain,
+// never one this process has open. Errors are ignored: pruning is best
+// effort and must not fail a run.
+func prune(d *debugDir, keep int) {
+	for _, r := range pruneVictims(d.runs(), keep) {
+		if !isOpen(d.key(r.name)) {
+			d.remove(r.name)
 		}
 	}
 }
@@ -216,9 +276,21 @@ func (l *DebugLog) Close() error {
 	}
 	err := l.f.Close()
 	l.f = nil
-	markOpen(l.path, false)
+	markOpen(l.key, false)
 	if err != nil && !errors.Is(err, fs.ErrClosed) {
 		return fmt.Errorf("debug log: %w", err)
 	}
 	return nil
+}
+
+// dirUnsafe says why a directory with owner uid and permission bits perm
+// may not hold run files for the effective user euid, or "" when it may.
+func dirUnsafe(uid uint64, perm uint32, euid int) string {
+	if euid >= 0 && uid != uint64(euid) {
+		return "owned by uid " + strconv.FormatUint(uid, 10) + ", not " + strconv.Itoa(euid)
+	}
+	if perm&0o077 != 0 {
+		return "mode " + strconv.FormatUint(uint64(perm), 8) + " is open to group or others (want 700)"
+	}
+	return ""
 }

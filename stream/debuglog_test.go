@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -72,24 +73,31 @@ func TestDebugLogWritesPrivateNDJSON(t *testing.T) {
 	}
 }
 
-func TestDebugLogTightensExistingDirectory(t *testing.T) {
+// A directory restel would use but that is open to group or others is
+// refused, never tightened: it may be someone else's shared directory.
+func TestDebugLogRefusesWideDirectory(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Windows directories have ACLs, not group/other mode bits")
+	}
 	dir := t.TempDir()
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	l, err := stream.OpenDebugLog(dir, 0, 0)
-	if err != nil {
-		t.Fatal(err)
+	if !errors.Is(err, stream.ErrUnsafeDebugDir) || l != nil {
+		t.Fatalf("OpenDebugLog on a 0755 directory: %v, %v; want ErrUnsafeDebugDir", l, err)
 	}
-	defer l.Close()
 	fi, _ := os.Stat(dir)
-	if fi.Mode().Perm() != 0o700 {
-		t.Errorf("dir mode %o, want 700", fi.Mode().Perm())
+	if fi.Mode().Perm() != 0o755 {
+		t.Errorf("dir mode %o, want 755 untouched", fi.Mode().Perm())
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("files written into a refused directory: %v", entries)
 	}
 }
 
 func TestDebugLogSizeBound(t *testing.T) {
-	dir := t.TempDir()
+	dir := privateDir(t)
 	line := len(provider.Unknown(time.UnixMilli(1)).AppendJSON(nil)) + 1
 	l, err := stream.OpenDebugLog(dir, int64(3*line), 0)
 	if err != nil {
@@ -109,7 +117,7 @@ func TestDebugLogSizeBound(t *testing.T) {
 }
 
 func TestDebugLogPrunesOldRuns(t *testing.T) {
-	dir := t.TempDir()
+	dir := privateDir(t)
 	old := time.Now().Add(-time.Hour)
 	for i := range 5 {
 		p := filepath.Join(dir, "run-old"+string(rune('a'+i))+".ndjson")
@@ -158,7 +166,7 @@ func TestDebugLogFailuresNeverPanic(t *testing.T) {
 		t.Error("nil DebugLog must be inert")
 	}
 	// Writes after Close are dropped, not panics.
-	l2, err := stream.OpenDebugLog(t.TempDir(), 0, 0)
+	l2, err := stream.OpenDebugLog(privateDir(t), 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +181,7 @@ func TestDebugLogFailuresNeverPanic(t *testing.T) {
 // still open, so each run keeps its samples; once they close, the next
 // open trims the directory back to keep.
 func TestDebugLogPruneSparesOpenFiles(t *testing.T) {
-	dir := t.TempDir()
+	dir := privateDir(t)
 	const keep = 3
 	logs := make([]*stream.DebugLog, keep+2)
 	for i := range logs {
@@ -221,5 +229,31 @@ func TestDebugLogPruneSparesOpenFiles(t *testing.T) {
 		if _, err := os.Stat(gone.Path()); !errors.Is(err, fs.ErrNotExist) {
 			t.Errorf("%s (an old closed run) should have been pruned: %v", filepath.Base(gone.Path()), err)
 		}
+	}
+}
+
+// privateDir returns a new empty directory restel may own: 0700, the
+// test's (t.TempDir itself is 0777 less the umask).
+func privateDir(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "runs")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// BenchmarkOpenDebugLog: opening a run file (the checked walk, pruning a
+// full directory, the exclusive create) and closing it, as a DebugLocal
+// run's BeginRun and Finish do.
+func BenchmarkOpenDebugLog(b *testing.B) {
+	dir := filepath.Join(b.TempDir(), "restel", "resource-debug")
+	b.ReportAllocs()
+	for b.Loop() {
+		l, err := stream.OpenDebugLog(dir, 0, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		l.Close()
 	}
 }

@@ -6,9 +6,14 @@
 //	restel replay [--mode M] FILE
 //	restel run [--mode M] [--out FILE] -- CMD [ARGS...]
 //	restel watch [--interval DUR] [--json]
+//	restel help [COMMAND]
+//	restel version
 //
-// Bad input (unknown flag, bad mode, unreadable file, parse error) prints a
-// one-line error on stderr and exits with status 2, with nothing on stdout.
+// restel --help, restel help and restel COMMAND --help print help on
+// stdout with status 0; restel --version is restel version. Bad input
+// (unknown flag, bad mode, unreadable file, parse error) prints a one-line
+// error on stderr and exits with status 2, with nothing on stdout.
+// Warnings and errors on stderr all read "restel: COMMAND: message".
 package main
 
 import (
@@ -18,7 +23,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"log/slog"
 	"os"
 	"sort"
 	"strings"
@@ -32,6 +36,9 @@ type env struct {
 	stdout io.Writer
 	stderr io.Writer
 	getenv func(string) string
+	// cmd is the running subcommand's name ("" before one is chosen); the
+	// CLI's warnings say it (see cliLogger).
+	cmd string
 }
 
 // command is one subcommand. It returns the process exit status.
@@ -113,7 +120,7 @@ func newFlagSet(name string) *flag.FlagSet {
 func parseFlags(e env, fs *flag.FlagSet, args []string) (status int, ok bool) {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return usageErr(e, "%s: usage: %s", fs.Name(), synopsis(fs)), false
+			return writeOut(e, subcommandHelp(fs)), false
 		}
 		return usageErr(e, "%s: %v", fs.Name(), err), false
 	}
@@ -128,7 +135,7 @@ func synopsis(fs *flag.FlagSet) string {
 	}
 	parts := []string{"restel", fs.Name()}
 	fs.VisitAll(func(f *flag.Flag) {
-		if name, _ := flag.UnquoteUsage(f); name != "" {
+		if name, _ := flagArg(f); name != "" {
 			parts = append(parts, "[--"+f.Name+" "+name+"]")
 		} else {
 			parts = append(parts, "[--"+f.Name+"]")
@@ -141,14 +148,18 @@ func realMain(e env, args []string) int {
 	if len(args) == 0 {
 		return usageErr(e, "missing command: usage: %s; commands: %s", mainUsage, commandNames())
 	}
-	switch args[0] {
-	case "-h", "-help", "--help", "help":
-		return usageErr(e, "usage: %s; commands: %s", mainUsage, commandNames())
+	name := args[0]
+	switch name {
+	case "-h", "-help", "--help":
+		name = "help"
+	case "-version", "--version":
+		name = "version"
 	}
-	c, ok := commands[args[0]]
+	c, ok := commands[name]
 	if !ok {
-		return usageErr(e, "unknown command %q: usage: %s; commands: %s", args[0], mainUsage, commandNames())
+		return usageErr(e, "unknown command %q: usage: %s; commands: %s", name, mainUsage, commandNames())
 	}
+	e.cmd = c.name
 	return c.run(e, args[1:])
 }
 
@@ -171,20 +182,6 @@ func (l *lockedWriter) Write(b []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(b)
-}
-
-// cliLogger is where a Monitor's warnings go on the command line (an
-// invalid RESTEL_RESOURCE_TELEMETRY, an unwritable debug directory): one
-// logfmt line on e.stderr, without a timestamp.
-func cliLogger(e env) *slog.Logger {
-	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{
-		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
-			if len(groups) == 0 && a.Key == slog.TimeKey {
-				return slog.Attr{}
-			}
-			return a
-		},
-	}))
 }
 
 func main() {

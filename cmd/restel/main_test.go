@@ -91,8 +91,8 @@ func checkUsageErr(t *testing.T, status int, stdout, stderr, prefix, want string
 }
 
 // checkParsed checks the outcome of a subcommand's flag parser, which
-// either succeeds silently or reports bad input in the one-line form. It
-// reports whether the parse succeeded.
+// either succeeds silently, prints help (status 0), or reports bad input
+// in the one-line form. It reports whether the parse succeeded.
 func checkParsed(t *testing.T, cmd string, ok bool, status int, stdout, stderr *bytes.Buffer) bool {
 	t.Helper()
 	if ok {
@@ -101,30 +101,36 @@ func checkParsed(t *testing.T, cmd string, ok bool, status int, stdout, stderr *
 		}
 		return true
 	}
+	if status == 0 {
+		// A request for help (-h, --help): the help text on stdout.
+		if stderr.Len() != 0 || !strings.HasPrefix(stdout.String(), "restel "+cmd+": ") || !strings.Contains(stdout.String(), "\nUsage:\n") {
+			t.Fatalf("not parsed with status 0, yet stdout %q stderr %q is not help", stdout, stderr)
+		}
+		return false
+	}
 	checkUsageErr(t, status, stdout.String(), stderr.String(), "restel: "+cmd+": ", "")
 	return false
 }
 
-// TestUsage: the command line as a whole. No command, an unknown one, or
-// a request for help is bad input; so is every subcommand's --help and
-// unknown flag, each naming the subcommand once.
+// TestUsage: the command line as a whole. No command or an unknown one is
+// bad input; so is every subcommand's unknown flag, each naming the
+// subcommand once. (Help is not bad input: see TestHelp.)
 func TestUsage(t *testing.T) {
+	const names = "commands: help, replay, run, snapshot, version, watch"
 	for _, tc := range []struct {
 		args   []string
 		prefix string
 		want   string
 	}{
-		{nil, "restel: ", "missing command: usage: restel COMMAND [ARGS...]; commands: replay, run, snapshot, watch"},
-		{[]string{"bogus"}, "restel: ", `unknown command "bogus": usage: restel COMMAND [ARGS...]; commands: replay, run, snapshot, watch`},
-		{[]string{""}, "restel: ", `unknown command "": usage: restel COMMAND [ARGS...]; commands: replay, run, snapshot, watch`},
-		{[]string{"-h"}, "restel: ", "usage: restel COMMAND [ARGS...]; commands: replay, run, snapshot, watch"},
-		{[]string{"--help"}, "restel: ", "usage: restel COMMAND"},
-		{[]string{"help"}, "restel: ", "usage: restel COMMAND"},
-		{[]string{"replay", "--help"}, "restel: replay: ", "usage: restel replay [--mode M] FILE"},
-		{[]string{"replay", "-h"}, "restel: replay: ", "usage: restel replay [--mode M] FILE"},
-		{[]string{"run", "--help"}, "restel: run: ", "usage: restel run [--mode M] [--out FILE] -- CMD [ARGS...]"},
-		{[]string{"watch", "-help"}, "restel: watch: ", "usage: restel watch [--interval DUR] [--json]"},
-		{[]string{"snapshot", "--help"}, "restel: snapshot: ", "usage: restel snapshot [--pid"},
+		{nil, "restel: ", "missing command: usage: restel COMMAND [ARGS...]; " + names},
+		{[]string{"bogus"}, "restel: ", `unknown command "bogus": usage: restel COMMAND [ARGS...]; ` + names},
+		{[]string{""}, "restel: ", `unknown command "": usage: restel COMMAND [ARGS...]; ` + names},
+		{[]string{"--bogus"}, "restel: ", `unknown command "--bogus": usage: restel COMMAND [ARGS...]; ` + names},
+		{[]string{"help", "bogus"}, "restel: help: ", `unknown command "bogus"; ` + names},
+		{[]string{"help", "run", "watch"}, "restel: help: ", `unexpected argument "watch": usage: restel help [COMMAND]`},
+		{[]string{"help", "--x"}, "restel: help: ", "flag provided but not defined: -x"},
+		{[]string{"version", "now"}, "restel: version: ", `unexpected argument "now": usage: restel version`},
+		{[]string{"--version", "--x"}, "restel: version: ", "flag provided but not defined: -x"},
 		{[]string{"replay", "--x"}, "restel: replay: ", "flag provided but not defined: -x"},
 		{[]string{"run", "--x", "--", "true"}, "restel: run: ", "flag provided but not defined: -x"},
 		{[]string{"watch", "--x"}, "restel: watch: ", "flag provided but not defined: -x"},
@@ -180,6 +186,18 @@ func TestBinary(t *testing.T) {
 	t.Run("replay unreadable", func(t *testing.T) {
 		status, stdout, stderr := binary(t, "", "replay", filepath.Join(t.TempDir(), "none.trace"))
 		checkUsageErr(t, status, stdout, stderr, "restel: replay: ", "none.trace: no such file or directory")
+	})
+	t.Run("help", func(t *testing.T) {
+		status, stdout, stderr := binary(t, "", "--help")
+		if status != 0 || !strings.Contains(stdout, "Usage:\n  restel COMMAND") || stderr != "" {
+			t.Errorf("--help: status %d stdout %q stderr %q, want 0 and help on stdout", status, stdout, stderr)
+		}
+	})
+	t.Run("version", func(t *testing.T) {
+		status, stdout, stderr := binary(t, "", "version")
+		if status != 0 || !strings.HasPrefix(stdout, "restel ") || !strings.HasSuffix(stdout, runtime.Version()+"\n") || stderr != "" {
+			t.Errorf("version: status %d stdout %q stderr %q, want 0 and one version line", status, stdout, stderr)
+		}
 	})
 	t.Run("no command", func(t *testing.T) {
 		status, stdout, stderr := binary(t, "")

@@ -262,7 +262,6 @@ func TestReplayBadInput(t *testing.T) {
 	}{
 		{"unknown flag", []string{"replay", "--bogus", good}, "flag provided but not defined: -bogus"},
 		{"unknown flag after FILE", []string{"replay", good, "--interval", "1s"}, "flag provided but not defined: -interval"},
-		{"help", []string{"replay", "-h"}, "usage: restel replay [--mode M] FILE"},
 		{"bad mode", []string{"replay", "--mode", "fast", good}, `invalid mode "fast"`},
 		{"interval on boundary", []string{"replay", "--mode", "boundary:1s", good}, "boundary takes no interval"},
 		{"bad interval", []string{"replay", "--mode", "summary:soon", good}, "bad interval"},

@@ -33,7 +33,6 @@ func TestParseRunArgs(t *testing.T) {
 		{args: []string{"--mode"}, wantErr: "flag needs an argument"},
 		{args: []string{"--out", "", "--", "true"}, wantErr: "empty --out"},
 		{args: []string{"--bogus", "--", "true"}, wantErr: "flag provided but not defined: -bogus"},
-		{args: []string{"-h"}, wantErr: "usage: " + runUsage},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			e, stdout, stderr := testEnv(context.Background(), nil)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -10,12 +11,13 @@ import (
 )
 
 // FuzzParseWatchArgs: any command line either parses into an interval of
-// at least 250ms or is a one-line usage error with status 2 and nothing on
-// stdout; it never panics.
+// at least 250ms, prints help (status 0), or is a one-line usage error
+// with status 2 and nothing on stdout; it never panics.
 func FuzzParseWatchArgs(f *testing.F) {
 	f.Add("--interval\x001s")
 	f.Add("--json\x00--interval=-5ms")
 	f.Add("--interval\x0099999999999h")
+	f.Add("--json\x00-h")
 	f.Fuzz(func(t *testing.T, joined string) {
 		e, stdout, stderr := testEnv(context.Background(), nil)
 		cfg, status, ok := parseWatchArgs(e, strings.Split(joined, "\x00"))
@@ -28,10 +30,16 @@ func FuzzParseWatchArgs(f *testing.F) {
 	})
 }
 
-// BenchmarkTableFrame: rendering a frame into a reused buffer does not
-// allocate.
+// BenchmarkTableFrame: rendering a frame, with a full minute of history
+// on an 80-column terminal, into a reused buffer does not allocate.
 func BenchmarkTableFrame(b *testing.B) {
-	v := &tableView{caps: termCaps{colour: true, redraw: true}, interval: time.Second, loc: time.UTC, drawn: true}
+	v := &tableView{caps: termCaps{colour: true, redraw: true}, interval: time.Second, loc: time.UTC, drawn: true,
+		cols: func() int { return 80 }, quitHint: true, w: io.Discard}
+	for range historyLen(v.interval) {
+		if err := v.show(fullSnap); err != nil {
+			b.Fatal(err)
+		}
+	}
 	buf := v.frame(nil, fullSnap)
 	b.ReportAllocs()
 	for b.Loop() {

@@ -19,6 +19,10 @@ const watchUsage = "restel watch [--interval DUR] [--json]"
 type watchConfig struct {
 	interval time.Duration
 	json     bool
+	// clamped: the --interval given (requested) was below the minimum
+	// and interval is the minimum instead.
+	clamped   bool
+	requested time.Duration
 }
 
 // parseWatchArgs parses `restel watch` flags. The interval follows the
@@ -38,7 +42,10 @@ func parseWatchArgs(e env, args []string) (cfg watchConfig, status int, ok bool)
 	if cfg.interval < 0 {
 		return cfg, usageErr(e, "watch: negative --interval %v", cfg.interval), false
 	}
-	cfg.interval = max(cfg.interval, aggregate.MinInterval)
+	if cfg.interval < aggregate.MinInterval {
+		cfg.clamped, cfg.requested = true, cfg.interval
+		cfg.interval = aggregate.MinInterval
+	}
 	return cfg, 0, true
 }
 
@@ -70,14 +77,21 @@ func isTerminal(w io.Writer) bool {
 // Prewarm just read is shown as is.
 const watchFirstMaxAge = 500 * time.Millisecond
 
+// redrawer is a view that can draw its last frame again from scratch
+// (the live table, after a resize).
+type redrawer interface {
+	redraw() error
+}
+
 // watchLoop shows the current snapshot at once (no wait for the first
 // tick: `restel watch --json | head -n 1` answers immediately), then every
 // snapshot of src's subscription, until ctx is done (exit status 0)
 // or a write fails: a reader that went away (EPIPE, a closed file) is a
 // clean end, status 0; any other write error is reported on stderr,
-// status 1. It returns only after src's channel is closed, so the
-// subscription's goroutines are gone.
-func watchLoop(ctx context.Context, e env, src snapshotWatcher, interval time.Duration, v view) int {
+// status 1. Each value on resized (SIGWINCH) redraws a view that can. It
+// returns only after src's channel is closed, so the subscription's
+// goroutines are gone.
+func watchLoop(ctx context.Context, e env, src snapshotWatcher, interval time.Duration, v view, resized <-chan os.Signal) int {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	if ctx.Err() != nil {
@@ -88,14 +102,30 @@ func watchLoop(ctx context.Context, e env, src snapshotWatcher, interval time.Du
 	if werr != nil {
 		cancel()
 	}
-	for s := range snaps {
-		if werr != nil {
-			continue // drain until the subscription closes
-		}
-		if werr = v.show(s); werr != nil {
-			cancel()
+	for {
+		select {
+		case s, ok := <-snaps:
+			if !ok {
+				return watchEnd(e, werr)
+			}
+			if werr != nil {
+				continue // drain until the subscription closes
+			}
+			if werr = v.show(s); werr != nil {
+				cancel()
+			}
+		case <-resized:
+			if r, ok := v.(redrawer); ok && werr == nil {
+				if werr = r.redraw(); werr != nil {
+					cancel()
+				}
+			}
 		}
 	}
+}
+
+// watchEnd returns watch's exit status for the write error werr.
+func watchEnd(e env, werr error) int {
 	switch {
 	case werr == nil, errors.Is(werr, syscall.EPIPE), errors.Is(werr, os.ErrClosed), errors.Is(werr, io.ErrClosedPipe):
 		return 0

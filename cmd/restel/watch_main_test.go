@@ -28,7 +28,7 @@ func TestWatchMonitor(t *testing.T) {
 				ctx, cancel := context.WithCancel(t.Context())
 				e, stdout, stderr := testEnv(ctx, nil)
 				status := make(chan int)
-				go func() { status <- watchLoop(ctx, e, m, interval, &ndjsonView{w: e.stdout}) }()
+				go func() { status <- watchLoop(ctx, e, m, interval, &ndjsonView{w: e.stdout}, nil) }()
 				time.Sleep(4*interval + interval/2)
 				synctest.Wait()
 				cancel()
@@ -50,7 +50,7 @@ func TestWatchMonitorClosed(t *testing.T) {
 		m := orchestrator.New(clockProvider)
 		e, stdout, _ := testEnv(t.Context(), nil)
 		status := make(chan int)
-		go func() { status <- watchLoop(t.Context(), e, m, time.Second, &ndjsonView{w: e.stdout}) }()
+		go func() { status <- watchLoop(t.Context(), e, m, time.Second, &ndjsonView{w: e.stdout}, nil) }()
 		time.Sleep(2500 * time.Millisecond)
 		m.Close()
 		if got := <-status; got != 0 {

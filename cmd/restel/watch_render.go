@@ -16,6 +16,10 @@ const (
 	ansiRed     = "\x1b[31m"
 	ansiBoldRed = "\x1b[1;31m"
 	ansiClearLn = "\x1b[2K" // erase the whole line
+	// ansiHome and ansiClearScreen move the cursor to the top left and
+	// erase the screen: a redraw after a resize starts from a blank page.
+	ansiHome        = "\x1b[H"
+	ansiClearScreen = "\x1b[2J"
 )
 
 // termCaps is what the terminal may be sent.
@@ -53,52 +57,135 @@ func (v *ndjsonView) show(s provider.Snapshot) error {
 	return err
 }
 
-// tableView is the live table for a terminal: a fixed number of short
-// lines (so narrow terminals do not wrap), redrawn in place each tick.
+// tableView is the live table for a terminal: a fixed number of lines,
+// each cut to the terminal's width (so nothing wraps), redrawn in place
+// each tick, with a one-minute sparkline of CPU and of available memory.
+// When the width changes (a resize, SIGWINCH) the screen is cleared and
+// the frame drawn afresh, so no piece of an older, wider frame remains.
 type tableView struct {
 	w        io.Writer
 	caps     termCaps
 	interval time.Duration
 	loc      *time.Location
+	// cols returns the terminal's width in columns, 0 when unknown (no
+	// limit); nil means unknown.
+	cols func() int
+	// quitHint: keys are read, so the header says how to quit.
+	quitHint bool
+	// beforeRedraw, when set, runs before a redraw (SIGWINCH, SIGCONT):
+	// it puts the terminal back in the mode watch reads keys in.
+	beforeRedraw func()
+
 	drawn    bool // a previous frame is on screen
+	clear    bool // the next frame clears the screen first
+	lastCols int  // the width the previous frame was cut to
+	last     provider.Snapshot
+	cpu      *history // cpu_pct, percent
+	avail    *history // available_mem_mb, MiB
 	buf      []byte
 }
 
 // tableLines is the height of a frame.
-const tableLines = 7
+const tableLines = 9
+
+// labelWidth is the width of the label column ("  memory       ").
+const labelWidth = 15
+
+// unknownWidthSpark is the sparkline length when the terminal's width is
+// unknown.
+const unknownWidthSpark = 60
 
 func (v *tableView) show(s provider.Snapshot) error {
-	v.buf = v.frame(v.buf[:0], s)
+	s = s.Wire() // the same values, clamps and words as the JSON
+	if v.cpu == nil {
+		v.cpu, v.avail = newHistory(historyLen(v.interval)), newHistory(historyLen(v.interval))
+	}
+	c, ok := s.CPUPct.Get()
+	v.cpu.push(c, ok)
+	a, ok := s.AvailableMemMB.Get()
+	v.avail.push(float64(a), ok)
+	v.last = s
+	return v.draw()
+}
+
+// redraw clears the screen and draws the last frame again (after a
+// resize); it adds nothing to the history.
+func (v *tableView) redraw() error {
+	if v.beforeRedraw != nil {
+		v.beforeRedraw()
+	}
+	if !v.drawn {
+		return nil
+	}
+	v.clear = true
+	return v.draw()
+}
+
+func (v *tableView) draw() error {
+	v.buf = v.frame(v.buf[:0], v.last)
 	v.drawn = true
 	_, err := v.w.Write(v.buf)
 	return err
 }
 
-// frame appends one frame: with redraw, the cursor first moves up over the
-// previous frame and each line is cleared before it is written; without,
-// frames are separated by a blank line.
+// frame appends one frame of s and the history: with redraw, the cursor
+// first moves up over the previous frame and each line is cleared before
+// it is written, or, after a change of width, the whole screen is cleared;
+// without redraw (TERM=dumb), frames are separated by a blank line.
 func (v *tableView) frame(dst []byte, s provider.Snapshot) []byte {
+	s = s.Wire()
+	cols := 0
+	if v.cols != nil {
+		cols = max(v.cols(), 0)
+	}
 	if v.drawn {
-		if v.caps.redraw {
+		switch {
+		case !v.caps.redraw:
+			dst = append(dst, '\n')
+		case v.clear || cols != v.lastCols:
+			dst = append(dst, ansiHome+ansiClearScreen...)
+		default:
 			dst = append(dst, "\x1b["...)
 			dst = strconv.AppendInt(dst, tableLines, 10)
 			dst = append(dst, 'A')
-		} else {
-			dst = append(dst, '\n')
 		}
 	}
+	v.clear, v.lastCols = false, cols
+	start := 0
 	line := func(label string) {
+		start = len(dst)
 		if v.caps.redraw {
 			dst = append(dst, ansiClearLn...)
 		}
 		dst = append(dst, label...)
+	}
+	end := func() {
+		dst = fitWidth(dst, start, cols)
+		dst = append(dst, '\n')
+	}
+	spark := func(h *history, lo, hi float64) {
+		line("")
+		if h != nil && h.len() > 0 {
+			width := unknownWidthSpark
+			if cols > 0 {
+				width = cols - labelWidth
+			}
+			if width > 0 {
+				dst = append(dst, "               "...)
+				dst = appendSparkline(dst, h, width, lo, hi)
+			}
+		}
+		end()
 	}
 
 	line("restel watch  every ")
 	dst = append(dst, v.interval.String()...)
 	dst = append(dst, "  "...)
 	dst = s.CapturedAt().In(v.loc).AppendFormat(dst, time.TimeOnly)
-	dst = append(dst, '\n')
+	if v.quitHint {
+		dst = append(dst, "  q quits"...)
+	}
+	end()
 
 	line("  cpu          ")
 	if c, ok := s.CPUPct.Get(); ok {
@@ -107,25 +194,33 @@ func (v *tableView) frame(dst []byte, s provider.Snapshot) []byte {
 	} else {
 		dst = append(dst, '-')
 	}
-	dst = append(dst, '\n')
+	end()
+	spark(v.cpu, 0, 100)
 
 	line("  memory       ")
 	dst = appendMiB(dst, s.AvailableMemMB)
 	dst = append(dst, " available of "...)
 	dst = appendMiB(dst, s.TotalMemMB)
-	dst = append(dst, '\n')
+	end()
+	if v.avail != nil {
+		// Scaled to the total when known (a full bar is all of it free),
+		// else to the window's own range.
+		lo, hi, _ := v.avail.bounds(v.avail.len())
+		if t, ok := s.TotalMemMB.Get(); ok {
+			lo, hi = 0, float64(t)
+		}
+		spark(v.avail, lo, hi)
+	} else {
+		spark(nil, 0, 0)
+	}
 
 	line("  pressure     ")
 	dst = v.paint(dst, s.MemoryPressure.String(), pressureColour(s.MemoryPressure))
-	dst = append(dst, '\n')
+	end()
 
 	line("  thermal      ")
-	thermal := "unknown" // no sensor: "normal" on the wire, but say so here
-	if s.Thermal.Known() {
-		thermal = s.Thermal.String()
-	}
-	dst = v.paint(dst, thermal, thermalColour(s.Thermal))
-	dst = append(dst, '\n')
+	dst = v.paint(dst, s.Thermal.WireLabel(), thermalColour(s.Thermal))
+	end()
 
 	line("  battery      ")
 	if b, ok := s.BatteryPct.Get(); ok {
@@ -134,11 +229,12 @@ func (v *tableView) frame(dst []byte, s provider.Snapshot) []byte {
 	} else {
 		dst = append(dst, '-')
 	}
-	dst = append(dst, '\n')
+	end()
 
 	line("  restel rss   ")
 	dst = appendMiB(dst, s.ProcessRSSMB)
-	return append(dst, '\n')
+	end()
+	return dst
 }
 
 func appendMiB(dst []byte, o provider.Opt[uint64]) []byte {

@@ -27,8 +27,10 @@ func TestParseWatchArgs(t *testing.T) {
 		{args: []string{"--json"}, want: watchConfig{interval: time.Second, json: true}},
 		{args: []string{"--interval", "2s"}, want: watchConfig{interval: 2 * time.Second}},
 		{args: []string{"--interval=500ms", "--json"}, want: watchConfig{interval: 500 * time.Millisecond, json: true}},
-		{args: []string{"--interval", "10ms"}, want: watchConfig{interval: 250 * time.Millisecond}},
-		{args: []string{"--interval", "0s"}, want: watchConfig{interval: 250 * time.Millisecond}},
+		{args: []string{"--interval", "10ms"}, want: watchConfig{interval: 250 * time.Millisecond, clamped: true, requested: 10 * time.Millisecond}},
+		{args: []string{"--interval", "0s"}, want: watchConfig{interval: 250 * time.Millisecond, clamped: true}},
+		{args: []string{"--interval", "249ms"}, want: watchConfig{interval: 250 * time.Millisecond, clamped: true, requested: 249 * time.Millisecond}},
+		{args: []string{"--interval", "250ms"}, want: watchConfig{interval: 250 * time.Millisecond}},
 		{args: []string{"--interval", "-1s"}, wantErr: "negative --interval"},
 		{args: []string{"--interval", "fast"}, wantErr: `invalid value "fast" for flag -interval`},
 		{args: []string{"extra"}, wantErr: `unexpected argument "extra"`},
@@ -100,7 +102,9 @@ func TestTableFrame(t *testing.T) {
 		{"plain", termCaps{redraw: true}, fullSnap, "" +
 			"\x1b[2Krestel watch  every 1s  03:04:05\n" +
 			"\x1b[2K  cpu          12.3 %\n" +
+			"\x1b[2K\n" +
 			"\x1b[2K  memory       1000 MiB available of 16000 MiB\n" +
+			"\x1b[2K\n" +
 			"\x1b[2K  pressure     warn\n" +
 			"\x1b[2K  thermal      hot\n" +
 			"\x1b[2K  battery      80 %\n" +
@@ -108,7 +112,9 @@ func TestTableFrame(t *testing.T) {
 		{"colour", termCaps{colour: true, redraw: true}, fullSnap, "" +
 			"\x1b[2Krestel watch  every 1s  03:04:05\n" +
 			"\x1b[2K  cpu          12.3 %\n" +
+			"\x1b[2K\n" +
 			"\x1b[2K  memory       1000 MiB available of 16000 MiB\n" +
+			"\x1b[2K\n" +
 			"\x1b[2K  pressure     \x1b[33mwarn\x1b[0m\n" +
 			"\x1b[2K  thermal      \x1b[31mhot\x1b[0m\n" +
 			"\x1b[2K  battery      80 %\n" +
@@ -116,15 +122,19 @@ func TestTableFrame(t *testing.T) {
 		{"unknown colour", termCaps{colour: true, redraw: true}, emptySnap, "" +
 			"\x1b[2Krestel watch  every 1s  03:04:05\n" +
 			"\x1b[2K  cpu          -\n" +
+			"\x1b[2K\n" +
 			"\x1b[2K  memory       - available of -\n" +
+			"\x1b[2K\n" +
 			"\x1b[2K  pressure     unknown\n" +
-			"\x1b[2K  thermal      unknown\n" +
+			"\x1b[2K  thermal      normal\n" + // no sensor: the JSON says normal
 			"\x1b[2K  battery      -\n" +
 			"\x1b[2K  restel rss   -\n"},
 		{"dumb", termCaps{}, fullSnap, "" +
 			"restel watch  every 1s  03:04:05\n" +
 			"  cpu          12.3 %\n" +
+			"\n" +
 			"  memory       1000 MiB available of 16000 MiB\n" +
+			"\n" +
 			"  pressure     warn\n" +
 			"  thermal      hot\n" +
 			"  battery      80 %\n" +
@@ -150,7 +160,7 @@ func TestTableRedraw(t *testing.T) {
 		caps   termCaps
 		prefix string
 	}{
-		{termCaps{colour: true, redraw: true}, "\x1b[7A\x1b[2Krestel watch"},
+		{termCaps{colour: true, redraw: true}, "\x1b[9A\x1b[2Krestel watch"},
 		{termCaps{}, "\nrestel watch"},
 	} {
 		var out bytes.Buffer
@@ -275,7 +285,9 @@ func TestWatchLoopNDJSON(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		e, stdout, stderr := testEnv(ctx, nil)
 		status := make(chan int)
-		go func() { status <- watchLoop(ctx, e, tickWatcher{clockProvider}, interval, &ndjsonView{w: e.stdout}) }()
+		go func() {
+			status <- watchLoop(ctx, e, tickWatcher{clockProvider}, interval, &ndjsonView{w: e.stdout}, nil)
+		}()
 		time.Sleep(5*interval + interval/2)
 		synctest.Wait()
 		cancel() // what SIGINT/SIGTERM do through signal.NotifyContext
@@ -321,7 +333,7 @@ func TestWatchLoopWriteError(t *testing.T) {
 				e, _, stderr := testEnv(t.Context(), nil)
 				w := &failWriter{ok: tc.ok, err: tc.err}
 				// No cancel: the write error alone must end the loop.
-				got := watchLoop(t.Context(), e, tickWatcher{clockProvider}, time.Second, &ndjsonView{w: w})
+				got := watchLoop(t.Context(), e, tickWatcher{clockProvider}, time.Second, &ndjsonView{w: w}, nil)
 				if got != tc.wantStatus || stderr.String() != tc.wantStderr {
 					t.Errorf("status %d stderr %q, want %d %q", got, stderr, tc.wantStatus, tc.wantStderr)
 				}
@@ -336,7 +348,7 @@ func TestWatchLoopCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	e, stdout, stderr := testEnv(ctx, nil)
-	if got := watchLoop(ctx, e, tickWatcher{clockProvider}, time.Second, &ndjsonView{w: e.stdout}); got != 0 {
+	if got := watchLoop(ctx, e, tickWatcher{clockProvider}, time.Second, &ndjsonView{w: e.stdout}, nil); got != 0 {
 		t.Errorf("status %d, want 0", got)
 	}
 	if stdout.Len()+stderr.Len() != 0 {

@@ -1,6 +1,11 @@
 package main
 
-import "golang.org/x/sys/windows"
+import (
+	"errors"
+	"os"
+
+	"golang.org/x/sys/windows"
+)
 
 // isTerminalFd reports whether fd is a console: GetConsoleMode succeeds
 // only on a console handle. Virtual-terminal processing is enabled on it
@@ -17,4 +22,20 @@ func isTerminalFd(fd uintptr) bool {
 		return true
 	}
 	return windows.SetConsoleMode(h, mode|windows.ENABLE_VIRTUAL_TERMINAL_PROCESSING) == nil
+}
+
+// termCols returns the width of the console window f is open on
+// (GetConsoleScreenBufferInfo), 0 when unknown.
+func termCols(f *os.File) int {
+	var info windows.ConsoleScreenBufferInfo
+	if windows.GetConsoleScreenBufferInfo(windows.Handle(f.Fd()), &info) != nil {
+		return 0
+	}
+	return int(info.Window.Right-info.Window.Left) + 1
+}
+
+// startKeys is not supported on Windows: watch ends on Ctrl-C (console
+// control event, delivered as os.Interrupt).
+func startKeys(*os.File, func()) (stop, reapply func(), err error) {
+	return nil, nil, errors.ErrUnsupported
 }

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// Every warning and error restel prints on stderr has one form:
+//
+//	restel: CMD: message
+//
+// (just "restel: message" before a command is known). The CLI's own lines
+// come from usageErr and note; a library's slog records (a Monitor's
+// warnings) go through cliHandler, which writes them the same way.
+
+// cliLogger is where a Monitor's warnings go on the command line (an
+// invalid RESTEL_RESOURCE_TELEMETRY, an unusable debug directory): one
+// "restel: CMD: message" line each on e.stderr.
+func cliLogger(e env) *slog.Logger {
+	return slog.New(&cliHandler{out: &lineWriter{w: e.stderr}, cmd: e.cmd, level: slog.LevelInfo})
+}
+
+// lineWriter writes whole lines to w, one at a time.
+type lineWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lineWriter) writeLine(b []byte) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	_, _ = l.w.Write(b) // a warning that cannot be written has nowhere to go
+}
+
+// cliHandler is a slog.Handler that prints each record as one line:
+// "restel: CMD: " then the message (less a leading "restel: " the library
+// may have put there), then an err attribute as ": <error>" and any other
+// attribute as " key=value" (logfmt quoting). Time and level are left out:
+// a terminal user reads the words. Records below level are dropped.
+type cliHandler struct {
+	out    *lineWriter
+	cmd    string
+	level  slog.Level
+	prefix string // group prefix for later attributes ("g.")
+	attrs  []slog.Attr
+}
+
+func (h *cliHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= h.level }
+
+func (h *cliHandler) Handle(_ context.Context, r slog.Record) error {
+	h.out.writeLine(h.appendRecord(make([]byte, 0, 128), r))
+	return nil
+}
+
+func (h *cliHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	c := *h
+	c.attrs = append([]slog.Attr(nil), h.attrs...)
+	for _, a := range as {
+		a.Key = h.prefix + a.Key
+		c.attrs = append(c.attrs, a)
+	}
+	return &c
+}
+
+func (h *cliHandler) WithGroup(name string) slog.Handler {
+	if name == "" {
+		return h
+	}
+	c := *h
+	c.prefix = h.prefix + name + "."
+	return &c
+}
+
+// appendRecord appends r's line, newline included.
+func (h *cliHandler) appendRecord(dst []byte, r slog.Record) []byte {
+	dst = append(dst, "restel: "...)
+	if h.cmd != "" {
+		dst = append(dst, h.cmd...)
+		dst = append(dst, ": "...)
+	}
+	msg := strings.TrimPrefix(r.Message, "restel: ")
+	if h.cmd != "" {
+		msg = strings.TrimPrefix(msg, h.cmd+": ")
+	}
+	dst = append(dst, oneLine(msg)...)
+	var errs []byte
+	var rest []byte
+	add := func(a slog.Attr) {
+		a.Value = a.Value.Resolve()
+		if a.Equal(slog.Attr{}) {
+			return
+		}
+		if a.Value.Kind() == slog.KindGroup {
+			for _, g := range a.Value.Group() {
+				g.Key = a.Key + "." + g.Key
+				rest = appendAttr(rest, g)
+			}
+			return
+		}
+		if k := a.Key[strings.LastIndexByte(a.Key, '.')+1:]; k == "err" || k == "error" {
+			errs = append(errs, ": "...)
+			errs = append(errs, oneLine(a.Value.String())...)
+			return
+		}
+		rest = appendAttr(rest, a)
+	}
+	for _, a := range h.attrs {
+		add(a)
+	}
+	r.Attrs(func(a slog.Attr) bool {
+		a.Key = h.prefix + a.Key
+		add(a)
+		return true
+	})
+	dst = append(dst, errs...)
+	dst = append(dst, rest...)
+	return append(dst, '\n')
+}
+
+// appendAttr appends " key=value", quoting a value that is empty or holds
+// a space, quote, equals sign or control character.
+func appendAttr(dst []byte, a slog.Attr) []byte {
+	dst = append(dst, ' ')
+	dst = append(dst, a.Key...)
+	dst = append(dst, '=')
+	v := a.Value.String()
+	if v == "" || strings.ContainsAny(v, " \"=\\") || strings.ContainsFunc(v, func(r rune) bool { return r < ' ' || r == 0x7f }) {
+		return strconv.AppendQuote(dst, v)
+	}
+	return append(dst, v...)
+}
+
+// oneLine folds a multi-line text into one line ("; " between lines).
+func oneLine(s string) string {
+	s = strings.TrimSpace(s)
+	if !strings.Contains(s, "\n") {
+		return s
+	}
+	return strings.ReplaceAll(s, "\n", "; ")
+}
