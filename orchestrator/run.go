@@ -149,6 +149,16 @@ func (r *Run) finish() (aggregate.Usage, bool) {
 	return r.usage, r.ok
 }
 
+// DebugPath returns the file where a DebugLocal run writes its raw
+// samples, or "" for any other mode and for a run whose file could not be
+// opened (the monitor warned why).
+func (r *Run) DebugPath() string {
+	if r == nil || r.rec == nil {
+		return ""
+	}
+	return r.rec.dlog.Path() // set before the run was shared, never changed
+}
+
 // Close discards the run: sampling stops and no summary is produced. It
 // does nothing after Finish; it is idempotent and safe from any goroutine.
 func (r *Run) Close() {

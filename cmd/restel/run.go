@@ -153,6 +153,9 @@ func sampleChild(e env, cfg runConfig, cmd *exec.Cmd) (u aggregate.Usage, ok boo
 	if ok {
 		u = foldReaped(u, reapedPeakMiB(cmd.ProcessState))
 	}
+	if path := run.DebugPath(); path != "" {
+		note(e, "run: raw samples written to %s", path)
+	}
 	return u, ok
 }
 

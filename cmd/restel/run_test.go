@@ -178,6 +178,24 @@ func TestRunModes(t *testing.T) {
 			if u.Mode.Label() != tc.want || u.Mode.Interval.Milliseconds() != tc.ms {
 				t.Errorf("summary %s: want mode %s interval %dms", line, tc.want, tc.ms)
 			}
+			// debug_local says where the raw samples went, as replay does,
+			// and the file is there with the start and end samples.
+			const said = "restel: run: raw samples written to "
+			i := strings.Index(stderr, said)
+			if tc.want != "debug_local" {
+				if i >= 0 {
+					t.Errorf("stderr %q: a %s run names a raw-sample file", stderr, tc.want)
+				}
+				return
+			}
+			if i < 0 {
+				t.Fatalf("stderr %q: want %q", stderr, said+"PATH")
+			}
+			path, _, _ := strings.Cut(stderr[i+len(said):], "\n")
+			b, err := os.ReadFile(path)
+			if err != nil || strings.Count(string(b), "\n") < 2 {
+				t.Errorf("raw-sample file %s: %v, %d lines; want the start and end samples", path, err, strings.Count(string(b), "\n"))
+			}
 		})
 	}
 }
