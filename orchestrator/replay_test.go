@@ -140,7 +140,7 @@ func TestReplayLongRuns(t *testing.T) {
 			}
 			ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 			defer cancel()
-			res, err := Replay(ctx, fake.NewReplay(tr), tc.mode, ReplayDebugDir(t.TempDir()))
+			res, err := Replay(ctx, fake.NewReplay(tr), tc.mode, ReplayDebugDir(filepath.Join(t.TempDir(), "debug")))
 			if err != nil {
 				t.Fatalf("Replay: %v", err)
 			}
@@ -185,7 +185,7 @@ func TestReplayDebugLocalStopsAtItsCap(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
-	res, err := Replay(ctx, fake.NewReplay(tr), aggregate.DebugLocalEvery(250*time.Millisecond), ReplayDebugDir(t.TempDir()))
+	res, err := Replay(ctx, fake.NewReplay(tr), aggregate.DebugLocalEvery(250*time.Millisecond), ReplayDebugDir(filepath.Join(t.TempDir(), "debug")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +193,10 @@ func TestReplayDebugLocalStopsAtItsCap(t *testing.T) {
 		t.Errorf("DebugErr = %v, want the size limit", res.DebugErr)
 	}
 	fi, err := os.Stat(res.DebugPath)
-	if err != nil || fi.Size() > stream.DefaultDebugFileLimit || fi.Size() < stream.DefaultDebugFileLimit/2 {
+	if err != nil {
+		t.Fatalf("debug file: %v", err)
+	}
+	if fi.Size() > stream.DefaultDebugFileLimit || fi.Size() < stream.DefaultDebugFileLimit/2 {
 		t.Errorf("debug file %v (%v): want close to, never above, %d bytes", fi.Size(), err, stream.DefaultDebugFileLimit)
 	}
 	if want := uint64(2562047*time.Hour/(250*time.Millisecond)) + 1; res.Summary.SampleCount != want {
