@@ -91,21 +91,20 @@ const bytesPerMiB = 1 << 20
 // Names and descriptions of the semantic conventions' metrics (OpenTelemetry
 // semantic conventions, system, process and hardware metrics).
 const (
-	processMemoryUsage          = "process.memory.usage"
-	systemMemoryLimit           = "system.memory.limit"
-	systemMemoryLinuxAvailable  = "system.memory.linux.available"
-	hwBatteryCharge             = "hw.battery.charge"
-	descProcessMemoryUsage      = "The amount of physical memory in use."
-	descSystemMemoryLimit       = "Total virtual memory available in the system."
-	descSystemMemoryAvailable   = "An estimate of how much memory is available for starting new applications, without causing swapping."
-	descHWBatteryCharge         = "Remaining fraction of battery charge."
-	hwIDKey                     = "hw.id"
-	batteryHWID                 = "battery"
-	restelMemoryAvailable       = "restel.memory.available"
-	restelMemoryAvailableDesc   = descSystemMemoryAvailable + " The system's own estimate (macOS page counts, Windows ullAvailPhys), bounded by the process's container limit."
-	promAvailableLinux          = "system_memory_linux_available_bytes"
-	promAvailableOther          = "restel_memory_available_bytes"
-	availableLinuxDescExtension = " /proc/meminfo MemAvailable, bounded by the process's cgroup limit."
+	processMemoryUsage         = "process.memory.usage"
+	systemMemoryLimit          = "system.memory.limit"
+	systemMemoryLinuxAvailable = "system.memory.linux.available"
+	hwBatteryCharge            = "hw.battery.charge"
+	descProcessMemoryUsage     = "The amount of physical memory in use."
+	descSystemMemoryLimit      = "Total virtual memory available in the system."
+	descSystemMemoryAvailable  = "An estimate of how much memory is available for starting new applications, without causing swapping."
+	descHWBatteryCharge        = "Remaining fraction of battery charge."
+	hwIDKey                    = "hw.id"
+	batteryHWID                = "battery"
+	restelMemoryAvailable      = "restel.memory.available"
+	restelMemoryAvailableDesc  = descSystemMemoryAvailable + " The system's own estimate (macOS page counts, Windows ullAvailPhys), bounded by the process's container limit."
+	promAvailableLinux         = "system_memory_linux_available_bytes"
+	promAvailableOther         = "restel_memory_available_bytes"
 )
 
 // Table returns the exported metrics on this system (runtime.GOOS), in a
@@ -129,7 +128,7 @@ func TableFor(goos string) []Metric {
 	}
 	if goos == "linux" || goos == "android" {
 		available.Name = systemMemoryLinuxAvailable
-		available.Description = descSystemMemoryAvailable + availableLinuxDescExtension
+		available.Description = descSystemMemoryAvailable
 		available.PromName = promAvailableLinux
 	}
 	return []Metric{
