@@ -9,12 +9,13 @@ BENCHTIME ?= 1s
 COUNT     ?= 5
 FUZZTIME  ?= 20s
 
-.PHONY: all test fmt-check vet cross unit run bench bench-peers fuzz soak
+.PHONY: all test fmt-check vet cross unit run bench bench-peers fuzz soak vet-otel unit-otel
 
 all: test
 
-## test: gofmt check, go vet (host and every platform, cgo off), race-enabled unit tests.
-test: fmt-check vet cross unit
+## test: gofmt check, go vet (host and every platform, cgo off), race-enabled unit tests,
+## for the root module and the nested OpenTelemetry bridge module (otel/).
+test: fmt-check vet vet-otel cross unit unit-otel
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -41,6 +42,24 @@ cross:
 # -short skips the million-run soak test (make soak runs it).
 unit:
 	$(GO) test -race -short -count=1 $(PKGS)
+
+# The OpenTelemetry bridge is a module of its own (./... of the root
+# module does not reach it): vetted on the host and every platform, and
+# tested with the race detector.
+OTEL_DIR := otel
+vet-otel:
+	cd $(OTEL_DIR) && $(GO) vet ./...
+	@set -e; cd $(OTEL_DIR); for p in $(PLATFORMS); do \
+		echo "vet otel $$p (CGO_ENABLED=0)"; \
+		if [ "$$p" = ios/arm64 ]; then \
+			CGO_ENABLED=0 GOOS=darwin GOARCH=arm64 $(GO) vet -tags ios ./...; \
+		else \
+			CGO_ENABLED=0 GOOS=$${p%/*} GOARCH=$${p#*/} $(GO) vet ./...; \
+		fi; \
+	done
+
+unit-otel:
+	cd $(OTEL_DIR) && $(GO) test -race -short -count=1 ./...
 
 ## run: the live resource view from the real provider of this OS.
 # Built first and run directly: `go run` exits 1 on Ctrl-C even when restel
