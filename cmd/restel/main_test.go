@@ -98,10 +98,10 @@ func TestUsage(t *testing.T) {
 		prefix string
 		want   string
 	}{
-		{nil, "restel: ", "missing command: usage: restel COMMAND [ARGS...]; commands: replay, run, snapshot, watch"},
-		{[]string{"bogus"}, "restel: ", `unknown command "bogus": usage: restel COMMAND [ARGS...]; commands: replay, run, snapshot, watch`},
-		{[]string{""}, "restel: ", `unknown command "": usage: restel COMMAND [ARGS...]; commands: replay, run, snapshot, watch`},
-		{[]string{"-h"}, "restel: ", "usage: restel COMMAND [ARGS...]; commands: replay, run, snapshot, watch"},
+		{nil, "restel: ", "missing command: usage: restel COMMAND [ARGS...]; commands: replay, run, serve, snapshot, watch"},
+		{[]string{"bogus"}, "restel: ", `unknown command "bogus": usage: restel COMMAND [ARGS...]; commands: replay, run, serve, snapshot, watch`},
+		{[]string{""}, "restel: ", `unknown command "": usage: restel COMMAND [ARGS...]; commands: replay, run, serve, snapshot, watch`},
+		{[]string{"-h"}, "restel: ", "usage: restel COMMAND [ARGS...]; commands: replay, run, serve, snapshot, watch"},
 		{[]string{"--help"}, "restel: ", "usage: restel COMMAND"},
 		{[]string{"help"}, "restel: ", "usage: restel COMMAND"},
 		{[]string{"replay", "--help"}, "restel: replay: ", "usage: restel replay [--mode M] FILE"},
