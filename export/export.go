@@ -11,23 +11,39 @@
 // OpenTelemetry semantic-convention names are used where the convention
 // means exactly what restel measures; restel.* names otherwise.
 //
-//	OpenTelemetry name             unit     kind          Prometheus name                         value
-//	process.memory.usage           By       UpDownCounter process_memory_usage_bytes              process_rss_mb × 2^20
-//	system.memory.limit            By       UpDownCounter system_memory_limit_bytes               total_mem_mb × 2^20
-//	system.memory.linux.available  By       UpDownCounter system_memory_linux_available_bytes     available_mem_mb × 2^20 (Linux, Android)
-//	restel.memory.available        By       UpDownCounter restel_memory_available_bytes           available_mem_mb × 2^20 (other systems)
-//	hw.battery.charge              1        Gauge         hw_battery_charge_ratio{hw_id="battery"} battery_pct / 100
-//	restel.cpu.utilization         1        Gauge         restel_cpu_utilization_ratio            cpu_pct / 100
-//	restel.memory.pressure         {level}  Gauge         restel_memory_pressure                  level, see below
-//	restel.thermal.state           {level}  Gauge         restel_thermal_state                    level, see below
-//	restel.cpu.stall.time          s        Counter       restel_cpu_stall_time_seconds_total     PSI cpu "some" total
-//	restel.memory.stall.time       s        Counter       restel_memory_stall_time_seconds_total  PSI memory "some" total
-//	restel.io.stall.time           s        Counter       restel_io_stall_time_seconds_total      PSI io "some" total
-//	restel.cpu.throttled.time      s        Counter       restel_cpu_throttled_time_seconds_total cgroup CPU quota throttled time
+//	OpenTelemetry name             unit     kind            Prometheus name (type)
+//	process.memory.usage           By       up-down counter process_memory_usage_bytes (gauge)
+//	system.memory.limit            By       up-down counter system_memory_limit_bytes (gauge)
+//	system.memory.linux.available  By       up-down counter system_memory_linux_available_bytes (gauge)
+//	restel.memory.available        By       up-down counter restel_memory_available_bytes (gauge)
+//	hw.battery.charge              1        gauge           hw_battery_charge_ratio (gauge)
+//	restel.cpu.utilization         1        gauge           restel_cpu_utilization_ratio (gauge)
+//	restel.memory.pressure         {level}  gauge           restel_memory_pressure (gauge)
+//	restel.thermal.state           {level}  gauge           restel_thermal_state (gauge)
+//	restel.cpu.stall.time          s        counter         restel_cpu_stall_time_seconds_total (counter)
+//	restel.memory.stall.time       s        counter         restel_memory_stall_time_seconds_total (counter)
+//	restel.io.stall.time           s        counter         restel_io_stall_time_seconds_total (counter)
+//	restel.cpu.throttled.time      s        counter         restel_cpu_throttled_time_seconds_total (counter)
+//
+// and their values, from the snapshot (docs/contract.md §2):
+//
+//	process.memory.usage           process_rss_mb × 2^20: the observed process's resident set
+//	system.memory.limit            total_mem_mb × 2^20
+//	system.memory.linux.available  available_mem_mb × 2^20 (Linux and Android)
+//	restel.memory.available        available_mem_mb × 2^20 (every other system)
+//	hw.battery.charge              battery_pct / 100, with hw.id="battery" (label hw_id)
+//	restel.cpu.utilization         cpu_pct / 100: busy share of all CPUs, 0 to 1
+//	restel.memory.pressure         memory_pressure as a level (below)
+//	restel.thermal.state           thermal_state as a level (below)
+//	restel.cpu.stall.time          Linux PSI cpu "some" total (from a FullSource only)
+//	restel.memory.stall.time       Linux PSI memory "some" total (from a FullSource only)
+//	restel.io.stall.time           Linux PSI io "some" total (from a FullSource only)
+//	restel.cpu.throttled.time      cgroup CPU quota throttled time (from a FullSource only)
 //
 // Memory values are the snapshot's whole MiB in bytes, so they move in
 // steps of 1 MiB; like the snapshot, they are bounded by the process's
-// container (cgroup) limit. hw.battery.charge carries the attribute
+// container (cgroup) limit. The semantic conventions model memory sizes
+// as up-down counters, which Prometheus types as gauges. hw.battery.charge carries the attribute
 // hw.id="battery" that the convention requires: restel reports one charge
 // for all the system's batteries together. A field the snapshot does not
 // know emits no point at all, never a zero; a level that is unknown emits
