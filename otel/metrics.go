@@ -134,7 +134,8 @@ func (c *collector) observe(_ context.Context, o metric.Observer) (err error) {
 		}
 	}()
 	s, full := export.Read(c.src, c.maxAge)
-	for i, m := range c.tab {
+	for i := range c.tab {
+		m := &c.tab[i]
 		if m.Full && !full {
 			continue
 		}

@@ -169,7 +169,8 @@ func (c *promCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 	}()
 	s, full := export.Read(c.src, c.maxAge)
-	for i, m := range c.tab {
+	for i := range c.tab {
+		m := &c.tab[i]
 		if m.Full && !full {
 			continue
 		}
