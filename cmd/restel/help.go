@@ -53,6 +53,17 @@ sequences.`,
 restel watch --interval 500ms
 restel watch --json | head -n 3`,
 	},
+	"serve": {
+		details: `Serves the device's live resource state on /metrics in the Prometheus
+text format, under the names the OpenTelemetry-to-Prometheus translation
+gives (system_memory_linux_available_bytes, process_memory_usage_bytes,
+restel_cpu_utilization_ratio, ...), read from the cached snapshot. The
+default address is loopback only; a busy address exits 2. SIGINT and
+SIGTERM stop it with status 0.`,
+		examples: `restel serve
+restel serve --listen 0.0.0.0:9464
+curl -s http://127.0.0.1:9464/metrics`,
+	},
 	"help": {
 		details:  `Shows what restel or one of its commands does, its flags and examples.`,
 		examples: `restel help run`,

@@ -3,9 +3,10 @@
 // (docs/contract.md §6).
 //
 //	restel snapshot [--procfs DIR] [--sysfs DIR] [--pid N] [--wait DUR]
-//	restel replay [--mode M] FILE
+//	restel replay [--mode M] FILE|-
 //	restel run [--mode M] [--out FILE] -- CMD [ARGS...]
 //	restel watch [--interval DUR] [--json]
+//	restel serve [--listen ADDR]
 //	restel help [COMMAND]
 //	restel version
 //

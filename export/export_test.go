@@ -1,0 +1,263 @@
+package export_test
+
+import (
+	"math"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/restel/restel/export"
+	"github.com/restel/restel/provider"
+)
+
+// promName is the OpenTelemetry-to-Prometheus name translation, written
+// out from its rules independently of the table: characters outside
+// [a-zA-Z0-9_:] become '_', the unit's annotations ({...}) are dropped,
+// By and s become the _bytes and _seconds suffixes, unit 1 becomes
+// _ratio for what Prometheus types as a gauge, and a monotonic counter
+// ends in _total.
+func promName(name, unit string, k export.Kind) string {
+	out := regexp.MustCompile(`[^a-zA-Z0-9_:]`).ReplaceAllString(name, "_")
+	unit = regexp.MustCompile(`\{[^}]*\}`).ReplaceAllString(unit, "")
+	suffix := map[string]string{"By": "bytes", "s": "seconds"}[unit]
+	if unit == "1" && k != export.Counter {
+		suffix = "ratio"
+	}
+	if suffix != "" && !strings.HasSuffix(out, "_"+suffix) {
+		out += "_" + suffix
+	}
+	if k == export.Counter {
+		out += "_total"
+	}
+	return out
+}
+
+// TestTable pins every exported metric's names, unit, kind and whether it
+// needs a full snapshot, on Linux and elsewhere.
+func TestTable(t *testing.T) {
+	type row struct {
+		name, unit string
+		kind       export.Kind
+		prom       string
+		full       bool
+	}
+	common := func(available row) []row {
+		return []row{
+			{"process.memory.usage", "By", export.UpDownCounter, "process_memory_usage_bytes", false},
+			{"system.memory.limit", "By", export.UpDownCounter, "system_memory_limit_bytes", false},
+			available,
+			{"hw.battery.charge", "1", export.Gauge, "hw_battery_charge_ratio", false},
+			{"restel.cpu.utilization", "1", export.Gauge, "restel_cpu_utilization_ratio", false},
+			{"restel.memory.pressure", "{level}", export.Gauge, "restel_memory_pressure", false},
+			{"restel.thermal.state", "{level}", export.Gauge, "restel_thermal_state", false},
+			{"restel.cpu.stall.time", "s", export.Counter, "restel_cpu_stall_time_seconds_total", true},
+			{"restel.memory.stall.time", "s", export.Counter, "restel_memory_stall_time_seconds_total", true},
+			{"restel.io.stall.time", "s", export.Counter, "restel_io_stall_time_seconds_total", true},
+			{"restel.cpu.throttled.time", "s", export.Counter, "restel_cpu_throttled_time_seconds_total", true},
+		}
+	}
+	linux := row{"system.memory.linux.available", "By", export.UpDownCounter, "system_memory_linux_available_bytes", false}
+	other := row{"restel.memory.available", "By", export.UpDownCounter, "restel_memory_available_bytes", false}
+	for _, tc := range []struct {
+		goos string
+		want []row
+	}{
+		{"linux", common(linux)},
+		{"android", common(linux)},
+		{"darwin", common(other)},
+		{"ios", common(other)},
+		{"windows", common(other)},
+	} {
+		t.Run(tc.goos, func(t *testing.T) {
+			got := export.TableFor(tc.goos)
+			if len(got) != len(tc.want) {
+				t.Fatalf("%d metrics, want %d", len(got), len(tc.want))
+			}
+			seen := map[string]bool{}
+			for i, m := range got {
+				w := tc.want[i]
+				if m.Name != w.name || m.Unit != w.unit || m.Kind != w.kind || m.PromName != w.prom || m.Full != w.full {
+					t.Errorf("metric %d = {%s %s %v %s full=%v}, want %+v", i, m.Name, m.Unit, m.Kind, m.PromName, m.Full, w)
+				}
+				if p := promName(m.Name, m.Unit, m.Kind); p != m.PromName {
+					t.Errorf("%s: PromName %q, the translation gives %q", m.Name, m.PromName, p)
+				}
+				if m.Description == "" || !strings.HasSuffix(m.Description, ".") {
+					t.Errorf("%s: description %q, want a sentence", m.Name, m.Description)
+				}
+				if seen[m.Name] || seen[m.PromName] {
+					t.Errorf("%s: duplicate name", m.Name)
+				}
+				seen[m.Name], seen[m.PromName] = true, true
+			}
+		})
+	}
+}
+
+// TestTableCurrentSystem checks Table is TableFor this system.
+func TestTableCurrentSystem(t *testing.T) {
+	got, want := export.Table(), export.TableFor(goos)
+	if len(got) != len(want) {
+		t.Fatalf("Table has %d metrics, TableFor(%s) %d", len(got), goos, len(want))
+	}
+	for i := range got {
+		if got[i].Name != want[i].Name {
+			t.Errorf("Table()[%d] = %s, want %s", i, got[i].Name, want[i].Name)
+		}
+	}
+}
+
+func TestBatteryAttribute(t *testing.T) {
+	for _, m := range export.TableFor("linux") {
+		if m.Name != "hw.battery.charge" {
+			if m.Attrs != nil {
+				t.Errorf("%s: attributes %v, want none", m.Name, m.Attrs)
+			}
+			continue
+		}
+		want := []export.Attr{{Key: "hw.id", PromKey: "hw_id", Value: "battery"}}
+		if len(m.Attrs) != 1 || m.Attrs[0] != want[0] {
+			t.Errorf("hw.battery.charge attributes %v, want %v", m.Attrs, want)
+		}
+	}
+}
+
+// values returns each metric's value in s by name; absent ones are
+// missing from the map.
+func values(s provider.Snapshot) map[string]float64 {
+	out := map[string]float64{}
+	for _, m := range export.TableFor("linux") {
+		if v, ok := m.Value(s); ok {
+			out[m.Name] = v
+		}
+	}
+	return out
+}
+
+func TestValues(t *testing.T) {
+	full := provider.Snapshot{
+		CPUPct:         provider.Some(37.5),
+		ProcessRSSMB:   provider.Some[uint64](300),
+		AvailableMemMB: provider.Some[uint64](2048),
+		TotalMemMB:     provider.Some[uint64](16384),
+		MemoryPressure: provider.MemoryPressureWarn,
+		Thermal:        provider.ThermalHot,
+		BatteryPct:     provider.Some[uint8](42),
+		CapturedAtMS:   1_700_000_000_000,
+		Counters: provider.Counters{
+			CPUStall:    provider.Some(1500 * time.Millisecond),
+			MemoryStall: provider.Some(250 * time.Microsecond),
+			IOStall:     provider.Some(3 * time.Second),
+			Throttled:   provider.Some(time.Duration(0)),
+		},
+	}
+	for _, tc := range []struct {
+		name string
+		s    provider.Snapshot
+		want map[string]float64
+	}{
+		{"all known", full, map[string]float64{
+			"process.memory.usage":          300 << 20,
+			"system.memory.limit":           16384 << 20,
+			"system.memory.linux.available": 2048 << 20,
+			"hw.battery.charge":             0.42,
+			"restel.cpu.utilization":        0.375,
+			"restel.memory.pressure":        1,
+			"restel.thermal.state":          2,
+			"restel.cpu.stall.time":         1.5,
+			"restel.memory.stall.time":      0.00025,
+			"restel.io.stall.time":          3,
+			"restel.cpu.throttled.time":     0,
+		}},
+		{"all unknown: no point, not zeros", provider.Snapshot{CapturedAtMS: 1}, map[string]float64{}},
+		{"known zeros are points", provider.Snapshot{
+			CPUPct:         provider.Some(0.0),
+			AvailableMemMB: provider.Some[uint64](0),
+			BatteryPct:     provider.Some[uint8](0),
+			MemoryPressure: provider.MemoryPressureNormal,
+			Thermal:        provider.ThermalNormal,
+		}, map[string]float64{
+			"system.memory.linux.available": 0,
+			"hw.battery.charge":             0,
+			"restel.cpu.utilization":        0,
+			"restel.memory.pressure":        0,
+			"restel.thermal.state":          0,
+		}},
+		{"extremes", provider.Snapshot{
+			CPUPct:         provider.Some(100.0),
+			TotalMemMB:     provider.Some[uint64](math.MaxUint64 >> 20),
+			BatteryPct:     provider.Some[uint8](100),
+			MemoryPressure: provider.MemoryPressureCritical,
+			Thermal:        provider.ThermalCritical,
+		}, map[string]float64{
+			"system.memory.limit":    float64(math.MaxUint64>>20) * (1 << 20),
+			"hw.battery.charge":      1,
+			"restel.cpu.utilization": 1,
+			"restel.memory.pressure": 2,
+			"restel.thermal.state":   3,
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := values(tc.s)
+			if len(got) != len(tc.want) {
+				t.Errorf("%d points %v, want %d %v", len(got), got, len(tc.want), tc.want)
+			}
+			for name, w := range tc.want {
+				if g, ok := got[name]; !ok || g != w {
+					t.Errorf("%s = %v (present %v), want %v", name, g, ok, w)
+				}
+			}
+		})
+	}
+}
+
+func TestLevels(t *testing.T) {
+	for _, tc := range []struct {
+		p    provider.MemoryPressure
+		want float64
+		ok   bool
+	}{
+		{provider.MemoryPressureUnknown, 0, false},
+		{provider.MemoryPressureNormal, 0, true},
+		{provider.MemoryPressureWarn, 1, true},
+		{provider.MemoryPressureCritical, 2, true},
+		{provider.MemoryPressure(9), 0, false},
+	} {
+		if got, ok := export.PressureLevel(tc.p); got != tc.want || ok != tc.ok {
+			t.Errorf("PressureLevel(%v) = %v, %v; want %v, %v", tc.p, got, ok, tc.want, tc.ok)
+		}
+	}
+	for _, tc := range []struct {
+		s    provider.ThermalState
+		want float64
+		ok   bool
+	}{
+		{provider.ThermalUnknown, 0, false},
+		{provider.ThermalNormal, 0, true},
+		{provider.ThermalWarm, 1, true},
+		{provider.ThermalHot, 2, true},
+		{provider.ThermalCritical, 3, true},
+		{provider.ThermalState(7), 0, false},
+	} {
+		if got, ok := export.ThermalLevel(tc.s); got != tc.want || ok != tc.ok {
+			t.Errorf("ThermalLevel(%v) = %v, %v; want %v, %v", tc.s, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+func TestZeroMetricKnowsNothing(t *testing.T) {
+	if v, ok := (export.Metric{}).Value(provider.Snapshot{CPUPct: provider.Some(1.0)}); ok {
+		t.Errorf("Metric{}.Value = %v, true; want no value", v)
+	}
+}
+
+func TestKindString(t *testing.T) {
+	for k, want := range map[export.Kind]string{
+		export.Gauge: "gauge", export.UpDownCounter: "updowncounter", export.Counter: "counter", 7: "Kind(7)",
+	} {
+		if got := k.String(); got != want {
+			t.Errorf("Kind(%d).String() = %q, want %q", k, got, want)
+		}
+	}
+}

@@ -1,0 +1,147 @@
+// Package restelotel bridges restel to OpenTelemetry (docs/contract.md
+// §8). It lives in its own module, github.com/restel/restel/otel, so that
+// restel itself keeps no OpenTelemetry dependency.
+//
+// [RegisterMetrics] registers an observable Float64 instrument for every
+// metric of restel's export table on a caller's metric.MeterProvider —
+// semantic-convention names where they match (process.memory.usage,
+// system.memory.limit, system.memory.linux.available, hw.battery.charge),
+// restel.* otherwise; the table, its units and the level mappings are
+// documented in package github.com/restel/restel/export. One callback
+// feeds them all from one read of the monitor's cached snapshot per
+// collection.
+//
+// [SetSummary] puts a run's usage summary on the caller's span as
+// restel.<field> attributes, the way the GenAI span conventions leave
+// device data to namespaced attributes.
+package restelotel
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+
+	"github.com/restel/restel/export"
+)
+
+// ScopeName is the instrumentation scope of the meter RegisterMetrics
+// creates.
+const ScopeName = "github.com/restel/restel/otel"
+
+type config struct {
+	maxAge time.Duration
+}
+
+// Option configures [RegisterMetrics].
+type Option func(*config)
+
+// WithMaxAge sets the snapshot age a collection accepts (default
+// [export.DefaultMaxAge], the orchestrator's TTL): a cached snapshot no
+// older is observed as it is, an older one is refreshed by one read. A
+// negative or zero age refreshes on every collection.
+func WithMaxAge(d time.Duration) Option { return func(c *config) { c.maxAge = d } }
+
+// RegisterMetrics registers restel's metrics on mp, read from src (an
+// *orchestrator.Monitor): one observable Float64 instrument per metric of
+// [export.Table] — a gauge, an up-down counter or a counter as the table
+// says — and one callback for all of them. Each collection reads src once
+// ([export.Read]; FullSnapshot when src has it, so the stall and throttle
+// counters appear only then) and observes every value the snapshot knows;
+// an unknown one has no point. Unregister the returned registration to
+// stop observing.
+//
+// A panic in src during a collection is recovered and returned to the SDK
+// as the callback's error; it never reaches the caller's code.
+func RegisterMetrics(mp metric.MeterProvider, src export.Source, opts ...Option) (metric.Registration, error) {
+	if mp == nil || src == nil {
+		return nil, fmt.Errorf("restelotel: RegisterMetrics needs a MeterProvider and a source")
+	}
+	cfg := config{maxAge: export.DefaultMaxAge}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	meter := mp.Meter(ScopeName)
+	c, observables, err := newCollector(meter, src, cfg.maxAge)
+	if err != nil {
+		return nil, err
+	}
+	reg, err := meter.RegisterCallback(c.observe, observables...)
+	if err != nil {
+		return nil, fmt.Errorf("restelotel: %w", err)
+	}
+	return reg, nil
+}
+
+// newInstrument creates m's observable Float64 instrument: name, unit and
+// description from the table, the instrument kind its Kind says.
+func newInstrument(meter metric.Meter, m export.Metric) (metric.Float64Observable, error) {
+	unit, desc := metric.WithUnit(m.Unit), metric.WithDescription(m.Description)
+	switch m.Kind {
+	case export.Gauge:
+		return meter.Float64ObservableGauge(m.Name, unit, desc)
+	case export.UpDownCounter:
+		return meter.Float64ObservableUpDownCounter(m.Name, unit, desc)
+	case export.Counter:
+		return meter.Float64ObservableCounter(m.Name, unit, desc)
+	}
+	return nil, fmt.Errorf("unknown kind %v", m.Kind)
+}
+
+// newCollector creates the instruments of every metric of the export
+// table on meter and returns the callback's state reading src, and the
+// instruments to register it for.
+func newCollector(meter metric.Meter, src export.Source, maxAge time.Duration) (*collector, []metric.Observable, error) {
+	tab := export.Table()
+	c := &collector{src: src, maxAge: maxAge, tab: tab,
+		insts: make([]metric.Float64Observable, len(tab)),
+		opts:  make([][]metric.ObserveOption, len(tab)),
+	}
+	observables := make([]metric.Observable, len(tab))
+	for i, m := range tab {
+		inst, err := newInstrument(meter, m)
+		if err != nil {
+			return nil, nil, fmt.Errorf("restelotel: %s: %w", m.Name, err)
+		}
+		c.insts[i], observables[i] = inst, inst
+		if len(m.Attrs) > 0 {
+			kvs := make([]attribute.KeyValue, len(m.Attrs))
+			for j, a := range m.Attrs {
+				kvs[j] = attribute.String(a.Key, a.Value)
+			}
+			c.opts[i] = []metric.ObserveOption{metric.WithAttributeSet(attribute.NewSet(kvs...))}
+		}
+	}
+	return c, observables, nil
+}
+
+// collector is the one callback's state, fixed at registration.
+type collector struct {
+	src    export.Source
+	maxAge time.Duration
+	tab    []export.Metric
+	insts  []metric.Float64Observable
+	opts   [][]metric.ObserveOption
+}
+
+// observe is the callback: one read, then every known value.
+func (c *collector) observe(_ context.Context, o metric.Observer) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("restelotel: reading the snapshot panicked: %v", r)
+		}
+	}()
+	s, full := export.Read(c.src, c.maxAge)
+	for i := range c.tab {
+		m := &c.tab[i]
+		if m.Full && !full {
+			continue
+		}
+		if v, ok := m.Value(s); ok {
+			o.ObserveFloat64(c.insts[i], v, c.opts[i]...)
+		}
+	}
+	return nil
+}
