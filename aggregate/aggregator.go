@@ -157,6 +157,13 @@ func (a *Aggregator) Observe(s provider.Snapshot) {
 	a.observe(&s)
 }
 
+// ObserveWired is Observe for a snapshot already in wire form (the result
+// of [provider.Snapshot.Wire]), passed by pointer and not copied: what a
+// fan-out of one sample to many runs calls, applying Wire once for all of
+// them. Passing a snapshot not in wire form breaks the summary's
+// invariants (an out-of-range CPU value would reach it).
+func (a *Aggregator) ObserveWired(s *provider.Snapshot) { a.observe(s) }
+
 func (a *Aggregator) observe(s *provider.Snapshot) {
 	if a.count == 0 {
 		a.start, a.startMS = s.Counters, s.CapturedAtMS

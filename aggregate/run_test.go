@@ -279,3 +279,25 @@ func BenchmarkObserveRepeat(b *testing.B) {
 		a.ObserveRepeat(s, 1<<40, 250*time.Millisecond)
 	}
 }
+
+// TestObserveWiredEqualsObserve: a fan-out that wires a sample once and
+// hands it to many aggregators gets exactly what Observe gives, for
+// snapshots inside and outside the contract.
+func TestObserveWiredEqualsObserve(t *testing.T) {
+	seq := []provider.Snapshot{
+		at(0, provider.Snapshot{CPUPct: f(250), ProcessRSSMB: u(0), AvailableMemMB: u(5000), TotalMemMB: u(100), MemoryPressure: 9}),
+		at(250, busy(provider.Snapshot{CPUPct: f(-3), BatteryPct: provider.Some[uint8](200), Thermal: provider.ThermalHot}, time.Second, 4*time.Second)),
+		at(500, provider.Snapshot{CapturedAtMS: -5}),
+		at(750, busy(provider.Snapshot{CPUPct: f(40), ProcessCPUPct: f(12), AvailableMemMB: u(1), TotalMemMB: u(100)}, 2*time.Second, 6*time.Second)),
+	}
+	var byValue, wired aggregate.Aggregator
+	for _, s := range seq {
+		byValue.Observe(s)
+		w := s.Wire()
+		wired.ObserveWired(&w)
+	}
+	mode := aggregate.SummaryEvery(250 * time.Millisecond)
+	if diff := cmp.Diff(byValue.Usage(mode), wired.Usage(mode)); diff != "" {
+		t.Errorf("ObserveWired differs from Observe (-Observe +ObserveWired):\n%s", diff)
+	}
+}

@@ -251,6 +251,7 @@ func (o *owner) ticked() {
 // without Finish or Close is discarded here.
 func (o *owner) deliver(snap provider.Snapshot) {
 	o.reading = false
+	wired := snap.Wire() // once for every run of every due sampler
 	for _, s := range o.samplers {
 		if !s.due {
 			continue
@@ -265,8 +266,8 @@ func (o *owner) deliver(snap provider.Snapshot) {
 			case u.sub != nil:
 				u.sub.Send(snap)
 			default:
-				u.agg.Observe(snap)
-				u.dlog.Write(snap)
+				u.agg.ObserveWired(&wired)
+				u.dlog.Write(wired)
 			}
 			i++
 		}

@@ -8,6 +8,7 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -189,6 +190,10 @@ func (f *fastSignals) init(procfs, sysfs, pidDir string, magicOf func(string) (i
 	f.cg.discover(cgPaths, sysfs)
 	f.run.init(procfs, f.pidDir, sysfs, cgPaths)
 	f.classify(magicOf)
+	// The calling process on the live procfs: its CPU time comes from
+	// getrusage(2) (see runSignals).
+	f.run.self = filepath.Clean(procfs) == defaultProcFS &&
+		pidDir == strconv.Itoa(os.Getpid()) && !f.run.pidStat.fresh
 }
 
 // cgroupPaths is what /proc/<pid>/cgroup says about the process's cgroups.

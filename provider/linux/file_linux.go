@@ -4,6 +4,7 @@ package linux
 
 import (
 	"os"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -119,4 +120,15 @@ func userHZ() uint64 {
 		}
 	}
 	return 100
+}
+
+// selfCPU returns the calling process's CPU time, user plus system, from
+// getrusage(RUSAGE_SELF).
+func selfCPU() (time.Duration, bool) {
+	var ru unix.Rusage
+	if unix.Getrusage(unix.RUSAGE_SELF, &ru) != nil {
+		return 0, false
+	}
+	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return cpu, cpu >= 0
 }

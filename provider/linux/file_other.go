@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"time"
 )
 
 // rawFile is the portable fallback of the Linux pread shim: an *os.File
@@ -55,3 +56,6 @@ func fsMagic(string) (int64, error) { return 0, errors.ErrUnsupported }
 // userHZ is Linux's USER_HZ, the unit of procfs tick counters, on every
 // architecture; off Linux the fixture trees use it too.
 func userHZ() uint64 { return 100 }
+
+// selfCPU is unavailable off Linux: /proc/<pid>/stat is read instead.
+func selfCPU() (time.Duration, bool) { return 0, false }

@@ -256,3 +256,47 @@ func TestLiveRunSnapshotDoesNotAllocate(t *testing.T) {
 		t.Errorf("live RunSnapshot allocates %v times; want 0", allocs)
 	}
 }
+
+// TestLiveRunSnapshotSelf: for the calling process the CPU time comes
+// from getrusage and agrees with /proc/self/stat, which floors user and
+// system time to ticks apart.
+func TestLiveRunSnapshotSelf(t *testing.T) {
+	skipWithoutProc(t)
+	p, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if !p.fast.run.self {
+		t.Fatal("the live provider of this process does not read its CPU time through getrusage")
+	}
+	statCPU := func() time.Duration {
+		b, err := os.ReadFile("/proc/self/stat")
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, s, ok := procPIDStatCPU(b)
+		if !ok {
+			t.Fatalf("unparsable %s", b)
+		}
+		return ticksDuration(u+s, userHZ()).V
+	}
+	tick := time.Second / time.Duration(userHZ())
+	before := statCPU()
+	s, err := p.RunSnapshot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := statCPU()
+	if got := s.Counters.ProcessCPU; !got.Valid || got.V < before || got.V > after+2*tick { // stat floors utime and stime to ticks apart
+		t.Errorf("process CPU %v; /proc/self/stat said %v then %v", got, before, after)
+	}
+	q, err := New(WithProcFS(fixture("procfs-k8s")), WithSysFS(fixture("sysfs-laptop")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	if q.fast.run.self {
+		t.Error("a fixture root's self is read through getrusage")
+	}
+}

@@ -30,12 +30,22 @@ import (
 //     quota applies. Which level has a quota is re-read at most once a
 //     second (slowEvery), like the memory limits.
 //
+// For the calling process itself on the live procfs (the library's case,
+// where every run pays for it), getrusage(2) replaces the read of
+// /proc/self/stat: its ru_utime+ru_stime is the same CPU time at
+// microsecond rather than tick resolution. The high-water mark is still
+// VmHWM of status: ru_maxrss would be cheaper, but it also remembers the
+// peak of the image the process replaced at exec, and the kernel computes
+// it from approximate per-CPU counters, so it cannot stand in for VmHWM.
+//
 // The files are kept open and re-read with pread like the fast signals
 // (fresh reads under a foreign root): a steady-state RunSnapshot does not
 // allocate. Counters are cumulative; one that went backwards is the
 // consumer's business, but none is ever negative.
 type runSignals struct {
 	pidStat, pidStatus procFile
+	self               bool        // the observed process is this one, on the live procfs
+	hwmSynced          bool        // ru_maxrss has been seen equal to VmHWM
 	psi                [3]psiTotal // cpu, memory, io
 	quota              cpuQuota
 }
@@ -140,7 +150,9 @@ func (r *runSignals) dirs() []string {
 
 // read fills the run counters of c; failures are added to f's errors.
 func (r *runSignals) read(f *fastSignals, c *provider.Counters, now time.Time) {
-	if !f.pidGone {
+	switch {
+	case f.pidGone:
+	default:
 		c.ProcessCPU = r.readProcessCPU(f)
 		c.RSSHighWaterMB = r.readHWM(f)
 	}
@@ -160,6 +172,11 @@ func pidFault(f *fastSignals, err error) {
 }
 
 func (r *runSignals) readProcessCPU(f *fastSignals) provider.Opt[time.Duration] {
+	if r.self {
+		if cpu, ok := selfCPU(); ok {
+			return provider.Some(cpu)
+		}
+	}
 	b, err := r.pidStat.read(&f.buf, false)
 	if err != nil {
 		pidFault(f, err)
@@ -173,6 +190,7 @@ func (r *runSignals) readProcessCPU(f *fastSignals) provider.Opt[time.Duration] 
 	return ticksDuration(u+s, f.hz)
 }
 
+// readHWM returns VmHWM of the observed process in MiB.
 func (r *runSignals) readHWM(f *fastSignals) provider.Opt[uint64] {
 	b, err := r.pidStatus.read(&f.buf, true)
 	if err != nil {
