@@ -23,7 +23,7 @@ func mustParse(t *testing.T, src string) *Trace {
 	return tr
 }
 
-func TestParseSpecExample(t *testing.T) {
+func TestParseContractExample(t *testing.T) {
 	// The example of docs/contract.md §5, verbatim.
 	tr := mustParse(t, `# comment; blank lines ignored
 @0s    cpu=12.5 rss=100 avail=8000 total=16000 thermal=normal battery=80

@@ -289,9 +289,14 @@ func TestLiveFilesKeptOpen(t *testing.T) {
 	if _, err := p.RunSnapshot(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	for _, pf := range []*procFile{&p.fast.stat, &p.fast.meminfo, &p.fast.statm, &p.fast.run.pidStat, &p.fast.run.pidStatus} {
+	for _, pf := range []*procFile{&p.fast.stat, &p.fast.meminfo, &p.fast.statm, &p.fast.run.pidStatus} {
 		if pf.fresh || !pf.open {
 			t.Errorf("%s: fresh %v open %v; want kept open", pf.path, pf.fresh, pf.open)
 		}
+	}
+	// The process's own CPU time comes from getrusage: its stat file is
+	// never opened.
+	if pf := &p.fast.run.pidStat; pf.fresh || pf.open {
+		t.Errorf("%s: fresh %v open %v; want a live file, never opened", pf.path, pf.fresh, pf.open)
 	}
 }

@@ -219,32 +219,24 @@ func checkDir(what, dir string) error {
 // A process that has exited is reported once, then its RSS stays unknown
 // without an error. A steady-state Snapshot does not allocate.
 func (p *Provider) Snapshot(ctx context.Context) (provider.Snapshot, error) {
-	now := p.clock.Now()
-	if err := ctx.Err(); err != nil {
-		return provider.Unknown(now), err
-	}
-	if p.closed.Load() {
-		return provider.Unknown(now), provider.ErrClosed
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed.Load() {
-		return provider.Unknown(now), provider.ErrClosed
-	}
-	s, err := p.fast.refresh(now, false)
-	s.CapturedAtMS = now.UnixMilli()
-	return s, err
+	return p.read(ctx, false)
 }
 
 // RunSnapshot is Snapshot plus the counters a run's start and end need
 // (see [provider.RunReader]): the process's CPU time (utime+stime of
-// /proc/<pid>/stat), its RSS high-water mark (VmHWM of /proc/<pid>/status),
+// /proc/<pid>/stat, or getrusage(2) for the calling process itself), its
+// RSS high-water mark (VmHWM of /proc/<pid>/status),
 // the PSI "some" stall totals of cpu, memory and io (the process's own
 // cgroup v2 pressure files when it has them, else /proc/pressure), and the
 // cgroup CPU quota's throttled time (cpu.stat; unknown when no quota
 // applies). Snapshot never reads those files. A steady-state RunSnapshot
 // does not allocate.
 func (p *Provider) RunSnapshot(ctx context.Context) (provider.Snapshot, error) {
+	return p.read(ctx, true)
+}
+
+// read is Snapshot, with the run counters when run is set.
+func (p *Provider) read(ctx context.Context, run bool) (provider.Snapshot, error) {
 	now := p.clock.Now()
 	if err := ctx.Err(); err != nil {
 		return provider.Unknown(now), err
@@ -257,7 +249,7 @@ func (p *Provider) RunSnapshot(ctx context.Context) (provider.Snapshot, error) {
 	if p.closed.Load() {
 		return provider.Unknown(now), provider.ErrClosed
 	}
-	s, err := p.fast.refresh(now, true)
+	s, err := p.fast.refresh(now, run)
 	s.CapturedAtMS = now.UnixMilli()
 	return s, err
 }
