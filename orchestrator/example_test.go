@@ -30,7 +30,7 @@ func ExampleStage() {
 	device := fake.New(tr, fake.WithClock(clock))
 	work := clock.Advance // a stage "works" by moving the device's clock
 
-	// The monitor a runtime embeds: one per process (or orchestrator.Default()).
+	// The monitor a runtime embeds: one per process (or restel.Default()).
 	m := orchestrator.New(provider.Func(device.Snapshot), orchestrator.WithReadTimeout(time.Second))
 	defer m.Close()
 	// A runtime would pass m.Mode(configured), which applies the

@@ -21,7 +21,7 @@ import (
 // carries its stage's resource summary as restel.* attributes. The device
 // is a scripted trace on a manual clock that the stages advance as they
 // work; a real program passes its own TracerProvider and
-// orchestrator.Default().
+// restel.Default().
 func ExampleSetSummary() {
 	tr, err := fake.Parse("phone.trace", strings.NewReader(`
 @0s  cpu=5  rss=200  avail=6000 total=8000 thermal=normal battery=80
