@@ -54,8 +54,20 @@
 //     counted from the read's start; past it the caller gets the last
 //     snapshot, or the all-unknown one.
 //
-// A provider that panics or calls runtime.Goexit gives an all-unknown
-// snapshot for that read; the next read proceeds normally.
+// A provider that panics gives an all-unknown snapshot for that read; one
+// that calls runtime.Goexit gives the last snapshot (or the all-unknown
+// one), as a timeout does.
+// The next read proceeds normally.
+//
+// A sampler tick whose read times out delivers nothing: runs and Watch
+// channels get no sample rather than the last snapshot again, and the
+// tick is counted in [Stats].SkippedTicks. Later ticks join the hung read
+// instead of starting another. A slow-signal read past its timeout makes
+// that signal unknown, counted in [Stats].SlowTimeouts, and no other read
+// of it starts until it returns.
+//
+// A DebugLocal run's raw samples are written on the owner goroutine, each
+// tick; the file's 4 MiB cap bounds that work.
 //
 // # What Close waits for
 //
