@@ -173,7 +173,7 @@ func (o *owner) serve(r request) {
 			o.samplers[s.every] = s
 			o.rearm()
 		}
-		rec.smp, rec.idx = s, len(s.users)
+		rec.smp, rec.idx = s, int32(len(s.users))
 		rec.from = o.seq + 1 // not the read in flight: it began before the run
 		s.users = append(s.users, rec)
 		if rec.ctx.Done() != nil {

@@ -22,11 +22,10 @@ type Run struct {
 	m   *Monitor
 	rec *runRec // nil for a run that samples nothing
 
-	mu    sync.Mutex // serializes Finish and Close
-	state uint8      // under mu
-	usage aggregate.Usage
-	ok    bool
-
+	mu      sync.Mutex // serializes Finish and Close
+	state   uint8      // under mu
+	ok      bool
+	usage   aggregate.Usage
 	cleanup runtime.Cleanup // a sampled run's; stopped by Finish and Close
 }
 
@@ -55,8 +54,8 @@ type runRec struct {
 	dropped atomic.Bool          // the handle was collected without Finish or Close
 
 	// The owner goroutine's alone.
+	idx  int32 // in smp.users; beside dropped, so the record fits its size class
 	smp  *sampler
-	idx  int
 	from uint64      // the first sample read it takes (see owner.seq)
 	stop func() bool // unregisters the context callback
 }
