@@ -279,9 +279,18 @@ func (o *owner) deliver(smp sample) {
 	o.reading = false
 	if !smp.fresh {
 		for _, s := range o.samplers {
-			if s.due {
-				s.due = false
-				o.st.SkippedTicks++
+			if !s.due {
+				continue
+			}
+			s.due = false
+			o.st.SkippedTicks++
+			for i := 0; i < len(s.users); {
+				if u := s.users[i]; u.dropped.Load() {
+					o.detach(u) // swaps the last user into i
+					o.end(u)
+					continue
+				}
+				i++
 			}
 		}
 		return

@@ -225,3 +225,25 @@ func TestUnavailableIsReadInline(t *testing.T) {
 		})
 	}
 }
+
+// A dropped handle is discarded at a skipped tick too: a hung provider
+// does not keep forgotten runs attached.
+func TestDroppedRunIsDetachedWhileReadsHang(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := &gated{release: make(chan struct{})}
+		defer close(p.release)
+		m := newMonitor(t, p, WithReadTimeout(100*time.Millisecond))
+		func() {
+			m.BeginRun(t.Context(), aggregate.SummaryEvery(250*time.Millisecond))
+		}()
+		p.hang.Store(true)
+		for i := 0; i < 1000 && m.Stats().Samplers != 0; i++ {
+			runtime.GC()
+			time.Sleep(250 * time.Millisecond)
+			synctest.Wait()
+		}
+		if st := m.Stats(); st.Samplers != 0 || st.SkippedTicks == 0 {
+			t.Fatalf("stats %+v: a dropped run kept its sampler while every read hung", st)
+		}
+	})
+}
