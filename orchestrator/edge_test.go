@@ -188,6 +188,7 @@ func TestFinishedRunHoldsNoCleanup(t *testing.T) {
 					r.Finish()
 				} else {
 					r.Close()
+					m.Stats() // a round trip: the owner has let go of the run
 				}
 				return weak.Make(r.rec)
 			}()
