@@ -53,7 +53,7 @@ func Default() *orchestrator.Monitor {
 	if np, err := native.New(native.Options{}); err == nil {
 		p = np
 	} else {
-		p = provider.Func(unknown(fmt.Errorf("restel: native provider: %w", err)))
+		p = orchestrator.Unavailable(fmt.Errorf("restel: native provider: %w", err))
 	}
 	m := orchestrator.New(p, orchestrator.WithHost(&host))
 	def.Store(m)

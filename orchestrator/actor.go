@@ -41,6 +41,13 @@ type slowResult struct {
 	err error
 }
 
+// sample is one sampler read: fresh is false when the read timed out and
+// snap is only the last snapshot.
+type sample struct {
+	snap  provider.Snapshot
+	fresh bool
+}
+
 // errGoexit is the error of a slow read whose provider called
 // runtime.Goexit.
 var errGoexit = errors.New("provider called runtime.Goexit")
@@ -50,19 +57,22 @@ type owner struct {
 	m        *Monitor
 	samplers map[time.Duration]*sampler
 	tick     *time.Timer
-	reading  bool // a sample read is in flight
+	reading  bool   // a sample read is in flight
+	seq      uint64 // sample reads started; the one in flight is seq
 	sampleC  chan struct{}
-	sampleR  chan provider.Snapshot
+	sampleR  chan sample
 
 	slowCtx     context.Context
 	slowR       chan slowResult
 	slowBusy    [2]bool
 	slowFirst   [2]bool
-	outstanding int // slow reads running
-	firstLeft   int // first slow reads not yet finished
+	slowLate    [2]bool        // the read running passed its deadline
+	slowDL      [2]*time.Timer // the deadline of the read running
+	outstanding int            // slow reads running
+	firstLeft   int            // first slow reads not yet finished
 	closing     bool
 
-	st Stats // SlowReads, SlowErrors, WatchDropped
+	st Stats // SlowReads, SlowErrors, SlowTimeouts, SkippedTicks, WatchDropped
 }
 
 // loop is the owner goroutine: it serves requests, ticks the samplers and
@@ -72,10 +82,17 @@ func (m *Monitor) loop() {
 	o := &owner{
 		m: m, samplers: map[time.Duration]*sampler{},
 		tick:    time.NewTimer(time.Hour),
-		sampleC: make(chan struct{}, 1), sampleR: make(chan provider.Snapshot),
+		sampleC: make(chan struct{}, 1), sampleR: make(chan sample),
 		slowR: make(chan slowResult),
 	}
 	o.tick.Stop()
+	var slowDL [2]<-chan time.Time
+	for i := range o.slowDL {
+		o.slowDL[i] = time.NewTimer(time.Hour)
+		o.slowDL[i].Stop()
+		defer o.slowDL[i].Stop()
+		slowDL[i] = o.slowDL[i].C
+	}
 	var cancelSlow context.CancelFunc
 	o.slowCtx, cancelSlow = context.WithCancel(context.Background())
 	defer cancelSlow()
@@ -105,6 +122,10 @@ func (m *Monitor) loop() {
 			o.deliver(s)
 		case r := <-o.slowR:
 			o.slowDone(r)
+		case <-slowDL[0]:
+			o.slowTimeout(0)
+		case <-slowDL[1]:
+			o.slowTimeout(1)
 		case <-slowC[0]:
 			o.poll(0)
 		case <-slowC[1]:
@@ -121,7 +142,8 @@ func (m *Monitor) loop() {
 }
 
 // sampleLoop makes the samplers' reads, one at a time, off the owner
-// goroutine: a forced refresh, bounded by the read timeout.
+// goroutine: a forced refresh, bounded by the read timeout. A read still
+// hanging is joined, not repeated, so a hung provider holds one read.
 func (o *owner) sampleLoop(done chan<- struct{}) {
 	defer close(done)
 	m := o.m
@@ -131,10 +153,10 @@ func (o *owner) sampleLoop(done chan<- struct{}) {
 		case <-m.quit:
 			return
 		}
-		s := m.cache.Get(snapcache.Fast, 0)
+		s, fresh := m.cache.Read(snapcache.Fast)
 		m.host.overlay(&s)
 		select {
-		case o.sampleR <- s:
+		case o.sampleR <- sample{s, fresh}:
 		case <-m.quit:
 			return
 		}
@@ -151,7 +173,8 @@ func (o *owner) serve(r request) {
 			o.samplers[s.every] = s
 			o.rearm()
 		}
-		rec.smp, rec.idx = s, len(s.users)
+		rec.smp, rec.idx = s, int32(len(s.users))
+		rec.from = o.seq + 1 // not the read in flight: it began before the run
 		s.users = append(s.users, rec)
 		if rec.ctx.Done() != nil {
 			rec.stop = context.AfterFunc(rec.ctx, func() { o.m.send(request{op: opDiscard, run: rec}) })
@@ -241,16 +264,38 @@ func (o *owner) ticked() {
 	}
 	if any && !o.reading {
 		o.reading = true
+		o.seq++
 		o.sampleC <- struct{}{}
 	}
 	o.rearm()
 }
 
 // deliver folds a sample into every run of the samplers that wait for it
-// and hands it to their Watch channels. A run whose handle was collected
-// without Finish or Close is discarded here.
-func (o *owner) deliver(snap provider.Snapshot) {
+// and hands it to their Watch channels, except to users attached after
+// the read began. A read that timed out delivers nothing: its snapshot
+// is an old one, not a sample; the tick is skipped and counted. A run
+// whose handle was collected without Finish or Close is discarded here.
+func (o *owner) deliver(smp sample) {
 	o.reading = false
+	if !smp.fresh {
+		for _, s := range o.samplers {
+			if !s.due {
+				continue
+			}
+			s.due = false
+			o.st.SkippedTicks++
+			for i := 0; i < len(s.users); {
+				if u := s.users[i]; u.dropped.Load() {
+					o.detach(u) // swaps the last user into i
+					o.end(u)
+					continue
+				}
+				i++
+			}
+		}
+		return
+	}
+	snap, seq := smp.snap, o.seq
 	wired := snap.Wire() // once for every run of every due sampler
 	for _, s := range o.samplers {
 		if !s.due {
@@ -263,6 +308,7 @@ func (o *owner) deliver(snap provider.Snapshot) {
 				o.detach(u) // swaps the last user into i
 				o.end(u)
 				continue
+			case u.from > seq: // attached while this read was in flight
 			case u.sub != nil:
 				u.sub.Send(snap)
 			default:
@@ -297,7 +343,10 @@ func (o *owner) poll(i int) {
 		return
 	}
 	o.slowBusy[i] = true
+	o.slowLate[i] = false
 	o.outstanding++
+	d := min(slowTimeout, sig.every)
+	o.slowDL[i].Reset(d)
 	ctx, slowR, exited := o.slowCtx, o.slowR, o.m.exited
 	go func() {
 		res := slowResult{i: i, err: errGoexit}
@@ -307,10 +356,37 @@ func (o *owner) poll(i int) {
 			case <-exited:
 			}
 		}()
-		ctx, cancel := context.WithTimeout(ctx, min(slowTimeout, sig.every))
+		ctx, cancel := context.WithTimeout(ctx, d)
 		defer cancel()
 		res.v, res.err = sig.read(ctx)
 	}()
+}
+
+// slowTimeout is the owner's deadline of slow signal i's read: past it
+// the value is unknown and the read counts as timed out (and failed),
+// whether or not the provider heeds its context. The read stays busy, so
+// a hung sensor holds one goroutine; its late value, if it ever comes, is
+// taken as any other.
+func (o *owner) slowTimeout(i int) {
+	if !o.slowBusy[i] || o.slowLate[i] || o.closing {
+		return
+	}
+	o.slowLate[i] = true
+	o.st.SlowTimeouts++
+	o.st.SlowErrors++
+	o.m.slow[i].val.Store(0)
+	o.firstDone(i)
+}
+
+// firstDone notes that slow signal i's first read has a result; the
+// first round's last closes ready.
+func (o *owner) firstDone(i int) {
+	if o.slowFirst[i] {
+		o.slowFirst[i] = false
+		if o.firstLeft--; o.firstLeft == 0 {
+			close(o.m.ready)
+		}
+	}
 }
 
 // slowDone counts a finished slow read and publishes its value; the first
@@ -319,7 +395,15 @@ func (o *owner) poll(i int) {
 func (o *owner) slowDone(r slowResult) {
 	o.outstanding--
 	o.st.SlowReads++
-	if r.err != nil && !errors.Is(r.err, provider.ErrUnavailable) && !(o.closing && errors.Is(r.err, context.Canceled)) {
+	o.slowDL[r.i].Stop()
+	switch {
+	case r.err == nil, errors.Is(r.err, provider.ErrUnavailable):
+	case o.closing && errors.Is(r.err, context.Canceled):
+	case o.slowLate[r.i]: // counted when it timed out
+	case errors.Is(r.err, context.DeadlineExceeded): // its context beat the owner's deadline
+		o.st.SlowTimeouts++
+		o.st.SlowErrors++
+	default:
 		o.st.SlowErrors++
 	}
 	if o.closing {
@@ -327,12 +411,7 @@ func (o *owner) slowDone(r slowResult) {
 	}
 	o.m.slow[r.i].val.Store(r.v)
 	o.slowBusy[r.i] = false
-	if o.slowFirst[r.i] {
-		o.slowFirst[r.i] = false
-		if o.firstLeft--; o.firstLeft == 0 {
-			close(o.m.ready)
-		}
-	}
+	o.firstDone(r.i)
 }
 
 // drainSlow waits for the slow reads still running, until Close's

@@ -54,8 +54,20 @@
 //     counted from the read's start; past it the caller gets the last
 //     snapshot, or the all-unknown one.
 //
-// A provider that panics or calls runtime.Goexit gives an all-unknown
-// snapshot for that read; the next read proceeds normally.
+// A provider that panics gives an all-unknown snapshot for that read; one
+// that calls runtime.Goexit gives the last snapshot (or the all-unknown
+// one), as a timeout does.
+// The next read proceeds normally.
+//
+// A sampler tick whose read times out delivers nothing: runs and Watch
+// channels get no sample rather than the last snapshot again, and the
+// tick is counted in [Stats].SkippedTicks. Later ticks join the hung read
+// instead of starting another. A slow-signal read past its timeout makes
+// that signal unknown, counted in [Stats].SlowTimeouts, and no other read
+// of it starts until it returns.
+//
+// A DebugLocal run's raw samples are written on the owner goroutine, each
+// tick; the file's 4 MiB cap bounds that work.
 //
 // # What Close waits for
 //
@@ -165,6 +177,7 @@ type Monitor struct {
 	reqs     chan request  // to the owner goroutine
 	quit     chan struct{} // closed by Close
 	exited   chan struct{} // closed when the owner goroutine has returned
+	done     chan struct{} // closed when the first Close has waited for everything
 	deadline time.Time     // Close's deadline for reads; set before quit is closed
 
 	final Stats // the owner's counters when it returned; read after exited
@@ -225,12 +238,13 @@ func New(p provider.SnapshotProvider, opts ...Option) *Monitor {
 		cfg.logger = slog.Default()
 	}
 	if p == nil {
-		p = unknownProvider{ErrNoProvider}
+		p = Unavailable(ErrNoProvider)
 	}
 	m := &Monitor{
 		cfg: cfg, p: p, host: cfg.host,
 		ready: make(chan struct{}),
 		reqs:  make(chan request), quit: make(chan struct{}), exited: make(chan struct{}),
+		done: make(chan struct{}),
 	}
 	if r, ok := p.(provider.ThermalReader); ok {
 		m.slow[0].every = cfg.thermalEvery
@@ -255,7 +269,8 @@ func New(p provider.SnapshotProvider, opts ...Option) *Monitor {
 	if m.slowless() {
 		close(m.ready)
 	}
-	inline := provider.IsBounded(p)
+	_, unavailable := p.(unknownProvider)
+	inline := unavailable || provider.IsBounded(p)
 	if cfg.inline != nil {
 		inline = *cfg.inline
 	}
@@ -266,6 +281,11 @@ func New(p provider.SnapshotProvider, opts ...Option) *Monitor {
 	m.cache = snapcache.New(p, merge, cfg.readTimeout, inline)
 	return m
 }
+
+// Unavailable returns a provider for when none can be had (an
+// unsupported OS, no /proc): every read is the all-unknown snapshot and
+// err. A Monitor reads it on the caller's goroutine, as it cannot block.
+func Unavailable(err error) provider.SnapshotProvider { return unknownProvider{err} }
 
 // unknownProvider yields all-unknown snapshots and its error.
 type unknownProvider struct{ err error }
@@ -415,8 +435,16 @@ type Stats struct {
 	// vouches for the provider.
 	Inline bool
 	// SlowReads and SlowErrors count slow-signal reads (thermal, battery)
-	// and those that failed (no sensor is not a failure).
-	SlowReads, SlowErrors uint64
+	// and those that failed (no sensor is not a failure). SlowTimeouts
+	// counts those that outlived their timeout (also errors): the value
+	// is then unknown until the read returns, and no other read of that
+	// signal starts meanwhile.
+	SlowReads, SlowErrors, SlowTimeouts uint64
+	// SkippedTicks counts sampler ticks whose read timed out: they
+	// deliver nothing to runs and Watch channels, rather than the last
+	// snapshot again. While a read hangs, later ticks join it and are
+	// skipped too; no second read starts.
+	SkippedTicks uint64
 	// Samplers is the number of running samplers (one per interval).
 	Samplers int
 	// WatchDropped counts the samples Watch channels dropped (the oldest
@@ -435,14 +463,16 @@ func (m *Monitor) Stats() Stats {
 		return s
 	}
 	reply := make(chan Stats, 1)
+	var o Stats
 	if m.send(request{op: opStats, stats: reply}) {
-		o := <-reply
-		s.SlowReads, s.SlowErrors, s.Samplers, s.WatchDropped = o.SlowReads, o.SlowErrors, o.Samplers, o.WatchDropped
+		o = <-reply
+		s.Samplers = o.Samplers
 	} else {
 		<-m.exited
-		s.SlowReads, s.SlowErrors, s.WatchDropped = m.final.SlowReads, m.final.SlowErrors, m.final.WatchDropped
-		s.Abandoned += m.final.Abandoned
+		o = m.final
 	}
+	s.SlowReads, s.SlowErrors, s.SlowTimeouts, s.SkippedTicks, s.WatchDropped = o.SlowReads, o.SlowErrors, o.SlowTimeouts, o.SkippedTicks, o.WatchDropped
+	s.Abandoned += o.Abandoned
 	return s
 }
 
@@ -470,9 +500,10 @@ func (m *Monitor) Close() error {
 	}
 	prev := m.state.Swap(closed)
 	if prev == closed {
-		<-m.exited
+		<-m.done // the first Close's wait, bounded as it is
 		return nil
 	}
+	defer close(m.done)
 	deadline := time.Now().Add(m.cfg.readTimeout)
 	m.deadline = deadline
 	if prev == idle {

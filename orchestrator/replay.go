@@ -66,7 +66,8 @@ type ReplayResult struct {
 // A failing read counts as a sample with what the provider returned (the
 // fields it could read); a panicking one as an all-unknown sample. A
 // timeline with slow signals (thermal, battery) has them read at every
-// read too, as if polled there; a timeline that is a
+// read too, failed or not, as if polled there (a battery charge over 100
+// is 100); a timeline that is a
 // [provider.RunReader] is read with RunSnapshot at the start and the end.
 // DebugLocal also writes the raw samples, one by one, as
 // docs/contract.md §3 says, until the file reaches its size limit.
@@ -186,20 +187,7 @@ func (r *replayer) read(off time.Duration, boundary bool) (s provider.Snapshot, 
 		read = rr.RunSnapshot
 	}
 	s, err := guard.Snapshot(r.ctx, read, r.clk)
-	if err != nil {
-		return s, true
-	}
-	if tr, ok := r.tl.(provider.ThermalReader); ok {
-		if t, err := guard.Thermal(r.ctx, tr); err == nil && t.Known() {
-			s.Thermal = t
-		}
-	}
-	if br, ok := r.tl.(provider.BatteryReader); ok {
-		if b, err := guard.Battery(r.ctx, br); err == nil && b.Valid {
-			s.BatteryPct = b
-		}
-	}
-	return s, false
+	return guard.MergeSlow(r.ctx, r.tl, s), err != nil
 }
 
 func (r *replayer) openDebugLog(dir string) {

@@ -398,3 +398,33 @@ func BenchmarkReplayLong(b *testing.B) {
 		})
 	}
 }
+
+// failingTimeline is a one-second timeline whose snapshot reads all fail
+// while its slow signals read fine (a battery gauge over 100%).
+type failingTimeline struct{}
+
+func (failingTimeline) Snapshot(context.Context) (provider.Snapshot, error) {
+	return provider.Unknown(time.Unix(1, 0)), errors.New("meminfo: EIO")
+}
+func (failingTimeline) Seek(time.Duration)                             {}
+func (failingTimeline) End() time.Duration                             { return time.Second }
+func (failingTimeline) NextChange(time.Duration) (time.Duration, bool) { return 0, false }
+func (failingTimeline) Thermal(context.Context) (provider.ThermalState, error) {
+	return provider.ThermalHot, nil
+}
+func (failingTimeline) Battery(context.Context) (provider.Opt[uint8], error) {
+	return provider.Some[uint8](140), nil
+}
+
+// Slow signals are merged into every replayed read, a failed one too,
+// with the battery clamped to 100.
+func TestReplayMergesSlowSignalsIntoFailedReads(t *testing.T) {
+	res, err := Replay(t.Context(), failingTimeline{}, aggregate.SummaryEvery(250*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := res.Summary
+	if u.ThermalPeak != provider.ThermalHot || u.BatteryPctEnd != provider.Some[uint8](100) || res.ReadErrors != u.SampleCount {
+		t.Fatalf("summary %s, %d read errors: want thermal hot and battery 100 from the slow signals of failed reads", u.AppendJSON(nil), res.ReadErrors)
+	}
+}

@@ -22,10 +22,11 @@ type Run struct {
 	m   *Monitor
 	rec *runRec // nil for a run that samples nothing
 
-	mu    sync.Mutex // serializes Finish and Close
-	state uint8      // under mu
-	usage aggregate.Usage
-	ok    bool
+	mu      sync.Mutex // serializes Finish and Close
+	state   uint8      // under mu
+	ok      bool
+	usage   aggregate.Usage
+	cleanup runtime.Cleanup // a sampled run's; stopped by Finish and Close
 }
 
 // offRun is the handle of every run that samples nothing (mode Off, a
@@ -53,8 +54,9 @@ type runRec struct {
 	dropped atomic.Bool          // the handle was collected without Finish or Close
 
 	// The owner goroutine's alone.
+	idx  int32 // in smp.users; beside dropped, so the record fits its size class
 	smp  *sampler
-	idx  int
+	from uint64      // the first sample read it takes (see owner.seq)
 	stop func() bool // unregisters the context callback
 }
 
@@ -64,15 +66,20 @@ type runRec struct {
 // mode stands. The mode is then normalized (the interval clamped).
 //
 // Off samples nothing: no snapshot, no goroutine, no allocation, and
-// Finish reports false. Every other mode takes a forced-fresh start
-// snapshot now, with the run counters when the provider has them
-// ([provider.RunReader]; bounded like any read). Boundary does nothing
-// else until Finish. Summary and DebugLocal hand the run to the sampler of
-// their interval, shared by every run and Watch in flight at that
-// interval and started by the first of them: a run gets the samples of
-// the sampler's ticks, at k·interval from the sampler's start (the run's
-// own start when it is the first), so a run joining a running sampler may
-// see its first sample sooner than one interval after it began.
+// Finish reports false. Every other mode takes its start snapshot with a
+// forced read, with the run counters when the provider has them
+// ([provider.RunReader]): a read started now, or one of the same kind
+// already in flight, which it joins (so the snapshot may be a few
+// milliseconds older than the call). It is bounded like any read: past
+// the read timeout the run starts from the last full snapshot (or the
+// all-unknown one). Boundary does nothing else until Finish. Summary and
+// DebugLocal hand the run to the sampler of their interval, shared by
+// every run and Watch in flight at that interval and started by the
+// first of them: a run gets the samples of the sampler's reads begun
+// after it joined, at k·interval from the sampler's start (the run's own
+// start when it is the first), so a run joining a running sampler may see
+// its first sample sooner than one interval after it began. A tick whose
+// read times out gives no sample (see [Stats].SkippedTicks).
 // DebugLocal also writes the raw samples to a private local file (a
 // failure to do so never fails the run).
 //
@@ -107,7 +114,7 @@ func (m *Monitor) BeginRun(ctx context.Context, mode aggregate.Mode) *Run {
 	}
 	// The cleanup only raises a flag: it runs on the runtime's cleanup
 	// goroutine, and the owner goroutine does the discarding.
-	runtime.AddCleanup(r, func(rec *runRec) { rec.dropped.Store(true) }, rec)
+	r.cleanup = runtime.AddCleanup(r, func(rec *runRec) { rec.dropped.Store(true) }, rec)
 	return r
 }
 
@@ -132,6 +139,7 @@ func (r *Run) finish() (aggregate.Usage, bool) {
 	}
 	rec, m := r.rec, r.m
 	r.state = runDiscarded
+	r.cleanup.Stop()
 	if rec.mode.Sampled() {
 		if !m.send(request{op: opDetach, run: rec}) || !<-rec.reply {
 			return aggregate.Usage{}, false // the owner discarded it
@@ -175,6 +183,7 @@ func (r *Run) discard() {
 		return
 	}
 	r.state = runDiscarded
+	r.cleanup.Stop()
 	if r.rec.mode.Sampled() {
 		r.m.send(request{op: opDiscard, run: r.rec}) // a closed monitor has discarded it
 	}

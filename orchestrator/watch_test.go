@@ -141,8 +141,8 @@ func TestCloseReleasesContexts(t *testing.T) {
 }
 
 // A Watch over a trace, tick by tick at k·I: the slow span (delay=400ms,
-// past the 100ms read timeout) yields the last snapshot, the error span
-// the all-unknown one.
+// past the 100ms read timeout) yields nothing (its ticks are skipped, not
+// filled with the last snapshot), the error span the all-unknown one.
 func TestWatchOnTrace(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := fake.New(trace(t, `
@@ -177,19 +177,17 @@ func TestWatchOnTrace(t *testing.T) {
 		want := []string{
 			"250ms=10", "500ms=20",
 			// Tick 750 reads into the delay=400ms span: the sampler gives
-			// up after the 100ms timeout with the last snapshot, at 850ms.
-			"850ms=20",
-			// Tick 1000 joins that read (it runs to 1150ms), already past
-			// its deadline: the last snapshot at once, on time.
-			"1s=20",
+			// up after the 100ms timeout and delivers nothing. Tick 1000
+			// joins that read (it runs to 1150ms), already past its
+			// deadline: nothing either.
 			"1.25s=-", // the error span: all-unknown
 			"1.5s=50", "1.75s=50",
 		}
 		if strings.Join(got, " ") != strings.Join(want, " ") {
 			t.Fatalf("samples\n got %v\nwant %v", got, want)
 		}
-		if st := m.Stats(); st.Reads != 6 || st.Errors != 1 || st.Timeouts != 2 {
-			t.Fatalf("stats %+v, want 6 reads (one late), 1 error, 2 timeouts", st)
+		if st := m.Stats(); st.Reads != 6 || st.Errors != 1 || st.Timeouts != 2 || st.SkippedTicks != 2 {
+			t.Fatalf("stats %+v, want 6 reads (one late), 1 error, 2 timeouts, 2 skipped ticks", st)
 		}
 	})
 }

@@ -8,7 +8,18 @@
 // body, run on a goroutine its owner starts and waits for; cancelling the
 // context is the interrupt. When Run returns, every subscription is
 // closed. The package also keeps a run's raw samples on local disk
-// ([DebugLog]). It depends only on the provider package.
+// ([DebugLog]). It depends on the provider package and, for its panic
+// guard, the module's internal/guard.
+//
+// # Sampler or Monitor
+//
+// A Monitor (package orchestrator) is what a runtime embeds: its Watch
+// channels are Subscriptions fed by the monitor's shared samplers, with
+// the read timeout, the cache, the slow signals and the host-pushed
+// values. A Sampler is the bare stream, for a program that owns its
+// goroutines and wants the snapshots of one provider on channels with
+// nothing else: no cache, no read timeout (a read takes as long as the
+// provider does; a tick meanwhile is skipped), no slow-signal polling.
 package stream
 
 import (

@@ -5,7 +5,8 @@
 // guard. A provider the caller vouches for (inline) is read on the
 // missing caller's goroutine without a deadline; any other on a goroutine
 // of its own, and every waiting caller gives up at the read timeout,
-// counted from the read's start, with the last snapshot. A provider that
+// counted from the read's start, with the last snapshot of that kind
+// ([Cache.Read] also says that it is not a fresh read). A provider that
 // calls runtime.Goexit ends only its read, which counts as failed.
 package snapcache
 
@@ -30,12 +31,6 @@ const (
 	Full
 )
 
-// DefaultReadTimeout bounds how long a caller waits for a provider read.
-const DefaultReadTimeout = 100 * time.Millisecond
-
-// errGoexit is the read error of a provider that called runtime.Goexit.
-var errGoexit = errors.New("provider called runtime.Goexit")
-
 // Cache is the TTL cache; create it with [New]. It is safe for concurrent
 // use.
 type Cache struct {
@@ -44,7 +39,7 @@ type Cache struct {
 	timeout time.Duration
 	inline  bool
 
-	last  [2]atomic.Pointer[flight] // newest completed read of each kind; Fast holds either kind
+	last  [2]atomic.Pointer[flight] // newest completed read: Fast of either kind, Full of kind Full
 	slot  [2]atomic.Pointer[flight] // the read in flight, per kind
 	ctx   context.Context           // cancelled by Close; every read runs under it
 	stop  context.CancelFunc
@@ -61,17 +56,16 @@ type flight struct {
 	deadline time.Time
 	snap     provider.Snapshot
 	at       time.Time
+	fresh    bool // snap is this read's result, not a fallback
 }
 
 // New returns a cache over p. merge (may be nil) is applied to every
 // snapshot read before it is cached; it must be cheap and must not block.
 // inline reads p on the caller's goroutine without a deadline: pass
-// provider.IsBounded(p). timeout <= 0 means DefaultReadTimeout. New starts
-// no goroutine.
+// provider.IsBounded(p). timeout is how long a caller waits for a read
+// handed off to a goroutine (the monitor's read timeout; <= 0: not at
+// all). New starts no goroutine.
 func New(p provider.SnapshotProvider, merge func(provider.Snapshot) provider.Snapshot, timeout time.Duration, inline bool) *Cache {
-	if timeout <= 0 {
-		timeout = DefaultReadTimeout
-	}
 	c := &Cache{merge: merge, timeout: timeout, inline: inline}
 	c.read[Fast], c.read[Full] = p.Snapshot, p.Snapshot
 	if rr, ok := p.(provider.RunReader); ok {
@@ -88,8 +82,17 @@ func (c *Cache) Get(k Kind, maxAge time.Duration) provider.Snapshot {
 	if s := c.Fresh(k, maxAge); s != nil {
 		return *s
 	}
-	return c.miss(k, maxAge)
+	s, _ := c.miss(k, maxAge)
+	return s
 }
+
+// Read forces a read of kind k (joining one of that kind in flight) and
+// reports whether the snapshot is that read's result: fresh is false when
+// the caller stopped waiting at the read timeout, the cache is closed, or
+// the provider called runtime.Goexit; the snapshot is then the fallback
+// (the last one of kind k, else the all-unknown one). A read that failed
+// or panicked is fresh: its snapshot says what is unknown.
+func (c *Cache) Read(k Kind) (s provider.Snapshot, fresh bool) { return c.miss(k, 0) }
 
 // Fresh returns the cached snapshot of kind k when it is no older than
 // maxAge (> 0), else nil, without reading: one atomic load and one clock
@@ -103,12 +106,15 @@ func (c *Cache) Fresh(k Kind, maxAge time.Duration) *provider.Snapshot {
 
 // Refresh is Get on a miss: it reads (or joins a read in flight) unless a
 // read completed meanwhile is fresh enough.
-func (c *Cache) Refresh(k Kind, maxAge time.Duration) provider.Snapshot { return c.miss(k, maxAge) }
+func (c *Cache) Refresh(k Kind, maxAge time.Duration) provider.Snapshot {
+	s, _ := c.miss(k, maxAge)
+	return s
+}
 
-func (c *Cache) miss(k Kind, maxAge time.Duration) provider.Snapshot {
+func (c *Cache) miss(k Kind, maxAge time.Duration) (provider.Snapshot, bool) {
 	for !c.shut.Load() {
 		if f := c.slot[k].Load(); f != nil {
-			return c.wait(f)
+			return c.wait(k, f)
 		}
 		f := &flight{done: make(chan struct{}), deadline: time.Now().Add(c.timeout)}
 		if !c.slot[k].CompareAndSwap(nil, f) {
@@ -117,19 +123,23 @@ func (c *Cache) miss(k Kind, maxAge time.Duration) provider.Snapshot {
 		// A read that completed while this caller raced for the slot may
 		// already be fresh enough.
 		if e := c.last[k].Load(); c.shut.Load() || (e != nil && maxAge > 0 && time.Since(e.at) <= maxAge) {
-			f.snap, f.at = c.fallback(), time.Now()
+			if c.shut.Load() {
+				f.snap, f.at = c.fallback(k), time.Now()
+			} else {
+				f.snap, f.at, f.fresh = e.snap, e.at, true
+			}
 			c.slot[k].Store(nil)
 			close(f.done)
-			return f.snap
+			return f.snap, f.fresh
 		}
 		if c.inline {
 			c.do(k, f)
-			return f.snap
+			return f.snap, f.fresh
 		}
 		go c.do(k, f)
-		return c.wait(f)
+		return c.wait(k, f)
 	}
-	return c.fallback()
+	return c.fallback(k), false
 }
 
 // do performs the read of f and publishes it, unless the cache closed
@@ -141,7 +151,7 @@ func (c *Cache) do(k Kind, f *flight) {
 		if !completed { // runtime.Goexit in the provider
 			c.reads.Add(1)
 			c.errs.Add(1)
-			f.snap, f.at = c.fallback(), time.Now()
+			f.snap, f.at = c.fallback(k), time.Now()
 		}
 		c.slot[k].Store(nil)
 		close(f.done)
@@ -153,9 +163,9 @@ func (c *Cache) do(k Kind, f *flight) {
 	}
 	if c.ctx.Err() != nil {
 		// Cut short by Close: not a reading. Waiters get the last snapshot.
-		f.snap, f.at = c.fallback(), time.Now()
+		f.snap, f.at = c.fallback(k), time.Now()
 	} else {
-		f.snap, f.at = s, time.Now()
+		f.snap, f.at, f.fresh = s, time.Now(), true
 		c.last[Fast].Store(f)
 		if k == Full {
 			c.last[Full].Store(f)
@@ -174,16 +184,16 @@ func (c *Cache) count(err error) {
 	}
 }
 
-func (c *Cache) wait(f *flight) provider.Snapshot {
+func (c *Cache) wait(k Kind, f *flight) (provider.Snapshot, bool) {
 	select {
 	case <-f.done:
-		return f.snap
+		return f.snap, f.fresh
 	default:
 	}
 	d := time.Until(f.deadline)
 	if d <= 0 {
 		c.timeouts.Add(1)
-		return c.fallback()
+		return c.fallback(k), false
 	}
 	t, _ := c.timer.Get().(*time.Timer)
 	if t == nil {
@@ -197,18 +207,22 @@ func (c *Cache) wait(f *flight) provider.Snapshot {
 	}()
 	select {
 	case <-f.done:
-		return f.snap
+		return f.snap, f.fresh
 	case <-t.C:
 		c.timeouts.Add(1)
-		return c.fallback()
+		return c.fallback(k), false
 	case <-c.ctx.Done():
-		return c.fallback()
+		return c.fallback(k), false
 	}
 }
 
-// fallback is what a caller gets when no fresh read is available: the
-// last snapshot, else the all-unknown one.
-func (c *Cache) fallback() provider.Snapshot {
+// fallback is what a caller of kind k gets when no fresh read is
+// available: the last snapshot of kind k (a Full one keeps the run
+// counters), else the last of either kind, else the all-unknown one.
+func (c *Cache) fallback(k Kind) provider.Snapshot {
+	if f := c.last[k].Load(); f != nil {
+		return f.snap
+	}
 	if f := c.last[Fast].Load(); f != nil {
 		return f.snap
 	}

@@ -42,6 +42,9 @@ type boundedP struct{ provider.SnapshotProvider }
 
 func newCache(p provider.SnapshotProvider, timeout time.Duration) *Cache {
 	_, inline := p.(boundedP)
+	if timeout <= 0 {
+		timeout = testTimeout
+	}
 	return New(p, nil, timeout, inline)
 }
 
@@ -64,7 +67,7 @@ func TestCacheTTL(t *testing.T) {
 	paths(t, func(t *testing.T, wrap func(provider.SnapshotProvider) provider.SnapshotProvider) {
 		synctest.Test(t, func(t *testing.T) {
 			p := &counting{}
-			c := newCache(wrap(p), 0)
+			c := newCache(wrap(p), testTimeout)
 			defer c.close()
 			if got := rss(c.Get(Fast, 500*time.Millisecond)); got != 1 {
 				t.Fatalf("first Get: read %d, want 1", got)
@@ -233,14 +236,14 @@ func TestCacheHangIsBounded(t *testing.T) {
 
 func TestCacheHangWithoutHistoryIsUnknown(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		c := newCache(&hanging{honour: true}, 0)
+		c := newCache(&hanging{honour: true}, testTimeout)
 		defer c.close()
 		start := time.Now()
 		if s := c.Get(Fast, 0); s != provider.Unknown(time.Now()) {
 			t.Fatalf("got %+v, want all-unknown", s)
 		}
-		if d := time.Since(start); d != DefaultReadTimeout {
-			t.Fatalf("waited %v, want %v", d, DefaultReadTimeout)
+		if d := time.Since(start); d != testTimeout {
+			t.Fatalf("waited %v, want %v", d, testTimeout)
 		}
 	})
 }
@@ -268,7 +271,7 @@ func TestCacheClosed(t *testing.T) {
 	paths(t, func(t *testing.T, wrap func(provider.SnapshotProvider) provider.SnapshotProvider) {
 		synctest.Test(t, func(t *testing.T) {
 			p := &counting{}
-			c := newCache(wrap(p), 0)
+			c := newCache(wrap(p), testTimeout)
 			c.close()
 			c.close()
 			if s := c.Get(Fast, 0); rss(s) != -1 {
@@ -280,7 +283,7 @@ func TestCacheClosed(t *testing.T) {
 		})
 		synctest.Test(t, func(t *testing.T) {
 			p := &counting{}
-			c := newCache(wrap(p), 0)
+			c := newCache(wrap(p), testTimeout)
 			c.Get(Fast, 0)
 			c.close()
 			if got := rss(c.Get(Fast, 0)); got != 1 || p.n.Load() != 1 {
@@ -292,7 +295,7 @@ func TestCacheClosed(t *testing.T) {
 
 func TestCacheCachedGetDoesNotAllocate(t *testing.T) {
 	paths(t, func(t *testing.T, wrap func(provider.SnapshotProvider) provider.SnapshotProvider) {
-		c := newCache(wrap(&counting{}), 0)
+		c := newCache(wrap(&counting{}), testTimeout)
 		defer c.close()
 		c.Get(Fast, 0)
 		if n := testing.AllocsPerRun(1000, func() { c.Get(Fast, time.Hour) }); n != 0 {
@@ -341,7 +344,7 @@ func TestCacheBoundedReadsOnTheCaller(t *testing.T) {
 		{"unbounded", p, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := newCache(tc.src, 0)
+			c := newCache(tc.src, testTimeout)
 			defer c.close()
 			if got := rss(c.Get(Fast, 0)); got != 1 {
 				t.Fatalf("Get(0) read %d, want 1", got)
@@ -432,8 +435,8 @@ func TestCacheCloseAbandonsABoundedReadAtTheTimeout(t *testing.T) {
 		synctest.Wait()
 		start := time.Now()
 		c.close()
-		if d := time.Since(start); d != DefaultReadTimeout {
-			t.Fatalf("Close returned after %v, want the read timeout %v", d, DefaultReadTimeout)
+		if d := time.Since(start); d != testTimeout {
+			t.Fatalf("Close returned after %v, want the read timeout %v", d, testTimeout)
 		}
 		if !inside.Load() || c.Stats().Abandoned != 1 {
 			t.Fatalf("stats %+v: want the read still inside the provider, abandoned", c.Stats())
@@ -468,7 +471,7 @@ func TestCacheFullReadsRunSnapshot(t *testing.T) {
 	paths(t, func(t *testing.T, wrap func(provider.SnapshotProvider) provider.SnapshotProvider) {
 		synctest.Test(t, func(t *testing.T) {
 			p := &runReader{}
-			c := New(p, nil, 0, wrap(p) != provider.SnapshotProvider(p))
+			c := New(p, nil, testTimeout, wrap(p) != provider.SnapshotProvider(p))
 			defer c.close()
 			if c.Fresh(Full, time.Hour) != nil {
 				t.Fatal("a full snapshot before any read")
@@ -496,7 +499,7 @@ func TestCacheFullReadsRunSnapshot(t *testing.T) {
 // A provider without RunSnapshot serves full reads with Snapshot.
 func TestCacheFullWithoutRunReader(t *testing.T) {
 	p := &counting{}
-	c := New(p, nil, 0, true)
+	c := New(p, nil, testTimeout, true)
 	defer c.close()
 	if got := rss(c.Get(Full, 0)); got != 1 {
 		t.Fatalf("full read %d, want Snapshot's 1", got)
@@ -508,7 +511,7 @@ func TestCacheMerge(t *testing.T) {
 	c := New(&counting{}, func(s provider.Snapshot) provider.Snapshot {
 		s.Thermal = provider.ThermalHot
 		return s
-	}, 0, true)
+	}, testTimeout, true)
 	defer c.close()
 	if s := c.Get(Fast, 0); s.Thermal != provider.ThermalHot {
 		t.Fatalf("merged read %+v", s)
@@ -525,7 +528,7 @@ func TestCacheGoexit(t *testing.T) {
 				runtime.Goexit()
 			}
 			return provider.Snapshot{ProcessRSSMB: provider.Some(uint64(n.Load()))}, nil
-		}), nil, 0, false)
+		}), nil, testTimeout, false)
 		defer c.close()
 		c.Get(Fast, 0)
 		start := time.Now()
@@ -540,6 +543,76 @@ func TestCacheGoexit(t *testing.T) {
 		}
 		if st := c.Stats(); st.Reads != 3 || st.Errors != 1 {
 			t.Fatalf("stats %+v", st)
+		}
+	})
+}
+
+// testTimeout is the read timeout these tests give a cache (the
+// monitor's default).
+const testTimeout = 100 * time.Millisecond
+
+// stuckFull is a runReader whose RunSnapshot blocks, ignoring its
+// context, while hang is set, until release is closed.
+type stuckFull struct {
+	runReader
+	hang    atomic.Bool
+	release chan struct{}
+}
+
+func (s *stuckFull) RunSnapshot(ctx context.Context) (provider.Snapshot, error) {
+	if s.hang.Load() {
+		<-s.release
+	}
+	return s.runReader.RunSnapshot(ctx)
+}
+
+// Whenever a full read cannot give a fresh snapshot — a read completed
+// meanwhile is fresh enough, the caller stops waiting at the timeout, the
+// cache is closed — it gets the last full snapshot, with the run
+// counters, even when a fast read completed after it.
+func TestCacheFullFallbackKeepsCounters(t *testing.T) {
+	stall := func(s provider.Snapshot) bool { return s.Counters.CPUStall.Valid }
+	synctest.Test(t, func(t *testing.T) {
+		p := &stuckFull{release: make(chan struct{})}
+		c := New(p, nil, testTimeout, false)
+		if s := c.Get(Full, 0); !stall(s) {
+			t.Fatalf("full read %+v without the counter", s)
+		}
+		if s := c.Get(Fast, 0); stall(s) {
+			t.Fatalf("fast read %+v with the counter", s)
+		}
+		if s := c.Refresh(Full, time.Hour); !stall(s) || p.full.Load() != 1 {
+			t.Fatalf("a fresh-enough full refresh gave %+v after %d full reads, want the cached full snapshot", s, p.full.Load())
+		}
+		p.hang.Store(true)
+		if s, fresh := c.Read(Full); fresh || !stall(s) {
+			t.Fatalf("a timed-out full read gave %+v (fresh %v), want the last full snapshot, not fresh", s, fresh)
+		}
+		c.close()
+		if s := c.Get(Full, 0); !stall(s) {
+			t.Fatalf("a full read after Close gave %+v, want the last full snapshot", s)
+		}
+		close(p.release)
+	})
+}
+
+// Read reports whether its snapshot is a fresh read: a hung read's
+// waiters get the fallback, not fresh, and a read that fails is fresh.
+func TestCacheReadTellsFresh(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := &hanging{ok: 1, honour: true}
+		c := newCache(h, testTimeout)
+		defer c.close()
+		if s, fresh := c.Read(Fast); !fresh || rss(s) != 1 {
+			t.Fatalf("first read %+v fresh %v", s, fresh)
+		}
+		for range 3 {
+			if s, fresh := c.Read(Fast); fresh || rss(s) != 1 {
+				t.Fatalf("a hung read gave %+v fresh %v, want the last snapshot, not fresh", s, fresh)
+			}
+		}
+		if n := h.n.Load(); n != 2 {
+			t.Fatalf("%d provider reads, want 2: waiters join the hung read", n)
 		}
 	})
 }
