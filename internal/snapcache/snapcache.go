@@ -27,7 +27,10 @@ type Kind uint8
 const (
 	// Fast is the provider's Snapshot.
 	Fast Kind = iota
-	// Full is RunSnapshot when the provider has it, else Snapshot.
+	// Full is RunSnapshot when the provider has it. For a provider without
+	// it a Full read reads Snapshot and shares the Fast cache entry (a
+	// fresh Fast snapshot serves a Full request), while a forced Full read
+	// still has a flight of its own.
 	Full
 )
 
@@ -38,6 +41,7 @@ type Cache struct {
 	merge   func(provider.Snapshot) provider.Snapshot
 	timeout time.Duration
 	inline  bool
+	full    Kind // the cache entry a Full request uses: Full, or Fast without RunSnapshot
 
 	last  [2]atomic.Pointer[flight] // newest completed read: Fast of either kind, Full of kind Full
 	slot  [2]atomic.Pointer[flight] // the read in flight, per kind
@@ -69,7 +73,7 @@ func New(p provider.SnapshotProvider, merge func(provider.Snapshot) provider.Sna
 	c := &Cache{merge: merge, timeout: timeout, inline: inline}
 	c.read[Fast], c.read[Full] = p.Snapshot, p.Snapshot
 	if rr, ok := p.(provider.RunReader); ok {
-		c.read[Full] = rr.RunSnapshot
+		c.read[Full], c.full = rr.RunSnapshot, Full
 	}
 	c.ctx, c.stop = context.WithCancel(context.Background())
 	return c
@@ -94,11 +98,20 @@ func (c *Cache) Get(k Kind, maxAge time.Duration) provider.Snapshot {
 // or panicked is fresh: its snapshot says what is unknown.
 func (c *Cache) Read(k Kind) (s provider.Snapshot, fresh bool) { return c.miss(k, 0) }
 
+// kind is the cache entry a request for k uses: Full only when the
+// provider has RunSnapshot.
+func (c *Cache) kind(k Kind) Kind {
+	if k == Full {
+		return c.full
+	}
+	return Fast
+}
+
 // Fresh returns the cached snapshot of kind k when it is no older than
 // maxAge (> 0), else nil, without reading: one atomic load and one clock
 // read. The snapshot it points to is immutable.
 func (c *Cache) Fresh(k Kind, maxAge time.Duration) *provider.Snapshot {
-	if f := c.last[k].Load(); f != nil && maxAge > 0 && time.Since(f.at) <= maxAge {
+	if f := c.last[c.kind(k)].Load(); f != nil && maxAge > 0 && time.Since(f.at) <= maxAge {
 		return &f.snap
 	}
 	return nil
@@ -122,7 +135,7 @@ func (c *Cache) miss(k Kind, maxAge time.Duration) (provider.Snapshot, bool) {
 		}
 		// A read that completed while this caller raced for the slot may
 		// already be fresh enough.
-		if e := c.last[k].Load(); c.shut.Load() || (e != nil && maxAge > 0 && time.Since(e.at) <= maxAge) {
+		if e := c.last[c.kind(k)].Load(); c.shut.Load() || (e != nil && maxAge > 0 && time.Since(e.at) <= maxAge) {
 			if c.shut.Load() {
 				f.snap, f.at = c.fallback(k), time.Now()
 			} else {
@@ -220,7 +233,7 @@ func (c *Cache) wait(k Kind, f *flight) (provider.Snapshot, bool) {
 // available: the last snapshot of kind k (a Full one keeps the run
 // counters), else the last of either kind, else the all-unknown one.
 func (c *Cache) fallback(k Kind) provider.Snapshot {
-	if f := c.last[k].Load(); f != nil {
+	if f := c.last[c.kind(k)].Load(); f != nil {
 		return f.snap
 	}
 	if f := c.last[Fast].Load(); f != nil {

@@ -496,13 +496,23 @@ func TestCacheFullReadsRunSnapshot(t *testing.T) {
 	})
 }
 
-// A provider without RunSnapshot serves full reads with Snapshot.
+// A provider without RunSnapshot serves full reads with Snapshot, and a
+// fresh fast snapshot serves a full request (they are the same read).
 func TestCacheFullWithoutRunReader(t *testing.T) {
 	p := &counting{}
 	c := New(p, nil, testTimeout, true)
 	defer c.close()
 	if got := rss(c.Get(Full, 0)); got != 1 {
 		t.Fatalf("full read %d, want Snapshot's 1", got)
+	}
+	if got := rss(c.Get(Fast, 0)); got != 2 {
+		t.Fatalf("fast read %d, want Snapshot's 2", got)
+	}
+	if got := rss(c.Get(Full, time.Hour)); got != 2 {
+		t.Fatalf("full request after a fresh fast read: %d, want that read's 2 without a new one", got)
+	}
+	if c.Fresh(Full, time.Hour) == nil {
+		t.Fatal("a fresh fast snapshot does not serve a full request")
 	}
 }
 
