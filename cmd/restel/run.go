@@ -25,9 +25,13 @@ func init() {
 // (docs/contract.md §6).
 //
 // CMD runs with restel's stdin, stdout and stderr and environment. Its
-// resource use is sampled by an orchestrator.Monitor over the native
-// provider pointed at the child's pid, so process_rss_peak_mb is the
-// child's resident set (/proc/<pid>/statm on Linux), not restel's. The run
+// resource use is sampled by an orchestrator.Monitor over the child's
+// process tree (childProvider; on Linux linux.Tree, which sums VmRSS from
+// /proc/<pid>/status over the child and every descendant, so
+// process_rss_peak_mb is the tree's resident set, not restel's). The
+// tree's counters (CPU time, stalls, high-water marks) are read at the
+// run's start and end, and the child's ru_maxrss is folded into the peak
+// once it is reaped (reapedPeakMiB). The run
 // begins right after the child has been started (exec has succeeded, so
 // the start snapshot sees the child's own image, a moment into its life)
 // and ends once the child has exited: on Linux the exit is observed with
