@@ -82,8 +82,6 @@ func runMain(e env, args []string) int {
 	if _, ok := e.stderr.(*os.File); !ok {
 		e.stderr = &lockedWriter{w: e.stderr}
 	}
-	cmd := exec.Command(cfg.argv[0], cfg.argv[1:]...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = e.stdin, e.stdout, e.stderr
 
 	// Catch the signals before starting the child: one that arrives in
 	// between is forwarded instead of killing restel and orphaning it.
@@ -91,7 +89,8 @@ func runMain(e env, args []string) int {
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
 	defer signal.Stop(sigs)
 
-	if err := cmd.Start(); err != nil {
+	cmd, err := startChild(e, cfg.argv)
+	if err != nil {
 		status, msg := startFailure(cfg.argv[0], err)
 		note(e, "run: %s", msg)
 		return status
