@@ -203,3 +203,38 @@ func TestRunOutReadOnlyDir(t *testing.T) {
 	checkUsageErr(t, status, stdout, stderr, "restel: run: --out "+newp+": ", "permission denied")
 	assertOnlyFiles(t, dir, "s.json")
 }
+
+// TestRunOutOwnerNotKept: as an unprivileged user, a file the user may
+// write but does not own, in a directory the user may write, cannot be
+// replaced by a file of the same owner (the user may not chown): it is
+// written in place, keeping its owner and inode, as `>` writes it.
+func TestRunOutOwnerNotKept(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("running restel as another user needs root")
+	}
+	dir, err := os.MkdirTemp("", "restel-own-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chown(dir, nobody, nobody); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "s.json")
+	writeFile(t, p, "old\n", 0o666) // root's, writable by all
+	before := statT(t, p)
+
+	status, stdout, stderr := binaryAs(t, nobody, nobody, "run", "--mode", "boundary", "--out", p, "--", "true")
+	if status != 0 || stdout != "" || stderr != "" {
+		t.Fatalf("status %d stdout %q stderr %q", status, stdout, stderr)
+	}
+	wantContent(t, p, "")
+	if st := statT(t, p); st.Ino != before.Ino || st.Uid != before.Uid || st.Gid != before.Gid {
+		t.Errorf("inode %d owner %d:%d, want the same file (%d) owned by %d:%d", st.Ino, st.Uid, st.Gid, before.Ino, before.Uid, before.Gid)
+	}
+	wantMode(t, p, 0o666)
+	assertOnlyFiles(t, dir, "s.json")
+}
