@@ -102,7 +102,9 @@ func startForwarding(sigs <-chan os.Signal, child signaler, skip func(os.Signal)
 // programs treat as "stop cleaning up and die now". SIGTERM and SIGHUP are
 // always forwarded (a supervisor or a closing session sends them to
 // restel alone), and so are SIGINT and SIGQUIT for a child in a process
-// group of its own.
+// group of its own. A signal carries no sign of being typed: a `kill
+// -INT` of restel alone while both are in the foreground is not passed on
+// either (docs/contract.md §6 says so).
 func terminalSentIt(pid int) func(os.Signal) bool {
 	return func(sig os.Signal) bool {
 		return (sig == os.Interrupt || sig == syscall.SIGQUIT) && inForeground(pid)
