@@ -38,8 +38,10 @@ restel replay --mode summary:250ms - < my.trace`,
 		details: `Runs CMD, samples it and its descendants, and prints the usage summary
 as one JSON object on stderr (or in --out FILE). restel exits with CMD's
 status (128+N when CMD is killed by signal N; 127 when CMD is not found,
-126 when it cannot be executed). SIGINT, SIGTERM, SIGHUP and SIGQUIT are
-forwarded to CMD.`,
+126 when it cannot be executed; a script without #! runs under /bin/sh).
+SIGINT, SIGTERM, SIGHUP and SIGQUIT are forwarded to CMD, except a SIGINT
+or SIGQUIT while restel and CMD are in the terminal's foreground: the
+terminal already sent it to CMD.`,
 		examples: `restel run -- python infer.py --model small
 restel run --mode summary:250ms --out summary.json -- ./bench.sh`,
 	},

@@ -186,6 +186,7 @@ func (l *lockedWriter) Write(b []byte) (int, error) {
 }
 
 func main() {
+	catchSIGPIPE()
 	e := env{ctx: context.Background(), stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
 	os.Exit(realMain(e, os.Args[1:]))
 }

@@ -34,6 +34,7 @@ func TestMain(m *testing.M) {
 			// The child's own peak: VmHWM belongs to the memory map made
 			// by exec, unlike ru_maxrss, which also carries the parent's
 			// high-water mark across Go's vfork-style start.
+			catchSIGPIPE() // as main does
 			e := env{ctx: context.Background(), stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
 			status := realMain(e, os.Args[1:])
 			if b, err := os.ReadFile("/proc/self/status"); err == nil {

@@ -25,9 +25,13 @@ func init() {
 // (docs/contract.md §6).
 //
 // CMD runs with restel's stdin, stdout and stderr and environment. Its
-// resource use is sampled by an orchestrator.Monitor over the native
-// provider pointed at the child's pid, so process_rss_peak_mb is the
-// child's resident set (/proc/<pid>/statm on Linux), not restel's. The run
+// resource use is sampled by an orchestrator.Monitor over the child's
+// process tree (childProvider; on Linux linux.Tree, which sums VmRSS from
+// /proc/<pid>/status over the child and every descendant, so
+// process_rss_peak_mb is the tree's resident set, not restel's). The
+// tree's counters (CPU time, stalls, high-water marks) are read at the
+// run's start and end, and the child's ru_maxrss is folded into the peak
+// once it is reaped (reapedPeakMiB). The run
 // begins right after the child has been started (exec has succeeded, so
 // the start snapshot sees the child's own image, a moment into its life)
 // and ends once the child has exited: on Linux the exit is observed with
@@ -78,8 +82,6 @@ func runMain(e env, args []string) int {
 	if _, ok := e.stderr.(*os.File); !ok {
 		e.stderr = &lockedWriter{w: e.stderr}
 	}
-	cmd := exec.Command(cfg.argv[0], cfg.argv[1:]...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = e.stdin, e.stdout, e.stderr
 
 	// Catch the signals before starting the child: one that arrives in
 	// between is forwarded instead of killing restel and orphaning it.
@@ -87,7 +89,8 @@ func runMain(e env, args []string) int {
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
 	defer signal.Stop(sigs)
 
-	if err := cmd.Start(); err != nil {
+	cmd, err := startChild(e, cfg.argv)
+	if err != nil {
 		status, msg := startFailure(cfg.argv[0], err)
 		note(e, "run: %s", msg)
 		return status

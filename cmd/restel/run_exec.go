@@ -31,6 +31,31 @@ func exitStatus(ps *os.ProcessState) int {
 	return 1
 }
 
+// startChild starts argv with restel's standard streams. A file that
+// exists and may be executed but is in no format the kernel recognises
+// (ENOEXEC: a script without a "#!" line) is run by the shell instead, as
+// execvp(3), env(1) and time(1) do: /bin/sh with argv[0] "/bin/sh", then
+// the file's path, then the arguments. When the shell itself cannot be
+// started, the first error stands.
+func startChild(e env, argv []string) (*exec.Cmd, error) {
+	cmd := childCommand(e, argv[0], argv[1:])
+	err := cmd.Start()
+	if err == nil || !errors.Is(err, syscall.ENOEXEC) || shellPath == "" {
+		return cmd, err
+	}
+	sh := childCommand(e, shellPath, append([]string{cmd.Path}, argv[1:]...))
+	if serr := sh.Start(); serr != nil {
+		return cmd, err
+	}
+	return sh, nil
+}
+
+func childCommand(e env, name string, args []string) *exec.Cmd {
+	cmd := exec.Command(name, args...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = e.stdin, e.stdout, e.stderr
+	return cmd
+}
+
 // signaler is the part of *os.Process that forwardSignals needs.
 type signaler interface {
 	Signal(os.Signal) error
@@ -77,7 +102,9 @@ func startForwarding(sigs <-chan os.Signal, child signaler, skip func(os.Signal)
 // programs treat as "stop cleaning up and die now". SIGTERM and SIGHUP are
 // always forwarded (a supervisor or a closing session sends them to
 // restel alone), and so are SIGINT and SIGQUIT for a child in a process
-// group of its own.
+// group of its own. A signal carries no sign of being typed: a `kill
+// -INT` of restel alone while both are in the foreground is not passed on
+// either (docs/contract.md §6 says so).
 func terminalSentIt(pid int) func(os.Signal) bool {
 	return func(sig os.Signal) bool {
 		return (sig == os.Interrupt || sig == syscall.SIGQUIT) && inForeground(pid)
@@ -103,7 +130,8 @@ const (
 // exit status and the one line that says why: 127 when it is not found
 // (not in PATH, no such file, a path through a non-directory), 126 when
 // it exists but cannot be executed (no permission, a directory, not an
-// executable format).
+// executable format that even the shell fallback of startChild could
+// start).
 func startFailure(name string, err error) (status int, msg string) {
 	cause := err
 	if ee, ok := errors.AsType[*exec.Error](err); ok {

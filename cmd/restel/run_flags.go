@@ -38,8 +38,14 @@ func parseRunArgs(e env, args []string) (cfg runConfig, status int, ok bool) {
 		case "mode":
 			cfg.modeSet = true
 		case "out":
-			if cfg.out == "" {
+			switch {
+			case cfg.out == "":
 				status = usageErr(e, "run: empty --out: want a file path")
+			case cfg.out[0] == '-':
+				// `--out -- CMD` would otherwise write a file named "--"
+				// and take CMD's first word for the command; a file
+				// whose name starts with '-' is still reachable as ./-x.
+				status = usageErr(e, "run: --out %q looks like a flag: want a file path (write ./%s for a file of that name)", cfg.out, cfg.out)
 			}
 		}
 	})

@@ -32,6 +32,10 @@ func TestParseRunArgs(t *testing.T) {
 		{args: []string{"--mode", "summary:-1s", "--", "true"}, wantErr: "negative interval"},
 		{args: []string{"--mode"}, wantErr: "flag needs an argument"},
 		{args: []string{"--out", "", "--", "true"}, wantErr: "empty --out"},
+		{args: []string{"--out", "--", "./model"}, wantErr: `--out "--" looks like a flag`},
+		{args: []string{"--out", "-", "--", "true"}, wantErr: `--out "-" looks like a flag`},
+		{args: []string{"--out=-x", "true"}, wantErr: `--out "-x" looks like a flag`},
+		{args: []string{"--out", "./-x", "--", "true"}, want: runConfig{out: "./-x", argv: []string{"true"}}},
 		{args: []string{"--bogus", "--", "true"}, wantErr: "flag provided but not defined: -bogus"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

@@ -14,17 +14,26 @@ import (
 // shell's `>` would, decided before the child starts so an unusable
 // destination is bad input before anything runs.
 //
-//   - A new path, or an existing regular file, is replaced atomically: the
-//     summary goes to a temporary file next to it (created before the
-//     child starts), renamed over it once written, so readers see the old
-//     file or the complete new one, never a partial summary. An existing
-//     file keeps its permission bits (a 0600 file stays 0600); a new one
-//     gets 0666 less the umask, as the shell creates it. A symbolic link is
-//     followed: its final target is replaced and the link stays a link. A
-//     file restel cannot write (a read-only 0444 file) is refused, as `>`
-//     refuses it, even when its directory would allow the rename. Other
-//     hard links to a replaced file keep its old content, as after any
-//     atomic replacement.
+//   - A new path, or an existing regular file, is replaced atomically: at
+//     commit, once the summary is ready, it goes to a temporary file next
+//     to it, renamed over it once written, so readers see the old file or
+//     the complete new one, never a partial summary. Nothing is created
+//     before then: the checks made before the child starts (the existing
+//     file opens for writing, or the directory of a new one is writable)
+//     leave no trace, and a restel killed mid-run leaves no temporary
+//     file behind. An existing file keeps its permission bits (a 0600
+//     file stays 0600) and its owner and group; a new one gets 0666 less
+//     the umask, as the shell creates it. A symbolic link is followed: its
+//     final target is replaced and the link stays a link. A file restel
+//     cannot write (a read-only 0444 file) is refused, as `>` refuses it,
+//     even when its directory would allow the rename.
+//   - An existing regular file is instead truncated and written in place,
+//     as `>` writes it, when replacing it would change what `>` keeps: it
+//     has other hard links (they must keep seeing it), its owner or group
+//     cannot be given to the temporary file (restel may not chown), or no
+//     temporary file can be created next to it (a writable file in a
+//     read-only directory). Readers may then see it empty or partial
+//     while it is written, as with `>`.
 //   - restel's own standard output or standard error, when FILE names one
 //     that is a regular file (--out /dev/stdout with stdout redirected to
 //     a file), is appended to in place: replacing it would throw away the
@@ -42,13 +51,9 @@ type outFile struct {
 	path string // as given, for messages
 	kind outKind
 
-	// outReplace: the temporary file, the file it replaces, and the
-	// permission bits to give it (keepPerm false: a new file, whose
-	// creation mode already honoured the umask).
-	tmp      *os.File
-	dest     string
-	perm     fs.FileMode
-	keepPerm bool
+	// outReplace: the file to replace or create (symbolic links
+	// resolved). Its mode, owner and links are read again at commit.
+	dest string
 
 	f *os.File // outInPlace: opened by createOut
 }
@@ -65,8 +70,9 @@ const (
 // the kernel's own limit (ELOOP after 40) does.
 const maxLinks = 40
 
-// createOut decides where path's summary goes and prepares it: the
-// temporary file for a regular or new file, the open file for a device.
+// createOut decides where path's summary goes and checks that it can be
+// written there, creating nothing: the open file for a device, the
+// resolved name for a regular or new file.
 func createOut(path string) (*outFile, error) {
 	o := &outFile{path: path}
 	fi, err := os.Stat(path)
@@ -100,7 +106,8 @@ func createOut(path string) (*outFile, error) {
 			return nil, outErr(path, err)
 		}
 		_ = f.Close()
-		o.dest, o.perm, o.keepPerm = dest, fi.Mode().Perm(), true
+		o.dest = dest
+		return o, nil
 	case fi.Mode()&fs.ModeNamedPipe != 0:
 		if err := canWrite(path); err != nil {
 			return nil, outErr(path, err)
@@ -115,11 +122,10 @@ func createOut(path string) (*outFile, error) {
 		o.kind, o.f = outInPlace, f
 		return o, nil
 	}
-	tmp, err := createTemp(filepath.Dir(o.dest), filepath.Base(o.dest))
-	if err != nil {
+	// A new file: its directory must let restel create it, as `>` would.
+	if err := canCreateIn(filepath.Dir(o.dest)); err != nil {
 		return nil, outErr(path, err)
 	}
-	o.tmp = tmp
 	return o, nil
 }
 
@@ -200,22 +206,72 @@ func (o *outFile) commit(b []byte) error {
 		}
 		return outErr(o.path, err)
 	}
-	tmp := o.tmp
-	o.tmp = nil
-	err := writeAll(tmp, b)
-	if err == nil && o.keepPerm {
-		err = tmp.Chmod(o.perm)
+	return outErr(o.path, replaceFile(o.dest, b))
+}
+
+// replaceFile writes b to the regular file dest, or creates it: through a
+// temporary file renamed over it, or, where that would lose what `>`
+// keeps, in place (see outFile).
+func replaceFile(dest string, b []byte) error {
+	fi, err := os.Stat(dest)
+	exists := err == nil
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return err
+	case !fi.Mode().IsRegular():
+		// Replaced by something else during the run: write it as `>`.
+		return writeInPlace(dest, b)
+	}
+	var own owner
+	if exists {
+		if own = ownerOf(fi); own.links > 1 {
+			return writeInPlace(dest, b)
+		}
+	}
+	tmp, err := createTemp(filepath.Dir(dest), filepath.Base(dest))
+	if err != nil {
+		if exists {
+			return writeInPlace(dest, b)
+		}
+		return err
+	}
+	if exists {
+		// The owner first: a chown may clear set-id bits the chmod sets.
+		if !keepOwner(tmp, own) {
+			_ = tmp.Close()
+			_ = os.Remove(tmp.Name())
+			return writeInPlace(dest, b)
+		}
+		err = tmp.Chmod(fi.Mode().Perm())
+	}
+	if err == nil {
+		err = writeAll(tmp, b)
 	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmp.Name(), o.dest)
+		err = os.Rename(tmp.Name(), dest)
 	}
 	if err != nil {
 		_ = os.Remove(tmp.Name())
 	}
-	return outErr(o.path, err)
+	return err
+}
+
+// writeInPlace truncates the existing file dest and writes b into it, as
+// the shell's `>` does.
+func writeInPlace(dest string, b []byte) error {
+	f, err := os.OpenFile(dest, os.O_WRONLY|os.O_TRUNC, 0)
+	if err != nil {
+		return err
+	}
+	err = writeAll(f, b)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 func writeAll(f *os.File, b []byte) error {
@@ -244,16 +300,11 @@ func outErr(path string, err error) error {
 	return fmt.Errorf("--out %s: %w", path, err)
 }
 
-// discard removes the temporary file, or closes the device, if the
-// summary was not committed. It is safe on a nil outFile and after commit.
+// discard closes the device if the summary was not committed. It is safe
+// on a nil outFile and after commit.
 func (o *outFile) discard() {
 	if o == nil {
 		return
-	}
-	if o.tmp != nil {
-		_ = o.tmp.Close()
-		_ = os.Remove(o.tmp.Name())
-		o.tmp = nil
 	}
 	if o.f != nil {
 		_ = o.f.Close()

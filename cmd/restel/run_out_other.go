@@ -3,6 +3,7 @@
 package main
 
 import (
+	"io/fs"
 	"os"
 	"time"
 )
@@ -13,6 +14,18 @@ const fifoWait = 0
 // canWrite cannot check without opening here: the open at commit reports
 // a refusal.
 func canWrite(string) error { return nil }
+
+// canCreateIn cannot check without creating a file here: the creation at
+// commit reports a refusal.
+func canCreateIn(string) error { return nil }
+
+// owner is a file's hard-link count (owners are not kept here).
+type owner struct{ links uint64 }
+
+func ownerOf(fs.FileInfo) owner { return owner{} }
+
+// keepOwner has no owner to keep here.
+func keepOwner(*os.File, owner) bool { return true }
 
 // openFIFO opens path for writing (no FIFOs in the file system here).
 func openFIFO(path string, _ time.Duration) (*os.File, error) {

@@ -4,6 +4,7 @@ package main
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"syscall"
 	"time"
@@ -28,6 +29,49 @@ func canWrite(path string) error {
 		}
 		return err
 	}
+}
+
+// canCreateIn reports, as access(2) with W_OK and X_OK does, whether
+// restel may create a file in dir, without creating one.
+func canCreateIn(dir string) error {
+	for {
+		err := unix.Access(dir, unix.W_OK|unix.X_OK)
+		if err == unix.EINTR {
+			continue
+		}
+		return err
+	}
+}
+
+// owner is a file's owner, group and hard-link count.
+type owner struct {
+	uid, gid int
+	links    uint64
+	known    bool
+}
+
+func ownerOf(fi fs.FileInfo) owner {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return owner{}
+	}
+	return owner{uid: int(st.Uid), gid: int(st.Gid), links: uint64(st.Nlink), known: true}
+}
+
+// keepOwner gives tmp the owner and group of own (fchown(2), when they
+// differ from tmp's) and reports whether tmp has them.
+func keepOwner(tmp *os.File, own owner) bool {
+	if !own.known {
+		return true
+	}
+	fi, err := tmp.Stat()
+	if err != nil {
+		return false
+	}
+	if cur := ownerOf(fi); cur.known && cur.uid == own.uid && cur.gid == own.gid {
+		return true
+	}
+	return tmp.Chown(own.uid, own.gid) == nil
 }
 
 // openFIFO opens the FIFO path for writing without ever blocking: an

@@ -37,7 +37,17 @@ const (
 	defaultListen = "127.0.0.1:9464"
 	// shutdownTimeout bounds how long a signal waits for scrapes in flight.
 	shutdownTimeout = 5 * time.Second
+	// readHeaderTimeout bounds how long a client may take to send a
+	// request's headers.
+	readHeaderTimeout = 10 * time.Second
 )
+
+// serveIdleTimeout is how long a keep-alive connection may sit idle
+// between requests before the server closes it: long enough for a
+// scraper on a 15 s or 30 s interval to reuse its connection, short
+// enough that idle or abandoned connections do not pile up. Tests shorten
+// it.
+var serveIdleTimeout = 60 * time.Second
 
 // serveMain implements `restel serve [--listen ADDR]` (docs/contract.md
 // §6, §8): the metrics of package export on /metrics in the Prometheus
@@ -75,7 +85,7 @@ func serveMain(e env, args []string) int {
 	m.Prewarm() // the first scrape has thermal and battery
 	defer m.Close()
 
-	srv := &http.Server{Handler: metricsHandler(m), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: metricsHandler(m), ReadHeaderTimeout: readHeaderTimeout, IdleTimeout: serveIdleTimeout}
 	note(e, "serve: metrics on http://%s/metrics", ln.Addr())
 	return serveUntil(ctx, e, srv, ln)
 }

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -280,4 +282,55 @@ func readServeAddr(t *testing.T, r io.Reader) string {
 		t.Fatalf("serve's first line %q, want %q ADDR %q", s, prefix, suffix)
 	}
 	return strings.TrimSuffix(strings.TrimPrefix(s, prefix), suffix)
+}
+
+// TestServeClosesIdleConnection: a keep-alive connection left idle after a
+// scrape is closed by the server once serveIdleTimeout has passed. The
+// read deadline only bounds the wait: without an idle timeout the server
+// would keep the connection open and the read would time out instead.
+func TestServeClosesIdleConnection(t *testing.T) {
+	old := serveIdleTimeout
+	serveIdleTimeout = 100 * time.Millisecond
+	t.Cleanup(func() { serveIdleTimeout = old })
+
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	e, _, _ := testEnv(ctx, nil)
+	pr, pw := io.Pipe()
+	e.stderr = pw
+	done := make(chan int, 1)
+	go func() { done <- realMain(e, []string{"serve", "--listen", "127.0.0.1:0"}); pw.Close() }()
+	defer func() {
+		cancel()
+		_, _ = io.Copy(io.Discard, pr)
+		<-done
+	}()
+	addr := readServeAddr(t, pr)
+
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Close {
+		t.Fatalf("status %d close %v, want 200 on a kept-alive connection", resp.StatusCode, resp.Close)
+	}
+	// Idle now: the next read ends when the server closes the connection.
+	if err := conn.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	n, err := br.Read(make([]byte, 1))
+	if !errors.Is(err, io.EOF) {
+		t.Fatalf("idle read: %d bytes, %v; want EOF (the server closed the idle connection)", n, err)
+	}
 }

@@ -50,7 +50,9 @@ func snapshotMain(e env, args []string) int {
 	switch {
 	case fs.NArg() > 0:
 		return usageErr(e, "snapshot: unexpected argument %q", fs.Arg(0))
-	case *pid < 0:
+	case *pid < 0, *pid == 0 && flagSet(fs, "pid"):
+		// 0 is the default's "restel itself", never a process id the
+		// user can mean.
 		return usageErr(e, "snapshot: --pid %d: want a positive process id", *pid)
 	case *wait < 0:
 		return usageErr(e, "snapshot: --wait %v: want a non-negative duration", *wait)

@@ -27,6 +27,8 @@ func TestSnapshotBadFlags(t *testing.T) {
 		{"negative wait", []string{"--wait", "-1s"}, "--wait"},
 		{"bad pid", []string{"--pid", "abc"}, "pid"},
 		{"negative pid", []string{"--pid", "-3"}, "--pid -3"},
+		{"zero pid", []string{"--pid", "0"}, "--pid 0: want a positive process id"},
+		{"zero pid, = form", []string{"--pid=0"}, "--pid 0: want a positive process id"},
 		{"positional argument", []string{"extra"}, `"extra"`},
 		{"missing flag value", []string{"--procfs"}, "procfs"},
 	}

@@ -45,7 +45,6 @@ func watchMain(e env, args []string) int {
 	}
 	ctx, stop := signal.NotifyContext(e.ctx, watchQuitSignals...)
 	defer stop()
-	defer catchSIGPIPE()()
 
 	p, err := native.New(native.Options{})
 	if err != nil {

@@ -11,10 +11,6 @@ import (
 // termination).
 var watchQuitSignals = []os.Signal{os.Interrupt, syscall.SIGTERM}
 
-// catchSIGPIPE is a no-op where there is no SIGPIPE: a write to a closed
-// pipe already fails with an error.
-func catchSIGPIPE() (stop func()) { return func() {} }
-
 // notifyResize has no signal to wait for here: the width is read again at
 // every frame instead.
 func notifyResize() (ch <-chan os.Signal, stop func()) { return nil, func() {} }

@@ -15,16 +15,6 @@ import (
 // SIGHUP (the terminal went away) and SIGQUIT (Ctrl-\).
 var watchQuitSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT}
 
-// catchSIGPIPE makes a write to a closed pipe on stdout fail with EPIPE
-// instead of killing restel with SIGPIPE (the Go runtime's default for fd 1
-// and 2, see os/signal), so `restel watch | head -n 3` ends with status 0.
-// The returned func undoes it.
-func catchSIGPIPE() (stop func()) {
-	ch := make(chan os.Signal, 1)
-	signal.Notify(ch, syscall.SIGPIPE)
-	return func() { signal.Stop(ch) }
-}
-
 // notifyResize delivers SIGWINCH (the terminal's size changed) and
 // SIGCONT (resumed after a suspension, the screen may hold anything) on
 // the returned channel until stop is called: both redraw from a clear

@@ -3,8 +3,10 @@
 package linux
 
 import (
+	"bytes"
 	"os"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -21,16 +23,43 @@ type rawFile struct{ fd int }
 // symlink to /dev/zero), a directory or a socket planted in a foreign root
 // is refused with an error wrapping errNotRegular. O_NONBLOCK makes the
 // open of a named pipe without a writer return at once instead of waiting
-// for one.
+// for one, and O_NOCTTY keeps a terminal from becoming restel's
+// controlling terminal. It is the package's one way to open a file it
+// reads (openRawBytes is the same for a path held in bytes).
 func openRaw(path string) (rawFile, error) {
+	p, err := unix.BytePtrFromString(path)
+	if err != nil {
+		return rawFile{fd: -1}, err
+	}
+	return openRegular(p)
+}
+
+// openRawBytes is openRaw for a path in a byte slice with spare capacity
+// for the terminating NUL (which it writes there), so a caller that
+// builds paths in a reused buffer opens them without allocating.
+func openRawBytes(path []byte) (rawFile, error) {
+	p := append(path[:len(path):cap(path)], 0)
+	if i := bytes.IndexByte(p, 0); i != len(p)-1 {
+		return rawFile{fd: -1}, unix.EINVAL // a NUL inside the path
+	}
+	return openRegular(&p[0])
+}
+
+// atFDCWD is AT_FDCWD (-100) as a system call argument.
+var atFDCWD = func() uintptr { fd := unix.AT_FDCWD; return uintptr(fd) }()
+
+// openRegular opens the NUL-terminated path at p as openRaw describes.
+func openRegular(p *byte) (rawFile, error) {
 	for {
-		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NONBLOCK|unix.O_NOCTTY, 0)
-		if err == unix.EINTR {
+		r, _, e := unix.Syscall6(unix.SYS_OPENAT, atFDCWD, uintptr(unsafe.Pointer(p)),
+			uintptr(unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_LARGEFILE), 0, 0, 0)
+		if e == unix.EINTR {
 			continue
 		}
-		if err != nil {
-			return rawFile{fd: -1}, err
+		if e != 0 {
+			return rawFile{fd: -1}, e
 		}
+		fd := int(r)
 		if err := checkRegularFD(fd); err != nil {
 			unix.Close(fd)
 			return rawFile{fd: -1}, err
@@ -86,6 +115,27 @@ func (f rawFile) pread(buf []byte) (int, error) {
 		}
 		return n, err
 	}
+}
+
+// readFull reads from the current offset into buf until end of file or a
+// full buffer (a file that fills it may have more), with read(2) calls
+// retried on EINTR, and returns the byte count.
+func (f rawFile) readFull(buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := unix.Read(f.fd, buf[n:])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return n, err
+		}
+		if m <= 0 {
+			break
+		}
+		n += m
+	}
+	return n, nil
 }
 
 func (f rawFile) close() error { return unix.Close(f.fd) }

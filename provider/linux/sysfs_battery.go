@@ -53,7 +53,16 @@ func (s *sysfsSignals) battery(ctx context.Context, psDir string) (provider.Opt[
 	if pct := combineBatteries(rs); pct.Valid {
 		return pct, nil
 	}
-	return provider.Opt[uint8]{}, fmt.Errorf("%w: battery: %d batteries under %s, none with a usable capacity, energy or charge", provider.ErrInvalid, len(dirs), psDir)
+	return provider.Opt[uint8]{}, unusableBatteries(len(dirs), psDir)
+}
+
+// unusableBatteries is the error of n batteries under psDir none of which
+// reports a usable capacity, energy or charge.
+func unusableBatteries(n int, psDir string) error {
+	if n == 1 {
+		return fmt.Errorf("battery: the battery under %s has no usable capacity, energy or charge: %w", psDir, provider.ErrInvalid)
+	}
+	return fmt.Errorf("battery: none of the %d batteries under %s has a usable capacity, energy or charge: %w", n, psDir, provider.ErrInvalid)
 }
 
 // batteryReading reads one battery directory: capacity, else

@@ -7,34 +7,22 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// readAttrOnce opens path O_RDONLY|O_NONBLOCK|O_CLOEXEC with open(2), refuses
-// anything but a regular file (every sysfs attribute is one; a named pipe,
-// a device or a directory in a foreign tree is not), issues a single
-// read(2) into buf and closes it. The raw syscalls bypass the Go
-// runtime poller, so a driver that has no data returns EAGAIN at once instead
-// of parking the goroutine. EINTR (the runtime's preemption signal) is
-// retried; it is not data.
+// readAttrOnce opens path with openRaw (non-blocking, close-on-exec,
+// regular files only: every sysfs attribute is one; a named pipe, a device
+// or a directory in a foreign tree is not), issues a single read(2) into
+// buf and closes it. The raw syscalls bypass the Go runtime poller, so a
+// driver that has no data returns EAGAIN at once instead of parking the
+// goroutine. EINTR (the runtime's preemption signal) is retried; it is not
+// data.
 func readAttrOnce(path string, buf []byte) (int, error) {
-	var (
-		fd  int
-		err error
-	)
-	for {
-		fd, err = unix.Open(path, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC|unix.O_NOCTTY, 0)
-		if err != unix.EINTR {
-			break
-		}
-	}
+	f, err := openRaw(path)
 	if err != nil {
 		return 0, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
-	defer unix.Close(fd)
-	if err := checkRegularFD(fd); err != nil {
-		return 0, &fs.PathError{Op: "open", Path: path, Err: err}
-	}
+	defer f.close()
 	var n int
 	for {
-		n, err = unix.Read(fd, buf)
+		n, err = unix.Read(f.fd, buf)
 		if err != unix.EINTR {
 			break
 		}

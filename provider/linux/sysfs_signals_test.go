@@ -461,15 +461,36 @@ func TestBatteryRules(t *testing.T) {
 	}
 }
 
+// TestBatteryUnusable: batteries without a usable value are ErrInvalid,
+// and the message leads with the component and counts them in English.
 func TestBatteryUnusable(t *testing.T) {
-	root := t.TempDir()
-	writeTree(t, root, map[string]string{
-		"class/power_supply/BAT0/type":     "Battery\n",
-		"class/power_supply/BAT0/capacity": "garbage\n",
-	})
-	got, err := newSysfsSignals(root, nil).Battery(t.Context())
-	if got.Valid || !errors.Is(err, provider.ErrInvalid) {
-		t.Fatalf("Battery = %+v, %v; want invalid, ErrInvalid", got, err)
+	for _, tt := range []struct {
+		name  string
+		files map[string]string
+		want  string // the message after the root
+	}{
+		{"one", map[string]string{
+			"class/power_supply/BAT0/type":     "Battery\n",
+			"class/power_supply/BAT0/capacity": "garbage\n",
+		}, "battery: the battery under %s has no usable capacity, energy or charge: invalid value"},
+		{"two", map[string]string{
+			"class/power_supply/BAT0/type":     "Battery\n",
+			"class/power_supply/BAT0/capacity": "garbage\n",
+			"class/power_supply/BAT1/type":     "Battery\n",
+			"class/power_supply/BAT1/capacity": "-1\n",
+		}, "battery: none of the 2 batteries under %s has a usable capacity, energy or charge: invalid value"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			writeTree(t, root, tt.files)
+			got, err := newSysfsSignals(root, nil).Battery(t.Context())
+			if got.Valid || !errors.Is(err, provider.ErrInvalid) {
+				t.Fatalf("Battery = %+v, %v; want invalid, ErrInvalid", got, err)
+			}
+			if want := fmt.Sprintf(tt.want, root+"/class/power_supply"); err.Error() != want {
+				t.Errorf("error %q\nwant  %q", err, want)
+			}
+		})
 	}
 }
 

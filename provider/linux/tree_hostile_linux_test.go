@@ -2,6 +2,7 @@ package linux
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,28 +10,35 @@ import (
 	"testing"
 )
 
-// TestTreeHostile: a FIFO or an endless file where the tree reads a
-// status, stat or children file neither hangs a read nor grows it past
-// its bound: the read finishes with an error naming the file (or, for a
-// FIFO nobody writes, an empty read), and the rest of the tree counts.
+// TestTreeHostile: a FIFO, a device or an endless file where the tree
+// reads a status, stat or children file neither hangs a read nor grows it
+// past its bound: the read finishes with an error naming the file, and the
+// rest of the tree counts. Anything but a regular file (a FIFO, a symlink
+// to /dev/zero or /dev/urandom) is refused as not a regular file before it
+// is read.
 func TestTreeHostile(t *testing.T) {
 	for _, tc := range []struct {
 		name, file string
 		plant      func(t *testing.T, path string)
+		// notRegular: the error wraps errNotRegular and names the file.
+		notRegular bool
 	}{
-		{"children FIFO", "101/task/101/children", mkfifo},
-		{"status FIFO", "101/status", mkfifo},
-		{"stat FIFO", "101/stat", mkfifo},
-		{"children /dev/zero", "100/task/100/children", symlinkTo("/dev/zero")},
-		{"status /dev/zero", "101/status", symlinkTo("/dev/zero")},
-		{"status 8 MiB", "101/status", bigFile},
-		{"children 8 MiB", "100/task/102/children", bigFile},
+		{"children FIFO", "101/task/101/children", mkfifo, true},
+		{"status FIFO", "101/status", mkfifo, true},
+		{"stat FIFO", "101/stat", mkfifo, true},
+		{"children /dev/zero", "100/task/100/children", symlinkTo("/dev/zero"), true},
+		{"status /dev/zero", "101/status", symlinkTo("/dev/zero"), true},
+		{"status /dev/urandom", "101/status", symlinkTo("/dev/urandom"), true},
+		{"stat /dev/urandom", "101/stat", symlinkTo("/dev/urandom"), true},
+		{"children /dev/urandom", "101/task/101/children", symlinkTo("/dev/urandom"), true},
+		{"status 8 MiB", "101/status", bigFile, false},
+		{"children 8 MiB", "100/task/102/children", bigFile, false},
 		{"task is a file", "101/task", func(t *testing.T, p string) {
 			if err := os.RemoveAll(p); err != nil {
 				t.Fatal(err)
 			}
 			bigFile(t, p)
-		}},
+		}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			procfs := treeFixture(t, familyTree())
@@ -44,6 +52,11 @@ func TestTreeHostile(t *testing.T) {
 				s, err := tr.RunSnapshot(context.Background())
 				if err != nil && !strings.Contains(err.Error(), procfs) {
 					t.Errorf("scan=%v: error %v does not name the file", scan, err)
+				}
+				// The scan reads no children files.
+				read := !scan || !strings.HasSuffix(tc.file, "/children")
+				if tc.notRegular && read && (!errors.Is(err, errNotRegular) || !strings.Contains(err.Error(), path+": ")) {
+					t.Errorf("scan=%v: error %v; want %s refused as not a regular file", scan, err, path)
 				}
 				if !s.ProcessRSSMB.Valid {
 					t.Errorf("scan=%v: RSS unknown; the root still counts", scan)

@@ -9,21 +9,32 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The tree reader's file access: open with O_NONBLOCK (a FIFO planted in a
-// fixture tree cannot block the open), read at most the buffer, close.
-// Paths are built in a caller's byte buffer and passed to openat(2)
-// NUL-terminated without a string conversion, so a walk does not allocate.
+// The tree reader's file access. A file is opened by openRawBytes, the
+// package's one reader open (non-blocking, close-on-exec, no controlling
+// terminal, regular files only), from a path built in a caller's byte
+// buffer, so a walk does not allocate; a directory is opened O_DIRECTORY
+// with the same flags.
 
-// atFDCWD is AT_FDCWD (-100) as a system call argument.
-var atFDCWD = func() uintptr { fd := unix.AT_FDCWD; return uintptr(fd) }()
+// readTreeFile reads the file at path (which must have spare capacity for
+// a NUL) into buf until end of file or a full buffer, and returns the byte
+// count. Anything but a regular file is refused with an error wrapping
+// errNotRegular.
+func readTreeFile(path, buf []byte) (int, error) {
+	f, err := openRawBytes(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.close()
+	return f.readFull(buf)
+}
 
-// openTreePath opens path (which must have spare capacity for a NUL) with
-// flags.
-func openTreePath(path []byte, flags int) (int, error) {
+// openTreeDir opens the directory at path (which must have spare capacity
+// for a NUL): O_DIRECTORY refuses anything else with ENOTDIR at once.
+func openTreeDir(path []byte) (int, error) {
 	p := append(path[:len(path):cap(path)], 0)
 	for {
 		fd, _, e := unix.Syscall6(unix.SYS_OPENAT, atFDCWD, uintptr(unsafe.Pointer(&p[0])),
-			uintptr(flags|unix.O_CLOEXEC|unix.O_NONBLOCK), 0, 0, 0)
+			uintptr(unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC|unix.O_NONBLOCK|unix.O_NOCTTY), 0, 0, 0)
 		switch e {
 		case 0:
 			return int(fd), nil
@@ -34,36 +45,11 @@ func openTreePath(path []byte, flags int) (int, error) {
 	}
 }
 
-// readTreeFile reads the file at path into buf until end of file or a
-// full buffer, and returns the byte count.
-func readTreeFile(path, buf []byte) (int, error) {
-	fd, err := openTreePath(path, unix.O_RDONLY)
-	if err != nil {
-		return 0, err
-	}
-	defer unix.Close(fd)
-	n := 0
-	for n < len(buf) {
-		m, err := unix.Read(fd, buf[n:])
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return n, err
-		}
-		if m <= 0 {
-			break
-		}
-		n += m
-	}
-	return n, nil
-}
-
 // listTreeDir appends the numeric entries of the directory at path (pids
 // under a procfs root, tids under <pid>/task) to dst, at most max of them,
 // reading directory entries with getdents64(2) into dbuf.
 func listTreeDir(path, dbuf []byte, dst []int, max int) ([]int, error) {
-	fd, err := openTreePath(path, unix.O_RDONLY|unix.O_DIRECTORY)
+	fd, err := openTreeDir(path)
 	if err != nil {
 		return dst, err
 	}

@@ -12,12 +12,12 @@ import (
 // its parsers run against fixture trees on every GOOS.
 
 func readTreeFile(path, buf []byte) (int, error) {
-	f, err := os.Open(string(path))
+	f, err := openRaw(string(path))
 	if err != nil {
 		return 0, err
 	}
-	defer f.Close()
-	n, err := io.ReadFull(f, buf)
+	defer f.close()
+	n, err := io.ReadFull(f.f, buf)
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		err = nil
 	}
