@@ -135,6 +135,16 @@ func elapsedMS(a, b int64) uint64 {
 	return uint64(b) - uint64(a) // exact: both are >= 0 after Wire
 }
 
+// busyRatio is ratio for the device's busy and total CPU time, which
+// also needs the idle time (total − busy) not to have shrunk: counters
+// that went backwards say nothing about the interval.
+func busyRatio(busy0, busy1, total0, total1 provider.Opt[time.Duration]) provider.Opt[float64] {
+	if busy0.Valid && busy1.Valid && total0.Valid && total1.Valid && total1.V-busy1.V < total0.V-busy0.V {
+		return provider.Opt[float64]{}
+	}
+	return ratio(busy0, busy1, total0, total1)
+}
+
 // ratio returns 100·Δpart/Δtotal over the two readings when all four are
 // known, the total grew and the part did not shrink.
 func ratio(part0, part1, total0, total1 provider.Opt[time.Duration]) provider.Opt[float64] {
@@ -227,7 +237,7 @@ func addSat(a, b int64) int64 {
 // interval records k consecutive intervals from a snapshot with counters
 // prev to s (identical when k > 1) lasting dur ms in all.
 func (a *Aggregator) interval(prev *provider.Counters, s *provider.Snapshot, k, dur uint64) {
-	u := ratio(prev.CPUBusy, s.Counters.CPUBusy, prev.CPUTotal, s.Counters.CPUTotal)
+	u := busyRatio(prev.CPUBusy, s.Counters.CPUBusy, prev.CPUTotal, s.Counters.CPUTotal)
 	if !u.Valid {
 		u = s.CPUPct
 	}
@@ -364,11 +374,12 @@ func (u Usage) AppendJSON(dst []byte) []byte {
 	dst = append(dst, `,"sample_count":`...)
 	dst = strconv.AppendUint(dst, u.SampleCount, 10)
 	dst = append(dst, `,"sampling_mode":"`...)
-	dst = append(dst, u.Mode.Label()...)
+	mode := u.Mode.Normalized()
+	dst = append(dst, mode.Label()...)
 	dst = append(dst, '"')
-	if u.Mode.Sampled() {
+	if mode.Sampled() {
 		dst = append(dst, `,"sampling_interval_ms":`...)
-		dst = strconv.AppendInt(dst, u.Mode.Interval.Milliseconds(), 10)
+		dst = strconv.AppendInt(dst, mode.Interval.Milliseconds(), 10)
 	}
 	dst = append(dst, `,"duration_ms":`...)
 	dst = provider.AppendUint(dst, u.DurationMS)

@@ -2,7 +2,9 @@ package aggregate_test
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -299,5 +301,38 @@ func TestObserveWiredEqualsObserve(t *testing.T) {
 	mode := aggregate.SummaryEvery(250 * time.Millisecond)
 	if diff := cmp.Diff(byValue.Usage(mode), wired.Usage(mode)); diff != "" {
 		t.Errorf("ObserveWired differs from Observe (-Observe +ObserveWired):\n%s", diff)
+	}
+}
+
+// An interval whose idle time (total − busy) went backwards says nothing:
+// it takes the later snapshot's cpu_pct, not a busy share above 100 %.
+func TestCPUIdleBackwards(t *testing.T) {
+	var a aggregate.Aggregator
+	a.Observe(at(0, busy(provider.Snapshot{}, 10*time.Second, 20*time.Second)))
+	a.Observe(at(1000, busy(provider.Snapshot{CPUPct: f(40)}, 14*time.Second, 23*time.Second)))
+	u := a.Usage(aggregate.ModeBoundary)
+	if u.CPUAvgPct != f(40) || u.CPUPeakPct != f(40) {
+		t.Errorf("cpu avg %v peak %v; want the later cpu_pct, 40", u.CPUAvgPct, u.CPUPeakPct)
+	}
+}
+
+// A Usage built by hand with a mode outside the contract is written as
+// the normalized mode, which its own decoder reads back.
+func TestUsageJSONNormalizesMode(t *testing.T) {
+	for _, tc := range []struct {
+		mode aggregate.Mode
+		want string
+	}{
+		{aggregate.Mode{Kind: aggregate.Summary}, `"sampling_mode":"summary","sampling_interval_ms":1000`},
+		{aggregate.Mode{Kind: aggregate.DebugLocal, Interval: 10 * time.Millisecond}, `"sampling_mode":"debug_local","sampling_interval_ms":250`},
+	} {
+		b := aggregate.Usage{SampleCount: 2, Mode: tc.mode}.AppendJSON(nil)
+		if !strings.Contains(string(b), tc.want) {
+			t.Errorf("%+v: %s; want %s", tc.mode, b, tc.want)
+		}
+		var back aggregate.Usage
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Errorf("%+v: %s does not decode: %v", tc.mode, b, err)
+		}
 	}
 }

@@ -49,9 +49,10 @@ func SummaryAttributes(dst []attribute.KeyValue, u aggregate.Usage) []attribute.
 		dst = append(dst, attribute.Int64(SummaryPrefix+"battery_pct_end", int64(min(u.BatteryPctEnd.V, 100))))
 	}
 	dst = append(dst, attribute.Int64(SummaryPrefix+"sample_count", clampInt64(u.SampleCount)))
-	dst = append(dst, attribute.String(SummaryPrefix+"sampling_mode", u.Mode.Label()))
-	if u.Mode.Sampled() {
-		dst = append(dst, attribute.Int64(SummaryPrefix+"sampling_interval_ms", u.Mode.Interval.Milliseconds()))
+	mode := u.Mode.Normalized() // the interval clamped, as on the wire
+	dst = append(dst, attribute.String(SummaryPrefix+"sampling_mode", mode.Label()))
+	if mode.Sampled() {
+		dst = append(dst, attribute.Int64(SummaryPrefix+"sampling_interval_ms", mode.Interval.Milliseconds()))
 	}
 	dst = appendInt(dst, "duration_ms", u.DurationMS)
 	dst = appendPct(dst, "process_cpu_pct", u.ProcessCPUPct)

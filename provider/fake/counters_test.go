@@ -96,6 +96,8 @@ func TestParseLimits(t *testing.T) {
 		{"endless events", &repeat{line: "@0s cpu=1\n"}, "more than 65536 event lines"},
 		{"endless comments", &repeat{line: "# nothing to see\n"}, "trace larger than 16777216 bytes"},
 		{"endless line", &repeat{line: "@0s cpu=1 "}, "line longer than 65536 bytes"},
+		{"a line one byte too long", strings.NewReader("@0s cpu=1\n#" + strings.Repeat(" ", MaxLineLen) + "\n@1s end\n"), "in:2: line longer than 65536 bytes"},
+		{"a last line one byte too long", strings.NewReader("@0s cpu=1\n#" + strings.Repeat(" ", MaxLineLen)), "in:2: line longer than 65536 bytes"},
 		{"just over the size", strings.NewReader("@0s cpu=1\n" + strings.Repeat("#"+strings.Repeat(" ", 1022)+"\n", MaxSize/1024) + "#"), "trace larger than"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -112,5 +114,12 @@ func TestParseLimits(t *testing.T) {
 	}
 	if _, err := Parse("exact", strings.NewReader(exact)); err != nil {
 		t.Errorf("a trace of exactly MaxSize bytes: %v", err)
+	}
+	// A line of exactly MaxLineLen bytes is accepted, whatever ends it.
+	long := "#" + strings.Repeat(" ", MaxLineLen-1)
+	for _, in := range []string{"@0s cpu=1\n" + long + "\n@1s end\n", "@0s cpu=1\r\n" + long + "\r\n", "@0s cpu=1\n" + long} {
+		if _, err := Parse("long", strings.NewReader(in)); err != nil {
+			t.Errorf("a line of exactly MaxLineLen bytes (%q ending): %v", in[len(in)-2:], err)
+		}
 	}
 }

@@ -175,9 +175,14 @@ func Parse(name string, r io.Reader) (*Trace, error) {
 	p := parser{t: &Trace{Name: name}}
 	lr := &limitReader{r: r, left: MaxSize}
 	sc := bufio.NewScanner(lr)
-	sc.Buffer(make([]byte, 0, 4096), MaxLineLen)
+	// Room for the line and its "\r\n": the scanner needs the terminator
+	// in its buffer, so the length of the line itself is checked here.
+	sc.Buffer(make([]byte, 0, 4096), MaxLineLen+2)
 	for sc.Scan() {
 		p.line++
+		if len(sc.Bytes()) > MaxLineLen {
+			return nil, p.errorf(p.line, "line longer than %d bytes", MaxLineLen)
+		}
 		if err := p.parseLine(sc.Text()); err != nil {
 			return nil, err
 		}
