@@ -70,6 +70,7 @@ run:
 ## bench: every benchmark with allocation counts; compare ratios within one run.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count $(COUNT) $(PKGS)
+	cd $(OTEL_DIR) && $(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count $(COUNT) ./...
 
 ## bench-peers: restel beside gopsutil v4 in one run (separate module).
 bench-peers:

@@ -20,7 +20,7 @@ func u(v uint64) provider.Opt[uint64]   { return provider.Some(v) }
 func f(v float64) provider.Opt[float64] { return provider.Some(v) }
 func b8(v uint8) provider.Opt[uint8]    { return provider.Some(v) }
 
-// Ported from the original module's tests (seed: mode_normalizes_interval_floor).
+// An interval below the minimum is raised to it; zero means the default.
 func TestModeNormalizesIntervalFloor(t *testing.T) {
 	tests := []struct {
 		in, want aggregate.Mode

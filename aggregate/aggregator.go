@@ -332,15 +332,17 @@ type Usage struct {
 	// for summary and debug_local, its interval is sampling_interval_ms.
 	Mode Mode
 
-	// The extension fields follow the original module's fields on the
-	// wire, always present, null when unknown.
+	// The extension fields follow the fields above on the wire, always
+	// present, null when unknown.
 
 	// DurationMS is the wall time from the start snapshot to the end
 	// snapshot.
 	DurationMS provider.Opt[uint64]
 	// ProcessCPUPct is the CPU time the observed process used during the
-	// run over (duration × CPUs), in percent of all CPUs: the scale of
-	// CPUAvgPct, so CPUAvgPct − ProcessCPUPct is other load.
+	// run over the device's CPU time meanwhile (duration × CPUs, as the
+	// kernel counts it), in percent of all CPUs: the scale of CPUAvgPct,
+	// so CPUAvgPct − ProcessCPUPct is other load. Without those counters,
+	// the duration-weighted mean of the snapshots' ProcessCPUPct.
 	ProcessCPUPct provider.Opt[float64]
 	// CPUStallMS, MemoryStallMS and IOStallMS are the growth over the run
 	// of the pressure-stall "some" totals (time some task waited for CPU,
