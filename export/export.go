@@ -126,3 +126,21 @@ func Read(src Source, maxAge time.Duration) (s provider.Snapshot, full bool) {
 		return src.CurrentSnapshot(maxAge).Wire(), false
 	}
 }
+
+// Collect makes the one [Read] of a collection and calls emit with every
+// metric of [Table] that the snapshot knows: i is the metric's index in
+// Table, v its value. The run counters ([Metric.Full]) are skipped unless
+// src is a [FullSource]. Exporters keep their instruments in a slice
+// parallel to Table and look them up by i.
+func Collect(src Source, maxAge time.Duration, emit func(i int, v float64)) {
+	s, full := Read(src, maxAge)
+	for i := range table {
+		m := &table[i]
+		if m.Full && !full {
+			continue
+		}
+		if v, ok := m.Value(s); ok {
+			emit(i, v)
+		}
+	}
+}

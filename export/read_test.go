@@ -84,3 +84,62 @@ func TestReadAllocs(t *testing.T) {
 		t.Errorf("Read and every Value allocate %v times, want 0", n)
 	}
 }
+
+func TestCollect(t *testing.T) {
+	snap := provider.Snapshot{
+		CPUPct:     provider.Some(250.0), // out of contract: the wire form clamps it
+		TotalMemMB: provider.Some[uint64](2),
+		Counters:   provider.Counters{CPUStall: provider.Some(2 * time.Second)},
+	}
+	tab := export.Table()
+	index := func(name string) int {
+		for i, m := range tab {
+			if m.Name == name {
+				return i
+			}
+		}
+		t.Fatalf("no metric %s in Table", name)
+		return -1
+	}
+	cpu, total, stall := index("restel.cpu.utilization"), index("system.memory.limit"), index("restel.cpu.stall.time")
+	for _, tc := range []struct {
+		name string
+		src  export.Source
+		want map[int]float64
+	}{
+		{"current", &source{snap: snap}, map[int]float64{cpu: 1, total: 2 << 20}},
+		{"full", &fullSource{source: source{snap: snap}}, map[int]float64{cpu: 1, total: 2 << 20, stall: 2}},
+		{"nil", nil, map[int]float64{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := map[int]float64{}
+			export.Collect(tc.src, time.Second, func(i int, v float64) {
+				if _, dup := got[i]; dup {
+					t.Errorf("metric %d emitted twice", i)
+				}
+				got[i] = v
+			})
+			if len(got) != len(tc.want) {
+				t.Errorf("emitted %v, want %v", got, tc.want)
+			}
+			for i, w := range tc.want {
+				if v, ok := got[i]; !ok || v != w {
+					t.Errorf("%s = %v (emitted %v), want %v", tab[i].Name, v, ok, w)
+				}
+			}
+		})
+	}
+}
+
+func TestCollectAllocs(t *testing.T) {
+	src := &fullSource{source: source{snap: provider.Snapshot{CPUPct: provider.Some(3.0)}}}
+	n := 0
+	if a := testing.AllocsPerRun(100, func() {
+		export.Collect(src, time.Second, func(int, float64) { n++ })
+	}); a != 0 {
+		t.Errorf("Collect allocates %v times, want 0", a)
+	}
+	if n == 0 {
+		t.Error("Collect emitted nothing")
+	}
+}

@@ -95,7 +95,7 @@ func newInstrument(meter metric.Meter, m export.Metric) (metric.Float64Observabl
 // instruments to register it for.
 func newCollector(meter metric.Meter, src export.Source, maxAge time.Duration) (*collector, []metric.Observable, error) {
 	tab := export.Table()
-	c := &collector{src: src, maxAge: maxAge, tab: tab,
+	c := &collector{src: src, maxAge: maxAge,
 		insts: make([]metric.Float64Observable, len(tab)),
 		opts:  make([][]metric.ObserveOption, len(tab)),
 	}
@@ -121,7 +121,6 @@ func newCollector(meter metric.Meter, src export.Source, maxAge time.Duration) (
 type collector struct {
 	src    export.Source
 	maxAge time.Duration
-	tab    []export.Metric
 	insts  []metric.Float64Observable
 	opts   [][]metric.ObserveOption
 }
@@ -133,15 +132,8 @@ func (c *collector) observe(_ context.Context, o metric.Observer) (err error) {
 			err = fmt.Errorf("restelotel: reading the snapshot panicked: %v", r)
 		}
 	}()
-	s, full := export.Read(c.src, c.maxAge)
-	for i := range c.tab {
-		m := &c.tab[i]
-		if m.Full && !full {
-			continue
-		}
-		if v, ok := m.Value(s); ok {
-			o.ObserveFloat64(c.insts[i], v, c.opts[i]...)
-		}
-	}
+	export.Collect(c.src, c.maxAge, func(i int, v float64) {
+		o.ObserveFloat64(c.insts[i], v, c.opts[i]...)
+	})
 	return nil
 }

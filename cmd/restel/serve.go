@@ -178,14 +178,7 @@ func (c *promCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.NewInvalidMetric(c.descs[0], fmt.Errorf("reading the snapshot panicked: %v", r))
 		}
 	}()
-	s, full := export.Read(c.src, c.maxAge)
-	for i := range c.tab {
-		m := &c.tab[i]
-		if m.Full && !full {
-			continue
-		}
-		if v, ok := m.Value(s); ok {
-			ch <- prometheus.MustNewConstMetric(c.descs[i], c.types[i], v, c.labels[i]...)
-		}
-	}
+	export.Collect(c.src, c.maxAge, func(i int, v float64) {
+		ch <- prometheus.MustNewConstMetric(c.descs[i], c.types[i], v, c.labels[i]...)
+	})
 }
