@@ -354,15 +354,7 @@ func (m *Monitor) Prewarm() {
 // provider read. Host-pushed values are applied to every result, so a
 // push is visible at once.
 func (m *Monitor) CurrentSnapshot(maxAge time.Duration) (s provider.Snapshot) {
-	if m == nil {
-		return provider.Unknown(time.Now())
-	}
-	if p := m.cache.Fresh(snapcache.Fast, maxAge); p != nil {
-		s = *p
-	} else {
-		s = m.refresh(snapcache.Fast, maxAge)
-	}
-	m.host.overlay(&s)
+	m.snapshot(snapcache.Fast, maxAge, &s)
 	return s
 }
 
@@ -374,16 +366,25 @@ func (m *Monitor) CurrentSnapshot(maxAge time.Duration) (s provider.Snapshot) {
 // reads. It is for exporters that publish the stall and throttle
 // counters.
 func (m *Monitor) FullSnapshot(maxAge time.Duration) (s provider.Snapshot) {
-	if m == nil {
-		return provider.Unknown(time.Now())
-	}
-	if p := m.cache.Fresh(snapcache.Full, maxAge); p != nil {
-		s = *p
-	} else {
-		s = m.refresh(snapcache.Full, maxAge)
-	}
-	m.host.overlay(&s)
+	m.snapshot(snapcache.Full, maxAge, &s)
 	return s
+}
+
+// snapshot is CurrentSnapshot and FullSnapshot: it sets *s to the cache
+// of kind k if fresh, a refresh otherwise, then applies the host-pushed
+// values. (It writes through s rather than returning the snapshot so the
+// cache hit copies it once.)
+func (m *Monitor) snapshot(k snapcache.Kind, maxAge time.Duration, s *provider.Snapshot) {
+	if m == nil {
+		*s = provider.Unknown(time.Now())
+		return
+	}
+	if p := m.cache.Fresh(k, maxAge); p != nil {
+		*s = *p
+	} else {
+		*s = m.refresh(k, maxAge)
+	}
+	m.host.overlay(s)
 }
 
 // refresh is a cache miss; the first one starts the slow-signal polling.
