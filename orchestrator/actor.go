@@ -277,40 +277,28 @@ func (o *owner) ticked() {
 // whose handle was collected without Finish or Close is discarded here.
 func (o *owner) deliver(smp sample) {
 	o.reading = false
-	if !smp.fresh {
-		for _, s := range o.samplers {
-			if !s.due {
-				continue
-			}
-			s.due = false
-			o.st.SkippedTicks++
-			for i := 0; i < len(s.users); {
-				if u := s.users[i]; u.dropped.Load() {
-					o.detach(u) // swaps the last user into i
-					o.end(u)
-					continue
-				}
-				i++
-			}
-		}
-		return
+	var wired provider.Snapshot
+	if smp.fresh {
+		wired = smp.snap.Wire() // once for every run of every due sampler
 	}
-	snap, seq := smp.snap, o.seq
-	wired := snap.Wire() // once for every run of every due sampler
 	for _, s := range o.samplers {
 		if !s.due {
 			continue
 		}
 		s.due = false
+		if !smp.fresh {
+			o.st.SkippedTicks++
+		}
 		for i := 0; i < len(s.users); {
 			switch u := s.users[i]; {
 			case u.dropped.Load():
 				o.detach(u) // swaps the last user into i
 				o.end(u)
 				continue
-			case u.from > seq: // attached while this read was in flight
+			case !smp.fresh:
+			case u.from > o.seq: // attached while this read was in flight
 			case u.sub != nil:
-				u.sub.Send(snap)
+				u.sub.Send(smp.snap)
 			default:
 				u.agg.ObserveWired(&wired)
 				u.dlog.Write(wired)
