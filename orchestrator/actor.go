@@ -154,7 +154,7 @@ func (o *owner) sampleLoop(done chan<- struct{}) {
 			return
 		}
 		s, fresh := m.cache.Read(snapcache.Fast)
-		m.host.overlay(&s)
+		m.cfg.host.overlay(&s)
 		select {
 		case o.sampleR <- sample{s, fresh}:
 		case <-m.quit:

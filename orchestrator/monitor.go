@@ -168,7 +168,6 @@ type Monitor struct {
 	cfg   config
 	p     provider.SnapshotProvider
 	cache *snapcache.Cache
-	host  *HostState
 
 	slow  [2]slowSignal // thermal, battery
 	ready chan struct{} // closed when the first slow reads have finished
@@ -241,7 +240,7 @@ func New(p provider.SnapshotProvider, opts ...Option) *Monitor {
 		p = Unavailable(ErrNoProvider)
 	}
 	m := &Monitor{
-		cfg: cfg, p: p, host: cfg.host,
+		cfg: cfg, p: p,
 		ready: make(chan struct{}),
 		reqs:  make(chan request), quit: make(chan struct{}), exited: make(chan struct{}),
 		done: make(chan struct{}),
@@ -384,7 +383,7 @@ func (m *Monitor) snapshot(k snapcache.Kind, maxAge time.Duration, s *provider.S
 	} else {
 		*s = m.refresh(k, maxAge)
 	}
-	m.host.overlay(s)
+	m.cfg.host.overlay(s)
 }
 
 // refresh is a cache miss; the first one starts the slow-signal polling.
