@@ -423,3 +423,42 @@ func TestUsageFromMisbehavingProvider(t *testing.T) {
 		t.Errorf("wire form does not parse back: %v", err)
 	}
 }
+
+func TestUsageWire(t *testing.T) {
+	inContract := aggregate.Usage{
+		CPUAvgPct: f(40), CPUPeakPct: f(100), ProcessCPUPct: f(0),
+		MemoryPressurePeak: provider.MemoryPressureCritical, ThermalPeak: provider.ThermalHot,
+		BatteryPctEnd: provider.Some[uint8](100), SampleCount: 3,
+		Mode: aggregate.SummaryEvery(time.Second),
+	}
+	for _, tc := range []struct {
+		name    string
+		in, out aggregate.Usage
+	}{
+		{"in contract", inContract, inContract},
+		{"out of contract",
+			aggregate.Usage{
+				CPUAvgPct: f(-3), CPUPeakPct: f(250), ProcessCPUPct: f(math.NaN()),
+				MemoryPressurePeak: provider.MemoryPressureCritical + 1, ThermalPeak: provider.ThermalCritical + 1,
+				BatteryPctEnd: provider.Some[uint8](250), SampleCount: 3,
+				Mode: aggregate.Mode{Kind: aggregate.DebugLocal, Interval: time.Millisecond},
+			},
+			aggregate.Usage{
+				CPUAvgPct: f(0), CPUPeakPct: f(100),
+				MemoryPressurePeak: provider.MemoryPressureUnknown, ThermalPeak: provider.ThermalUnknown,
+				BatteryPctEnd: provider.Some[uint8](100), SampleCount: 3,
+				Mode: aggregate.DebugLocalEvery(aggregate.MinInterval),
+			},
+		},
+		{"unknown", aggregate.Usage{}, aggregate.Usage{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.out, tc.in.Wire()); diff != "" {
+				t.Errorf("Wire() (-want +got):\n%s", diff)
+			}
+			if got, want := string(tc.in.AppendJSON(nil)), string(tc.out.AppendJSON(nil)); got != want {
+				t.Errorf("AppendJSON = %s, want the wire form's %s", got, want)
+			}
+		})
+	}
+}

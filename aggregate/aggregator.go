@@ -353,16 +353,39 @@ type Usage struct {
 	CPUThrottledMS provider.Opt[uint64]
 }
 
+// Wire returns u as the wire carries it, holding to the contract whatever
+// a hand-built Usage put in it: CPU values clamped to [0, 100] (unknown
+// when not finite), battery at most 100, a level no constant names
+// unknown, the mode normalized (its interval clamped). Every writer of a
+// summary (AppendJSON, the OpenTelemetry attributes) writes this form.
+func (u Usage) Wire() Usage {
+	u.CPUAvgPct = wirePercent(u.CPUAvgPct)
+	u.CPUPeakPct = wirePercent(u.CPUPeakPct)
+	u.ProcessCPUPct = wirePercent(u.ProcessCPUPct)
+	if u.BatteryPctEnd.Valid && u.BatteryPctEnd.V > 100 {
+		u.BatteryPctEnd.V = 100
+	}
+	if u.MemoryPressurePeak > provider.MemoryPressureCritical {
+		u.MemoryPressurePeak = provider.MemoryPressureUnknown
+	}
+	if !u.ThermalPeak.Known() {
+		u.ThermalPeak = provider.ThermalUnknown
+	}
+	u.Mode = u.Mode.Normalized()
+	return u
+}
+
 // AppendJSON appends the wire form of docs/contract.md §4 to dst: field names and order
 // exactly, null for unknown, sampling_interval_ms omitted for boundary. A
 // Usage built by hand with values outside the contract is written within
-// it: CPU values clamped to [0, 100], battery to 100, a level no constant
-// names as unknown ("unknown", "normal").
+// it ([Usage.Wire]): an unknown level as "unknown" for memory pressure,
+// "normal" for the thermal peak.
 func (u Usage) AppendJSON(dst []byte) []byte {
+	u = u.Wire()
 	dst = append(dst, `{"cpu_avg_pct":`...)
-	dst = provider.AppendFloat(dst, wirePercent(u.CPUAvgPct))
+	dst = provider.AppendFloat(dst, u.CPUAvgPct)
 	dst = append(dst, `,"cpu_peak_pct":`...)
-	dst = provider.AppendFloat(dst, wirePercent(u.CPUPeakPct))
+	dst = provider.AppendFloat(dst, u.CPUPeakPct)
 	dst = append(dst, `,"process_rss_peak_mb":`...)
 	dst = provider.AppendUint(dst, u.ProcessRSSPeakMB)
 	dst = append(dst, `,"available_mem_min_mb":`...)
@@ -372,21 +395,20 @@ func (u Usage) AppendJSON(dst []byte) []byte {
 	dst = append(dst, `","thermal_state_peak":"`...)
 	dst = append(dst, u.ThermalPeak.WireLabel()...)
 	dst = append(dst, `","battery_pct_end":`...)
-	dst = provider.AppendUint(dst, wireBattery(u.BatteryPctEnd))
+	dst = provider.AppendUint(dst, u.BatteryPctEnd)
 	dst = append(dst, `,"sample_count":`...)
 	dst = strconv.AppendUint(dst, u.SampleCount, 10)
 	dst = append(dst, `,"sampling_mode":"`...)
-	mode := u.Mode.Normalized()
-	dst = append(dst, mode.Label()...)
+	dst = append(dst, u.Mode.Label()...)
 	dst = append(dst, '"')
-	if mode.Sampled() {
+	if u.Mode.Sampled() {
 		dst = append(dst, `,"sampling_interval_ms":`...)
-		dst = strconv.AppendInt(dst, mode.Interval.Milliseconds(), 10)
+		dst = strconv.AppendInt(dst, u.Mode.Interval.Milliseconds(), 10)
 	}
 	dst = append(dst, `,"duration_ms":`...)
 	dst = provider.AppendUint(dst, u.DurationMS)
 	dst = append(dst, `,"process_cpu_pct":`...)
-	dst = provider.AppendFloat(dst, wirePercent(u.ProcessCPUPct))
+	dst = provider.AppendFloat(dst, u.ProcessCPUPct)
 	dst = append(dst, `,"cpu_stall_ms":`...)
 	dst = provider.AppendUint(dst, u.CPUStallMS)
 	dst = append(dst, `,"memory_stall_ms":`...)
@@ -405,14 +427,6 @@ func wirePercent(o provider.Opt[float64]) provider.Opt[float64] {
 		return o
 	}
 	return provider.CPUPercent(o.V)
-}
-
-// wireBattery is a battery level as the wire carries it: at most 100.
-func wireBattery(o provider.Opt[uint8]) provider.Opt[uint8] {
-	if o.Valid && o.V > 100 {
-		o.V = 100
-	}
-	return o
 }
 
 // MarshalJSON implements json.Marshaler with [Usage.AppendJSON].

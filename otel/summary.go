@@ -26,33 +26,33 @@ func SetSummary(span trace.Span, u aggregate.Usage) {
 	span.SetAttributes(SummaryAttributes(buf[:0], u)...)
 }
 
-// SummaryAttributes appends u's fields to dst as attributes, in the wire
-// order, and returns the extended slice: percentages as float64 (clamped
-// to [0, 100] as on the wire), MiB, milliseconds and counts as int64,
-// memory_pressure_peak, thermal_state_peak and sampling_mode as their
-// wire strings. A field the summary does not know is left out rather
+// SummaryAttributes appends the fields of u's wire form
+// ([aggregate.Usage.Wire]) to dst as attributes, in the wire order, and
+// returns the extended slice: percentages as float64, MiB, milliseconds
+// and counts as int64, memory_pressure_peak, thermal_state_peak and
+// sampling_mode as their wire strings. A field the summary does not know is left out rather
 // than written as a zero: an unknown number, a memory pressure or
 // thermal peak of no reading, and sampling_interval_ms for a mode without
 // an interval.
 func SummaryAttributes(dst []attribute.KeyValue, u aggregate.Usage) []attribute.KeyValue {
+	u = u.Wire()
 	dst = appendPct(dst, "cpu_avg_pct", u.CPUAvgPct)
 	dst = appendPct(dst, "cpu_peak_pct", u.CPUPeakPct)
 	dst = appendInt(dst, "process_rss_peak_mb", u.ProcessRSSPeakMB)
 	dst = appendInt(dst, "available_mem_min_mb", u.AvailableMemMinMB)
-	if u.MemoryPressurePeak != provider.MemoryPressureUnknown && u.MemoryPressurePeak <= provider.MemoryPressureCritical {
+	if u.MemoryPressurePeak != provider.MemoryPressureUnknown {
 		dst = append(dst, attribute.String(SummaryPrefix+"memory_pressure_peak", u.MemoryPressurePeak.String()))
 	}
 	if u.ThermalPeak.Known() {
 		dst = append(dst, attribute.String(SummaryPrefix+"thermal_state_peak", u.ThermalPeak.String()))
 	}
 	if u.BatteryPctEnd.Valid {
-		dst = append(dst, attribute.Int64(SummaryPrefix+"battery_pct_end", int64(min(u.BatteryPctEnd.V, 100))))
+		dst = append(dst, attribute.Int64(SummaryPrefix+"battery_pct_end", int64(u.BatteryPctEnd.V)))
 	}
 	dst = append(dst, attribute.Int64(SummaryPrefix+"sample_count", clampInt64(u.SampleCount)))
-	mode := u.Mode.Normalized() // the interval clamped, as on the wire
-	dst = append(dst, attribute.String(SummaryPrefix+"sampling_mode", mode.Label()))
-	if mode.Sampled() {
-		dst = append(dst, attribute.Int64(SummaryPrefix+"sampling_interval_ms", mode.Interval.Milliseconds()))
+	dst = append(dst, attribute.String(SummaryPrefix+"sampling_mode", u.Mode.Label()))
+	if u.Mode.Sampled() {
+		dst = append(dst, attribute.Int64(SummaryPrefix+"sampling_interval_ms", u.Mode.Interval.Milliseconds()))
 	}
 	dst = appendInt(dst, "duration_ms", u.DurationMS)
 	dst = appendPct(dst, "process_cpu_pct", u.ProcessCPUPct)
@@ -63,15 +63,12 @@ func SummaryAttributes(dst []attribute.KeyValue, u aggregate.Usage) []attribute.
 	return dst
 }
 
+// appendPct appends a percentage of u.Wire() (already clamped).
 func appendPct(dst []attribute.KeyValue, field string, o provider.Opt[float64]) []attribute.KeyValue {
 	if !o.Valid {
 		return dst
 	}
-	p := provider.CPUPercent(o.V) // as the wire: clamped, unknown when not finite
-	if !p.Valid {
-		return dst
-	}
-	return append(dst, attribute.Float64(SummaryPrefix+field, p.V))
+	return append(dst, attribute.Float64(SummaryPrefix+field, o.V))
 }
 
 func appendInt(dst []attribute.KeyValue, field string, o provider.Opt[uint64]) []attribute.KeyValue {
