@@ -111,10 +111,16 @@ func (c *Cache) kind(k Kind) Kind {
 // maxAge (> 0), else nil, without reading: one atomic load and one clock
 // read. The snapshot it points to is immutable.
 func (c *Cache) Fresh(k Kind, maxAge time.Duration) *provider.Snapshot {
-	if f := c.last[c.kind(k)].Load(); f != nil && maxAge > 0 && time.Since(f.at) <= maxAge {
+	if f := c.last[c.kind(k)].Load(); f.freshFor(maxAge) {
 		return &f.snap
 	}
 	return nil
+}
+
+// freshFor reports whether f, a cache entry (may be nil), is no older
+// than maxAge (> 0).
+func (f *flight) freshFor(maxAge time.Duration) bool {
+	return f != nil && maxAge > 0 && time.Since(f.at) <= maxAge
 }
 
 // Refresh is Get on a miss: it reads (or joins a read in flight) unless a
@@ -133,24 +139,21 @@ func (c *Cache) miss(k Kind, maxAge time.Duration) (provider.Snapshot, bool) {
 		if !c.slot[k].CompareAndSwap(nil, f) {
 			continue // another caller started one: join it
 		}
-		// A read that completed while this caller raced for the slot may
-		// already be fresh enough.
-		if e := c.last[c.kind(k)].Load(); c.shut.Load() || (e != nil && maxAge > 0 && time.Since(e.at) <= maxAge) {
-			if c.shut.Load() {
-				f.snap, f.at = c.fallback(k), time.Now()
-			} else {
-				f.snap, f.at, f.fresh = e.snap, e.at, true
-			}
-			c.slot[k].Store(nil)
-			close(f.done)
-			return f.snap, f.fresh
-		}
-		if c.inline {
+		switch e := c.last[c.kind(k)].Load(); {
+		case c.shut.Load(): // closed while this caller raced for the slot
+			f.snap, f.at = c.fallback(k), time.Now()
+		case e.freshFor(maxAge): // a read completed meanwhile is fresh enough
+			f.snap, f.at, f.fresh = e.snap, e.at, true
+		case c.inline:
 			c.do(k, f)
 			return f.snap, f.fresh
+		default:
+			go c.do(k, f)
+			return c.wait(k, f)
 		}
-		go c.do(k, f)
-		return c.wait(k, f)
+		c.slot[k].Store(nil)
+		close(f.done)
+		return f.snap, f.fresh
 	}
 	return c.fallback(k), false
 }
