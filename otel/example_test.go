@@ -69,7 +69,7 @@ func ExampleSetSummary() {
 		attrs := attribute.NewSet(s.Attributes()...)
 		for _, k := range show {
 			if v, ok := attrs.Value(k); ok {
-				fmt.Printf(" %s=%s", strings.TrimPrefix(string(k), "restel."), v.Emit())
+				fmt.Printf(" %s=%s", strings.TrimPrefix(string(k), "restel."), v.String())
 			}
 		}
 		fmt.Println()

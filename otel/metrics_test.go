@@ -107,7 +107,7 @@ func collect(t *testing.T, r *sdkmetric.ManualReader) map[string]point {
 			p.value = dps[0].Value
 			var kv []string
 			for _, a := range dps[0].Attributes.ToSlice() {
-				kv = append(kv, string(a.Key)+"="+a.Value.Emit())
+				kv = append(kv, string(a.Key)+"="+a.Value.String())
 			}
 			p.attrs = strings.Join(kv, ",")
 			out[m.Name] = p
