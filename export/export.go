@@ -74,8 +74,8 @@
 //
 // # Reading
 //
-// An exporter reads its [Source] once per collection with [Read], and every
-// metric's value comes from that one snapshot: at most one bounded read
+// An exporter collects with [Collect], which reads its [Source] once
+// ([Read]), and every metric's value comes from that one snapshot: at most one bounded read
 // per collection, none when the source's cache is fresh. The stall and
 // throttle counters come only from a source that is also a [FullSource];
 // from any other source they are absent.

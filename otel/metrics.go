@@ -48,7 +48,7 @@ func WithMaxAge(d time.Duration) Option { return func(c *config) { c.maxAge = d 
 // *orchestrator.Monitor): one observable Float64 instrument per metric of
 // [export.Table] — a gauge, an up-down counter or a counter as the table
 // says — and one callback for all of them. Each collection reads src once
-// ([export.Read]; FullSnapshot when src has it, so the stall and throttle
+// ([export.Collect]; FullSnapshot when src has it, so the stall and throttle
 // counters appear only then) and observes every value the snapshot knows;
 // an unknown one has no point. Unregister the returned registration to
 // stop observing.
