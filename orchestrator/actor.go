@@ -86,12 +86,10 @@ func (m *Monitor) loop() {
 		slowR: make(chan slowResult),
 	}
 	o.tick.Stop()
-	var slowDL [2]<-chan time.Time
 	for i := range o.slowDL {
 		o.slowDL[i] = time.NewTimer(time.Hour)
 		o.slowDL[i].Stop()
 		defer o.slowDL[i].Stop()
-		slowDL[i] = o.slowDL[i].C
 	}
 	var cancelSlow context.CancelFunc
 	o.slowCtx, cancelSlow = context.WithCancel(context.Background())
@@ -122,9 +120,9 @@ func (m *Monitor) loop() {
 			o.deliver(s)
 		case r := <-o.slowR:
 			o.slowDone(r)
-		case <-slowDL[0]:
+		case <-o.slowDL[0].C:
 			o.slowTimeout(0)
-		case <-slowDL[1]:
+		case <-o.slowDL[1].C:
 			o.slowTimeout(1)
 		case <-slowC[0]:
 			o.poll(0)
