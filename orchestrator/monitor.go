@@ -248,7 +248,7 @@ func New(p provider.SnapshotProvider, opts ...Option) *Monitor {
 	if r, ok := p.(provider.ThermalReader); ok {
 		m.slow[0].every = cfg.thermalEvery
 		m.slow[0].read = func(ctx context.Context) (uint32, error) {
-			if t, err := guard.Thermal(ctx, r); err != nil || !t.Known() {
+			if t, err := guard.Call(ctx, r.Thermal); err != nil || !t.Known() {
 				return 0, err
 			} else {
 				return uint32(t), nil
@@ -258,7 +258,7 @@ func New(p provider.SnapshotProvider, opts ...Option) *Monitor {
 	if r, ok := p.(provider.BatteryReader); ok {
 		m.slow[1].every = cfg.batteryEvery
 		m.slow[1].read = func(ctx context.Context) (uint32, error) {
-			if b, err := guard.Battery(ctx, r); err != nil || !b.Valid {
+			if b, err := guard.Call(ctx, r.Battery); err != nil || !b.Valid {
 				return 0, err
 			} else {
 				return uint32(min(b.V, 100)) + 1, nil

@@ -42,16 +42,6 @@ func Snapshot(ctx context.Context, read func(context.Context) (provider.Snapshot
 	return s, err
 }
 
-// Thermal is Call for r.Thermal.
-func Thermal(ctx context.Context, r provider.ThermalReader) (provider.ThermalState, error) {
-	return Call(ctx, r.Thermal)
-}
-
-// Battery is Call for r.Battery.
-func Battery(ctx context.Context, r provider.BatteryReader) (provider.Opt[uint8], error) {
-	return Call(ctx, r.Battery)
-}
-
 // MergeSlow reads p's slow signals once each, on the calling goroutine,
 // when p has them ([provider.ThermalReader], [provider.BatteryReader]),
 // and merges the known values into s: a failed, panicking or empty read
@@ -60,12 +50,12 @@ func Battery(ctx context.Context, r provider.BatteryReader) (provider.Opt[uint8]
 // path instead. MergeSlow never panics.
 func MergeSlow(ctx context.Context, p provider.SnapshotProvider, s provider.Snapshot) provider.Snapshot {
 	if r, ok := p.(provider.ThermalReader); ok {
-		if t, err := Thermal(ctx, r); err == nil && t.Known() {
+		if t, err := Call(ctx, r.Thermal); err == nil && t.Known() {
 			s.Thermal = t
 		}
 	}
 	if r, ok := p.(provider.BatteryReader); ok {
-		if b, err := Battery(ctx, r); err == nil && b.Valid {
+		if b, err := Call(ctx, r.Battery); err == nil && b.Valid {
 			s.BatteryPct = provider.Some(min(b.V, 100))
 		}
 	}
