@@ -2,10 +2,10 @@ package orchestrator
 
 import (
 	"context"
-	"github.com/restel/restel/internal/guard"
 	"time"
 
 	"github.com/restel/restel/aggregate"
+	"github.com/restel/restel/internal/guard"
 	"github.com/restel/restel/provider"
 	"github.com/restel/restel/stream"
 )
