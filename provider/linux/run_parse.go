@@ -12,39 +12,15 @@ import (
 // parsers they never allocate, never panic, and report malformed input as
 // "not ok".
 
-// procPIDStatCPU parses /proc/<pid>/stat (proc(5); Documentation/
-// filesystems/proc.rst, Table 1-4) and returns the process's utime and
-// stime (fields 14 and 15, in USER_HZ ticks). The second field, the
-// command name in parentheses, may itself hold spaces and parentheses, so
-// the fields are counted from the last ')' of the file.
+// procPIDStatCPU returns the process's utime and stime (proc(5), fields
+// 14 and 15, in USER_HZ ticks) from /proc/<pid>/stat, as [procPIDStat]
+// parses it.
 func procPIDStatCPU(b []byte) (utime, stime uint64, ok bool) {
-	end := -1
-	for i := len(b) - 1; i >= 0; i-- {
-		if b[i] == ')' {
-			end = i
-			break
-		}
-	}
-	if end < 0 {
+	s, ok := procPIDStat(b)
+	if !ok {
 		return 0, 0, false
 	}
-	ln, _, _ := line(b[end+1:])
-	// After the name: state (3), ppid (4) ... utime (14), stime (15).
-	var fld []byte
-	for range 11 {
-		if fld, ln = field(ln); len(fld) == 0 {
-			return 0, 0, false
-		}
-	}
-	u, rest := field(ln)
-	st, _ := field(rest)
-	if utime, ok = decimal(u); !ok {
-		return 0, 0, false
-	}
-	if stime, ok = decimal(st); !ok {
-		return 0, 0, false
-	}
-	return utime, stime, true
+	return s.utime, s.stime, true
 }
 
 // procPIDStatusHWM parses the VmHWM line of /proc/<pid>/status
