@@ -139,34 +139,30 @@ func NewTree(root int, opts ...Option) (*Tree, error) {
 // [Tree]). The first Snapshot has no CPU value, as [Provider.Snapshot].
 func (t *Tree) Snapshot(ctx context.Context) (provider.Snapshot, error) {
 	s, err := t.dev.Snapshot(ctx)
-	if ctx.Err() != nil || t.dev.closed.Load() {
-		return s, err
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	r, terr := t.read(false)
-	s.ProcessRSSMB = kibToMiB(r.rss, r.rssOK)
-	return s, joinErr(err, terr)
+	return t.addTree(ctx, s, err, false)
 }
 
 // RunSnapshot is Snapshot plus the tree's counters: Counters.ProcessCPU
 // and Counters.RSSHighWaterMB (see [Tree]), and whatever run counters the
 // device's Provider has.
 func (t *Tree) RunSnapshot(ctx context.Context) (provider.Snapshot, error) {
-	var s provider.Snapshot
-	var err error
-	if rr, ok := any(t.dev).(provider.RunReader); ok {
-		s, err = rr.RunSnapshot(ctx)
-	} else {
-		s, err = t.dev.Snapshot(ctx)
-	}
+	s, err := t.dev.RunSnapshot(ctx)
+	return t.addTree(ctx, s, err, true)
+}
+
+// addTree adds the tree's reading to s, the device's snapshot read with
+// error err: the summed RSS, and with run the tree's counters.
+func (t *Tree) addTree(ctx context.Context, s provider.Snapshot, err error, run bool) (provider.Snapshot, error) {
 	if ctx.Err() != nil || t.dev.closed.Load() {
 		return s, err
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	r, terr := t.read(true)
+	r, terr := t.read(run)
 	s.ProcessRSSMB = kibToMiB(r.rss, r.rssOK)
+	if !run {
+		return s, joinErr(err, terr)
+	}
 	s.Counters.ProcessCPU = provider.Opt[time.Duration]{}
 	if r.cpuOK {
 		if !t.cpuOK || r.ticks > t.cpu {
