@@ -501,20 +501,29 @@ func (c *cgroupBound) discover(cg cgroupPaths, sysfs string) {
 }
 
 func walkCgroup(base, cgPath, limitName, usageName string) []cgroupLevel {
-	var levels []cgroupLevel
+	return cgroupLevels(base, cgPath, limitName, func(dir string) cgroupLevel {
+		_, err := os.Stat(filepath.Join(dir, "cgroup.sane_behavior"))
+		return cgroupLevel{
+			v1Root: err == nil,
+			limit:  newProcFile(filepath.Join(dir, limitName)),
+			usage:  newProcFile(filepath.Join(dir, usageName)),
+			stat:   newProcFile(filepath.Join(dir, "memory.stat")),
+		}
+	})
+}
+
+// cgroupLevels walks from cgPath up to the root of the hierarchy at base
+// and returns, in that order, the level mk makes of each directory that
+// has a file named limitName. Any file by that name makes a level,
+// whatever its type: one that is not a regular file fails its reads with
+// an error naming it.
+func cgroupLevels[L any](base, cgPath, limitName string, mk func(dir string) L) []L {
+	var levels []L
 	p := path.Clean("/" + cgPath)
 	for range maxCgroupDepth {
 		dir := filepath.Join(base, filepath.FromSlash(p))
-		// Any file by that name makes a level, whatever its type: one that
-		// is not a regular file fails its reads with an error naming it.
 		if _, err := os.Stat(filepath.Join(dir, limitName)); err == nil {
-			_, err := os.Stat(filepath.Join(dir, "cgroup.sane_behavior"))
-			levels = append(levels, cgroupLevel{
-				v1Root: err == nil,
-				limit:  newProcFile(filepath.Join(dir, limitName)),
-				usage:  newProcFile(filepath.Join(dir, usageName)),
-				stat:   newProcFile(filepath.Join(dir, "memory.stat")),
-			})
+			levels = append(levels, mk(dir))
 		}
 		if p == "/" {
 			break

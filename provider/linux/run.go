@@ -113,22 +113,12 @@ func (r *runSignals) init(procfs, pidDir, sysfs string, cg cgroupPaths) {
 // walkQuota lists the levels from cgPath up to the root of the hierarchy
 // at base that have a quota file named limitName.
 func walkQuota(base, cgPath, limitName string) []quotaLevel {
-	var levels []quotaLevel
-	p := path.Clean("/" + cgPath)
-	for range maxCgroupDepth {
-		dir := filepath.Join(base, filepath.FromSlash(p))
-		if _, err := os.Stat(filepath.Join(dir, limitName)); err == nil {
-			levels = append(levels, quotaLevel{
-				limit: newProcFile(filepath.Join(dir, limitName)),
-				stat:  newProcFile(filepath.Join(dir, "cpu.stat")),
-			})
+	return cgroupLevels(base, cgPath, limitName, func(dir string) quotaLevel {
+		return quotaLevel{
+			limit: newProcFile(filepath.Join(dir, limitName)),
+			stat:  newProcFile(filepath.Join(dir, "cpu.stat")),
 		}
-		if p == "/" {
-			break
-		}
-		p = path.Dir(p)
-	}
-	return levels
+	})
 }
 
 func (r *runSignals) files() []*procFile {
