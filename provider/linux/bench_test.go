@@ -30,12 +30,7 @@ func benchRefresh(b *testing.B, every time.Duration) {
 // liveReader opens a Provider on the live /proc, closed when b ends, and
 // returns it with its Snapshot or, with run, its RunSnapshot.
 func liveReader(b *testing.B, run bool) (*Provider, func(context.Context) (provider.Snapshot, error)) {
-	skipWithoutProc(b)
-	p, err := New()
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { p.Close() })
+	p := newLive(b)
 	if run {
 		return p, p.RunSnapshot
 	}
