@@ -533,14 +533,6 @@ func cgroupLevels[L any](base, cgPath, limitName string, mk func(dir string) L) 
 	return levels
 }
 
-func (c *cgroupBound) close() {
-	for i := range c.levels {
-		c.levels[i].limit.close()
-		c.levels[i].usage.close()
-		c.levels[i].stat.close()
-	}
-}
-
 // readLimits re-reads the limits and picks the tightest numeric one below
 // the host total (v2: not "max"; v1: below host MemTotal and below the v1
 // "unset" value).

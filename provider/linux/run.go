@@ -45,7 +45,6 @@ import (
 type runSignals struct {
 	pidStat, pidStatus procFile
 	self               bool        // the observed process is this one, on the live procfs
-	hwmSynced          bool        // ru_maxrss has been seen equal to VmHWM
 	psi                [3]psiTotal // cpu, memory, io
 	quota              cpuQuota
 }
