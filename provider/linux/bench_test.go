@@ -23,7 +23,7 @@ func BenchmarkRefreshAllSources(b *testing.B) { benchRefresh(b, 0) }
 
 func benchRefresh(b *testing.B, every time.Duration) {
 	p, read := liveReader(b, false)
-	p.fast.every = every
+	p.fast.slow.every = every
 	benchRead(b, read)
 }
 

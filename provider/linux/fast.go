@@ -45,6 +45,24 @@ const (
 	slowEvery = time.Second
 )
 
+// cadence spaces re-reads of what changes slowly: due at the first call,
+// then once every elapsed, at every call when every is 0, and again
+// whenever the clock went back.
+type cadence struct {
+	every  time.Duration
+	at     time.Time // the last due call
+	called bool
+}
+
+// due reports whether the re-read is due at now, and if so records now.
+func (c *cadence) due(now time.Time) bool {
+	if c.called && c.every > 0 && now.Sub(c.at) < c.every && !now.Before(c.at) {
+		return false
+	}
+	c.at, c.called = now, true
+	return true
+}
+
 // procFile is a procfs or cgroupfs file re-read from offset 0. On a live
 // kernel file system (procfs, cgroupfs: see kernelFS) it is opened on first
 // use, kept open and re-read with one pread at offset 0; a failed read
@@ -165,11 +183,8 @@ type fastSignals struct {
 	cg  cgroupBound
 	run runSignals // read only by RunSnapshot
 
-	// every is the cadence of the cgroup limit and PSI re-reads (slowEvery;
-	// 0 re-reads them on every refresh). slowAt is when they were last read.
-	every    time.Duration
-	slowAt   time.Time
-	slowRead bool
+	// slow is the cadence of the cgroup limit and PSI re-reads.
+	slow cadence
 
 	errs []error // this refresh's errors; reused
 }
@@ -184,7 +199,7 @@ func (f *fastSignals) init(procfs, sysfs, pidDir string, magicOf func(string) (i
 	f.statm = newProcFile(filepath.Join(f.pidDir, "statm"))
 	f.psi = newProcFile(filepath.Join(procfs, "pressure", "memory"))
 	f.errs = make([]error, 0, 8)
-	f.every = slowEvery
+	f.slow.every = slowEvery
 
 	cgPaths := f.readPIDCgroup(filepath.Join(f.pidDir, "cgroup"))
 	f.cg.discover(cgPaths, sysfs)
@@ -264,10 +279,7 @@ func (f *fastSignals) addErr(err error) { f.errs = append(f.errs, err) }
 // allocate in steady state.
 func (f *fastSignals) refresh(now time.Time, run bool) (provider.Snapshot, error) {
 	f.errs = f.errs[:0]
-	slow := !f.slowRead || f.every <= 0 || now.Sub(f.slowAt) >= f.every || now.Before(f.slowAt)
-	if slow {
-		f.slowAt, f.slowRead = now, true
-	}
+	slow := f.slow.due(now)
 	var s provider.Snapshot
 	s.CPUPct = f.readCPU(&s.Counters)
 	s.ProcessRSSMB = f.readRSS()

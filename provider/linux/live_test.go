@@ -141,7 +141,7 @@ func TestLiveCgroupDiscovery(t *testing.T) {
 // every source (cgroup limits, PSI) re-read on every refresh.
 func TestLiveRefreshDoesNotAllocate(t *testing.T) {
 	p := newLive(t)
-	p.fast.every = 0
+	p.fast.slow.every = 0
 	ctx := context.Background()
 	p.Snapshot(ctx)
 	allocs := testing.AllocsPerRun(200, func() {
@@ -249,7 +249,7 @@ func TestLiveRunSnapshot(t *testing.T) {
 // and cgroup hierarchy, with every cadence off.
 func TestLiveRunSnapshotDoesNotAllocate(t *testing.T) {
 	p := newLive(t)
-	p.fast.every, p.fast.run.quota.every = 0, 0
+	p.fast.slow.every, p.fast.run.quota.limits.every = 0, 0
 	ctx := context.Background()
 	p.RunSnapshot(ctx)
 	if allocs := testing.AllocsPerRun(200, func() {

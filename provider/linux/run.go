@@ -61,9 +61,7 @@ type cpuQuota struct {
 	levels []quotaLevel // leaf first
 	best   int          // the nearest level with a quota, -1 for none
 
-	every    time.Duration
-	readAt   time.Time
-	readOnce bool
+	limits cadence // of the re-reads of which level has a quota
 }
 
 type quotaLevel struct {
@@ -89,7 +87,7 @@ func (r *runSignals) init(procfs, pidDir, sysfs string, cg cgroupPaths) {
 		r.psi[i].file = newProcFile(name)
 	}
 	r.quota.best = -1
-	r.quota.every = slowEvery
+	r.quota.limits.every = slowEvery
 	switch {
 	case cg.err != nil:
 	case cg.v1cpuOK:
@@ -220,8 +218,7 @@ func (q *cpuQuota) read(f *fastSignals, now time.Time) provider.Opt[time.Duratio
 	if len(q.levels) == 0 {
 		return provider.Opt[time.Duration]{}
 	}
-	if !q.readOnce || q.every <= 0 || now.Sub(q.readAt) >= q.every || now.Before(q.readAt) {
-		q.readAt, q.readOnce = now, true
+	if q.limits.due(now) {
 		q.readLimits(f)
 	}
 	if q.best < 0 {
