@@ -2,9 +2,9 @@ package linux
 
 import (
 	"math"
-	"math/bits"
 	"time"
 
+	"github.com/restel/restel/internal/cputicks"
 	"github.com/restel/restel/provider"
 )
 
@@ -105,18 +105,11 @@ func cgroupCFSQuota(b []byte) (limited, ok bool) {
 // exactly; a count whose duration does not fit (or hz 0) is unknown, never
 // negative.
 func ticksDuration(ticks, hz uint64) provider.Opt[time.Duration] {
-	if hz == 0 {
+	d, ok := cputicks.Duration(ticks, uint64(time.Second), hz)
+	if !ok {
 		return provider.Opt[time.Duration]{}
 	}
-	hi, lo := bits.Mul64(ticks, uint64(time.Second))
-	if hi >= hz {
-		return provider.Opt[time.Duration]{}
-	}
-	q, _ := bits.Div64(hi, lo, hz)
-	if q > math.MaxInt64 {
-		return provider.Opt[time.Duration]{}
-	}
-	return provider.Some(time.Duration(q))
+	return provider.Some(d)
 }
 
 // unitDuration converts a count of unit-long steps (time.Microsecond for
