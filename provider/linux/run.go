@@ -137,9 +137,7 @@ func (r *runSignals) dirs() []string {
 
 // read fills the run counters of c; failures are added to f's errors.
 func (r *runSignals) read(f *fastSignals, c *provider.Counters, now time.Time) {
-	switch {
-	case f.pidGone:
-	default:
+	if !f.pidGone {
 		c.ProcessCPU = r.readProcessCPU(f)
 		c.RSSHighWaterMB = r.readHWM(f)
 	}
