@@ -270,9 +270,7 @@ func (t *Tree) readProc(pid int, name string) ([]byte, bool) {
 	w.setPath(t.procfs, pid, name, 0, "")
 	n, err := readTreeFile(w.path, w.buf)
 	if err != nil {
-		if !gone(err) {
-			w.errs = append(w.errs, &fs.PathError{Op: "read", Path: string(w.path), Err: err})
-		}
+		w.noteReadErr(err)
 		return nil, false
 	}
 	return w.buf[:n], true
@@ -280,6 +278,14 @@ func (t *Tree) readProc(pid int, name string) ([]byte, bool) {
 
 func (t *Tree) invalid(pid int, name string) error {
 	return fmt.Errorf("linux: %w: %s: malformed content", provider.ErrInvalid, filepath.Join(t.procfs, strconv.Itoa(pid), name))
+}
+
+// noteReadErr notes err, a failed read of w.path, unless it means the
+// process has gone.
+func (w *treeWalk) noteReadErr(err error) {
+	if !gone(err) {
+		w.errs = append(w.errs, &fs.PathError{Op: "read", Path: string(w.path), Err: err})
+	}
 }
 
 // gone reports whether err means the process (or thread) no longer exists.
@@ -323,9 +329,7 @@ func (t *Tree) walkChildren() {
 		var err error
 		w.tids, err = listTreeDir(w.path, w.dbuf, w.tids[:0], maxTreeTasks)
 		if err != nil {
-			if !gone(err) {
-				w.errs = append(w.errs, &fs.PathError{Op: "read", Path: string(w.path), Err: err})
-			}
+			w.noteReadErr(err)
 			continue
 		}
 		for _, tid := range w.tids {
@@ -342,9 +346,7 @@ func (t *Tree) readChildren(pid, tid int) {
 	for {
 		n, err := readTreeFile(w.path, w.buf)
 		if err != nil {
-			if !gone(err) {
-				w.errs = append(w.errs, &fs.PathError{Op: "read", Path: string(w.path), Err: err})
-			}
+			w.noteReadErr(err)
 			return
 		}
 		if n == len(w.buf) && len(w.buf) < maxReadBytes {
