@@ -326,13 +326,19 @@ func (f *fastSignals) refresh(now time.Time, run bool) (provider.Snapshot, error
 		f.run.read(f, &s.Counters, now)
 	}
 
-	switch len(f.errs) {
+	return s, joinErrs(f.errs)
+}
+
+// joinErrs is errors.Join of errs, except that one error is returned
+// itself, neither wrapped nor allocated for.
+func joinErrs(errs []error) error {
+	switch len(errs) {
 	case 0:
-		return s, nil
+		return nil
 	case 1:
-		return s, f.errs[0]
+		return errs[0]
 	}
-	return s, errors.Join(f.errs...)
+	return errors.Join(errs...)
 }
 
 // readCPU turns two reads of /proc/stat into a percentage, and sets the

@@ -254,13 +254,7 @@ func (t *Tree) read(cpu bool) (r treeRead, err error) {
 	// A malformed stat would make the sum too low: no value beats a wrong
 	// one.
 	r.cpuOK = cpu && stats > 0 && !malformed
-	switch len(w.errs) {
-	case 0:
-		return r, nil
-	case 1:
-		return r, w.errs[0]
-	}
-	return r, errors.Join(w.errs...)
+	return r, joinErrs(w.errs)
 }
 
 // readProc reads <procfs>/<pid>/<name>. ok is false when it could not be
