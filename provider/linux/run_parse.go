@@ -2,6 +2,7 @@ package linux
 
 import (
 	"math"
+	"math/bits"
 	"time"
 
 	"github.com/restel/restel/internal/cputicks"
@@ -23,18 +24,20 @@ func procPIDStatCPU(b []byte) (utime, stime uint64, ok bool) {
 	return s.utime, s.stime, true
 }
 
-// procPIDStatusHWM parses the VmHWM line of /proc/<pid>/status
+// procPIDStatusHWM returns VmHWM of /proc/<pid>/status
 // (Documentation/filesystems/proc.rst, Table 1-2: "peak resident set size
-// (high water mark)") into bytes. A kernel thread or a zombie has none.
+// (high water mark)") in bytes, as [procPIDStatus] parses it. A kernel
+// thread or a zombie has none.
 func procPIDStatusHWM(b []byte) (uint64, bool) {
-	for len(b) > 0 {
-		var ln []byte
-		ln, b, _ = line(b)
-		if hasPrefix(ln, "VmHWM:") {
-			return meminfoValue(ln)
-		}
+	m, ok := procPIDStatus(b)
+	if !ok || !m.hwmOK {
+		return 0, false
 	}
-	return 0, false
+	hi, lo := bits.Mul64(m.hwm, 1024)
+	if hi != 0 {
+		return 0, false
+	}
+	return lo, true
 }
 
 // pressureSomeTotal parses a PSI file — /proc/pressure/{cpu,memory,io} or a

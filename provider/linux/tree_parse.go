@@ -52,6 +52,7 @@ type statusMem struct {
 // procPIDStatus parses the VmRSS and VmHWM lines of /proc/<pid>/status
 // (proc(5): "VmHWM:\t    1596 kB"). A line that is present but
 // malformed makes the file not ok; absent lines are simply not reported.
+// Nothing after the second of the two lines is read.
 func procPIDStatus(b []byte) (m statusMem, ok bool) {
 	for len(b) > 0 {
 		ln, rest, _ := line(b)
@@ -76,6 +77,9 @@ func procPIDStatus(b []byte) (m statusMem, ok bool) {
 			return m, false
 		}
 		*v, *got = val, true
+		if m.rssOK && m.hwmOK {
+			break
+		}
 	}
 	return m, true
 }
