@@ -98,8 +98,9 @@ type treeWalk struct {
 	pids  []int // the tree, root first
 	stack []int
 	tids  []int
-	all   []int    // scan: every pid under the procfs root
-	pairs [][2]int // scan: (pid, ppid)
+	all   []int       // scan: every pid under the procfs root
+	pairs []scanned   // scan: every process with a well-formed stat
+	stats []statTimes // scan: the stat of each of pids, as the scan read it
 	errs  []error
 }
 
@@ -220,7 +221,7 @@ func (t *Tree) read(cpu bool) (r treeRead, err error) {
 		t.walkChildren()
 	}
 	malformed, stats := false, 0
-	for _, pid := range w.pids {
+	for i, pid := range w.pids {
 		b, ok := t.readProc(pid, "status")
 		if !ok {
 			continue
@@ -239,14 +240,18 @@ func (t *Tree) read(cpu bool) (r treeRead, err error) {
 		if !cpu {
 			continue
 		}
-		if b, ok = t.readProc(pid, "stat"); !ok {
-			continue
-		}
-		st, good := procPIDStat(b)
-		if !good {
-			w.errs = append(w.errs, t.invalid(pid, "stat"))
-			malformed = true
-			continue
+		var st statTimes
+		if t.scan {
+			st = w.stats[i] // the scan has just read it
+		} else {
+			if b, ok = t.readProc(pid, "stat"); !ok {
+				continue
+			}
+			if st, good = procPIDStat(b); !good {
+				w.errs = append(w.errs, t.invalid(pid, "stat"))
+				malformed = true
+				continue
+			}
 		}
 		r.ticks = satAdd(r.ticks, st.total())
 		stats++
@@ -373,7 +378,7 @@ func (t *Tree) walkScan() {
 		return
 	}
 	w.pairs = w.pairs[:0]
-	rootSeen := false
+	root := -1
 	for _, pid := range w.all {
 		b, ok := t.readProc(pid, "stat")
 		if !ok {
@@ -383,18 +388,29 @@ func (t *Tree) walkScan() {
 		if !good {
 			continue // not ours to judge: only the tree's processes matter
 		}
-		rootSeen = rootSeen || pid == t.root
-		w.pairs = append(w.pairs, [2]int{pid, st.ppid})
+		if pid == t.root {
+			root = len(w.pairs)
+		}
+		w.pairs = append(w.pairs, scanned{pid, st})
 	}
-	if !rootSeen {
+	w.stats = w.stats[:0]
+	if root < 0 {
 		return
 	}
 	w.pids = append(w.pids, t.root)
+	w.stats = append(w.stats, w.pairs[root].st)
 	for i := 0; i < len(w.pids) && len(w.pids) < maxTreeProcs; i++ {
-		for _, pp := range w.pairs {
-			if pp[1] == w.pids[i] && pp[0] != t.root {
-				w.pids = append(w.pids, pp[0])
+		for _, p := range w.pairs {
+			if p.st.ppid == w.pids[i] && p.pid != t.root {
+				w.pids = append(w.pids, p.pid)
+				w.stats = append(w.stats, p.st)
 			}
 		}
 	}
+}
+
+// scanned is a process the scan found and its stat.
+type scanned struct {
+	pid int
+	st  statTimes
 }
