@@ -117,7 +117,8 @@ const (
 var keyNames = [numKeys]string{"cpu", "rss", "avail", "total", "thermal", "battery", "pressure",
 	"pcpu", "cpu_stall", "mem_stall", "io_stall", "throttled", "delay", "error"}
 
-const keyList = "cpu, rss, avail, total, thermal, battery, pressure, pcpu, cpu_stall, mem_stall, io_stall, throttled, delay or error"
+// keyList names the keys for an error message: "cpu, rss, ... or error".
+var keyList = strings.Join(keyNames[:numKeys-1], ", ") + " or " + keyNames[numKeys-1]
 
 // isCounter reports whether k is a cumulative counter.
 func isCounter(k key) bool { return k >= keyCPUStall && k <= keyThrottled }

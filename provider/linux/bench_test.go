@@ -5,6 +5,8 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"github.com/restel/restel/provider"
 )
 
 // BenchmarkRefresh is one fast-signal refresh on the live /proc, in steady
@@ -20,22 +22,38 @@ func BenchmarkRefresh(b *testing.B) { benchRefresh(b, slowEvery) }
 func BenchmarkRefreshAllSources(b *testing.B) { benchRefresh(b, 0) }
 
 func benchRefresh(b *testing.B, every time.Duration) {
-	skipWithoutProc(b)
-	p, err := New()
-	if err != nil {
-		b.Fatal(err)
+	p, read := liveReader(b, false)
+	p.fast.slow.every = every
+	benchRead(b, read)
+}
+
+// liveReader opens a Provider on the live /proc, closed when b ends, and
+// returns it with its Snapshot or, with run, its RunSnapshot.
+func liveReader(b *testing.B, run bool) (*Provider, func(context.Context) (provider.Snapshot, error)) {
+	p := newLive(b)
+	if run {
+		return p, p.RunSnapshot
 	}
-	defer p.Close()
-	p.fast.every = every
-	ctx := context.Background()
-	for range 3 { // warm up: open files, size the buffer, first CPU delta
-		if _, err := p.Snapshot(ctx); err != nil {
+	return p, p.Snapshot
+}
+
+// warmUp reads three times: files open, the buffer sized, a first CPU
+// delta.
+func warmUp(b *testing.B, read func(context.Context) (provider.Snapshot, error)) {
+	for range 3 {
+		if _, err := read(context.Background()); err != nil {
 			b.Fatal(err)
 		}
 	}
+}
+
+// benchRead times read in steady state, after warmUp.
+func benchRead(b *testing.B, read func(context.Context) (provider.Snapshot, error)) {
+	warmUp(b, read)
+	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := p.Snapshot(ctx); err != nil {
+		if _, err := read(ctx); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -46,28 +64,49 @@ func benchRefresh(b *testing.B, every time.Duration) {
 // and pull out one number from each.
 func BenchmarkFloor(b *testing.B) {
 	skipWithoutProc(b)
-	var files [3]rawFile
-	for i, name := range []string{"/proc/stat", "/proc/meminfo", "/proc/self/statm"} {
-		f, err := openRaw(name)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer f.close()
-		files[i] = f
-	}
+	benchFloor(b, []string{"/proc/stat", "/proc/meminfo", "/proc/self/statm"})
+}
+
+// benchFloor times preading paths into a fixed buffer and pulling one
+// number from each (floorPass).
+func benchFloor(b *testing.B, paths []string) {
+	files := openFloor(b, paths)
 	buf := make([]byte, initialBuf)
 	var sink uint64
 	b.ReportAllocs()
 	for b.Loop() {
-		for i, f := range files {
-			n, err := f.pread(buf)
-			if err != nil {
-				b.Fatal(err)
-			}
-			sink += floorNumber(buf[:n], i)
-		}
+		sink += floorPass(b, files, buf)
 	}
 	_ = sink
+}
+
+// openFloor opens paths for a floor; they are closed when b ends.
+func openFloor(b *testing.B, paths []string) []rawFile {
+	files := make([]rawFile, len(paths))
+	for i, name := range paths {
+		f, err := openRaw(name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { f.close() })
+		files[i] = f
+	}
+	return files
+}
+
+// floorPass preads each file into buf and pulls one number from it: the
+// first three as /proc/stat, /proc/meminfo and statm (floorNumber), the
+// rest as statm.
+func floorPass(b *testing.B, files []rawFile, buf []byte) uint64 {
+	var sum uint64
+	for i, f := range files {
+		n, err := f.pread(buf)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sum += floorNumber(buf[:n], min(i, 2))
+	}
+	return sum
 }
 
 // floorNumber minimally extracts user ticks (/proc/stat), MemTotal kB
@@ -102,63 +141,22 @@ func skipWithoutProc(tb testing.TB) {
 // PSI files and, under a CPU quota, its cpu.stat (which level has a quota
 // is re-read once a second, amortized away here).
 func BenchmarkRunSnapshot(b *testing.B) {
-	skipWithoutProc(b)
-	p, err := New()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer p.Close()
-	ctx := context.Background()
-	for range 3 {
-		if _, err := p.RunSnapshot(ctx); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := p.RunSnapshot(ctx); err != nil {
-			b.Fatal(err)
-		}
-	}
+	_, read := liveReader(b, true)
+	benchRead(b, read)
 }
 
 // BenchmarkRunSnapshotFloor is the least a RunSnapshot can cost: pread
 // exactly the files a steady-state RunSnapshot reads on this machine (see
 // runSnapshotPaths) into a fixed buffer and pull one number from each.
 func BenchmarkRunSnapshotFloor(b *testing.B) {
-	skipWithoutProc(b)
-	p, err := New()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := p.RunSnapshot(context.Background()); err != nil {
+	p, read := liveReader(b, true)
+	if _, err := read(context.Background()); err != nil {
 		b.Fatal(err)
 	}
 	paths := p.fast.runSnapshotPaths()
 	p.Close()
-	files := make([]rawFile, len(paths))
-	for i, name := range paths {
-		f, err := openRaw(name)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer f.close()
-		files[i] = f
-	}
 	b.Logf("%d files: %q", len(paths), paths)
-	buf := make([]byte, initialBuf)
-	var sink uint64
-	b.ReportAllocs()
-	for b.Loop() {
-		for _, f := range files {
-			n, err := f.pread(buf)
-			if err != nil {
-				b.Fatal(err)
-			}
-			sink += floorNumber(buf[:n], 0)
-		}
-	}
-	_ = sink
+	benchFloor(b, paths)
 }
 
 // runSnapshotPaths lists the files a steady-state RunSnapshot reads: the
@@ -197,36 +195,15 @@ func BenchmarkRunSnapshotVsFloor(b *testing.B) {
 }
 
 func benchVsFloor(b *testing.B, run bool) {
-	skipWithoutProc(b)
-	p, err := New()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer p.Close()
-	ctx := context.Background()
-	read := p.Snapshot
-	if run {
-		read = p.RunSnapshot
-	}
-	for range 3 {
-		if _, err := read(ctx); err != nil {
-			b.Fatal(err)
-		}
-	}
+	p, read := liveReader(b, run)
+	warmUp(b, read)
 	paths := []string{"/proc/stat", "/proc/meminfo", "/proc/self/statm"}
 	if run {
 		paths = p.fast.runSnapshotPaths()
 	}
-	files := make([]rawFile, len(paths))
-	for i, name := range paths {
-		f, err := openRaw(name)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer f.close()
-		files[i] = f
-	}
+	files := openFloor(b, paths)
 	buf := make([]byte, initialBuf)
+	ctx := context.Background()
 	var sink uint64
 	var readNS, floorNS time.Duration
 	b.ReportAllocs()
@@ -236,13 +213,7 @@ func benchVsFloor(b *testing.B, run bool) {
 			b.Fatal(err)
 		}
 		t1 := time.Now()
-		for i, f := range files {
-			n, err := f.pread(buf)
-			if err != nil {
-				b.Fatal(err)
-			}
-			sink += floorNumber(buf[:n], min(i, 2))
-		}
+		sink += floorPass(b, files, buf)
 		readNS += t1.Sub(t0)
 		floorNS += time.Since(t1)
 	}

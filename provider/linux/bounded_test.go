@@ -82,15 +82,7 @@ func TestFixtureTreeIsNotBounded(t *testing.T) {
 // The live provider on /proc (procfs) and the cgroup hierarchy (cgroupfs)
 // is Bounded.
 func TestLiveIsBounded(t *testing.T) {
-	skipWithoutProc(t)
-	if m, err := fsMagic("/proc"); err != nil || m != procSuperMagic {
-		t.Skipf("/proc is not procfs here (magic %#x, %v)", m, err)
-	}
-	p, err := New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p := newLiveProcfs(t)
 	for _, d := range p.fast.fastDirs(p.procfs) {
 		m, err := fsMagic(d)
 		if err != nil {

@@ -45,6 +45,24 @@ const (
 	slowEvery = time.Second
 )
 
+// cadence spaces re-reads of what changes slowly: due at the first call,
+// then once every elapsed, at every call when every is 0, and again
+// whenever the clock went back.
+type cadence struct {
+	every  time.Duration
+	at     time.Time // the last due call
+	called bool
+}
+
+// due reports whether the re-read is due at now, and if so records now.
+func (c *cadence) due(now time.Time) bool {
+	if c.called && c.every > 0 && now.Sub(c.at) < c.every && !now.Before(c.at) {
+		return false
+	}
+	c.at, c.called = now, true
+	return true
+}
+
 // procFile is a procfs or cgroupfs file re-read from offset 0. On a live
 // kernel file system (procfs, cgroupfs: see kernelFS) it is opened on first
 // use, kept open and re-read with one pread at offset 0; a failed read
@@ -165,11 +183,8 @@ type fastSignals struct {
 	cg  cgroupBound
 	run runSignals // read only by RunSnapshot
 
-	// every is the cadence of the cgroup limit and PSI re-reads (slowEvery;
-	// 0 re-reads them on every refresh). slowAt is when they were last read.
-	every    time.Duration
-	slowAt   time.Time
-	slowRead bool
+	// slow is the cadence of the cgroup limit and PSI re-reads.
+	slow cadence
 
 	errs []error // this refresh's errors; reused
 }
@@ -184,7 +199,7 @@ func (f *fastSignals) init(procfs, sysfs, pidDir string, magicOf func(string) (i
 	f.statm = newProcFile(filepath.Join(f.pidDir, "statm"))
 	f.psi = newProcFile(filepath.Join(procfs, "pressure", "memory"))
 	f.errs = make([]error, 0, 8)
-	f.every = slowEvery
+	f.slow.every = slowEvery
 
 	cgPaths := f.readPIDCgroup(filepath.Join(f.pidDir, "cgroup"))
 	f.cg.discover(cgPaths, sysfs)
@@ -264,10 +279,7 @@ func (f *fastSignals) addErr(err error) { f.errs = append(f.errs, err) }
 // allocate in steady state.
 func (f *fastSignals) refresh(now time.Time, run bool) (provider.Snapshot, error) {
 	f.errs = f.errs[:0]
-	slow := !f.slowRead || f.every <= 0 || now.Sub(f.slowAt) >= f.every || now.Before(f.slowAt)
-	if slow {
-		f.slowAt, f.slowRead = now, true
-	}
+	slow := f.slow.due(now)
 	var s provider.Snapshot
 	s.CPUPct = f.readCPU(&s.Counters)
 	s.ProcessRSSMB = f.readRSS()
@@ -314,13 +326,19 @@ func (f *fastSignals) refresh(now time.Time, run bool) (provider.Snapshot, error
 		f.run.read(f, &s.Counters, now)
 	}
 
-	switch len(f.errs) {
+	return s, joinErrs(f.errs)
+}
+
+// joinErrs is errors.Join of errs, except that one error is returned
+// itself, neither wrapped nor allocated for.
+func joinErrs(errs []error) error {
+	switch len(errs) {
 	case 0:
-		return s, nil
+		return nil
 	case 1:
-		return s, f.errs[0]
+		return errs[0]
 	}
-	return s, errors.Join(f.errs...)
+	return errors.Join(errs...)
 }
 
 // readCPU turns two reads of /proc/stat into a percentage, and sets the
@@ -501,20 +519,29 @@ func (c *cgroupBound) discover(cg cgroupPaths, sysfs string) {
 }
 
 func walkCgroup(base, cgPath, limitName, usageName string) []cgroupLevel {
-	var levels []cgroupLevel
+	return cgroupLevels(base, cgPath, limitName, func(dir string) cgroupLevel {
+		_, err := os.Stat(filepath.Join(dir, "cgroup.sane_behavior"))
+		return cgroupLevel{
+			v1Root: err == nil,
+			limit:  newProcFile(filepath.Join(dir, limitName)),
+			usage:  newProcFile(filepath.Join(dir, usageName)),
+			stat:   newProcFile(filepath.Join(dir, "memory.stat")),
+		}
+	})
+}
+
+// cgroupLevels walks from cgPath up to the root of the hierarchy at base
+// and returns, in that order, the level mk makes of each directory that
+// has a file named limitName. Any file by that name makes a level,
+// whatever its type: one that is not a regular file fails its reads with
+// an error naming it.
+func cgroupLevels[L any](base, cgPath, limitName string, mk func(dir string) L) []L {
+	var levels []L
 	p := path.Clean("/" + cgPath)
 	for range maxCgroupDepth {
 		dir := filepath.Join(base, filepath.FromSlash(p))
-		// Any file by that name makes a level, whatever its type: one that
-		// is not a regular file fails its reads with an error naming it.
 		if _, err := os.Stat(filepath.Join(dir, limitName)); err == nil {
-			_, err := os.Stat(filepath.Join(dir, "cgroup.sane_behavior"))
-			levels = append(levels, cgroupLevel{
-				v1Root: err == nil,
-				limit:  newProcFile(filepath.Join(dir, limitName)),
-				usage:  newProcFile(filepath.Join(dir, usageName)),
-				stat:   newProcFile(filepath.Join(dir, "memory.stat")),
-			})
+			levels = append(levels, mk(dir))
 		}
 		if p == "/" {
 			break
@@ -522,14 +549,6 @@ func walkCgroup(base, cgPath, limitName, usageName string) []cgroupLevel {
 		p = path.Dir(p)
 	}
 	return levels
-}
-
-func (c *cgroupBound) close() {
-	for i := range c.levels {
-		c.levels[i].limit.close()
-		c.levels[i].usage.close()
-		c.levels[i].stat.close()
-	}
 }
 
 // readLimits re-reads the limits and picks the tightest numeric one below

@@ -277,15 +277,7 @@ func TestFixtureRenameIsSeen(t *testing.T) {
 // TestLiveFilesKeptOpen: on the live procfs the files stay open between
 // reads (one pread each), as the hot path's cost depends on.
 func TestLiveFilesKeptOpen(t *testing.T) {
-	skipWithoutProc(t)
-	if m, err := fsMagic("/proc"); err != nil || m != procSuperMagic {
-		t.Skipf("/proc is not procfs here (magic %#x, %v)", m, err)
-	}
-	p, err := New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p := newLiveProcfs(t)
 	if _, err := p.RunSnapshot(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -14,14 +14,33 @@ import (
 	"github.com/restel/restel/provider"
 )
 
-// TestLive checks plausibility on this machine's real /proc and /sys.
-func TestLive(t *testing.T) {
-	skipWithoutProc(t)
+// newLive opens a Provider on this machine's /proc and /sys, closed when
+// tb ends; where there is no live /proc it skips tb.
+func newLive(tb testing.TB) *Provider {
+	tb.Helper()
+	skipWithoutProc(tb)
 	p, err := New()
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	defer p.Close()
+	tb.Cleanup(func() { p.Close() })
+	return p
+}
+
+// newLiveProcfs is newLive where /proc is a real procfs; elsewhere it
+// skips tb.
+func newLiveProcfs(tb testing.TB) *Provider {
+	tb.Helper()
+	skipWithoutProc(tb)
+	if m, err := fsMagic("/proc"); err != nil || m != procSuperMagic {
+		tb.Skipf("/proc is not procfs here (magic %#x, %v)", m, err)
+	}
+	return newLive(tb)
+}
+
+// TestLive checks plausibility on this machine's real /proc and /sys.
+func TestLive(t *testing.T) {
+	p := newLive(t)
 	ctx := context.Background()
 	first, err := p.Snapshot(ctx)
 	if err != nil {
@@ -121,13 +140,8 @@ func TestLiveCgroupDiscovery(t *testing.T) {
 // TestLiveRefreshDoesNotAllocate: zero allocations on the real /proc with
 // every source (cgroup limits, PSI) re-read on every refresh.
 func TestLiveRefreshDoesNotAllocate(t *testing.T) {
-	skipWithoutProc(t)
-	p, err := New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	p.fast.every = 0
+	p := newLive(t)
+	p.fast.slow.every = 0
 	ctx := context.Background()
 	p.Snapshot(ctx)
 	allocs := testing.AllocsPerRun(200, func() {
@@ -189,12 +203,7 @@ func TestLiveProcessExit(t *testing.T) {
 // and grows across a busy loop, and the kernel's RSS high-water mark is at
 // least the resident set.
 func TestLiveRunSnapshot(t *testing.T) {
-	skipWithoutProc(t)
-	p, err := New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p := newLive(t)
 	ctx := context.Background()
 	first, err := p.RunSnapshot(ctx)
 	if err != nil {
@@ -239,13 +248,8 @@ func TestLiveRunSnapshot(t *testing.T) {
 // TestLiveRunSnapshotDoesNotAllocate: zero allocations on the real /proc
 // and cgroup hierarchy, with every cadence off.
 func TestLiveRunSnapshotDoesNotAllocate(t *testing.T) {
-	skipWithoutProc(t)
-	p, err := New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	p.fast.every, p.fast.run.quota.every = 0, 0
+	p := newLive(t)
+	p.fast.slow.every, p.fast.run.quota.limits.every = 0, 0
 	ctx := context.Background()
 	p.RunSnapshot(ctx)
 	if allocs := testing.AllocsPerRun(200, func() {
@@ -261,12 +265,7 @@ func TestLiveRunSnapshotDoesNotAllocate(t *testing.T) {
 // from getrusage and agrees with /proc/self/stat, which floors user and
 // system time to ticks apart.
 func TestLiveRunSnapshotSelf(t *testing.T) {
-	skipWithoutProc(t)
-	p, err := New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p := newLive(t)
 	if !p.fast.run.self {
 		t.Fatal("the live provider of this process does not read its CPU time through getrusage")
 	}

@@ -258,24 +258,12 @@ func procPIDStatm(b []byte) (resident uint64, ok bool) {
 // Paths are cleaned and rooted, so a hostile "/../.." cannot climb out of
 // the cgroup mount.
 func procPIDCgroup(b []byte) (v2 string, v2ok bool, v1mem string, v1ok bool) {
-	for len(b) > 0 {
-		var ln []byte
-		ln, b, _ = line(b)
-		c1 := indexByte(ln, ':')
-		if c1 < 0 {
-			continue
+	for {
+		id, ctrls, p, rest, ok := nextCgroupLine(b)
+		if !ok {
+			return v2, v2ok, v1mem, v1ok
 		}
-		c2 := indexByte(ln[c1+1:], ':')
-		if c2 < 0 {
-			continue
-		}
-		id, ctrls, p := ln[:c1], ln[c1+1:c1+1+c2], ln[c1+1+c2+1:]
-		if len(p) == 0 || p[0] != '/' {
-			continue
-		}
-		if _, ok := decimal(id); !ok {
-			continue
-		}
+		b = rest
 		switch {
 		case string(id) == "0" && len(ctrls) == 0:
 			if !v2ok {
@@ -287,7 +275,34 @@ func procPIDCgroup(b []byte) (v2 string, v2ok bool, v1mem string, v1ok bool) {
 			}
 		}
 	}
-	return v2, v2ok, v1mem, v1ok
+}
+
+// nextCgroupLine returns the first well-formed line of /proc/<pid>/cgroup
+// in b, "hierarchy-ID:controller-list:/path", split into its three parts,
+// and what follows it. Other lines are skipped; ok is false when none is
+// left.
+func nextCgroupLine(b []byte) (id, ctrls, p, rest []byte, ok bool) {
+	for len(b) > 0 {
+		var ln []byte
+		ln, b, _ = line(b)
+		c1 := indexByte(ln, ':')
+		if c1 < 0 {
+			continue
+		}
+		c2 := indexByte(ln[c1+1:], ':')
+		if c2 < 0 {
+			continue
+		}
+		id, ctrls, p = ln[:c1], ln[c1+1:c1+1+c2], ln[c1+1+c2+1:]
+		if len(p) == 0 || p[0] != '/' {
+			continue
+		}
+		if _, ok := decimal(id); !ok {
+			continue
+		}
+		return id, ctrls, p, b, true
+	}
+	return nil, nil, nil, nil, false
 }
 
 func indexByte(b []byte, c byte) int {
@@ -439,27 +454,14 @@ func centi(b []byte) (uint64, bool) {
 // procPIDCgroupV1 returns the cleaned, rooted path of the cgroup v1
 // hierarchy that has controller in /proc/<pid>/cgroup ("N:cpu,cpuacct:/p").
 func procPIDCgroupV1(b []byte, controller string) (string, bool) {
-	for len(b) > 0 {
-		var ln []byte
-		ln, b, _ = line(b)
-		c1 := indexByte(ln, ':')
-		if c1 < 0 {
-			continue
+	for {
+		id, ctrls, p, rest, ok := nextCgroupLine(b)
+		if !ok {
+			return "", false
 		}
-		c2 := indexByte(ln[c1+1:], ':')
-		if c2 < 0 {
-			continue
-		}
-		id, ctrls, p := ln[:c1], ln[c1+1:c1+1+c2], ln[c1+1+c2+1:]
-		if len(p) == 0 || p[0] != '/' || string(id) == "0" {
-			continue
-		}
-		if _, ok := decimal(id); !ok {
-			continue
-		}
-		if hasController(ctrls, controller) {
+		b = rest
+		if string(id) != "0" && hasController(ctrls, controller) {
 			return path.Clean(string(p)), true
 		}
 	}
-	return "", false
 }

@@ -873,7 +873,7 @@ func TestConcurrentSnapshots(t *testing.T) {
 // logic itself.
 func TestRefreshDoesNotAllocate(t *testing.T) {
 	p, _ := newTestProvider(t, filepath.Join("testdata", "procfs-k8s"), filepath.Join("testdata", "cgroup-k8s"))
-	p.fast.every = 0
+	p.fast.slow.every = 0
 	keepOpen(p)
 	ctx := context.Background()
 	p.Snapshot(ctx) // warm up: open files

@@ -45,7 +45,6 @@ import (
 type runSignals struct {
 	pidStat, pidStatus procFile
 	self               bool        // the observed process is this one, on the live procfs
-	hwmSynced          bool        // ru_maxrss has been seen equal to VmHWM
 	psi                [3]psiTotal // cpu, memory, io
 	quota              cpuQuota
 }
@@ -62,9 +61,7 @@ type cpuQuota struct {
 	levels []quotaLevel // leaf first
 	best   int          // the nearest level with a quota, -1 for none
 
-	every    time.Duration
-	readAt   time.Time
-	readOnce bool
+	limits cadence // of the re-reads of which level has a quota
 }
 
 type quotaLevel struct {
@@ -90,7 +87,7 @@ func (r *runSignals) init(procfs, pidDir, sysfs string, cg cgroupPaths) {
 		r.psi[i].file = newProcFile(name)
 	}
 	r.quota.best = -1
-	r.quota.every = slowEvery
+	r.quota.limits.every = slowEvery
 	switch {
 	case cg.err != nil:
 	case cg.v1cpuOK:
@@ -113,22 +110,12 @@ func (r *runSignals) init(procfs, pidDir, sysfs string, cg cgroupPaths) {
 // walkQuota lists the levels from cgPath up to the root of the hierarchy
 // at base that have a quota file named limitName.
 func walkQuota(base, cgPath, limitName string) []quotaLevel {
-	var levels []quotaLevel
-	p := path.Clean("/" + cgPath)
-	for range maxCgroupDepth {
-		dir := filepath.Join(base, filepath.FromSlash(p))
-		if _, err := os.Stat(filepath.Join(dir, limitName)); err == nil {
-			levels = append(levels, quotaLevel{
-				limit: newProcFile(filepath.Join(dir, limitName)),
-				stat:  newProcFile(filepath.Join(dir, "cpu.stat")),
-			})
+	return cgroupLevels(base, cgPath, limitName, func(dir string) quotaLevel {
+		return quotaLevel{
+			limit: newProcFile(filepath.Join(dir, limitName)),
+			stat:  newProcFile(filepath.Join(dir, "cpu.stat")),
 		}
-		if p == "/" {
-			break
-		}
-		p = path.Dir(p)
-	}
-	return levels
+	})
 }
 
 func (r *runSignals) files() []*procFile {
@@ -150,9 +137,7 @@ func (r *runSignals) dirs() []string {
 
 // read fills the run counters of c; failures are added to f's errors.
 func (r *runSignals) read(f *fastSignals, c *provider.Counters, now time.Time) {
-	switch {
-	case f.pidGone:
-	default:
+	if !f.pidGone {
 		c.ProcessCPU = r.readProcessCPU(f)
 		c.RSSHighWaterMB = r.readHWM(f)
 	}
@@ -231,8 +216,7 @@ func (q *cpuQuota) read(f *fastSignals, now time.Time) provider.Opt[time.Duratio
 	if len(q.levels) == 0 {
 		return provider.Opt[time.Duration]{}
 	}
-	if !q.readOnce || q.every <= 0 || now.Sub(q.readAt) >= q.every || now.Before(q.readAt) {
-		q.readAt, q.readOnce = now, true
+	if q.limits.due(now) {
 		q.readLimits(f)
 	}
 	if q.best < 0 {

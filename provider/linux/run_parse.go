@@ -5,6 +5,7 @@ import (
 	"math/bits"
 	"time"
 
+	"github.com/restel/restel/internal/cputicks"
 	"github.com/restel/restel/provider"
 )
 
@@ -12,53 +13,31 @@ import (
 // parsers they never allocate, never panic, and report malformed input as
 // "not ok".
 
-// procPIDStatCPU parses /proc/<pid>/stat (proc(5); Documentation/
-// filesystems/proc.rst, Table 1-4) and returns the process's utime and
-// stime (fields 14 and 15, in USER_HZ ticks). The second field, the
-// command name in parentheses, may itself hold spaces and parentheses, so
-// the fields are counted from the last ')' of the file.
+// procPIDStatCPU returns the process's utime and stime (proc(5), fields
+// 14 and 15, in USER_HZ ticks) from /proc/<pid>/stat, as [procPIDStat]
+// parses it.
 func procPIDStatCPU(b []byte) (utime, stime uint64, ok bool) {
-	end := -1
-	for i := len(b) - 1; i >= 0; i-- {
-		if b[i] == ')' {
-			end = i
-			break
-		}
-	}
-	if end < 0 {
+	s, ok := procPIDStat(b)
+	if !ok {
 		return 0, 0, false
 	}
-	ln, _, _ := line(b[end+1:])
-	// After the name: state (3), ppid (4) ... utime (14), stime (15).
-	var fld []byte
-	for range 11 {
-		if fld, ln = field(ln); len(fld) == 0 {
-			return 0, 0, false
-		}
-	}
-	u, rest := field(ln)
-	st, _ := field(rest)
-	if utime, ok = decimal(u); !ok {
-		return 0, 0, false
-	}
-	if stime, ok = decimal(st); !ok {
-		return 0, 0, false
-	}
-	return utime, stime, true
+	return s.utime, s.stime, true
 }
 
-// procPIDStatusHWM parses the VmHWM line of /proc/<pid>/status
+// procPIDStatusHWM returns VmHWM of /proc/<pid>/status
 // (Documentation/filesystems/proc.rst, Table 1-2: "peak resident set size
-// (high water mark)") into bytes. A kernel thread or a zombie has none.
+// (high water mark)") in bytes, as [procPIDStatus] parses it. A kernel
+// thread or a zombie has none.
 func procPIDStatusHWM(b []byte) (uint64, bool) {
-	for len(b) > 0 {
-		var ln []byte
-		ln, b, _ = line(b)
-		if hasPrefix(ln, "VmHWM:") {
-			return meminfoValue(ln)
-		}
+	m, ok := procPIDStatus(b)
+	if !ok || !m.hwmOK {
+		return 0, false
 	}
-	return 0, false
+	hi, lo := bits.Mul64(m.hwm, 1024)
+	if hi != 0 {
+		return 0, false
+	}
+	return lo, true
 }
 
 // pressureSomeTotal parses a PSI file — /proc/pressure/{cpu,memory,io} or a
@@ -129,18 +108,11 @@ func cgroupCFSQuota(b []byte) (limited, ok bool) {
 // exactly; a count whose duration does not fit (or hz 0) is unknown, never
 // negative.
 func ticksDuration(ticks, hz uint64) provider.Opt[time.Duration] {
-	if hz == 0 {
+	d, ok := cputicks.Duration(ticks, uint64(time.Second), hz)
+	if !ok {
 		return provider.Opt[time.Duration]{}
 	}
-	hi, lo := bits.Mul64(ticks, uint64(time.Second))
-	if hi >= hz {
-		return provider.Opt[time.Duration]{}
-	}
-	q, _ := bits.Div64(hi, lo, hz)
-	if q > math.MaxInt64 {
-		return provider.Opt[time.Duration]{}
-	}
-	return provider.Some(time.Duration(q))
+	return provider.Some(d)
 }
 
 // unitDuration converts a count of unit-long steps (time.Microsecond for

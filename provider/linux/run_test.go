@@ -187,7 +187,7 @@ func TestCPUCounters(t *testing.T) {
 func TestRunSnapshotDoesNotAllocate(t *testing.T) {
 	p, _ := newTestProvider(t, filepath.Join("testdata", "procfs-k8s"), filepath.Join("testdata", "cgroup-k8s"))
 	keepOpen(p)
-	p.fast.every, p.fast.run.quota.every = 0, 0
+	p.fast.slow.every, p.fast.run.quota.limits.every = 0, 0
 	ctx := context.Background()
 	p.RunSnapshot(ctx)
 	allocs := testing.AllocsPerRun(200, func() {
@@ -401,4 +401,30 @@ func FuzzRunFiles(f *testing.F) {
 		}
 		procPIDCgroupV1(b, "cpu")
 	})
+}
+
+func TestCadenceDue(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	for _, tc := range []struct {
+		name  string
+		every time.Duration
+		calls []time.Duration // offsets from t0
+		want  []bool
+	}{
+		{"first call", time.Second, []time.Duration{0}, []bool{true}},
+		{"within the period", time.Second, []time.Duration{0, 999 * time.Millisecond}, []bool{true, false}},
+		{"period elapsed", time.Second, []time.Duration{0, 500 * time.Millisecond, time.Second}, []bool{true, false, true}},
+		{"measured from the last due call", time.Second, []time.Duration{0, time.Second, 1500 * time.Millisecond, 2 * time.Second}, []bool{true, true, false, true}},
+		{"clock set back", time.Second, []time.Duration{0, -time.Millisecond, 0}, []bool{true, true, false}},
+		{"every 0", 0, []time.Duration{0, 0, time.Nanosecond}, []bool{true, true, true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := cadence{every: tc.every}
+			for i, off := range tc.calls {
+				if got := c.due(t0.Add(off)); got != tc.want[i] {
+					t.Errorf("call %d at %v: due = %v; want %v", i, off, got, tc.want[i])
+				}
+			}
+		})
+	}
 }

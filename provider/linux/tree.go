@@ -98,8 +98,9 @@ type treeWalk struct {
 	pids  []int // the tree, root first
 	stack []int
 	tids  []int
-	all   []int    // scan: every pid under the procfs root
-	pairs [][2]int // scan: (pid, ppid)
+	all   []int       // scan: every pid under the procfs root
+	pairs []scanned   // scan: every process with a well-formed stat
+	stats []statTimes // scan: the stat of each of pids, as the scan read it
 	errs  []error
 }
 
@@ -139,34 +140,30 @@ func NewTree(root int, opts ...Option) (*Tree, error) {
 // [Tree]). The first Snapshot has no CPU value, as [Provider.Snapshot].
 func (t *Tree) Snapshot(ctx context.Context) (provider.Snapshot, error) {
 	s, err := t.dev.Snapshot(ctx)
-	if ctx.Err() != nil || t.dev.closed.Load() {
-		return s, err
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	r, terr := t.read(false)
-	s.ProcessRSSMB = kibToMiB(r.rss, r.rssOK)
-	return s, joinErr(err, terr)
+	return t.addTree(ctx, s, err, false)
 }
 
 // RunSnapshot is Snapshot plus the tree's counters: Counters.ProcessCPU
 // and Counters.RSSHighWaterMB (see [Tree]), and whatever run counters the
 // device's Provider has.
 func (t *Tree) RunSnapshot(ctx context.Context) (provider.Snapshot, error) {
-	var s provider.Snapshot
-	var err error
-	if rr, ok := any(t.dev).(provider.RunReader); ok {
-		s, err = rr.RunSnapshot(ctx)
-	} else {
-		s, err = t.dev.Snapshot(ctx)
-	}
+	s, err := t.dev.RunSnapshot(ctx)
+	return t.addTree(ctx, s, err, true)
+}
+
+// addTree adds the tree's reading to s, the device's snapshot read with
+// error err: the summed RSS, and with run the tree's counters.
+func (t *Tree) addTree(ctx context.Context, s provider.Snapshot, err error, run bool) (provider.Snapshot, error) {
 	if ctx.Err() != nil || t.dev.closed.Load() {
 		return s, err
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	r, terr := t.read(true)
+	r, terr := t.read(run)
 	s.ProcessRSSMB = kibToMiB(r.rss, r.rssOK)
+	if !run {
+		return s, joinErr(err, terr)
+	}
 	s.Counters.ProcessCPU = provider.Opt[time.Duration]{}
 	if r.cpuOK {
 		if !t.cpuOK || r.ticks > t.cpu {
@@ -224,7 +221,7 @@ func (t *Tree) read(cpu bool) (r treeRead, err error) {
 		t.walkChildren()
 	}
 	malformed, stats := false, 0
-	for _, pid := range w.pids {
+	for i, pid := range w.pids {
 		b, ok := t.readProc(pid, "status")
 		if !ok {
 			continue
@@ -243,14 +240,18 @@ func (t *Tree) read(cpu bool) (r treeRead, err error) {
 		if !cpu {
 			continue
 		}
-		if b, ok = t.readProc(pid, "stat"); !ok {
-			continue
-		}
-		st, good := procPIDStat(b)
-		if !good {
-			w.errs = append(w.errs, t.invalid(pid, "stat"))
-			malformed = true
-			continue
+		var st statTimes
+		if t.scan {
+			st = w.stats[i] // the scan has just read it
+		} else {
+			if b, ok = t.readProc(pid, "stat"); !ok {
+				continue
+			}
+			if st, good = procPIDStat(b); !good {
+				w.errs = append(w.errs, t.invalid(pid, "stat"))
+				malformed = true
+				continue
+			}
 		}
 		r.ticks = satAdd(r.ticks, st.total())
 		stats++
@@ -258,13 +259,7 @@ func (t *Tree) read(cpu bool) (r treeRead, err error) {
 	// A malformed stat would make the sum too low: no value beats a wrong
 	// one.
 	r.cpuOK = cpu && stats > 0 && !malformed
-	switch len(w.errs) {
-	case 0:
-		return r, nil
-	case 1:
-		return r, w.errs[0]
-	}
-	return r, errors.Join(w.errs...)
+	return r, joinErrs(w.errs)
 }
 
 // readProc reads <procfs>/<pid>/<name>. ok is false when it could not be
@@ -274,9 +269,7 @@ func (t *Tree) readProc(pid int, name string) ([]byte, bool) {
 	w.setPath(t.procfs, pid, name, 0, "")
 	n, err := readTreeFile(w.path, w.buf)
 	if err != nil {
-		if !gone(err) {
-			w.errs = append(w.errs, &fs.PathError{Op: "read", Path: string(w.path), Err: err})
-		}
+		w.noteReadErr(err)
 		return nil, false
 	}
 	return w.buf[:n], true
@@ -284,6 +277,14 @@ func (t *Tree) readProc(pid int, name string) ([]byte, bool) {
 
 func (t *Tree) invalid(pid int, name string) error {
 	return fmt.Errorf("linux: %w: %s: malformed content", provider.ErrInvalid, filepath.Join(t.procfs, strconv.Itoa(pid), name))
+}
+
+// noteReadErr notes err, a failed read of w.path, unless it means the
+// process has gone.
+func (w *treeWalk) noteReadErr(err error) {
+	if !gone(err) {
+		w.errs = append(w.errs, &fs.PathError{Op: "read", Path: string(w.path), Err: err})
+	}
 }
 
 // gone reports whether err means the process (or thread) no longer exists.
@@ -327,9 +328,7 @@ func (t *Tree) walkChildren() {
 		var err error
 		w.tids, err = listTreeDir(w.path, w.dbuf, w.tids[:0], maxTreeTasks)
 		if err != nil {
-			if !gone(err) {
-				w.errs = append(w.errs, &fs.PathError{Op: "read", Path: string(w.path), Err: err})
-			}
+			w.noteReadErr(err)
 			continue
 		}
 		for _, tid := range w.tids {
@@ -346,9 +345,7 @@ func (t *Tree) readChildren(pid, tid int) {
 	for {
 		n, err := readTreeFile(w.path, w.buf)
 		if err != nil {
-			if !gone(err) {
-				w.errs = append(w.errs, &fs.PathError{Op: "read", Path: string(w.path), Err: err})
-			}
+			w.noteReadErr(err)
 			return
 		}
 		if n == len(w.buf) && len(w.buf) < maxReadBytes {
@@ -381,7 +378,7 @@ func (t *Tree) walkScan() {
 		return
 	}
 	w.pairs = w.pairs[:0]
-	rootSeen := false
+	root := -1
 	for _, pid := range w.all {
 		b, ok := t.readProc(pid, "stat")
 		if !ok {
@@ -391,18 +388,29 @@ func (t *Tree) walkScan() {
 		if !good {
 			continue // not ours to judge: only the tree's processes matter
 		}
-		rootSeen = rootSeen || pid == t.root
-		w.pairs = append(w.pairs, [2]int{pid, st.ppid})
+		if pid == t.root {
+			root = len(w.pairs)
+		}
+		w.pairs = append(w.pairs, scanned{pid, st})
 	}
-	if !rootSeen {
+	w.stats = w.stats[:0]
+	if root < 0 {
 		return
 	}
 	w.pids = append(w.pids, t.root)
+	w.stats = append(w.stats, w.pairs[root].st)
 	for i := 0; i < len(w.pids) && len(w.pids) < maxTreeProcs; i++ {
-		for _, pp := range w.pairs {
-			if pp[1] == w.pids[i] && pp[0] != t.root {
-				w.pids = append(w.pids, pp[0])
+		for _, p := range w.pairs {
+			if p.st.ppid == w.pids[i] && p.pid != t.root {
+				w.pids = append(w.pids, p.pid)
+				w.stats = append(w.stats, p.st)
 			}
 		}
 	}
+}
+
+// scanned is a process the scan found and its stat.
+type scanned struct {
+	pid int
+	st  statTimes
 }

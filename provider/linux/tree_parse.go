@@ -1,5 +1,7 @@
 package linux
 
+import "bytes"
+
 // Parsers of the per-process files a [Tree] reads. Like the others in this
 // package they never allocate (appendChildren appends to its caller's
 // slice), never panic, and report malformed input as not ok.
@@ -50,6 +52,7 @@ type statusMem struct {
 // procPIDStatus parses the VmRSS and VmHWM lines of /proc/<pid>/status
 // (proc(5): "VmHWM:\t    1596 kB"). A line that is present but
 // malformed makes the file not ok; absent lines are simply not reported.
+// Nothing after the second of the two lines is read.
 func procPIDStatus(b []byte) (m statusMem, ok bool) {
 	for len(b) > 0 {
 		ln, rest, _ := line(b)
@@ -74,6 +77,9 @@ func procPIDStatus(b []byte) (m statusMem, ok bool) {
 			return m, false
 		}
 		*v, *got = val, true
+		if m.rssOK && m.hwmOK {
+			break
+		}
 	}
 	return m, true
 }
@@ -109,58 +115,38 @@ func satAdd(a, b uint64) uint64 {
 	return a + b
 }
 
-// procPIDStat parses /proc/<pid>/stat. The command name (field 2) is in
+// procPIDStat parses /proc/<pid>/stat (proc(5); Documentation/
+// filesystems/proc.rst, Table 1-4). The command name (field 2) is in
 // parentheses and may contain spaces and parentheses itself, so fields are
 // counted from the last ')'. A ppid of 0 (the kernel's own threads, init)
-// is valid.
-func procPIDStat(b []byte) (s statTimes, ok bool) {
-	end := -1
-	for i := len(b) - 1; i >= 0; i-- {
-		if b[i] == ')' {
-			end = i
-			break
-		}
-	}
+// is valid. On failure it returns the zero statTimes.
+func procPIDStat(b []byte) (statTimes, bool) {
+	end := bytes.LastIndexByte(b, ')')
 	if end < 0 {
-		return s, false
+		return statTimes{}, false
 	}
 	ln, _, _ := line(b[end+1:])
 	// Fields after the name, from field 3 (state): index 1 is ppid, 11-14
 	// are utime, stime, cutime, cstime.
-	var f []byte
-	for i := 0; i <= 14; i++ {
-		f, ln = field(ln)
-		if len(f) == 0 {
-			return s, false
+	var s statTimes
+	times := [...]*uint64{&s.utime, &s.stime, &s.cutime, &s.cstime}
+	for i := range 15 {
+		var f []byte
+		if f, ln = field(ln); len(f) == 0 {
+			return statTimes{}, false
 		}
-		var v uint64
-		switch i {
-		case 0:
-			continue // state
-		case 1:
+		switch {
+		case i == 1:
 			p, good := decimal(f)
 			if !good || p > maxPID {
-				return s, false
+				return statTimes{}, false
 			}
 			s.ppid = int(p)
-			continue
-		case 11, 12, 13, 14:
+		case i >= 11:
 			var good bool
-			if v, good = decimal(f); !good {
-				return s, false
+			if *times[i-11], good = decimal(f); !good {
+				return statTimes{}, false
 			}
-		default:
-			continue
-		}
-		switch i {
-		case 11:
-			s.utime = v
-		case 12:
-			s.stime = v
-		case 13:
-			s.cutime = v
-		case 14:
-			s.cstime = v
 		}
 	}
 	return s, true
