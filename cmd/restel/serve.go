@@ -135,7 +135,6 @@ func metricsHandler(src export.Source) http.Handler {
 type promCollector struct {
 	src    export.Source
 	maxAge time.Duration
-	tab    []export.Metric
 	descs  []*prometheus.Desc
 	types  []prometheus.ValueType
 	labels [][]string
@@ -143,7 +142,7 @@ type promCollector struct {
 
 func newPromCollector(src export.Source, maxAge time.Duration) *promCollector {
 	tab := export.Table()
-	c := &promCollector{src: src, maxAge: maxAge, tab: tab,
+	c := &promCollector{src: src, maxAge: maxAge,
 		descs:  make([]*prometheus.Desc, len(tab)),
 		types:  make([]prometheus.ValueType, len(tab)),
 		labels: make([][]string, len(tab)),
