@@ -83,6 +83,7 @@ package orchestrator
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"os"
 	"sync"
@@ -128,6 +129,7 @@ type config struct {
 	host         *HostState
 	getenv       func(string) string
 	logger       *slog.Logger
+	ownProvider  bool
 	inline       *bool // tests only: override the vouching
 }
 
@@ -161,9 +163,18 @@ func WithGetenv(f func(string) string) Option { return func(c *config) { c.geten
 // an unwritable debug directory); default slog.Default().
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
 
+// WithOwnProvider hands the provider to the monitor: [Monitor.Close] also
+// closes it, when it is an io.Closer, once the reads in flight have
+// returned or been abandoned. Without it the provider stays the caller's
+// to close, after the monitor's Close. restel.Default builds its monitor
+// with it, so closing the default monitor releases the native provider's
+// files.
+func WithOwnProvider() Option { return func(c *config) { c.ownProvider = true } }
+
 // Monitor serves live snapshots and per-run summaries from one provider.
 // It is safe for concurrent use. Create it with [New]; release it with
-// [Monitor.Close]. A Monitor does not close its provider.
+// [Monitor.Close]. Whoever builds a provider closes it: a Monitor closes
+// its provider only when built [WithOwnProvider].
 type Monitor struct {
 	cfg   config
 	p     provider.SnapshotProvider
@@ -183,6 +194,8 @@ type Monitor struct {
 
 	env       atomic.Pointer[envMode]
 	debugOnce sync.Once
+
+	closeAbandoned atomic.Uint64 // 1 when the provider's Close was abandoned
 }
 
 // slowSignal is one slow signal: its read (nil when the provider lacks
@@ -429,7 +442,9 @@ type Stats struct {
 	Reads, Errors, Panics uint64
 	// Timeouts counts callers that stopped waiting for a read.
 	Timeouts uint64
-	// Abandoned counts reads still running when Close stopped waiting.
+	// Abandoned counts reads still running when Close stopped waiting,
+	// and a provider Close (see WithOwnProvider) that did not return
+	// within the read timeout.
 	Abandoned uint64
 	// Inline reports that reads run on the caller's goroutine: restel
 	// vouches for the provider.
@@ -472,7 +487,7 @@ func (m *Monitor) Stats() Stats {
 		o = m.final
 	}
 	s.SlowReads, s.SlowErrors, s.SlowTimeouts, s.SkippedTicks, s.WatchDropped = o.SlowReads, o.SlowErrors, o.SlowTimeouts, o.SkippedTicks, o.WatchDropped
-	s.Abandoned += o.Abandoned
+	s.Abandoned += o.Abandoned + m.closeAbandoned.Load()
 	return s
 }
 
@@ -512,7 +527,33 @@ func (m *Monitor) Close() error {
 	close(m.quit)
 	m.cache.Close(deadline)
 	<-m.exited
+	if m.cfg.ownProvider {
+		m.closeProvider()
+	}
 	return nil
+}
+
+// closeProvider closes the provider of a monitor built WithOwnProvider.
+// A Close that does not return within the read timeout is abandoned and
+// counted in Stats.Abandoned; its goroutine exits when it returns.
+func (m *Monitor) closeProvider() {
+	c, ok := m.p.(io.Closer)
+	if !ok {
+		return
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer func() { _ = recover() }() // a panicking Close is the provider's, not the caller's
+		_ = c.Close()
+	}()
+	t := time.NewTimer(m.cfg.readTimeout)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		m.closeAbandoned.Store(1)
+	}
 }
 
 // openDebugLog opens a DebugLocal run's raw-sample file, or returns nil
