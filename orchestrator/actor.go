@@ -31,6 +31,7 @@ type sampler struct {
 	every time.Duration
 	next  time.Time // the next tick
 	due   bool      // waits for the sample read in flight
+	ticks uint64    // ticks passed since the sampler started, late ones included
 	users []*runRec
 }
 
@@ -173,6 +174,7 @@ func (o *owner) serve(r request) {
 		}
 		rec.smp, rec.idx = s, int32(len(s.users))
 		rec.from = o.seq + 1 // not the read in flight: it began before the run
+		rec.tick0 = uint32(s.ticks)
 		s.users = append(s.users, rec)
 		if rec.ctx.Done() != nil {
 			rec.stop = context.AfterFunc(rec.ctx, func() { o.m.send(request{op: opDiscard, run: rec}) })
@@ -180,6 +182,7 @@ func (o *owner) serve(r request) {
 	case opDetach:
 		ok := rec.smp != nil
 		if ok {
+			o.skipped(rec)
 			o.detach(rec)
 		}
 		rec.reply <- ok
@@ -221,6 +224,25 @@ func (o *owner) detach(rec *runRec) {
 	}
 }
 
+// skipped records in a run's aggregator the samples that were due but
+// not taken (docs/contract.md §4, samples_skipped): the ticks its sampler
+// passed since the run joined, less the samples the run got, less the
+// read in flight that would have served it (the run ends first; that is
+// not a skip).
+func (o *owner) skipped(rec *runRec) {
+	if rec.sub != nil {
+		return
+	}
+	s := rec.smp
+	due := uint64(uint32(s.ticks) - rec.tick0) // exact for runs under 2³² ticks
+	if s.due && o.reading && rec.from <= o.seq && due > 0 {
+		due--
+	}
+	if got := rec.agg.Count() - 1; due > got { // the start snapshot is no sample
+		rec.agg.Skip(due - got)
+	}
+}
+
 // end releases what a detached user holds: a run's debug file, a
 // Watch's channel.
 func (o *owner) end(rec *runRec) {
@@ -258,6 +280,7 @@ func (o *owner) ticked() {
 		s.due, any = true, true
 		for !s.next.After(now) {
 			s.next = s.next.Add(s.every)
+			s.ticks++
 		}
 	}
 	if any && !o.reading {

@@ -61,7 +61,9 @@
 //
 // A sampler tick whose read times out delivers nothing: runs and Watch
 // channels get no sample rather than the last snapshot again, and the
-// tick is counted in [Stats].SkippedTicks. Later ticks join the hung read
+// tick is counted in [Stats].SkippedTicks and, for each run it gave no
+// sample, in that run's summary ([aggregate.Usage].SamplesSkipped, as are
+// ticks that came late). Later ticks join the hung read
 // instead of starting another. A slow-signal read past its timeout makes
 // that signal unknown, counted in [Stats].SlowTimeouts, and no other read
 // of it starts until it returns.

@@ -54,10 +54,11 @@ type runRec struct {
 	dropped atomic.Bool          // the handle was collected without Finish or Close
 
 	// The owner goroutine's alone.
-	idx  int32 // in smp.users; beside dropped, so the record fits its size class
-	smp  *sampler
-	from uint64      // the first sample read it takes (see owner.seq)
-	stop func() bool // unregisters the context callback
+	idx   int32 // in smp.users; beside dropped, so the record fits its size class
+	smp   *sampler
+	from  uint64      // the first sample read it takes (see owner.seq)
+	tick0 uint32      // its sampler's ticks when it joined, mod 2³² (see owner.skipped)
+	stop  func() bool // unregisters the context callback
 }
 
 // BeginRun starts a run in mode. A valid RESTEL_RESOURCE_TELEMETRY value
@@ -79,7 +80,8 @@ type runRec struct {
 // after it joined, at k·interval from the sampler's start (the run's own
 // start when it is the first), so a run joining a running sampler may see
 // its first sample sooner than one interval after it began. A tick whose
-// read times out gives no sample (see [Stats].SkippedTicks).
+// read times out gives no sample (see [Stats].SkippedTicks); the summary
+// counts the ticks that gave the run no sample in SamplesSkipped.
 // DebugLocal also writes the raw samples to a private local file (a
 // failure to do so never fails the run).
 //
