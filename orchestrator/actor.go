@@ -3,10 +3,12 @@ package orchestrator
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/restel/restel/internal/snapcache"
 	"github.com/restel/restel/provider"
+	"github.com/restel/restel/stream"
 )
 
 // op is what a request asks of the owner goroutine.
@@ -73,6 +75,10 @@ type owner struct {
 	firstLeft   int            // first slow reads not yet finished
 	closing     bool
 
+	// Debug writers of runs the owner ended, until their goroutines
+	// return; Close waits for them up to its deadline.
+	dlogs []*stream.DebugWriter
+
 	st Stats // SlowReads, SlowErrors, SlowTimeouts, SkippedTicks, WatchDropped
 }
 
@@ -134,6 +140,7 @@ func (m *Monitor) loop() {
 			o.release()
 			<-sampleDone
 			o.drainSlow()
+			o.joinDebugLogs()
 			m.final = o.st
 			return
 		}
@@ -246,7 +253,19 @@ func (o *owner) skipped(rec *runRec) {
 // end releases what a detached user holds: a run's debug file, a
 // Watch's channel.
 func (o *owner) end(rec *runRec) {
-	_ = rec.dlog.Close()
+	if rec.dlog != nil {
+		rec.dlog.Shutdown() // never waited for here: the disk may be frozen
+		o.dlogs = append(o.dlogs, rec.dlog)
+		o.dlogs = slices.DeleteFunc(o.dlogs, func(w *stream.DebugWriter) bool {
+			select {
+			case <-w.Done():
+				o.m.debugDropped.Add(w.Dropped())
+				return true
+			default:
+				return false
+			}
+		})
+	}
 	if rec.sub != nil {
 		o.st.WatchDropped += rec.sub.Dropped()
 		rec.sub.Close()
@@ -421,6 +440,34 @@ func (o *owner) slowDone(r slowResult) {
 	o.m.slow[r.i].val.Store(r.v)
 	o.slowBusy[r.i] = false
 	o.firstDone(r.i)
+}
+
+// joinDebugLogs waits for the debug writers of the runs the owner ended,
+// until Close's deadline; those still blocked in the filesystem then are
+// abandoned and counted (Stats.DebugAbandoned).
+func (o *owner) joinDebugLogs() {
+	if len(o.dlogs) == 0 {
+		return
+	}
+	t := time.NewTimer(time.Until(o.m.deadline))
+	defer t.Stop()
+	expired := false
+	for _, w := range o.dlogs {
+		if !expired {
+			select {
+			case <-w.Done():
+			case <-t.C:
+				expired = true // past the deadline: look at the rest without waiting
+			}
+		}
+		select {
+		case <-w.Done():
+		default:
+			o.m.debugAbandoned.Add(1)
+		}
+		o.m.debugDropped.Add(w.Dropped())
+	}
+	o.dlogs = nil
 }
 
 // drainSlow waits for the slow reads still running, until Close's

@@ -68,8 +68,15 @@
 // that signal unknown, counted in [Stats].SlowTimeouts, and no other read
 // of it starts until it returns.
 //
-// A DebugLocal run's raw samples are written on the owner goroutine, each
-// tick; the file's 4 MiB cap bounds that work.
+// A DebugLocal run's raw samples are written by a goroutine of that run's
+// own ([stream.DebugWriter]), never by the owner goroutine nor by another
+// run's caller: the owner only queues each sample, and a queue full
+// because the filesystem blocks drops the sample ([Stats].DebugDropped).
+// BeginRun waits at most the read timeout for the file to open; Finish
+// waits at most the read timeout for the writer to finish; Close waits
+// for the writers of the runs it ends until its deadline. A writer still
+// blocked then is abandoned and counted ([Stats].DebugAbandoned), and its
+// goroutine exits when the filesystem returns.
 //
 // # What Close waits for
 //
@@ -133,6 +140,10 @@ type config struct {
 	logger       *slog.Logger
 	ownProvider  bool
 	inline       *bool // tests only: override the vouching
+
+	// debugOpen opens a DebugLocal run's log in dir (tests: a sink whose
+	// writes block); nil means openDebugLog.
+	debugOpen func(dir string) (*stream.DebugLog, error)
 }
 
 // Option configures [New].
@@ -198,6 +209,10 @@ type Monitor struct {
 	debugOnce sync.Once
 
 	closeAbandoned atomic.Uint64 // 1 when the provider's Close was abandoned
+
+	// Debug writers' counters, added by whoever lets a writer go: Finish
+	// on the run's goroutine, the owner for the runs it ends.
+	debugDropped, debugAbandoned atomic.Uint64
 }
 
 // slowSignal is one slow signal: its read (nil when the provider lacks
@@ -467,6 +482,13 @@ type Stats struct {
 	// WatchDropped counts the samples Watch channels dropped (the oldest
 	// buffered ones) because their readers were slow.
 	WatchDropped uint64
+	// DebugDropped counts the DebugLocal raw samples of ended runs that
+	// were not written: their writer was stuck in the filesystem (its
+	// queue full), its file failed to open or reached its size bound, or
+	// a write failed. DebugAbandoned counts the writers still blocked in
+	// the filesystem when Finish or Close stopped waiting for them (at
+	// most the read timeout); each exits when the filesystem lets it.
+	DebugDropped, DebugAbandoned uint64
 }
 
 // Stats returns the monitor's counters.
@@ -475,7 +497,8 @@ func (m *Monitor) Stats() Stats {
 		return Stats{}
 	}
 	c := m.cache.Stats()
-	s := Stats{Reads: c.Reads, Errors: c.Errors, Panics: c.Panics, Timeouts: c.Timeouts, Abandoned: c.Abandoned, Inline: c.Inline}
+	s := Stats{Reads: c.Reads, Errors: c.Errors, Panics: c.Panics, Timeouts: c.Timeouts, Abandoned: c.Abandoned, Inline: c.Inline,
+		DebugDropped: m.debugDropped.Load(), DebugAbandoned: m.debugAbandoned.Load()}
 	if m.state.Load() == idle {
 		return s
 	}
@@ -490,6 +513,7 @@ func (m *Monitor) Stats() Stats {
 	}
 	s.SlowReads, s.SlowErrors, s.SlowTimeouts, s.SkippedTicks, s.WatchDropped = o.SlowReads, o.SlowErrors, o.SlowTimeouts, o.SkippedTicks, o.WatchDropped
 	s.Abandoned += o.Abandoned + m.closeAbandoned.Load()
+	s.DebugDropped, s.DebugAbandoned = m.debugDropped.Load(), m.debugAbandoned.Load() // the owner's Close adds to them
 	return s
 }
 
@@ -558,18 +582,51 @@ func (m *Monitor) closeProvider() {
 	}
 }
 
-// openDebugLog opens a DebugLocal run's raw-sample file, or returns nil
-// (a nil *DebugLog ignores writes) after warning, once per monitor, why
-// it cannot. It runs on the caller of BeginRun: a mkdir, a directory
-// listing for pruning and a file creation.
-func (m *Monitor) openDebugLog() *stream.DebugLog {
-	l, err := openDebugLog(m.cfg.debugDir)
-	if err != nil {
+// openDebugLog starts a DebugLocal run's raw-sample writer, which opens
+// the file (a mkdir, a directory listing for pruning, a file creation)
+// and writes on its own goroutine. It waits for the open at most the read
+// timeout: past it, the run goes on and its samples queue (then drop)
+// until the open returns. It returns nil (a nil *DebugWriter ignores
+// writes) after warning, once per monitor, when the open failed; it warns
+// likewise when the open outlived the wait.
+func (m *Monitor) openDebugLog() *stream.DebugWriter {
+	open := m.cfg.debugOpen
+	if open == nil {
+		open = openDebugLog
+	}
+	dir := m.cfg.debugDir
+	w := stream.StartDebugWriter(func() (*stream.DebugLog, error) { return open(dir) })
+	t := time.NewTimer(m.cfg.readTimeout)
+	defer t.Stop()
+	select {
+	case <-w.Ready():
+		if err := w.Err(); err != nil {
+			<-w.Done() // it returns at once after a failed open
+			m.debugOnce.Do(func() {
+				m.cfg.logger.Warn("restel: debug_local raw samples not kept", "err", err)
+			})
+			return nil
+		}
+	case <-t.C:
 		m.debugOnce.Do(func() {
-			m.cfg.logger.Warn("restel: debug_local raw samples not kept", "err", err)
+			m.cfg.logger.Warn("restel: debug_local raw-sample file not open within the read timeout; samples are dropped while the filesystem blocks",
+				"timeout", m.cfg.readTimeout.String())
 		})
 	}
-	return l
+	return w
+}
+
+// closeDebugLog lets a run's writer go from the run's own goroutine
+// (Finish, or a BeginRun that lost a race with Close): it waits at most
+// the read timeout for the writer to finish, then abandons it, counted.
+func (m *Monitor) closeDebugLog(w *stream.DebugWriter) {
+	if w == nil {
+		return
+	}
+	if errors.Is(w.Close(m.cfg.readTimeout), stream.ErrDebugWriterStuck) {
+		m.debugAbandoned.Add(1)
+	}
+	m.debugDropped.Add(w.Dropped())
 }
 
 // openDebugLog opens a DebugLocal run's raw-sample file in dir (empty:

@@ -48,7 +48,7 @@ type runRec struct {
 	mode    aggregate.Mode // a Watch's: Summary at its interval
 	ctx     context.Context
 	agg     aggregate.Aggregator
-	dlog    *stream.DebugLog
+	dlog    *stream.DebugWriter
 	sub     *stream.Subscription // a Watch's channel; nil for a run
 	reply   chan bool            // the owner's answer to detach: still attached
 	dropped atomic.Bool          // the handle was collected without Finish or Close
@@ -83,7 +83,10 @@ type runRec struct {
 // read times out gives no sample (see [Stats].SkippedTicks); the summary
 // counts the ticks that gave the run no sample in SamplesSkipped.
 // DebugLocal also writes the raw samples to a private local file (a
-// failure to do so never fails the run).
+// failure to do so never fails the run), on a goroutine of the run's own:
+// BeginRun waits at most the read timeout for the file to open, and a
+// filesystem whose writes block costs dropped samples, never a wait (see
+// [Stats].DebugDropped).
 //
 // Cancelling ctx discards the run and detaches it from its sampler at
 // once. Runs begun after [Monitor.Close] sample nothing.
@@ -111,7 +114,7 @@ func (m *Monitor) BeginRun(ctx context.Context, mode aggregate.Mode) *Run {
 	}
 	rec.reply = make(chan bool, 1)
 	if !m.start() || !m.send(request{op: opAttach, run: rec}) { // closed meanwhile
-		_ = rec.dlog.Close()
+		m.closeDebugLog(rec.dlog)
 		return offRun
 	}
 	// The cleanup only raises a flag: it runs on the runtime's cleanup
@@ -148,25 +151,26 @@ func (r *Run) finish() (aggregate.Usage, bool) {
 		}
 	}
 	if rec.ctx.Err() != nil || m.state.Load() == closed {
-		_ = rec.dlog.Close()
+		m.closeDebugLog(rec.dlog)
 		return aggregate.Usage{}, false
 	}
 	end := m.FullSnapshot(0)
 	rec.agg.Observe(end)
 	rec.dlog.Write(end)
-	_ = rec.dlog.Close()
+	m.closeDebugLog(rec.dlog)
 	r.usage, r.ok, r.state = rec.agg.Usage(rec.mode), true, runFinished
 	return r.usage, r.ok
 }
 
 // DebugPath returns the file where a DebugLocal run writes its raw
-// samples, or "" for any other mode and for a run whose file could not be
-// opened (the monitor warned why).
+// samples, or "" for any other mode, for a run whose file could not be
+// opened (the monitor warned why), and while the file's opening is still
+// blocked in the filesystem.
 func (r *Run) DebugPath() string {
 	if r == nil || r.rec == nil {
 		return ""
 	}
-	return r.rec.dlog.Path() // set before the run was shared, never changed
+	return r.rec.dlog.Path() // dlog is set before the run was shared
 }
 
 // Close discards the run: sampling stops and no summary is produced. It
