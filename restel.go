@@ -37,9 +37,11 @@ func Host() *orchestrator.HostState { return &host }
 // unsupported OS, no /proc), the monitor reports all-unknown snapshots.
 // Building it starts no goroutine; like any monitor, its first read does.
 //
-// The default monitor lives as long as the process: closing it is allowed
-// (it then serves only its last snapshot and samples no run), but a
-// library should leave that to the program's exit.
+// The monitor Default builds owns the native provider under it: closing
+// the monitor closes the provider's files too. The default monitor lives
+// as long as the process: closing it is allowed (it then serves only its
+// last snapshot and samples no run), but a library should leave that to
+// the program's exit.
 func Default() *orchestrator.Monitor {
 	if m := def.Load(); m != nil {
 		return m
@@ -55,13 +57,15 @@ func Default() *orchestrator.Monitor {
 	} else {
 		p = orchestrator.Unavailable(fmt.Errorf("restel: native provider: %w", err))
 	}
-	m := orchestrator.New(p, orchestrator.WithHost(&host))
+	m := orchestrator.New(p, orchestrator.WithHost(&host), orchestrator.WithOwnProvider())
 	def.Store(m)
 	return m
 }
 
 // SetDefault makes m the process-wide monitor and returns the previous
-// one (nil if none was built), which the caller may close. It is for a
+// one (nil if none was built), which the caller should close when nothing
+// uses it any more: closing one that Default built also closes its native
+// provider, and nothing else will. It is for a
 // host that brings its own provider (a mobile app reading the platform
 // through its own bridge, a test): build the monitor WithHost(Host()) so
 // pushed values keep showing. A nil m makes the next Default build the

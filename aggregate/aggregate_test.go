@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -142,7 +143,7 @@ func TestAggregatorAllUnknown(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("usage (-want +got):\n%s", diff)
 	}
-	wantJSON := `{"cpu_avg_pct":null,"cpu_peak_pct":null,"process_rss_peak_mb":null,"available_mem_min_mb":null,"memory_pressure_peak":"unknown","thermal_state_peak":"normal","battery_pct_end":null,"sample_count":2,"sampling_mode":"boundary","duration_ms":1000,"process_cpu_pct":null,"cpu_stall_ms":null,"memory_stall_ms":null,"io_stall_ms":null,"cpu_throttled_ms":null}`
+	wantJSON := `{"cpu_avg_pct":null,"cpu_peak_pct":null,"process_rss_peak_mb":null,"available_mem_min_mb":null,"memory_pressure_peak":"unknown","thermal_state_peak":"normal","battery_pct_end":null,"sample_count":2,"sampling_mode":"boundary","duration_ms":1000,"process_cpu_pct":null,"cpu_stall_ms":null,"memory_stall_ms":null,"io_stall_ms":null,"cpu_throttled_ms":null,"samples_skipped":0}`
 	if gotJSON := string(got.AppendJSON(nil)); gotJSON != wantJSON {
 		t.Errorf("JSON\n got %s\nwant %s", gotJSON, wantJSON)
 	}
@@ -200,18 +201,18 @@ func TestUsageJSONGolden(t *testing.T) {
 	full := aggregate.Usage{
 		CPUAvgPct: f(37.25), CPUPeakPct: f(91.5), ProcessRSSPeakMB: u(512), AvailableMemMinMB: u(900),
 		MemoryPressurePeak: provider.MemoryPressureWarn, ThermalPeak: provider.ThermalCritical, BatteryPctEnd: b8(64),
-		SampleCount: 7, Mode: aggregate.SummaryEvery(250 * time.Millisecond),
+		SampleCount: 7, Mode: aggregate.SummaryEvery(250 * time.Millisecond), SamplesSkipped: 4,
 	}
 	tests := []struct {
 		name string
 		in   aggregate.Usage
 		want string
 	}{
-		{"summary with interval", full, `{"cpu_avg_pct":37.25,"cpu_peak_pct":91.5,"process_rss_peak_mb":512,"available_mem_min_mb":900,"memory_pressure_peak":"warn","thermal_state_peak":"critical","battery_pct_end":64,"sample_count":7,"sampling_mode":"summary","sampling_interval_ms":250,"duration_ms":null,"process_cpu_pct":null,"cpu_stall_ms":null,"memory_stall_ms":null,"io_stall_ms":null,"cpu_throttled_ms":null}`},
+		{"summary with interval", full, `{"cpu_avg_pct":37.25,"cpu_peak_pct":91.5,"process_rss_peak_mb":512,"available_mem_min_mb":900,"memory_pressure_peak":"warn","thermal_state_peak":"critical","battery_pct_end":64,"sample_count":7,"sampling_mode":"summary","sampling_interval_ms":250,"duration_ms":null,"process_cpu_pct":null,"cpu_stall_ms":null,"memory_stall_ms":null,"io_stall_ms":null,"cpu_throttled_ms":null,"samples_skipped":4}`},
 		{"debug_local", func() aggregate.Usage { v := full; v.Mode = aggregate.DebugLocalEvery(2 * time.Second); return v }(),
-			`{"cpu_avg_pct":37.25,"cpu_peak_pct":91.5,"process_rss_peak_mb":512,"available_mem_min_mb":900,"memory_pressure_peak":"warn","thermal_state_peak":"critical","battery_pct_end":64,"sample_count":7,"sampling_mode":"debug_local","sampling_interval_ms":2000,"duration_ms":null,"process_cpu_pct":null,"cpu_stall_ms":null,"memory_stall_ms":null,"io_stall_ms":null,"cpu_throttled_ms":null}`},
+			`{"cpu_avg_pct":37.25,"cpu_peak_pct":91.5,"process_rss_peak_mb":512,"available_mem_min_mb":900,"memory_pressure_peak":"warn","thermal_state_peak":"critical","battery_pct_end":64,"sample_count":7,"sampling_mode":"debug_local","sampling_interval_ms":2000,"duration_ms":null,"process_cpu_pct":null,"cpu_stall_ms":null,"memory_stall_ms":null,"io_stall_ms":null,"cpu_throttled_ms":null,"samples_skipped":4}`},
 		{"boundary omits the interval", func() aggregate.Usage { v := full; v.Mode = aggregate.ModeBoundary; return v }(),
-			`{"cpu_avg_pct":37.25,"cpu_peak_pct":91.5,"process_rss_peak_mb":512,"available_mem_min_mb":900,"memory_pressure_peak":"warn","thermal_state_peak":"critical","battery_pct_end":64,"sample_count":7,"sampling_mode":"boundary","duration_ms":null,"process_cpu_pct":null,"cpu_stall_ms":null,"memory_stall_ms":null,"io_stall_ms":null,"cpu_throttled_ms":null}`},
+			`{"cpu_avg_pct":37.25,"cpu_peak_pct":91.5,"process_rss_peak_mb":512,"available_mem_min_mb":900,"memory_pressure_peak":"warn","thermal_state_peak":"critical","battery_pct_end":64,"sample_count":7,"sampling_mode":"boundary","duration_ms":null,"process_cpu_pct":null,"cpu_stall_ms":null,"memory_stall_ms":null,"io_stall_ms":null,"cpu_throttled_ms":null,"samples_skipped":4}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -234,7 +235,7 @@ func TestUsageJSONGolden(t *testing.T) {
 }
 
 func TestUsageUnmarshalRejects(t *testing.T) {
-	base := `{"cpu_avg_pct":null,"cpu_peak_pct":null,"process_rss_peak_mb":null,"available_mem_min_mb":null,"memory_pressure_peak":"unknown","thermal_state_peak":"normal","battery_pct_end":null,"sample_count":2,"sampling_mode":"boundary","duration_ms":null,"process_cpu_pct":null,"cpu_stall_ms":null,"memory_stall_ms":null,"io_stall_ms":null,"cpu_throttled_ms":null}`
+	base := `{"cpu_avg_pct":null,"cpu_peak_pct":null,"process_rss_peak_mb":null,"available_mem_min_mb":null,"memory_pressure_peak":"unknown","thermal_state_peak":"normal","battery_pct_end":null,"sample_count":2,"sampling_mode":"boundary","duration_ms":null,"process_cpu_pct":null,"cpu_stall_ms":null,"memory_stall_ms":null,"io_stall_ms":null,"cpu_throttled_ms":null,"samples_skipped":0}`
 	for _, tt := range []struct{ name, in, mention string }{
 		{"boundary with interval", strings.Replace(base, `"boundary"`, `"boundary","sampling_interval_ms":250`, 1), "boundary"},
 		{"summary without interval", strings.Replace(base, `"boundary"`, `"summary"`, 1), "sampling_interval_ms"},
@@ -243,12 +244,56 @@ func TestUsageUnmarshalRejects(t *testing.T) {
 		{"unknown field", strings.Replace(base, `{`, `{"x":1,`, 1), "x"},
 		{"bad thermal", strings.Replace(base, `"thermal_state_peak":"normal"`, `"thermal_state_peak":"cold"`, 1), "cold"},
 		{"missing count", strings.Replace(base, `"sample_count":2,`, ``, 1), "sample_count"},
+		{"negative skipped", strings.Replace(base, `"samples_skipped":0`, `"samples_skipped":-1`, 1), "samples_skipped"},
+		{"fractional skipped", strings.Replace(base, `"samples_skipped":0`, `"samples_skipped":1.5`, 1), "samples_skipped"},
 	} {
 		var got aggregate.Usage
 		err := json.Unmarshal([]byte(tt.in), &got)
 		if !errors.Is(err, provider.ErrInvalid) || !strings.Contains(err.Error(), tt.mention) {
 			t.Errorf("%s: error = %v, want ErrInvalid naming %q", tt.name, err, tt.mention)
 		}
+	}
+}
+
+// Skipped samples reach the summary: Skip adds up (saturating), and the
+// count is written as samples_skipped, always, after the other extension
+// fields; a summary without the field reads as one that skipped nothing.
+func TestAggregatorSkip(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		skip []uint64
+		want uint64
+	}{
+		{"nothing skipped", nil, 0},
+		{"zero", []uint64{0}, 0},
+		{"adds up", []uint64{1, 3, 2}, 6},
+		{"saturates", []uint64{math.MaxUint32 - 1, 5}, math.MaxUint32},
+		{"saturates at once", []uint64{math.MaxUint64}, math.MaxUint32},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var a aggregate.Aggregator
+			a.Observe(provider.Snapshot{CapturedAtMS: 1000})
+			for _, n := range tc.skip {
+				a.Skip(n)
+			}
+			a.Observe(provider.Snapshot{CapturedAtMS: 2000})
+			got := a.Usage(aggregate.SummaryEvery(0))
+			if got.SamplesSkipped != tc.want {
+				t.Fatalf("SamplesSkipped %d, want %d", got.SamplesSkipped, tc.want)
+			}
+			js := string(got.AppendJSON(nil))
+			if want := `,"cpu_throttled_ms":null,"samples_skipped":` + strconv.FormatUint(tc.want, 10) + `}`; !strings.HasSuffix(js, want) {
+				t.Fatalf("JSON %s does not end with %s", js, want)
+			}
+			var back aggregate.Usage
+			if err := json.Unmarshal([]byte(js), &back); err != nil || back.SamplesSkipped != tc.want {
+				t.Fatalf("round trip: %d, %v; want %d", back.SamplesSkipped, err, tc.want)
+			}
+		})
+	}
+	var old aggregate.Usage
+	if err := json.Unmarshal([]byte(`{"memory_pressure_peak":"unknown","thermal_state_peak":"normal","sample_count":2,"sampling_mode":"boundary"}`), &old); err != nil || old.SamplesSkipped != 0 {
+		t.Fatalf("summary without samples_skipped: %d, %v; want 0, nil", old.SamplesSkipped, err)
 	}
 }
 
@@ -413,7 +458,7 @@ func TestUsageFromMisbehavingProvider(t *testing.T) {
 		MemoryPressurePeak: provider.MemoryPressure(9), ThermalPeak: provider.ThermalState(200),
 		SampleCount: 2, Mode: aggregate.ModeBoundary,
 	}
-	const want = `{"cpu_avg_pct":0,"cpu_peak_pct":100,"process_rss_peak_mb":null,"available_mem_min_mb":null,"memory_pressure_peak":"unknown","thermal_state_peak":"normal","battery_pct_end":100,"sample_count":2,"sampling_mode":"boundary","duration_ms":null,"process_cpu_pct":null,"cpu_stall_ms":null,"memory_stall_ms":null,"io_stall_ms":null,"cpu_throttled_ms":null}`
+	const want = `{"cpu_avg_pct":0,"cpu_peak_pct":100,"process_rss_peak_mb":null,"available_mem_min_mb":null,"memory_pressure_peak":"unknown","thermal_state_peak":"normal","battery_pct_end":100,"sample_count":2,"sampling_mode":"boundary","duration_ms":null,"process_cpu_pct":null,"cpu_stall_ms":null,"memory_stall_ms":null,"io_stall_ms":null,"cpu_throttled_ms":null,"samples_skipped":0}`
 	out := string(bad.AppendJSON(nil))
 	if diff := cmp.Diff(want, out); diff != "" {
 		t.Errorf("JSON mismatch (-want +got):\n%s", diff)

@@ -34,6 +34,10 @@ type Aggregator struct {
 	pressure    provider.MemoryPressure
 	thermal     provider.ThermalState
 	batteryLast provider.Opt[uint8]
+
+	// Mid-run samples due but not taken (Skip), saturating: 32 bits fill
+	// the struct's tail padding and count 34 years of 250 ms ticks.
+	skipped uint32
 }
 
 // intervalMean is the duration-weighted mean and the peak of per-interval
@@ -267,6 +271,14 @@ func (a *Aggregator) levels(s *provider.Snapshot) {
 // Count returns the number of snapshots observed.
 func (a *Aggregator) Count() uint64 { return a.count }
 
+// Skip records n mid-run samples that were due but not taken — a read
+// that outlived the read timeout, a tick that came late — so that the
+// summary says it is incomplete ([Usage.SamplesSkipped]). The count
+// saturates at the largest uint32.
+func (a *Aggregator) Skip(n uint64) {
+	a.skipped = uint32(min(uint64(a.skipped)+min(n, math.MaxUint32), math.MaxUint32))
+}
+
 // Usage returns the summary of everything observed so far, labelled with
 // mode (normalized); the last snapshot observed is taken as the run's
 // end. It does not reset the aggregator.
@@ -281,6 +293,7 @@ func (a *Aggregator) Usage(mode Mode) Usage {
 		BatteryPctEnd:      a.batteryLast,
 		SampleCount:        a.count,
 		Mode:               mode.Normalized(),
+		SamplesSkipped:     uint64(a.skipped),
 	}
 	if a.count == 0 {
 		return u
@@ -351,6 +364,13 @@ type Usage struct {
 	// CPUThrottledMS is the growth over the run of the cgroup CPU quota's
 	// throttled time; unknown when no quota applies.
 	CPUThrottledMS provider.Opt[uint64]
+	// SamplesSkipped counts the mid-run samples that were due but not
+	// taken: a sampler read that outlived the read timeout, a tick that
+	// came late. A summary with SamplesSkipped > 0 is missing those
+	// samples (its peaks and minimum may miss what happened then). Never
+	// unknown: 0 when nothing was skipped, and always 0 for a boundary
+	// run and a replay.
+	SamplesSkipped uint64
 }
 
 // Wire returns u as the wire carries it, holding to the contract whatever
@@ -417,6 +437,8 @@ func (u Usage) AppendJSON(dst []byte) []byte {
 	dst = provider.AppendUint(dst, u.IOStallMS)
 	dst = append(dst, `,"cpu_throttled_ms":`...)
 	dst = provider.AppendUint(dst, u.CPUThrottledMS)
+	dst = append(dst, `,"samples_skipped":`...)
+	dst = strconv.AppendUint(dst, u.SamplesSkipped, 10)
 	return append(dst, '}')
 }
 
@@ -449,11 +471,13 @@ type usageWire struct {
 	MemoryStallMS      *uint64  `json:"memory_stall_ms"`
 	IOStallMS          *uint64  `json:"io_stall_ms"`
 	CPUThrottledMS     *uint64  `json:"cpu_throttled_ms"`
+	SamplesSkipped     *uint64  `json:"samples_skipped"`
 }
 
 // UnmarshalJSON parses the wire form strictly (unknown fields, bad enums,
 // a missing required field or an interval on a boundary summary are errors
-// wrapping provider.ErrInvalid).
+// wrapping provider.ErrInvalid). A missing (or null) samples_skipped reads
+// as 0, as a summary written before the field existed means.
 func (u *Usage) UnmarshalJSON(b []byte) error {
 	var w usageWire
 	if err := strictjson.Decode(b, &w); err != nil {
@@ -500,6 +524,9 @@ func (u *Usage) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("usage summary: %w", err)
 	}
 	out.SampleCount = *w.SampleCount
+	if w.SamplesSkipped != nil {
+		out.SamplesSkipped = *w.SamplesSkipped
+	}
 	switch *w.SamplingMode {
 	case "boundary":
 		if w.SamplingIntervalMS != nil {

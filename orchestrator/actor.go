@@ -3,10 +3,12 @@ package orchestrator
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/restel/restel/internal/snapcache"
 	"github.com/restel/restel/provider"
+	"github.com/restel/restel/stream"
 )
 
 // op is what a request asks of the owner goroutine.
@@ -31,6 +33,7 @@ type sampler struct {
 	every time.Duration
 	next  time.Time // the next tick
 	due   bool      // waits for the sample read in flight
+	ticks uint64    // ticks passed since the sampler started, late ones included
 	users []*runRec
 }
 
@@ -71,6 +74,10 @@ type owner struct {
 	outstanding int            // slow reads running
 	firstLeft   int            // first slow reads not yet finished
 	closing     bool
+
+	// Debug writers of runs the owner ended, until their goroutines
+	// return; Close waits for them up to its deadline.
+	dlogs []*stream.DebugWriter
 
 	st Stats // SlowReads, SlowErrors, SlowTimeouts, SkippedTicks, WatchDropped
 }
@@ -133,6 +140,7 @@ func (m *Monitor) loop() {
 			o.release()
 			<-sampleDone
 			o.drainSlow()
+			o.joinDebugLogs()
 			m.final = o.st
 			return
 		}
@@ -173,6 +181,7 @@ func (o *owner) serve(r request) {
 		}
 		rec.smp, rec.idx = s, int32(len(s.users))
 		rec.from = o.seq + 1 // not the read in flight: it began before the run
+		rec.tick0 = uint32(s.ticks)
 		s.users = append(s.users, rec)
 		if rec.ctx.Done() != nil {
 			rec.stop = context.AfterFunc(rec.ctx, func() { o.m.send(request{op: opDiscard, run: rec}) })
@@ -180,6 +189,7 @@ func (o *owner) serve(r request) {
 	case opDetach:
 		ok := rec.smp != nil
 		if ok {
+			o.skipped(rec)
 			o.detach(rec)
 		}
 		rec.reply <- ok
@@ -221,10 +231,41 @@ func (o *owner) detach(rec *runRec) {
 	}
 }
 
+// skipped records in a run's aggregator the samples that were due but
+// not taken (docs/contract.md §4, samples_skipped): the ticks its sampler
+// passed since the run joined, less the samples the run got, less the
+// read in flight that would have served it (the run ends first; that is
+// not a skip).
+func (o *owner) skipped(rec *runRec) {
+	if rec.sub != nil {
+		return
+	}
+	s := rec.smp
+	due := uint64(uint32(s.ticks) - rec.tick0) // exact for runs under 2³² ticks
+	if s.due && o.reading && rec.from <= o.seq && due > 0 {
+		due--
+	}
+	if got := rec.agg.Count() - 1; due > got { // the start snapshot is no sample
+		rec.agg.Skip(due - got)
+	}
+}
+
 // end releases what a detached user holds: a run's debug file, a
 // Watch's channel.
 func (o *owner) end(rec *runRec) {
-	_ = rec.dlog.Close()
+	if rec.dlog != nil {
+		rec.dlog.Shutdown() // never waited for here: the disk may be frozen
+		o.dlogs = append(o.dlogs, rec.dlog)
+		o.dlogs = slices.DeleteFunc(o.dlogs, func(w *stream.DebugWriter) bool {
+			select {
+			case <-w.Done():
+				o.m.debugDropped.Add(w.Dropped())
+				return true
+			default:
+				return false
+			}
+		})
+	}
 	if rec.sub != nil {
 		o.st.WatchDropped += rec.sub.Dropped()
 		rec.sub.Close()
@@ -258,6 +299,7 @@ func (o *owner) ticked() {
 		s.due, any = true, true
 		for !s.next.After(now) {
 			s.next = s.next.Add(s.every)
+			s.ticks++
 		}
 	}
 	if any && !o.reading {
@@ -398,6 +440,34 @@ func (o *owner) slowDone(r slowResult) {
 	o.m.slow[r.i].val.Store(r.v)
 	o.slowBusy[r.i] = false
 	o.firstDone(r.i)
+}
+
+// joinDebugLogs waits for the debug writers of the runs the owner ended,
+// until Close's deadline; those still blocked in the filesystem then are
+// abandoned and counted (Stats.DebugAbandoned).
+func (o *owner) joinDebugLogs() {
+	if len(o.dlogs) == 0 {
+		return
+	}
+	t := time.NewTimer(time.Until(o.m.deadline))
+	defer t.Stop()
+	expired := false
+	for _, w := range o.dlogs {
+		if !expired {
+			select {
+			case <-w.Done():
+			case <-t.C:
+				expired = true // past the deadline: look at the rest without waiting
+			}
+		}
+		select {
+		case <-w.Done():
+		default:
+			o.m.debugAbandoned.Add(1)
+		}
+		o.m.debugDropped.Add(w.Dropped())
+	}
+	o.dlogs = nil
 }
 
 // drainSlow waits for the slow reads still running, until Close's

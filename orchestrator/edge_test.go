@@ -248,3 +248,41 @@ func TestDroppedRunIsDetachedWhileReadsHang(t *testing.T) {
 		}
 	})
 }
+
+// A summary whose samples were skipped says how many (samples_skipped):
+// every tick that gave the run no sample while it was in flight, and
+// nothing for a read still running when the run ends.
+func TestSummaryCountsSkippedSamples(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		timeout time.Duration
+		hang    bool  // every read after the start hangs until release
+		block   int64 // this read waits for release, past the run's end
+		sleep   time.Duration
+		count   uint64 // sample_count, start and end included
+		skipped uint64
+	}{
+		{"every tick read", 100 * time.Millisecond, false, 0, 3500 * time.Millisecond, 5, 0},
+		{"every tick read timed out", 100 * time.Millisecond, true, 0, 5500 * time.Millisecond, 2, 5},
+		{"a read in flight at the end", time.Minute, false, 4, 3500 * time.Millisecond, 4, 0},
+		{"later ticks join a hung read", time.Minute, false, 3, 4500 * time.Millisecond, 3, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p := &gated{block: map[int64]bool{tc.block: true}, release: make(chan struct{})}
+				m := newMonitor(t, p, WithReadTimeout(tc.timeout))
+				r := m.BeginRun(t.Context(), aggregate.SummaryEvery(time.Second))
+				p.hang.Store(tc.hang)
+				time.Sleep(tc.sleep)
+				synctest.Wait()
+				p.hang.Store(false)
+				u, ok := r.Finish()
+				close(p.release)
+				synctest.Wait()
+				if !ok || u.SampleCount != tc.count || u.SamplesSkipped != tc.skipped {
+					t.Fatalf("run %s: want sample_count %d, samples_skipped %d", u.AppendJSON(nil), tc.count, tc.skipped)
+				}
+			})
+		})
+	}
+}

@@ -61,13 +61,22 @@
 //
 // A sampler tick whose read times out delivers nothing: runs and Watch
 // channels get no sample rather than the last snapshot again, and the
-// tick is counted in [Stats].SkippedTicks. Later ticks join the hung read
+// tick is counted in [Stats].SkippedTicks and, for each run it gave no
+// sample, in that run's summary ([aggregate.Usage].SamplesSkipped, as are
+// ticks that came late). Later ticks join the hung read
 // instead of starting another. A slow-signal read past its timeout makes
 // that signal unknown, counted in [Stats].SlowTimeouts, and no other read
 // of it starts until it returns.
 //
-// A DebugLocal run's raw samples are written on the owner goroutine, each
-// tick; the file's 4 MiB cap bounds that work.
+// A DebugLocal run's raw samples are written by a goroutine of that run's
+// own ([stream.DebugWriter]), never by the owner goroutine nor by another
+// run's caller: the owner only queues each sample, and a queue full
+// because the filesystem blocks drops the sample ([Stats].DebugDropped).
+// BeginRun waits at most the read timeout for the file to open; Finish
+// waits at most the read timeout for the writer to finish; Close waits
+// for the writers of the runs it ends until its deadline. A writer still
+// blocked then is abandoned and counted ([Stats].DebugAbandoned), and its
+// goroutine exits when the filesystem returns.
 //
 // # What Close waits for
 //
@@ -83,6 +92,7 @@ package orchestrator
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"os"
 	"sync"
@@ -128,7 +138,12 @@ type config struct {
 	host         *HostState
 	getenv       func(string) string
 	logger       *slog.Logger
+	ownProvider  bool
 	inline       *bool // tests only: override the vouching
+
+	// debugOpen opens a DebugLocal run's log in dir (tests: a sink whose
+	// writes block); nil means openDebugLog.
+	debugOpen func(dir string) (*stream.DebugLog, error)
 }
 
 // Option configures [New].
@@ -161,9 +176,18 @@ func WithGetenv(f func(string) string) Option { return func(c *config) { c.geten
 // an unwritable debug directory); default slog.Default().
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
 
+// WithOwnProvider hands the provider to the monitor: [Monitor.Close] also
+// closes it, when it is an io.Closer, once the reads in flight have
+// returned or been abandoned. Without it the provider stays the caller's
+// to close, after the monitor's Close. restel.Default builds its monitor
+// with it, so closing the default monitor releases the native provider's
+// files.
+func WithOwnProvider() Option { return func(c *config) { c.ownProvider = true } }
+
 // Monitor serves live snapshots and per-run summaries from one provider.
 // It is safe for concurrent use. Create it with [New]; release it with
-// [Monitor.Close]. A Monitor does not close its provider.
+// [Monitor.Close]. Whoever builds a provider closes it: a Monitor closes
+// its provider only when built [WithOwnProvider].
 type Monitor struct {
 	cfg   config
 	p     provider.SnapshotProvider
@@ -183,6 +207,12 @@ type Monitor struct {
 
 	env       atomic.Pointer[envMode]
 	debugOnce sync.Once
+
+	closeAbandoned atomic.Uint64 // 1 when the provider's Close was abandoned
+
+	// Debug writers' counters, added by whoever lets a writer go: Finish
+	// on the run's goroutine, the owner for the runs it ends.
+	debugDropped, debugAbandoned atomic.Uint64
 }
 
 // slowSignal is one slow signal: its read (nil when the provider lacks
@@ -429,7 +459,9 @@ type Stats struct {
 	Reads, Errors, Panics uint64
 	// Timeouts counts callers that stopped waiting for a read.
 	Timeouts uint64
-	// Abandoned counts reads still running when Close stopped waiting.
+	// Abandoned counts reads still running when Close stopped waiting,
+	// and a provider Close (see WithOwnProvider) that did not return
+	// within the read timeout.
 	Abandoned uint64
 	// Inline reports that reads run on the caller's goroutine: restel
 	// vouches for the provider.
@@ -450,6 +482,13 @@ type Stats struct {
 	// WatchDropped counts the samples Watch channels dropped (the oldest
 	// buffered ones) because their readers were slow.
 	WatchDropped uint64
+	// DebugDropped counts the DebugLocal raw samples of ended runs that
+	// were not written: their writer was stuck in the filesystem (its
+	// queue full), its file failed to open or reached its size bound, or
+	// a write failed. DebugAbandoned counts the writers still blocked in
+	// the filesystem when Finish or Close stopped waiting for them (at
+	// most the read timeout); each exits when the filesystem lets it.
+	DebugDropped, DebugAbandoned uint64
 }
 
 // Stats returns the monitor's counters.
@@ -458,7 +497,8 @@ func (m *Monitor) Stats() Stats {
 		return Stats{}
 	}
 	c := m.cache.Stats()
-	s := Stats{Reads: c.Reads, Errors: c.Errors, Panics: c.Panics, Timeouts: c.Timeouts, Abandoned: c.Abandoned, Inline: c.Inline}
+	s := Stats{Reads: c.Reads, Errors: c.Errors, Panics: c.Panics, Timeouts: c.Timeouts, Abandoned: c.Abandoned, Inline: c.Inline,
+		DebugDropped: m.debugDropped.Load(), DebugAbandoned: m.debugAbandoned.Load()}
 	if m.state.Load() == idle {
 		return s
 	}
@@ -472,7 +512,8 @@ func (m *Monitor) Stats() Stats {
 		o = m.final
 	}
 	s.SlowReads, s.SlowErrors, s.SlowTimeouts, s.SkippedTicks, s.WatchDropped = o.SlowReads, o.SlowErrors, o.SlowTimeouts, o.SkippedTicks, o.WatchDropped
-	s.Abandoned += o.Abandoned
+	s.Abandoned += o.Abandoned + m.closeAbandoned.Load()
+	s.DebugDropped, s.DebugAbandoned = m.debugDropped.Load(), m.debugAbandoned.Load() // the owner's Close adds to them
 	return s
 }
 
@@ -512,21 +553,80 @@ func (m *Monitor) Close() error {
 	close(m.quit)
 	m.cache.Close(deadline)
 	<-m.exited
+	if m.cfg.ownProvider {
+		m.closeProvider()
+	}
 	return nil
 }
 
-// openDebugLog opens a DebugLocal run's raw-sample file, or returns nil
-// (a nil *DebugLog ignores writes) after warning, once per monitor, why
-// it cannot. It runs on the caller of BeginRun: a mkdir, a directory
-// listing for pruning and a file creation.
-func (m *Monitor) openDebugLog() *stream.DebugLog {
-	l, err := openDebugLog(m.cfg.debugDir)
-	if err != nil {
+// closeProvider closes the provider of a monitor built WithOwnProvider.
+// A Close that does not return within the read timeout is abandoned and
+// counted in Stats.Abandoned; its goroutine exits when it returns.
+func (m *Monitor) closeProvider() {
+	c, ok := m.p.(io.Closer)
+	if !ok {
+		return
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer func() { _ = recover() }() // a panicking Close is the provider's, not the caller's
+		_ = c.Close()
+	}()
+	t := time.NewTimer(m.cfg.readTimeout)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		m.closeAbandoned.Store(1)
+	}
+}
+
+// openDebugLog starts a DebugLocal run's raw-sample writer, which opens
+// the file (a mkdir, a directory listing for pruning, a file creation)
+// and writes on its own goroutine. It waits for the open at most the read
+// timeout: past it, the run goes on and its samples queue (then drop)
+// until the open returns. It returns nil (a nil *DebugWriter ignores
+// writes) after warning, once per monitor, when the open failed; it warns
+// likewise when the open outlived the wait.
+func (m *Monitor) openDebugLog() *stream.DebugWriter {
+	open := m.cfg.debugOpen
+	if open == nil {
+		open = openDebugLog
+	}
+	dir := m.cfg.debugDir
+	w := stream.StartDebugWriter(func() (*stream.DebugLog, error) { return open(dir) })
+	t := time.NewTimer(m.cfg.readTimeout)
+	defer t.Stop()
+	select {
+	case <-w.Ready():
+		if err := w.Err(); err != nil {
+			<-w.Done() // it returns at once after a failed open
+			m.debugOnce.Do(func() {
+				m.cfg.logger.Warn("restel: debug_local raw samples not kept", "err", err)
+			})
+			return nil
+		}
+	case <-t.C:
 		m.debugOnce.Do(func() {
-			m.cfg.logger.Warn("restel: debug_local raw samples not kept", "err", err)
+			m.cfg.logger.Warn("restel: debug_local raw-sample file not open within the read timeout; samples are dropped while the filesystem blocks",
+				"timeout", m.cfg.readTimeout.String())
 		})
 	}
-	return l
+	return w
+}
+
+// closeDebugLog lets a run's writer go from the run's own goroutine
+// (Finish, or a BeginRun that lost a race with Close): it waits at most
+// the read timeout for the writer to finish, then abandons it, counted.
+func (m *Monitor) closeDebugLog(w *stream.DebugWriter) {
+	if w == nil {
+		return
+	}
+	if errors.Is(w.Close(m.cfg.readTimeout), stream.ErrDebugWriterStuck) {
+		m.debugAbandoned.Add(1)
+	}
+	m.debugDropped.Add(w.Dropped())
 }
 
 // openDebugLog opens a DebugLocal run's raw-sample file in dir (empty:

@@ -48,16 +48,17 @@ type runRec struct {
 	mode    aggregate.Mode // a Watch's: Summary at its interval
 	ctx     context.Context
 	agg     aggregate.Aggregator
-	dlog    *stream.DebugLog
+	dlog    *stream.DebugWriter
 	sub     *stream.Subscription // a Watch's channel; nil for a run
 	reply   chan bool            // the owner's answer to detach: still attached
 	dropped atomic.Bool          // the handle was collected without Finish or Close
 
 	// The owner goroutine's alone.
-	idx  int32 // in smp.users; beside dropped, so the record fits its size class
-	smp  *sampler
-	from uint64      // the first sample read it takes (see owner.seq)
-	stop func() bool // unregisters the context callback
+	idx   int32 // in smp.users; beside dropped, so the record fits its size class
+	smp   *sampler
+	from  uint64      // the first sample read it takes (see owner.seq)
+	tick0 uint32      // its sampler's ticks when it joined, mod 2³² (see owner.skipped)
+	stop  func() bool // unregisters the context callback
 }
 
 // BeginRun starts a run in mode. A valid RESTEL_RESOURCE_TELEMETRY value
@@ -79,9 +80,13 @@ type runRec struct {
 // after it joined, at k·interval from the sampler's start (the run's own
 // start when it is the first), so a run joining a running sampler may see
 // its first sample sooner than one interval after it began. A tick whose
-// read times out gives no sample (see [Stats].SkippedTicks).
+// read times out gives no sample (see [Stats].SkippedTicks); the summary
+// counts the ticks that gave the run no sample in SamplesSkipped.
 // DebugLocal also writes the raw samples to a private local file (a
-// failure to do so never fails the run).
+// failure to do so never fails the run), on a goroutine of the run's own:
+// BeginRun waits at most the read timeout for the file to open, and a
+// filesystem whose writes block costs dropped samples, never a wait (see
+// [Stats].DebugDropped).
 //
 // Cancelling ctx discards the run and detaches it from its sampler at
 // once. Runs begun after [Monitor.Close] sample nothing.
@@ -109,7 +114,7 @@ func (m *Monitor) BeginRun(ctx context.Context, mode aggregate.Mode) *Run {
 	}
 	rec.reply = make(chan bool, 1)
 	if !m.start() || !m.send(request{op: opAttach, run: rec}) { // closed meanwhile
-		_ = rec.dlog.Close()
+		m.closeDebugLog(rec.dlog)
 		return offRun
 	}
 	// The cleanup only raises a flag: it runs on the runtime's cleanup
@@ -146,25 +151,26 @@ func (r *Run) finish() (aggregate.Usage, bool) {
 		}
 	}
 	if rec.ctx.Err() != nil || m.state.Load() == closed {
-		_ = rec.dlog.Close()
+		m.closeDebugLog(rec.dlog)
 		return aggregate.Usage{}, false
 	}
 	end := m.FullSnapshot(0)
 	rec.agg.Observe(end)
 	rec.dlog.Write(end)
-	_ = rec.dlog.Close()
+	m.closeDebugLog(rec.dlog)
 	r.usage, r.ok, r.state = rec.agg.Usage(rec.mode), true, runFinished
 	return r.usage, r.ok
 }
 
 // DebugPath returns the file where a DebugLocal run writes its raw
-// samples, or "" for any other mode and for a run whose file could not be
-// opened (the monitor warned why).
+// samples, or "" for any other mode, for a run whose file could not be
+// opened (the monitor warned why), and while the file's opening is still
+// blocked in the filesystem.
 func (r *Run) DebugPath() string {
 	if r == nil || r.rec == nil {
 		return ""
 	}
-	return r.rec.dlog.Path() // set before the run was shared, never changed
+	return r.rec.dlog.Path() // dlog is set before the run was shared
 }
 
 // Close discards the run: sampling stops and no summary is produced. It

@@ -60,6 +60,7 @@ func SummaryAttributes(dst []attribute.KeyValue, u aggregate.Usage) []attribute.
 	dst = appendInt(dst, "memory_stall_ms", u.MemoryStallMS)
 	dst = appendInt(dst, "io_stall_ms", u.IOStallMS)
 	dst = appendInt(dst, "cpu_throttled_ms", u.CPUThrottledMS)
+	dst = append(dst, attribute.Int64(SummaryPrefix+"samples_skipped", clampInt64(u.SamplesSkipped)))
 	return dst
 }
 

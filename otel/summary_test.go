@@ -33,6 +33,7 @@ var fullUsage = aggregate.Usage{
 	MemoryStallMS:      provider.Some[uint64](0),
 	IOStallMS:          provider.Some[uint64](340),
 	CPUThrottledMS:     provider.Some[uint64](5),
+	SamplesSkipped:     3,
 }
 
 func TestSummaryAttributes(t *testing.T) {
@@ -58,6 +59,7 @@ func TestSummaryAttributes(t *testing.T) {
 			attribute.Int64("restel.memory_stall_ms", 0),
 			attribute.Int64("restel.io_stall_ms", 340),
 			attribute.Int64("restel.cpu_throttled_ms", 5),
+			attribute.Int64("restel.samples_skipped", 3),
 		}},
 		{"unknown fields are left out; boundary has no interval", aggregate.Usage{
 			SampleCount: 2,
@@ -65,6 +67,7 @@ func TestSummaryAttributes(t *testing.T) {
 		}, []attribute.KeyValue{
 			attribute.Int64("restel.sample_count", 2),
 			attribute.String("restel.sampling_mode", "boundary"),
+			attribute.Int64("restel.samples_skipped", 0),
 		}},
 		{"out-of-contract values are written as the wire writes them", aggregate.Usage{
 			CPUAvgPct:          provider.Some(140.0),
@@ -75,6 +78,7 @@ func TestSummaryAttributes(t *testing.T) {
 			ThermalPeak:        provider.ThermalState(9),
 			SampleCount:        math.MaxUint64,
 			CPUStallMS:         provider.Some[uint64](math.MaxUint64),
+			SamplesSkipped:     math.MaxUint64,
 			Mode:               aggregate.ModeBoundary,
 		}, []attribute.KeyValue{
 			attribute.Float64("restel.cpu_avg_pct", 100),
@@ -83,6 +87,7 @@ func TestSummaryAttributes(t *testing.T) {
 			attribute.String("restel.sampling_mode", "boundary"),
 			attribute.Float64("restel.process_cpu_pct", 0),
 			attribute.Int64("restel.cpu_stall_ms", math.MaxInt64),
+			attribute.Int64("restel.samples_skipped", math.MaxInt64),
 		}},
 		{"normal and unknown levels", aggregate.Usage{
 			MemoryPressurePeak: provider.MemoryPressureNormal,
@@ -93,6 +98,7 @@ func TestSummaryAttributes(t *testing.T) {
 			attribute.String("restel.memory_pressure_peak", "normal"),
 			attribute.Int64("restel.sample_count", 2),
 			attribute.String("restel.sampling_mode", "boundary"),
+			attribute.Int64("restel.samples_skipped", 0),
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/restel/restel/provider"
 )
@@ -83,17 +85,34 @@ func unsafeDir(path, why string) error {
 // to a private local file: the directory is 0700, the file 0600, the file
 // never grows past its limit, and nothing is ever sent anywhere. A write
 // failure is recorded (see Err) and stops further writes; it never reaches
-// the run. A DebugLog is not safe for concurrent use; a nil *DebugLog
-// ignores every call.
+// the run. Its writes happen on the caller's goroutine: to keep a
+// filesystem whose writes block off the caller's path, hand the log to a
+// [DebugWriter]. A DebugLog is not safe for concurrent use, except
+// Dropped; a nil *DebugLog ignores every call.
 type DebugLog struct {
-	f       *os.File
+	w       io.Writer
+	c       io.Closer // nil when w needs no closing
+	closed  bool
 	path    string
-	key     string
+	key     string // in the open-files set; "" for NewDebugLog's
 	buf     []byte
 	size    int64
 	limit   int64
-	dropped uint64
+	dropped atomic.Uint64
 	err     error
+}
+
+// NewDebugLog returns a log that writes NDJSON lines to w, at most limit
+// bytes (<= 0: DefaultDebugFileLimit); Close closes w when it is an
+// io.Closer. Its Path is "". It is for a sink of the caller's choosing;
+// OpenDebugLog makes the private run file.
+func NewDebugLog(w io.Writer, limit int64) *DebugLog {
+	if limit <= 0 {
+		limit = DefaultDebugFileLimit
+	}
+	l := &DebugLog{w: w, limit: limit, buf: make([]byte, 0, 256)}
+	l.c, _ = w.(io.Closer)
+	return l
 }
 
 // OpenDebugLog creates a new run file named run-*.ndjson in dir and prunes
@@ -146,7 +165,9 @@ func OpenDebugLog(dir string, limit int64, keep int) (*DebugLog, error) {
 	}
 	key := d.key(name)
 	markOpen(key, true)
-	return &DebugLog{f: f, path: f.Name(), key: key, limit: limit, buf: make([]byte, 0, 256)}, nil
+	l := NewDebugLog(f, limit)
+	l.path, l.key = f.Name(), key
+	return l, nil
 }
 
 // splitDebugDir splits the absolute directory dir into the base the walk
@@ -225,21 +246,21 @@ func (l *DebugLog) Write(s provider.Snapshot) {
 	if l == nil {
 		return
 	}
-	if l.err != nil || l.f == nil {
-		l.dropped++
+	if l.err != nil || l.closed {
+		l.dropped.Add(1)
 		return
 	}
 	l.buf = append(s.AppendJSON(l.buf[:0]), '\n')
 	if l.size+int64(len(l.buf)) > l.limit {
 		l.err = ErrDebugLogFull
-		l.dropped++
+		l.dropped.Add(1)
 		return
 	}
-	n, err := l.f.Write(l.buf)
+	n, err := l.w.Write(l.buf)
 	l.size += int64(n)
 	if err != nil {
 		l.err = fmt.Errorf("debug log: %w", err)
-		l.dropped++
+		l.dropped.Add(1)
 	}
 }
 
@@ -251,12 +272,13 @@ func (l *DebugLog) Path() string {
 	return l.path
 }
 
-// Dropped returns how many snapshots were not written.
+// Dropped returns how many snapshots were not written. It is safe to
+// call from any goroutine.
 func (l *DebugLog) Dropped() uint64 {
 	if l == nil {
 		return 0
 	}
-	return l.dropped
+	return l.dropped.Load()
 }
 
 // Err returns the first failure (ErrDebugLogFull, or a wrapped write
@@ -271,12 +293,17 @@ func (l *DebugLog) Err() error {
 // Close closes the file; it is safe to call twice. The file stays until a
 // later OpenDebugLog prunes it as one of the oldest.
 func (l *DebugLog) Close() error {
-	if l == nil || l.f == nil {
+	if l == nil || l.closed {
 		return nil
 	}
-	err := l.f.Close()
-	l.f = nil
-	markOpen(l.key, false)
+	l.closed = true
+	var err error
+	if l.c != nil {
+		err = l.c.Close()
+	}
+	if l.key != "" {
+		markOpen(l.key, false)
+	}
 	if err != nil && !errors.Is(err, fs.ErrClosed) {
 		return fmt.Errorf("debug log: %w", err)
 	}
