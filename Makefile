@@ -9,7 +9,7 @@ BENCHTIME ?= 1s
 COUNT     ?= 5
 FUZZTIME  ?= 20s
 
-.PHONY: all test fmt-check vet cross unit run bench bench-peers fuzz soak vet-otel unit-otel
+.PHONY: all test fmt-check vet cross unit run bench bench-peers fuzz soak vet-otel unit-otel otel-pin
 
 all: test
 
@@ -59,6 +59,15 @@ vet-otel:
 
 unit-otel:
 	cd $(OTEL_DIR) && $(GO) test -race -short -count=1 ./...
+
+## otel-pin: make the bridge require the core module at its newest commit
+## outside otel/ (a pseudo-version a module proxy can serve once that commit
+## is published). Run it, commit, after the bridge starts using something
+## new of the core module; otel's TestResolvesOutsideTheRepository checks it.
+otel-pin:
+	@set -e; c=$$(TZ=UTC git log -1 --format='%cd-%H' --date=format-local:%Y%m%d%H%M%S -- . ':!$(OTEL_DIR)'); \
+	v="v0.0.0-$$(printf %s "$$c" | cut -c1-27)"; \
+	cd $(OTEL_DIR) && $(GO) mod edit -require=github.com/restel/restel@$$v && echo "otel requires github.com/restel/restel $$v"
 
 ## run: the live resource view from the real provider of this OS.
 # Built first and run directly: `go run` exits 1 on Ctrl-C even when restel

@@ -22,18 +22,24 @@ func Example() {
 		TotalMemMB:     provider.Some[uint64](8192),
 		Thermal:        provider.ThermalWarm,
 		BatteryPct:     provider.Some[uint8](80),
+		Counters:       provider.Counters{CPUBusy: provider.Some(90 * time.Second), CPUTotal: provider.Some(360 * time.Second)},
 	}
 	s, _ := export.Read(src, export.DefaultMaxAge)
 	for _, m := range export.TableFor("linux") {
 		if v, ok := m.Value(s); ok {
-			fmt.Printf("%-30s %-7s %-36s %g\n", m.Name, m.Unit, m.PromName, v)
+			attrs := ""
+			for _, a := range m.Attrs {
+				attrs += a.PromKey + "=" + a.Value
+			}
+			fmt.Printf("%-30s %-7s %-36s %-12s %g\n", m.Name, m.Unit, m.PromName, attrs, v)
 		}
 	}
 	// Output:
-	// system.memory.limit            By      system_memory_limit_bytes            8.589934592e+09
-	// system.memory.linux.available  By      system_memory_linux_available_bytes  1.073741824e+09
-	// hw.battery.charge              1       hw_battery_charge_ratio              0.8
-	// restel.cpu.utilization         1       restel_cpu_utilization_ratio         0.125
-	// restel.memory.pressure         {level} restel_memory_pressure               1
-	// restel.thermal.state           {level} restel_thermal_state                 1
+	// system.memory.limit            By      system_memory_limit_bytes                         8.589934592e+09
+	// system.memory.linux.available  By      system_memory_linux_available_bytes               1.073741824e+09
+	// hw.battery.charge              1       hw_battery_charge_ratio              hw_id=battery 0.8
+	// restel.cpu.time                s       restel_cpu_time_seconds_total        state=busy   90
+	// restel.cpu.time                s       restel_cpu_time_seconds_total        state=idle   270
+	// restel.memory.pressure         {level} restel_memory_pressure                            1
+	// restel.thermal.state           {level} restel_thermal_state                              1
 }

@@ -1,7 +1,7 @@
 // Package export is the one table of metrics restel exports to the
 // observability stacks its users already run (docs/contract.md §8): the
 // OpenTelemetry bridge (the nested module github.com/restel/restel/otel)
-// registers an instrument per entry, and `restel serve` exposes the same
+// registers an instrument per metric, and `restel serve` exposes the same
 // entries on /metrics in the Prometheus text format, under the names the
 // OpenTelemetry-to-Prometheus translation gives them, so a dashboard works
 // against either path.
@@ -17,7 +17,7 @@
 //	system.memory.linux.available  By       up-down counter system_memory_linux_available_bytes (gauge)
 //	restel.memory.available        By       up-down counter restel_memory_available_bytes (gauge)
 //	hw.battery.charge              1        gauge           hw_battery_charge_ratio (gauge)
-//	restel.cpu.utilization         1        gauge           restel_cpu_utilization_ratio (gauge)
+//	restel.cpu.time                s        counter         restel_cpu_time_seconds_total (counter)
 //	restel.memory.pressure         {level}  gauge           restel_memory_pressure (gauge)
 //	restel.thermal.state           {level}  gauge           restel_thermal_state (gauge)
 //	restel.cpu.stall.time          s        counter         restel_cpu_stall_time_seconds_total (counter)
@@ -27,12 +27,12 @@
 //
 // and their values, from the snapshot (docs/contract.md §2):
 //
-//	process.memory.usage           process_rss_mb × 2^20: the observed process's resident set
-//	system.memory.limit            total_mem_mb × 2^20
-//	system.memory.linux.available  available_mem_mb × 2^20 (Linux and Android)
-//	restel.memory.available        available_mem_mb × 2^20 (every other system)
+//	process.memory.usage           process_rss_mb in bytes: the observed process's resident set
+//	system.memory.limit            total_mem_mb in bytes
+//	system.memory.linux.available  available_mem_mb in bytes (Linux and Android)
+//	restel.memory.available        available_mem_mb in bytes (every other system)
 //	hw.battery.charge              battery_pct / 100, with hw.id="battery" (label hw_id)
-//	restel.cpu.utilization         cpu_pct / 100: busy share of all CPUs, 0 to 1
+//	restel.cpu.time                device CPU time of all CPUs, state="busy" and state="idle"
 //	restel.memory.pressure         memory_pressure as a level (below)
 //	restel.thermal.state           thermal_state as a level (below)
 //	restel.cpu.stall.time          Linux PSI cpu "some" total (from a FullSource only)
@@ -40,9 +40,11 @@
 //	restel.io.stall.time           Linux PSI io "some" total (from a FullSource only)
 //	restel.cpu.throttled.time      cgroup CPU quota throttled time (from a FullSource only)
 //
-// Memory values are the snapshot's whole MiB in bytes, so they move in
-// steps of 1 MiB; like the snapshot, they are bounded by the process's
-// container (cgroup) limit. The semantic conventions model memory sizes
+// Memory values are bytes at their source's precision where the provider
+// has them ([provider.MemoryBytes]: the Linux provider's /proc/meminfo,
+// cgroup and statm figures), otherwise the snapshot's whole MiB in bytes;
+// like the snapshot, they are bounded by the process's container (cgroup)
+// limit. The semantic conventions model memory sizes
 // as up-down counters, which Prometheus types as gauges. hw.battery.charge carries the attribute
 // hw.id="battery" that the convention requires: restel reports one charge
 // for all the system's batteries together. A field the snapshot does not
@@ -60,9 +62,37 @@
 // restel.memory.available, in the same unit, so a fleet dashboard selects
 // `system_memory_linux_available_bytes or restel_memory_available_bytes`.
 //
+// # CPU
+//
+// CPU use is exported as time, not as a utilization: restel.cpu.time is
+// the device's cumulative CPU time summed over all CPUs, in seconds, as
+// two points of one counter, state="busy" and state="idle" (idle includes
+// I/O wait; busy is the rest, as the snapshot's cpu_pct counts it). It is
+// read from the snapshot's counters ([provider.Counters] CPUBusy and
+// CPUTotal), which only grow whoever reads them, so any number of
+// scrapers see the same series and the utilization over any window is
+// a query:
+//
+//	sum without (state) (rate(restel_cpu_time_seconds_total{state="busy"}[1m]))
+//	  / sum without (state) (rate(restel_cpu_time_seconds_total[1m]))
+//
+// No utilization gauge is exported. The snapshot's cpu_pct is the busy
+// share since the provider's previous read, whoever made it, so as a
+// gauge it would depend on who else scrapes and when; a gauge over a
+// fixed window needs a sampler running between collections, which an
+// OpenTelemetry callback has no owner for. The counter gives every
+// window exactly.
+//
 // Conventions with a close name but another meaning are not used:
-// system.cpu.utilization is per logical CPU and per cpu.mode, while restel
-// reports the busy share of all CPUs together.
+// system.cpu.time is per logical CPU and per cpu.mode (user, system,
+// idle, iowait, ...), while restel reports all CPUs together in two
+// states.
+//
+// # Counters
+//
+// A counter is never exported negative or decreasing: [Collector] drops
+// a negative value and holds one that went backwards at the last value it
+// emitted.
 //
 // # Levels
 //
@@ -74,8 +104,8 @@
 //
 // # Reading
 //
-// An exporter collects with [Collect], which reads its [Source] once
-// ([Read]), and every metric's value comes from that one snapshot: at most one bounded read
+// An exporter collects with a [Collector], which reads its [Source] once
+// per collection ([Read]), and every metric's value comes from that one snapshot: at most one bounded read
 // per collection, none when the source's cache is fresh. The stall and
 // throttle counters come only from a source that is also a [FullSource];
 // from any other source they are absent.
@@ -86,6 +116,8 @@
 package export
 
 import (
+	"math"
+	"sync"
 	"time"
 
 	"github.com/restel/restel/provider"
@@ -127,20 +159,73 @@ func Read(src Source, maxAge time.Duration) (s provider.Snapshot, full bool) {
 	}
 }
 
-// Collect makes the one [Read] of a collection and calls emit with every
-// metric of [Table] that the snapshot knows: i is the metric's index in
-// Table, v its value. The run counters ([Metric.Full]) are skipped unless
-// src is a [FullSource]. Exporters keep their instruments in a slice
-// parallel to Table and look them up by i.
-func Collect(src Source, maxAge time.Duration, emit func(i int, v float64)) {
-	s, full := Read(src, maxAge)
+// Collector is one exporter's collection: [Collector.Collect] makes the
+// one [Read] of a collection and emits every metric of [Table] that the
+// snapshot knows, and it keeps every counter it emits monotonic. An
+// exporter (a Prometheus registry, an OpenTelemetry callback) owns one
+// Collector for its lifetime. Collect is safe for concurrent use.
+type Collector struct {
+	src    Source
+	maxAge time.Duration
+
+	mu   sync.Mutex
+	last []float64 // per table entry: the last counter value emitted
+	seen []bool    // per table entry: whether last holds one
+}
+
+// NewCollector returns a collector reading src with maxAge.
+func NewCollector(src Source, maxAge time.Duration) *Collector {
+	return &Collector{src: src, maxAge: maxAge,
+		last: make([]float64, len(table)),
+		seen: make([]bool, len(table)),
+	}
+}
+
+// Collect reads the source once and calls emit with every metric of
+// [Table] that the snapshot knows: i is the metric's index in Table, v its
+// value. The run counters ([Metric.Full]) are skipped unless the source
+// is a [FullSource]. Exporters keep their instruments in a slice parallel
+// to Table and look them up by i (entries that share a Name are one
+// instrument's points, told apart by their Attrs).
+//
+// A counter ([Counter]) is never emitted negative, not finite, or below
+// a value this collector emitted before: a negative or non-finite one
+// emits nothing, and one that went backwards (a custom provider's
+// counter, a clock step) is emitted at the last value again until it
+// passes it, as the snapshot's cpu_pct keeps its last value when
+// /proc/stat goes backwards. So rate() and increase() never see a
+// spurious reset.
+func (c *Collector) Collect(emit func(i int, v float64)) {
+	s, full := Read(c.src, c.maxAge)
 	for i := range table {
 		m := &table[i]
 		if m.Full && !full {
 			continue
 		}
-		if v, ok := m.Value(s); ok {
-			emit(i, v)
+		v, ok := m.Value(s)
+		if !ok {
+			continue
 		}
+		if m.Kind == Counter {
+			if v, ok = c.monotonic(i, v); !ok {
+				continue
+			}
+		}
+		emit(i, v)
 	}
+}
+
+// monotonic returns the value to emit for counter i now that its source
+// says v, and false when v is no counter value at all.
+func (c *Collector) monotonic(i int, v float64) (float64, bool) {
+	if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.seen[i] && v < c.last[i] {
+		return c.last[i], true
+	}
+	c.last[i], c.seen[i] = v, true
+	return v, true
 }

@@ -48,7 +48,8 @@ func TestTable(t *testing.T) {
 			{"system.memory.limit", "By", export.UpDownCounter, "system_memory_limit_bytes", false},
 			available,
 			{"hw.battery.charge", "1", export.Gauge, "hw_battery_charge_ratio", false},
-			{"restel.cpu.utilization", "1", export.Gauge, "restel_cpu_utilization_ratio", false},
+			{"restel.cpu.time", "s", export.Counter, "restel_cpu_time_seconds_total", false},
+			{"restel.cpu.time", "s", export.Counter, "restel_cpu_time_seconds_total", false},
 			{"restel.memory.pressure", "{level}", export.Gauge, "restel_memory_pressure", false},
 			{"restel.thermal.state", "{level}", export.Gauge, "restel_thermal_state", false},
 			{"restel.cpu.stall.time", "s", export.Counter, "restel_cpu_stall_time_seconds_total", true},
@@ -86,10 +87,22 @@ func TestTable(t *testing.T) {
 				if m.Description == "" || !strings.HasSuffix(m.Description, ".") {
 					t.Errorf("%s: description %q, want a sentence", m.Name, m.Description)
 				}
-				if seen[m.Name] || seen[m.PromName] {
-					t.Errorf("%s: duplicate name", m.Name)
+				// Entries sharing a name are points of one metric: the
+				// same metric in every field but their attributes.
+				id := "entry:" + key(m)
+				if seen[id] {
+					t.Errorf("%s: duplicate entry", id)
 				}
-				seen[m.Name], seen[m.PromName] = true, true
+				seen[id] = true
+				if i > 0 && got[i-1].Name == m.Name {
+					p := got[i-1]
+					if p.Unit != m.Unit || p.Kind != m.Kind || p.PromName != m.PromName || p.Description != m.Description || p.Full != m.Full || len(p.Attrs) != len(m.Attrs) {
+						t.Errorf("%s: entries of one metric differ beyond their attributes", m.Name)
+					}
+				} else if seen[m.Name] || seen["prom:"+m.PromName] {
+					t.Errorf("%s: name used by two metrics", m.Name)
+				}
+				seen[m.Name], seen["prom:"+m.PromName] = true, true
 			}
 		})
 	}
@@ -108,28 +121,48 @@ func TestTableCurrentSystem(t *testing.T) {
 	}
 }
 
-func TestBatteryAttribute(t *testing.T) {
+// key names a table entry: its name and its attributes' values, as
+// "restel.cpu.time{state=busy}".
+func key(m export.Metric) string {
+	k := m.Name
+	for _, a := range m.Attrs {
+		k += "{" + a.Key + "=" + a.Value + "}"
+	}
+	return k
+}
+
+func TestAttributes(t *testing.T) {
+	want := map[string][]export.Attr{
+		"hw.battery.charge{hw.id=battery}": {{Key: "hw.id", PromKey: "hw_id", Value: "battery"}},
+		"restel.cpu.time{state=busy}":      {{Key: "state", PromKey: "state", Value: "busy"}},
+		"restel.cpu.time{state=idle}":      {{Key: "state", PromKey: "state", Value: "idle"}},
+	}
+	n := 0
 	for _, m := range export.TableFor("linux") {
-		if m.Name != "hw.battery.charge" {
+		w, ok := want[key(m)]
+		if !ok {
 			if m.Attrs != nil {
 				t.Errorf("%s: attributes %v, want none", m.Name, m.Attrs)
 			}
 			continue
 		}
-		want := []export.Attr{{Key: "hw.id", PromKey: "hw_id", Value: "battery"}}
-		if len(m.Attrs) != 1 || m.Attrs[0] != want[0] {
-			t.Errorf("hw.battery.charge attributes %v, want %v", m.Attrs, want)
+		n++
+		if len(m.Attrs) != len(w) || m.Attrs[0] != w[0] {
+			t.Errorf("%s attributes %v, want %v", m.Name, m.Attrs, w)
 		}
+	}
+	if n != len(want) {
+		t.Errorf("%d entries with attributes, want %d", n, len(want))
 	}
 }
 
-// values returns each metric's value in s by name; absent ones are
+// values returns each entry's value in s by [key]; absent ones are
 // missing from the map.
 func values(s provider.Snapshot) map[string]float64 {
 	out := map[string]float64{}
 	for _, m := range export.TableFor("linux") {
 		if v, ok := m.Value(s); ok {
-			out[m.Name] = v
+			out[key(m)] = v
 		}
 	}
 	return out
@@ -150,6 +183,8 @@ func TestValues(t *testing.T) {
 			MemoryStall: provider.Some(250 * time.Microsecond),
 			IOStall:     provider.Some(3 * time.Second),
 			Throttled:   provider.Some(time.Duration(0)),
+			CPUBusy:     provider.Some(90 * time.Second),
+			CPUTotal:    provider.Some(400 * time.Second),
 		},
 	}
 	for _, tc := range []struct {
@@ -158,17 +193,18 @@ func TestValues(t *testing.T) {
 		want map[string]float64
 	}{
 		{"all known", full, map[string]float64{
-			"process.memory.usage":          300 << 20,
-			"system.memory.limit":           16384 << 20,
-			"system.memory.linux.available": 2048 << 20,
-			"hw.battery.charge":             0.42,
-			"restel.cpu.utilization":        0.375,
-			"restel.memory.pressure":        1,
-			"restel.thermal.state":          2,
-			"restel.cpu.stall.time":         1.5,
-			"restel.memory.stall.time":      0.00025,
-			"restel.io.stall.time":          3,
-			"restel.cpu.throttled.time":     0,
+			"process.memory.usage":             300 << 20,
+			"system.memory.limit":              16384 << 20,
+			"system.memory.linux.available":    2048 << 20,
+			"hw.battery.charge{hw.id=battery}": 0.42,
+			"restel.cpu.time{state=busy}":      90,
+			"restel.cpu.time{state=idle}":      310,
+			"restel.memory.pressure":           1,
+			"restel.thermal.state":             2,
+			"restel.cpu.stall.time":            1.5,
+			"restel.memory.stall.time":         0.00025,
+			"restel.io.stall.time":             3,
+			"restel.cpu.throttled.time":        0,
 		}},
 		{"all unknown: no point, not zeros", provider.Snapshot{CapturedAtMS: 1}, map[string]float64{}},
 		{"known zeros are points", provider.Snapshot{
@@ -177,12 +213,14 @@ func TestValues(t *testing.T) {
 			BatteryPct:     provider.Some[uint8](0),
 			MemoryPressure: provider.MemoryPressureNormal,
 			Thermal:        provider.ThermalNormal,
+			Counters:       provider.Counters{CPUBusy: provider.Some(time.Duration(0)), CPUTotal: provider.Some(time.Duration(0))},
 		}, map[string]float64{
-			"system.memory.linux.available": 0,
-			"hw.battery.charge":             0,
-			"restel.cpu.utilization":        0,
-			"restel.memory.pressure":        0,
-			"restel.thermal.state":          0,
+			"restel.cpu.time{state=busy}":      0,
+			"restel.cpu.time{state=idle}":      0,
+			"system.memory.linux.available":    0,
+			"hw.battery.charge{hw.id=battery}": 0,
+			"restel.memory.pressure":           0,
+			"restel.thermal.state":             0,
 		}},
 		{"extremes", provider.Snapshot{
 			CPUPct:         provider.Some(100.0),
@@ -191,11 +229,70 @@ func TestValues(t *testing.T) {
 			MemoryPressure: provider.MemoryPressureCritical,
 			Thermal:        provider.ThermalCritical,
 		}, map[string]float64{
-			"system.memory.limit":    float64(math.MaxUint64>>20) * (1 << 20),
-			"hw.battery.charge":      1,
-			"restel.cpu.utilization": 1,
-			"restel.memory.pressure": 2,
-			"restel.thermal.state":   3,
+			"system.memory.limit":              float64(math.MaxUint64>>20) * (1 << 20),
+			"hw.battery.charge{hw.id=battery}": 1,
+			"restel.memory.pressure":           2,
+			"restel.thermal.state":             3,
+		}},
+		{"negative counters: no point", provider.Snapshot{
+			Counters: provider.Counters{
+				CPUStall: provider.Some(-time.Second),
+				IOStall:  provider.Some(time.Duration(math.MinInt64)),
+				CPUBusy:  provider.Some(-time.Second),
+				CPUTotal: provider.Some(5 * time.Second),
+			},
+		}, map[string]float64{}},
+		{"busy above total: no idle", provider.Snapshot{
+			Counters: provider.Counters{CPUBusy: provider.Some(6 * time.Second), CPUTotal: provider.Some(5 * time.Second)},
+		}, map[string]float64{"restel.cpu.time{state=busy}": 6}},
+		{"busy without total: no idle", provider.Snapshot{
+			Counters: provider.Counters{CPUBusy: provider.Some(6 * time.Second)},
+		}, map[string]float64{"restel.cpu.time{state=busy}": 6}},
+		{"bytes at the source's precision", provider.Snapshot{
+			ProcessRSSMB:   provider.Some[uint64](1),
+			AvailableMemMB: provider.Some[uint64](2047),
+			TotalMemMB:     provider.Some[uint64](16000),
+			Bytes: provider.MemoryBytes{
+				ProcessRSS: provider.Some[uint64](1<<20 + 4096),
+				Available:  provider.Some[uint64](2047<<20 + 1023*1024),
+				Total:      provider.Some[uint64](16000<<20 + 12*1024),
+			},
+		}, map[string]float64{
+			"process.memory.usage":          1<<20 + 4096,
+			"system.memory.linux.available": 2047<<20 + 1023*1024,
+			"system.memory.limit":           16000<<20 + 12*1024,
+		}},
+		{"bytes that disagree with the MiB field: the MiB field", provider.Snapshot{
+			ProcessRSSMB:   provider.Some[uint64](3),
+			AvailableMemMB: provider.Some[uint64](10),
+			TotalMemMB:     provider.Some[uint64](20),
+			Bytes: provider.MemoryBytes{
+				ProcessRSS: provider.Some[uint64](5 << 20),
+				Available:  provider.Some[uint64](9 << 20),
+				Total:      provider.Some[uint64](21 << 20),
+			},
+		}, map[string]float64{
+			"process.memory.usage":          3 << 20,
+			"system.memory.linux.available": 10 << 20,
+			"system.memory.limit":           20 << 20,
+		}},
+		{"bytes of an unknown field: no point", provider.Snapshot{
+			Bytes: provider.MemoryBytes{
+				ProcessRSS: provider.Some[uint64](5 << 20),
+				Available:  provider.Some[uint64](9 << 20),
+				Total:      provider.Some[uint64](21 << 20),
+			},
+		}, map[string]float64{}},
+		{"available bytes at most total bytes", provider.Snapshot{
+			AvailableMemMB: provider.Some[uint64](20),
+			TotalMemMB:     provider.Some[uint64](20),
+			Bytes: provider.MemoryBytes{
+				Available: provider.Some[uint64](20<<20 + 900),
+				Total:     provider.Some[uint64](20<<20 + 100),
+			},
+		}, map[string]float64{
+			"system.memory.linux.available": 20<<20 + 100,
+			"system.memory.limit":           20<<20 + 100,
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

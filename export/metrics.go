@@ -124,7 +124,7 @@ func TableFor(goos string) []Metric {
 		Description: restelMemoryAvailableDesc,
 		Kind:        UpDownCounter,
 		PromName:    promAvailableOther,
-		value:       func(s provider.Snapshot) (float64, bool) { return mib(s.AvailableMemMB) },
+		value:       availableBytes,
 	}
 	if goos == "linux" || goos == "android" {
 		available.Name = systemMemoryLinuxAvailable
@@ -138,7 +138,9 @@ func TableFor(goos string) []Metric {
 			Description: descProcessMemoryUsage,
 			Kind:        UpDownCounter,
 			PromName:    "process_memory_usage_bytes",
-			value:       func(s provider.Snapshot) (float64, bool) { return mib(s.ProcessRSSMB) },
+			value: func(s provider.Snapshot) (float64, bool) {
+				return memBytes(s.ProcessRSSMB, s.Bytes.ProcessRSS)
+			},
 		},
 		{
 			Name:        systemMemoryLimit,
@@ -146,7 +148,7 @@ func TableFor(goos string) []Metric {
 			Description: descSystemMemoryLimit,
 			Kind:        UpDownCounter,
 			PromName:    "system_memory_limit_bytes",
-			value:       func(s provider.Snapshot) (float64, bool) { return mib(s.TotalMemMB) },
+			value:       func(s provider.Snapshot) (float64, bool) { return memBytes(s.TotalMemMB, s.Bytes.Total) },
 		},
 		available,
 		{
@@ -160,16 +162,16 @@ func TableFor(goos string) []Metric {
 				return float64(s.BatteryPct.V) / 100, s.BatteryPct.Valid
 			},
 		},
-		{
-			Name:        "restel.cpu.utilization",
-			Unit:        "1",
-			Description: "Busy share of all CPUs together over the provider's last interval, from 0 to 1.",
-			Kind:        Gauge,
-			PromName:    "restel_cpu_utilization_ratio",
-			value: func(s provider.Snapshot) (float64, bool) {
-				return s.CPUPct.V / 100, s.CPUPct.Valid
-			},
-		},
+		cpuTime(cpuStateBusy, func(c provider.Counters) (time.Duration, bool) {
+			return c.CPUBusy.V, c.CPUBusy.Valid
+		}),
+		cpuTime(cpuStateIdle, func(c provider.Counters) (time.Duration, bool) {
+			// Idle and iowait together: total less busy.
+			if !c.CPUBusy.Valid || !c.CPUTotal.Valid || c.CPUBusy.V < 0 || c.CPUTotal.V < c.CPUBusy.V {
+				return 0, false
+			}
+			return c.CPUTotal.V - c.CPUBusy.V, true
+		}),
 		{
 			Name:        "restel.memory.pressure",
 			Unit:        "{level}",
@@ -257,10 +259,59 @@ func ThermalLevel(t provider.ThermalState) (float64, bool) {
 	return 0, false
 }
 
-func mib(o provider.Opt[uint64]) (float64, bool) {
-	return float64(o.V) * bytesPerMiB, o.Valid
+// memBytes returns a memory field in bytes: the source's own byte count
+// when the snapshot carries one that agrees with the wire field (the same
+// whole MiB), else the wire field's MiB in bytes. An unknown wire field
+// is no value, whatever the bytes say: the wire field has the last word
+// on whether a value is known.
+func memBytes(mb, bytes provider.Opt[uint64]) (float64, bool) {
+	if !mb.Valid {
+		return 0, false
+	}
+	if bytes.Valid && bytes.V/bytesPerMiB == mb.V {
+		return float64(bytes.V), true
+	}
+	return float64(mb.V) * bytesPerMiB, true
 }
 
+// availableBytes is available memory in bytes (see [memBytes]), at most
+// the total in bytes, as the wire form keeps available at most total.
+func availableBytes(s provider.Snapshot) (float64, bool) {
+	avail, ok := memBytes(s.AvailableMemMB, s.Bytes.Available)
+	if total, known := memBytes(s.TotalMemMB, s.Bytes.Total); ok && known {
+		avail = min(avail, total)
+	}
+	return avail, ok
+}
+
+// seconds returns a counter in seconds. A negative one (only a custom
+// provider can report that) is no value: a counter is never exported
+// below zero.
 func seconds(o provider.Opt[time.Duration]) (float64, bool) {
-	return o.V.Seconds(), o.Valid
+	return o.V.Seconds(), o.Valid && o.V >= 0
+}
+
+// CPU time states: the attribute restel.cpu.time's points carry.
+const (
+	cpuStateKey  = "state"
+	cpuStateBusy = "busy"
+	cpuStateIdle = "idle"
+)
+
+// cpuTime is restel.cpu.time's entry for one state: the device's CPU
+// time in that state, summed over all CPUs, read from the snapshot's
+// counters by get.
+func cpuTime(state string, get func(provider.Counters) (time.Duration, bool)) Metric {
+	return Metric{
+		Name:        "restel.cpu.time",
+		Unit:        "s",
+		Description: "CPU time of all CPUs together, by state: busy, or idle (idle includes I/O wait).",
+		Kind:        Counter,
+		PromName:    "restel_cpu_time_seconds_total",
+		Attrs:       []Attr{{Key: cpuStateKey, PromKey: cpuStateKey, Value: state}},
+		value: func(s provider.Snapshot) (float64, bool) {
+			d, ok := get(s.Counters)
+			return seconds(provider.Opt[time.Duration]{V: d, Valid: ok})
+		},
+	}
 }

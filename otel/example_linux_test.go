@@ -53,7 +53,6 @@ func ExampleRegisterMetrics() {
 	// system.memory.limit 1.7179869184e+10 By
 	// system.memory.linux.available 6.442450944e+09 By
 	// hw.battery.charge 0.64 1
-	// restel.cpu.utilization 0.25 1
 	// restel.memory.pressure 0 {level}
 	// restel.thermal.state 1 {level}
 }

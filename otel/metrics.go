@@ -47,11 +47,13 @@ func WithMaxAge(d time.Duration) Option { return func(c *config) { c.maxAge = d 
 // RegisterMetrics registers restel's metrics on mp, read from src (an
 // *orchestrator.Monitor): one observable Float64 instrument per metric of
 // [export.Table] — a gauge, an up-down counter or a counter as the table
-// says — and one callback for all of them. Each collection reads src once
-// ([export.Collect]; FullSnapshot when src has it, so the stall and throttle
-// counters appear only then) and observes every value the snapshot knows;
-// an unknown one has no point. Unregister the returned registration to
-// stop observing.
+// says; entries sharing a name are points of one instrument, told apart by
+// their attributes — and one callback for all of them. Each collection
+// reads src once (an [export.Collector]; FullSnapshot when src has it, so
+// the stall and throttle counters appear only then) and observes every
+// value the snapshot knows; an unknown one has no point, and a counter is
+// never observed negative or below a value it was observed at before.
+// Unregister the returned registration to stop observing.
 //
 // A panic in src during a collection is recovered and returned to the SDK
 // as the callback's error; it never reaches the caller's code.
@@ -95,17 +97,23 @@ func newInstrument(meter metric.Meter, m export.Metric) (metric.Float64Observabl
 // instruments to register it for.
 func newCollector(meter metric.Meter, src export.Source, maxAge time.Duration) (*collector, []metric.Observable, error) {
 	tab := export.Table()
-	c := &collector{src: src, maxAge: maxAge,
+	c := &collector{coll: export.NewCollector(src, maxAge),
 		insts: make([]metric.Float64Observable, len(tab)),
 		opts:  make([][]metric.ObserveOption, len(tab)),
 	}
-	observables := make([]metric.Observable, len(tab))
+	var observables []metric.Observable
+	byName := map[string]metric.Float64Observable{}
 	for i, m := range tab {
-		inst, err := newInstrument(meter, m)
-		if err != nil {
-			return nil, nil, fmt.Errorf("restelotel: %s: %w", m.Name, err)
+		inst, ok := byName[m.Name]
+		if !ok {
+			var err error
+			if inst, err = newInstrument(meter, m); err != nil {
+				return nil, nil, fmt.Errorf("restelotel: %s: %w", m.Name, err)
+			}
+			byName[m.Name] = inst
+			observables = append(observables, inst)
 		}
-		c.insts[i], observables[i] = inst, inst
+		c.insts[i] = inst
 		if len(m.Attrs) > 0 {
 			kvs := make([]attribute.KeyValue, len(m.Attrs))
 			for j, a := range m.Attrs {
@@ -117,12 +125,12 @@ func newCollector(meter metric.Meter, src export.Source, maxAge time.Duration) (
 	return c, observables, nil
 }
 
-// collector is the one callback's state, fixed at registration.
+// collector is the one callback's state, fixed at registration: the
+// export collector and, per table entry, its instrument and attributes.
 type collector struct {
-	src    export.Source
-	maxAge time.Duration
-	insts  []metric.Float64Observable
-	opts   [][]metric.ObserveOption
+	coll  *export.Collector
+	insts []metric.Float64Observable
+	opts  [][]metric.ObserveOption
 }
 
 // observe is the callback: one read, then every known value.
@@ -132,7 +140,7 @@ func (c *collector) observe(_ context.Context, o metric.Observer) (err error) {
 			err = fmt.Errorf("restelotel: reading the snapshot panicked: %v", r)
 		}
 	}()
-	export.Collect(c.src, c.maxAge, func(i int, v float64) {
+	c.coll.Collect(func(i int, v float64) {
 		o.ObserveFloat64(c.insts[i], v, c.opts[i]...)
 	})
 	return nil

@@ -2,7 +2,6 @@ package restelotel_test
 
 import (
 	"context"
-	"math"
 	"runtime"
 	"strings"
 	"sync"
@@ -100,17 +99,25 @@ func collect(t *testing.T, r *sdkmetric.ManualReader) map[string]point {
 				t.Errorf("%s: data %T, want float64 gauge or sum", m.Name, m.Data)
 				continue
 			}
-			if len(dps) != 1 {
-				t.Errorf("%s: %d data points, want 1", m.Name, len(dps))
+			if len(dps) == 0 {
+				t.Errorf("%s: no data points", m.Name)
 				continue
 			}
-			p.value = dps[0].Value
-			var kv []string
-			for _, a := range dps[0].Attributes.ToSlice() {
-				kv = append(kv, string(a.Key)+"="+a.Value.String())
+			// One point per metric, keyed by name; a metric of several
+			// points (restel.cpu.time's states) by name{attributes}.
+			for _, dp := range dps {
+				p.value = dp.Value
+				var kv []string
+				for _, a := range dp.Attributes.ToSlice() {
+					kv = append(kv, string(a.Key)+"="+a.Value.String())
+				}
+				p.attrs = strings.Join(kv, ",")
+				key := m.Name
+				if len(dps) > 1 {
+					key += "{" + p.attrs + "}"
+				}
+				out[key] = p
 			}
-			p.attrs = strings.Join(kv, ",")
-			out[m.Name] = p
 		}
 	}
 	return out
@@ -142,8 +149,13 @@ var device = provider.Snapshot{
 		MemoryStall: provider.Some(125 * time.Millisecond),
 		IOStall:     provider.Some(4 * time.Second),
 		Throttled:   provider.Some(750 * time.Millisecond),
+		CPUBusy:     provider.Some(125 * time.Second),
+		CPUTotal:    provider.Some(1000 * time.Second),
 	},
+	Bytes: provider.MemoryBytes{Total: provider.Some[uint64](8000<<20 + 12345)},
 }
+
+const cpuTimeDesc = "CPU time of all CPUs together, by state: busy, or idle (idle includes I/O wait)."
 
 // TestMetricsExact collects a scripted device and checks every metric's
 // name, unit, description, instrument kind, value and attributes.
@@ -155,17 +167,18 @@ func TestMetricsExact(t *testing.T) {
 		descAvail = export.Table()[2].Description
 	}
 	want := map[string]point{
-		"process.memory.usage":      {"By", "The amount of physical memory in use.", "updowncounter", 1536 << 20, ""},
-		"system.memory.limit":       {"By", "Total virtual memory available in the system.", "updowncounter", 8000 << 20, ""},
-		availableName:               {"By", descAvail, "updowncounter", 1000 << 20, ""},
-		"hw.battery.charge":         {"1", "Remaining fraction of battery charge.", "gauge", 0.35, "hw.id=battery"},
-		"restel.cpu.utilization":    {"1", "Busy share of all CPUs together over the provider's last interval, from 0 to 1.", "gauge", 0.625, ""},
-		"restel.memory.pressure":    {"{level}", "Memory pressure level: 0 normal, 1 warn, 2 critical.", "gauge", 1, ""}, // 12.5 % available
-		"restel.thermal.state":      {"{level}", "Thermal state level: 0 normal, 1 warm, 2 hot, 3 critical.", "gauge", 2, ""},
-		"restel.cpu.stall.time":     {"s", "Time some task waited for a CPU (Linux pressure stall information, cpu some total).", "counter", 2.5, ""},
-		"restel.memory.stall.time":  {"s", "Time some task waited for memory (Linux pressure stall information, memory some total).", "counter", 0.125, ""},
-		"restel.io.stall.time":      {"s", "Time some task waited for IO (Linux pressure stall information, io some total).", "counter", 4, ""},
-		"restel.cpu.throttled.time": {"s", "Time the process's cgroup was throttled by its CPU quota.", "counter", 0.75, ""},
+		"process.memory.usage":        {"By", "The amount of physical memory in use.", "updowncounter", 1536 << 20, ""},
+		"system.memory.limit":         {"By", "Total virtual memory available in the system.", "updowncounter", 8000<<20 + 12345, ""},
+		availableName:                 {"By", descAvail, "updowncounter", 1000 << 20, ""},
+		"hw.battery.charge":           {"1", "Remaining fraction of battery charge.", "gauge", 0.35, "hw.id=battery"},
+		"restel.cpu.time{state=busy}": {"s", cpuTimeDesc, "counter", 125, "state=busy"},
+		"restel.cpu.time{state=idle}": {"s", cpuTimeDesc, "counter", 875, "state=idle"},
+		"restel.memory.pressure":      {"{level}", "Memory pressure level: 0 normal, 1 warn, 2 critical.", "gauge", 1, ""}, // 12.5 % available
+		"restel.thermal.state":        {"{level}", "Thermal state level: 0 normal, 1 warm, 2 hot, 3 critical.", "gauge", 2, ""},
+		"restel.cpu.stall.time":       {"s", "Time some task waited for a CPU (Linux pressure stall information, cpu some total).", "counter", 2.5, ""},
+		"restel.memory.stall.time":    {"s", "Time some task waited for memory (Linux pressure stall information, memory some total).", "counter", 0.125, ""},
+		"restel.io.stall.time":        {"s", "Time some task waited for IO (Linux pressure stall information, io some total).", "counter", 4, ""},
+		"restel.cpu.throttled.time":   {"s", "Time the process's cgroup was throttled by its CPU quota.", "counter", 0.75, ""},
 	}
 	if len(got) != len(want) {
 		t.Errorf("%d metrics, want %d: %v", len(got), len(want), got)
@@ -212,7 +225,11 @@ func TestSemanticConventions(t *testing.T) {
 func TestOneReadPerCollection(t *testing.T) {
 	snaps := make([]provider.Snapshot, 3)
 	for i := range snaps {
-		snaps[i] = provider.Snapshot{CPUPct: provider.Some(float64(10 * (i + 1))), BatteryPct: provider.Some(uint8(90 - i))}
+		busy := time.Duration(10*(i+1)) * time.Second
+		snaps[i] = provider.Snapshot{
+			BatteryPct: provider.Some(uint8(90 - i)),
+			Counters:   provider.Counters{CPUBusy: provider.Some(busy), CPUTotal: provider.Some(4 * busy)},
+		}
 	}
 	src := &script{snaps: snaps}
 	r := newReader(t, src, restelotel.WithMaxAge(2*time.Second))
@@ -221,14 +238,17 @@ func TestOneReadPerCollection(t *testing.T) {
 		if src.Reads() != i+1 {
 			t.Fatalf("after %d collections %d reads, want %d", i+1, src.Reads(), i+1)
 		}
-		if g, w := got["restel.cpu.utilization"].value, float64(i+1)/10; math.Abs(g-w) > 1e-15 {
-			t.Errorf("collection %d: cpu %v, want %v", i, g, w)
+		if g, w := got["restel.cpu.time{state=busy}"].value, float64(10*(i+1)); g != w {
+			t.Errorf("collection %d: cpu busy %v, want %v", i, g, w)
+		}
+		if g, w := got["restel.cpu.time{state=idle}"].value, float64(30*(i+1)); g != w {
+			t.Errorf("collection %d: cpu idle %v, want %v", i, g, w)
 		}
 		if g, w := got["hw.battery.charge"].value, float64(90-i)/100; g != w {
 			t.Errorf("collection %d: battery %v, want %v", i, g, w)
 		}
-		if len(got) != 2 {
-			t.Errorf("collection %d: %d metrics %v, want the 2 known ones", i, len(got), got)
+		if len(got) != 3 {
+			t.Errorf("collection %d: %d points %v, want the 3 known ones", i, len(got), got)
 		}
 	}
 	for _, a := range src.maxAge {
@@ -245,6 +265,10 @@ func TestCountersNeedFullSource(t *testing.T) {
 	got := collect(t, newReader(t, src))
 	for _, m := range export.Table() {
 		_, present := got[m.Name]
+		if len(m.Attrs) > 0 {
+			_, present = got[m.Name+"{"+m.Attrs[0].Key+"="+m.Attrs[0].Value+"}"]
+			present = present || got[m.Name].attrs != ""
+		}
 		if present == m.Full {
 			t.Errorf("%s: present %v from a source without FullSnapshot", m.Name, present)
 		}
@@ -325,7 +349,7 @@ func TestMonitorFreshCacheNoRead(t *testing.T) {
 	r := newReader(t, m, restelotel.WithMaxAge(time.Hour))
 	for range 5 {
 		got := collect(t, r)
-		if got["restel.cpu.utilization"].value != 0.4 || got["process.memory.usage"].value != 100<<20 {
+		if got["process.memory.usage"].value != 100<<20 || got["restel.memory.pressure"].value != 0 {
 			t.Fatalf("collected %v", got)
 		}
 	}
@@ -337,5 +361,40 @@ func TestMonitorFreshCacheNoRead(t *testing.T) {
 	collect(t, r2)
 	if n := p.Reads() - before; n != 1 {
 		t.Errorf("a collection with maxAge 0 made %d provider reads, want 1", n)
+	}
+}
+
+// TestCountersMonotonic: a custom provider's negative counters are no
+// point, and one that goes backwards is observed at its last value until
+// it passes it: a cumulative sum never decreases.
+func TestCountersMonotonic(t *testing.T) {
+	counters := func(stall, busy, total time.Duration) provider.Snapshot {
+		return provider.Snapshot{Counters: provider.Counters{
+			CPUStall: provider.Some(stall), CPUBusy: provider.Some(busy), CPUTotal: provider.Some(total),
+		}}
+	}
+	src := &fullScript{script: script{snaps: []provider.Snapshot{
+		counters(-2*time.Second, -time.Second, time.Second),
+		counters(3*time.Second, 5*time.Second, 9*time.Second),
+		counters(time.Second, 4*time.Second, 7*time.Second),
+		counters(4*time.Second, 6*time.Second, 11*time.Second),
+	}}}
+	r := newReader(t, src)
+	type want struct{ stall, busy, idle float64 } // -1: no point
+	for i, w := range []want{{-1, -1, -1}, {3, 5, 4}, {3, 5, 4}, {4, 6, 5}} {
+		got := collect(t, r)
+		value := func(key string) float64 {
+			if p, ok := got[key]; ok {
+				return p.value
+			}
+			return -1
+		}
+		busy, idle := value("restel.cpu.time{state=busy}"), value("restel.cpu.time{state=idle}")
+		if w.busy < 0 { // one point left at most: keyed by name
+			busy, idle = value("restel.cpu.time"), -1
+		}
+		if g := (want{value("restel.cpu.stall.time"), busy, idle}); g != w {
+			t.Errorf("collection %d: stall, busy, idle = %v, want %v", i, g, w)
+		}
 	}
 }

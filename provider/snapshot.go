@@ -44,6 +44,17 @@ type Snapshot struct {
 	// Counters are the provider's cumulative counters, off the wire: what
 	// makes a run's summary exact whoever else reads the provider.
 	Counters Counters
+	// Bytes are the memory fields at their source's precision, off the
+	// wire, where the provider has bytes (exporters publish them); each is
+	// unknown otherwise, and the wire's MiB field is what counts.
+	Bytes MemoryBytes
+}
+
+// MemoryBytes are a snapshot's memory fields in bytes, as the provider
+// read them before rounding to whole MiB: ProcessRSS for ProcessRSSMB,
+// Available for AvailableMemMB, Total for TotalMemMB.
+type MemoryBytes struct {
+	ProcessRSS, Available, Total Opt[uint64]
 }
 
 // Counters are cumulative counters a provider reports beside a snapshot.

@@ -59,7 +59,9 @@ restel watch --json | head -n 3`,
 		details: `Serves the device's live resource state on /metrics in the Prometheus
 text format, under the names the OpenTelemetry-to-Prometheus translation
 gives (system_memory_linux_available_bytes, process_memory_usage_bytes,
-restel_cpu_utilization_ratio, ...), read from the cached snapshot. The
+restel_cpu_time_seconds_total{state="busy"|"idle"}, ...), read from the
+cached snapshot. CPU is a counter of seconds: rate() of the busy state
+over rate() of both is the utilization over any window. The
 default address is loopback only; a busy address exits 2. SIGINT and
 SIGTERM stop it with status 0.`,
 		examples: `restel serve

@@ -130,30 +130,38 @@ func metricsHandler(src export.Source) http.Handler {
 }
 
 // promCollector is a prometheus.Collector over the export table: each
-// Collect makes one read of its source ([export.Read]) and emits a
-// constant metric for every value that read knows.
+// Collect makes one read of its source (an [export.Collector], which also
+// keeps the counters monotonic) and emits a constant metric for every
+// value that read knows. Table entries that share a name (the states of
+// restel_cpu_time_seconds_total) share one description, their points
+// told apart by their labels.
 type promCollector struct {
-	src    export.Source
-	maxAge time.Duration
-	descs  []*prometheus.Desc
+	coll   *export.Collector
+	descs  []*prometheus.Desc // per table entry; shared by entries of one name
 	types  []prometheus.ValueType
 	labels [][]string
 }
 
 func newPromCollector(src export.Source, maxAge time.Duration) *promCollector {
 	tab := export.Table()
-	c := &promCollector{src: src, maxAge: maxAge,
+	c := &promCollector{coll: export.NewCollector(src, maxAge),
 		descs:  make([]*prometheus.Desc, len(tab)),
 		types:  make([]prometheus.ValueType, len(tab)),
 		labels: make([][]string, len(tab)),
 	}
+	byName := map[string]*prometheus.Desc{}
 	for i, m := range tab {
 		var keys []string
 		for _, a := range m.Attrs {
 			keys = append(keys, a.PromKey)
 			c.labels[i] = append(c.labels[i], a.Value)
 		}
-		c.descs[i] = prometheus.NewDesc(m.PromName, m.Description, keys, nil)
+		d, ok := byName[m.PromName]
+		if !ok {
+			d = prometheus.NewDesc(m.PromName, m.Description, keys, nil)
+			byName[m.PromName] = d
+		}
+		c.descs[i] = d
 		c.types[i] = prometheus.GaugeValue
 		if m.Kind == export.Counter {
 			c.types[i] = prometheus.CounterValue
@@ -162,10 +170,12 @@ func newPromCollector(src export.Source, maxAge time.Duration) *promCollector {
 	return c
 }
 
-// Describe sends every metric's description.
+// Describe sends every metric's description once.
 func (c *promCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range c.descs {
-		ch <- d
+	for i, d := range c.descs {
+		if i == 0 || c.descs[i-1] != d {
+			ch <- d
+		}
 	}
 }
 
@@ -177,7 +187,7 @@ func (c *promCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.NewInvalidMetric(c.descs[0], fmt.Errorf("reading the snapshot panicked: %v", r))
 		}
 	}()
-	export.Collect(c.src, c.maxAge, func(i int, v float64) {
+	c.coll.Collect(func(i int, v float64) {
 		ch <- prometheus.MustNewConstMetric(c.descs[i], c.types[i], v, c.labels[i]...)
 	})
 }

@@ -61,7 +61,10 @@ var servedDevice = provider.Snapshot{
 		MemoryStall: provider.Some(125 * time.Millisecond),
 		IOStall:     provider.Some(4 * time.Second),
 		Throttled:   provider.Some(750 * time.Millisecond),
+		CPUBusy:     provider.Some(125 * time.Second),
+		CPUTotal:    provider.Some(1000 * time.Second),
 	},
+	Bytes: provider.MemoryBytes{ProcessRSS: provider.Some[uint64](1536<<20 + 4096)},
 }
 
 // scrape GETs path from h and returns the status, content type and body.
@@ -101,16 +104,17 @@ func TestMetricsText(t *testing.T) {
 hw_battery_charge_ratio{hw_id="battery"} 0.35`,
 		"process_memory_usage_bytes": `# HELP process_memory_usage_bytes The amount of physical memory in use.
 # TYPE process_memory_usage_bytes gauge
-process_memory_usage_bytes 1.610612736e+09`,
+process_memory_usage_bytes 1.610616832e+09`,
 		"restel_cpu_stall_time_seconds_total": `# HELP restel_cpu_stall_time_seconds_total Time some task waited for a CPU (Linux pressure stall information, cpu some total).
 # TYPE restel_cpu_stall_time_seconds_total counter
 restel_cpu_stall_time_seconds_total 2.5`,
 		"restel_cpu_throttled_time_seconds_total": `# HELP restel_cpu_throttled_time_seconds_total Time the process's cgroup was throttled by its CPU quota.
 # TYPE restel_cpu_throttled_time_seconds_total counter
 restel_cpu_throttled_time_seconds_total 0.75`,
-		"restel_cpu_utilization_ratio": `# HELP restel_cpu_utilization_ratio Busy share of all CPUs together over the provider's last interval, from 0 to 1.
-# TYPE restel_cpu_utilization_ratio gauge
-restel_cpu_utilization_ratio 0.625`,
+		"restel_cpu_time_seconds_total": `# HELP restel_cpu_time_seconds_total CPU time of all CPUs together, by state: busy, or idle (idle includes I/O wait).
+# TYPE restel_cpu_time_seconds_total counter
+restel_cpu_time_seconds_total{state="busy"} 125
+restel_cpu_time_seconds_total{state="idle"} 875`,
 		"restel_io_stall_time_seconds_total": `# HELP restel_io_stall_time_seconds_total Time some task waited for IO (Linux pressure stall information, io some total).
 # TYPE restel_io_stall_time_seconds_total counter
 restel_io_stall_time_seconds_total 4`,
@@ -149,22 +153,60 @@ system_memory_limit_bytes 8.388608e+09`,
 // TestMetricsOneReadPerScrape: every scrape reads the source exactly
 // once and shows that read's values; the run counters need FullSnapshot.
 func TestMetricsOneReadPerScrape(t *testing.T) {
+	busy := func(d time.Duration) provider.Counters {
+		return provider.Counters{CPUBusy: provider.Some(d), CPUTotal: provider.Some(4 * d), CPUStall: servedDevice.Counters.CPUStall}
+	}
 	src := &scriptSource{snaps: []provider.Snapshot{
-		{CPUPct: provider.Some(10.0), Counters: servedDevice.Counters},
-		{CPUPct: provider.Some(20.0)},
-		{CPUPct: provider.Some(30.0)},
+		{Counters: busy(10 * time.Second)},
+		{Counters: busy(20 * time.Second)},
+		{Counters: busy(30 * time.Second)},
 	}}
 	h := metricsHandler(src)
-	for i, want := range []string{"0.1", "0.2", "0.3"} {
+	for i, want := range []string{"10", "20", "30"} {
 		_, _, body := scrape(t, h, "/metrics", "")
 		if src.Reads() != i+1 {
 			t.Fatalf("after %d scrapes %d reads", i+1, src.Reads())
 		}
-		if !strings.Contains(body, "\nrestel_cpu_utilization_ratio "+want+"\n") {
-			t.Errorf("scrape %d: body %q, want cpu %s", i, body, want)
+		if !strings.Contains(body, "\nrestel_cpu_time_seconds_total{state=\"busy\"} "+want+"\n") {
+			t.Errorf("scrape %d: body %q, want busy %s", i, body, want)
 		}
 		if strings.Contains(body, "stall") {
 			t.Errorf("scrape %d: run counters from a source without FullSnapshot: %q", i, body)
+		}
+	}
+}
+
+// TestMetricsCounters: a custom provider's negative counters give no
+// sample, and one that goes backwards is served at its last value until
+// it passes it, never as a decrease a rate() would take for a reset.
+func TestMetricsCounters(t *testing.T) {
+	counters := func(stall, busy, total time.Duration) provider.Snapshot {
+		return provider.Snapshot{Counters: provider.Counters{
+			CPUStall: provider.Some(stall), CPUBusy: provider.Some(busy), CPUTotal: provider.Some(total),
+		}}
+	}
+	src := &fullScriptSource{scriptSource{snaps: []provider.Snapshot{
+		counters(-2*time.Second, -time.Second, time.Second),
+		counters(3*time.Second, 5*time.Second, 9*time.Second),
+		counters(time.Second, 4*time.Second, 7*time.Second),
+		counters(4*time.Second, 6*time.Second, 11*time.Second),
+	}}}
+	h := metricsHandler(src)
+	for i, want := range []string{
+		"",
+		`restel_cpu_stall_time_seconds_total 3|restel_cpu_time_seconds_total{state="busy"} 5|restel_cpu_time_seconds_total{state="idle"} 4`,
+		`restel_cpu_stall_time_seconds_total 3|restel_cpu_time_seconds_total{state="busy"} 5|restel_cpu_time_seconds_total{state="idle"} 4`,
+		`restel_cpu_stall_time_seconds_total 4|restel_cpu_time_seconds_total{state="busy"} 6|restel_cpu_time_seconds_total{state="idle"} 5`,
+	} {
+		_, _, body := scrape(t, h, "/metrics", "")
+		var got []string
+		for line := range strings.Lines(body) {
+			if !strings.HasPrefix(line, "#") {
+				got = append(got, strings.TrimSuffix(line, "\n"))
+			}
+		}
+		if g := strings.Join(got, "|"); g != want {
+			t.Errorf("scrape %d: samples %q, want %q", i, g, want)
 		}
 	}
 }
@@ -183,7 +225,7 @@ func TestMetricsProtobuf(t *testing.T) {
 	src := &scriptSource{snaps: []provider.Snapshot{servedDevice}}
 	accept := "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited"
 	status, ctype, body := scrape(t, metricsHandler(src), "/metrics", accept)
-	if status != 200 || !strings.HasPrefix(ctype, "application/vnd.google.protobuf") || !strings.Contains(body, "restel_cpu_utilization_ratio") {
+	if status != 200 || !strings.HasPrefix(ctype, "application/vnd.google.protobuf") || !strings.Contains(body, "restel_cpu_time_seconds_total") {
 		t.Errorf("status %d content type %q, want 200 and protobuf", status, ctype)
 	}
 }

@@ -87,6 +87,23 @@ func TestCrossCheckProcfs(t *testing.T) {
 			if sa.TotalMemMB != provider.MiB(*mi.MemTotal*1024) {
 				t.Errorf("total %+v; procfs MemTotal %d kB", sa.TotalMemMB, *mi.MemTotal)
 			}
+			// Off the wire, the bytes as read: MemTotal to the byte, and
+			// every byte count in the MiB its wire field reports.
+			if sa.Bytes.Total != provider.Some(*mi.MemTotal*1024) {
+				t.Errorf("total bytes %+v; procfs MemTotal %d kB", sa.Bytes.Total, *mi.MemTotal)
+			}
+			for _, f := range []struct {
+				name      string
+				mib, byts provider.Opt[uint64]
+			}{
+				{"rss", sa.ProcessRSSMB, sa.Bytes.ProcessRSS},
+				{"available", sa.AvailableMemMB, sa.Bytes.Available},
+				{"total", sa.TotalMemMB, sa.Bytes.Total},
+			} {
+				if !f.byts.Valid || f.byts.V>>20 != f.mib.V || !f.mib.Valid {
+					t.Errorf("%s: %+v bytes, %+v MiB; want both known and agreeing", f.name, f.byts, f.mib)
+				}
+			}
 		})
 	}
 }

@@ -282,7 +282,7 @@ func (f *fastSignals) refresh(now time.Time, run bool) (provider.Snapshot, error
 	slow := f.slow.due(now)
 	var s provider.Snapshot
 	s.CPUPct = f.readCPU(&s.Counters)
-	s.ProcessRSSMB = f.readRSS()
+	s.ProcessRSSMB, s.Bytes.ProcessRSS = f.readRSS()
 
 	total, avail := f.readMeminfo()
 	if slow {
@@ -315,11 +315,13 @@ func (f *fastSignals) refresh(now time.Time, run bool) (provider.Snapshot, error
 	}
 	if total.Valid {
 		s.TotalMemMB = provider.TotalMiB(total.V)
+		s.Bytes.Total = total
 	}
 	if avail.Valid {
 		// A container at its limit has a known 0 available (under 1 MiB
 		// is 0): derived pressure is critical.
 		s.AvailableMemMB = provider.AvailableMiB(avail.V)
+		s.Bytes.Available = avail
 	}
 	s.MemoryPressure = provider.PressureFrom(s.AvailableMemMB, s.TotalMemMB, f.psiLast)
 	if run {
@@ -364,9 +366,9 @@ func (f *fastSignals) readCPU(c *provider.Counters) provider.Opt[float64] {
 // readRSS reads the resident pages of /proc/<pid>/statm. A process that has
 // exited is reported once; its RSS then stays unknown and its statm is not
 // reopened (its pid may be reused by an unrelated process).
-func (f *fastSignals) readRSS() provider.Opt[uint64] {
+func (f *fastSignals) readRSS() (mib, bytes provider.Opt[uint64]) {
 	if f.pidGone {
-		return provider.Opt[uint64]{}
+		return mib, bytes
 	}
 	b, err := f.statm.read(&f.buf, false)
 	if err != nil {
@@ -374,21 +376,25 @@ func (f *fastSignals) readRSS() provider.Opt[uint64] {
 			f.pidGone = true
 			f.statm.close()
 			f.addErr(fmt.Errorf("linux: %w: process %s has exited: %w", provider.ErrUnavailable, f.pidDir, err))
-			return provider.Opt[uint64]{}
+			return mib, bytes
 		}
 		f.addErr(err)
-		return provider.Opt[uint64]{}
+		return mib, bytes
 	}
 	pages, ok := procPIDStatm(b)
 	if !ok {
 		f.addErr(f.statm.invalid())
-		return provider.Opt[uint64]{}
+		return mib, bytes
 	}
 	if pages != 0 && pages > ^uint64(0)/f.pageSize {
 		f.addErr(f.statm.invalid())
-		return provider.Opt[uint64]{}
+		return mib, bytes
 	}
-	return provider.MiB(pages * f.pageSize) // a zombie's 0 pages is unknown
+	rss := pages * f.pageSize
+	if rss == 0 {
+		return mib, bytes // a zombie's 0 pages is unknown
+	}
+	return provider.MiB(rss), provider.Some(rss)
 }
 
 func dirExists(dir string) bool {

@@ -89,33 +89,39 @@ func TestFixtureTrees(t *testing.T) {
 	tests := []struct {
 		name, procfs, sysfs string
 		rssPages            uint64 // self/statm resident pages
-		avail, total        uint64 // MiB
+		avail, total        uint64 // bytes
 		pressure            provider.MemoryPressure
 	}{
 		// 16 GiB laptop, pure cgroup v2 with every memory.max "max",
 		// quiet PSI: host values only.
-		{"laptop", "procfs-laptop", "cgroup-laptop", 102400, 10894576 / 1024, 16303392 / 1024, provider.MemoryPressureNormal},
+		{"laptop", "procfs-laptop", "cgroup-laptop", 102400, 10894576 << 10, 16303392 << 10, provider.MemoryPressureNormal},
 		// Kubernetes pod on a 64 GiB node: kubepods 60 GiB, pod 2 GiB,
 		// container 1.5 GiB (tightest); 1 GiB used of which 256 MiB
 		// inactive file cache → 768 MiB available, 50 % → normal, raised
 		// to warn by PSI some avg10=12.50.
-		{"kubernetes cgroup v2", "procfs-k8s", "cgroup-k8s", 131072, 768, 1536, provider.MemoryPressureWarn},
+		{"kubernetes cgroup v2", "procfs-k8s", "cgroup-k8s", 131072, 768 << 20, 1536 << 20, provider.MemoryPressureWarn},
 		// docker on a hybrid host: memory controller on v1, limit 512 MiB,
 		// usage 384 MiB, total_inactive_file 64 MiB → 192 MiB. The huge
 		// unset limits of the parents are no bound. No PSI.
-		{"cgroup v1 container", "procfs-v1", "cgroup-v1", 65536, 192, 512, provider.MemoryPressureNormal},
+		{"cgroup v1 container", "procfs-v1", "cgroup-v1", 65536, 192 << 20, 512 << 20, provider.MemoryPressureNormal},
 		// 2.6.32: no MemAvailable (MemFree+Buffers+Cached = 461960 kB),
 		// eight /proc/stat columns, no PSI, no cgroup file.
-		{"old kernel", "procfs-oldkernel", "cgroup-laptop", 1024, 461960 / 1024, 1030440 / 1024, provider.MemoryPressureNormal},
+		{"old kernel", "procfs-oldkernel", "cgroup-laptop", 1024, 461960 << 10, 1030440 << 10, provider.MemoryPressureNormal},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			want := provider.Snapshot{
 				ProcessRSSMB:   rssMiB(tt.rssPages),
-				AvailableMemMB: provider.Some(tt.avail),
-				TotalMemMB:     provider.Some(tt.total),
+				AvailableMemMB: provider.Some(tt.avail >> 20),
+				TotalMemMB:     provider.Some(tt.total >> 20),
 				MemoryPressure: tt.pressure,
 				CapturedAtMS:   newStepClock().Now().UnixMilli(),
+				// Off the wire, the bytes as read.
+				Bytes: provider.MemoryBytes{
+					ProcessRSS: provider.Some(tt.rssPages * uint64(os.Getpagesize())),
+					Available:  provider.Some(tt.avail),
+					Total:      provider.Some(tt.total),
+				},
 			}
 			p, _ := newTestProvider(t, filepath.Join("testdata", tt.procfs), filepath.Join("testdata", tt.sysfs))
 			// Two reads: the fixture's counters do not move, so there is
