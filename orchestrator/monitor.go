@@ -538,6 +538,10 @@ func (m *Monitor) Close() error {
 	return nil
 }
 
+// Closed reports whether Close has been called (false for a nil monitor,
+// which is never closed).
+func (m *Monitor) Closed() bool { return m != nil && m.state.Load() == closed }
+
 // openDebugLog opens a DebugLocal run's raw-sample file, or returns nil
 // (a nil *DebugLog ignores writes) after warning, once per monitor, why
 // it cannot. It runs on the caller of BeginRun: a mkdir, a directory
