@@ -113,8 +113,8 @@ func runMain(e env, args []string) int {
 				status = exitIO
 			}
 		}
-	} else {
-		_, _ = e.stderr.Write(line)
+	} else if _, err := e.stderr.Write(line); err != nil && status == 0 {
+		status = exitIO // the summary is lost: as time(1), say so by the status
 	}
 	return status
 }
