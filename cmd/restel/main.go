@@ -47,7 +47,7 @@ type command struct {
 	name    string
 	summary string
 	// usage is the synopsis quoted by --help and usage errors
-	// ("restel replay [--mode M] FILE"); empty means one built from the
+	// ("restel replay [--mode M] FILE|-"); empty means one built from the
 	// flag set.
 	usage string
 	run   func(e env, args []string) int

@@ -20,7 +20,7 @@ func init() {
 // replayUsage is the synopsis quoted by `restel replay` usage errors.
 const replayUsage = "restel replay [--mode M] FILE|-"
 
-// runReplay implements `restel replay [--mode M] FILE` (docs/contract.md §6): it
+// runReplay implements `restel replay [--mode M] FILE|-` (docs/contract.md §6): it
 // replays the trace (docs/contract.md §5) on a fake clock, without sleeping, and prints
 // one JSON value on stdout: the usage summary, or null for mode off. The
 // flag may come before or after FILE; a FILE of - reads the trace from
