@@ -260,13 +260,13 @@ func TestReplayBadInput(t *testing.T) {
 		args []string
 		want string // a fragment of the stderr line
 	}{
-		{"unknown flag", []string{"replay", "--bogus", good}, "flag provided but not defined: -bogus"},
-		{"unknown flag after FILE", []string{"replay", good, "--interval", "1s"}, "flag provided but not defined: -interval"},
+		{"unknown flag", []string{"replay", "--bogus", good}, "flag provided but not defined: --bogus"},
+		{"unknown flag after FILE", []string{"replay", good, "--interval", "1s"}, "flag provided but not defined: --interval"},
 		{"bad mode", []string{"replay", "--mode", "fast", good}, `invalid mode "fast"`},
 		{"interval on boundary", []string{"replay", "--mode", "boundary:1s", good}, "boundary takes no interval"},
 		{"bad interval", []string{"replay", "--mode", "summary:soon", good}, "bad interval"},
 		{"negative interval", []string{"replay", good, "--mode=summary:-1s"}, "negative interval"},
-		{"mode without value", []string{"replay", good, "--mode"}, "flag needs an argument: -mode"},
+		{"mode without value", []string{"replay", good, "--mode"}, "flag needs an argument: --mode"},
 		{"missing FILE", []string{"replay"}, "missing trace FILE"},
 		{"missing FILE after flag", []string{"replay", "--mode", "boundary"}, "missing trace FILE"},
 		{"extra FILE", []string{"replay", good, good}, "unexpected argument"},
