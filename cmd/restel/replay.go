@@ -31,7 +31,8 @@ const replayUsage = "restel replay [--mode M] FILE|-"
 func runReplay(e env, args []string) int {
 	fs := newFlagSet("replay")
 	mode := aggregate.Mode{Kind: aggregate.Summary}.Normalized()
-	fs.Var(&mode, "mode", "sampling mode: off, boundary, summary[:DUR] or debug_local[:DUR]")
+	modeArg := &modeFlag{mode: &mode}
+	fs.Var(modeArg, "mode", "sampling mode: off, boundary, summary[:DUR] or debug_local[:DUR]")
 	files, status, ok := parseInterspersed(e, fs, args)
 	if !ok {
 		return status
@@ -53,6 +54,7 @@ func runReplay(e env, args []string) int {
 	if err != nil {
 		return usageErr(e, "replay: %v", err)
 	}
+	modeArg.noteClamped(e, "replay")
 	res, err := orchestrator.Replay(e.ctx, fake.NewReplay(tr), mode)
 	if res.DebugPath != "" {
 		note(e, "replay: raw samples written to %s", res.DebugPath)

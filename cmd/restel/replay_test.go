@@ -51,9 +51,10 @@ func TestReplayGolden(t *testing.T) {
 func TestReplayModes(t *testing.T) {
 	spike := filepath.Join(replayScripts, "cpu-spike.trace")
 	for _, tc := range []struct {
-		name string
-		args []string
-		want string
+		name   string
+		args   []string
+		want   string
+		stderr string
 	}{
 		{
 			// Default mode: summary every 1000 ms: samples at 0, 1, 2, 3 s
@@ -78,9 +79,10 @@ func TestReplayModes(t *testing.T) {
 			want: "null\n",
 		},
 		{
-			name: "interval below the floor is clamped to 250ms",
-			args: []string{"replay", "--mode", "summary:10ms", filepath.Join(replayScripts, "error-burst.trace")},
-			want: mustRead(t, filepath.Join(replayScripts, "error-burst.golden.json")),
+			name:   "interval below the floor is clamped to 250ms",
+			args:   []string{"replay", "--mode", "summary:10ms", filepath.Join(replayScripts, "error-burst.trace")},
+			want:   mustRead(t, filepath.Join(replayScripts, "error-burst.golden.json")),
+			stderr: "restel: replay: --mode interval 10ms is below the minimum, clamped to 250ms\n",
 		},
 		{
 			name: "last --mode wins",
@@ -92,8 +94,8 @@ func TestReplayModes(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, stdout, stderr := runRestel(t, nil, "", tc.args...)
-			if code != 0 || stderr != "" {
-				t.Errorf("exit %d, stderr %q", code, stderr)
+			if code != 0 || stderr != tc.stderr {
+				t.Errorf("exit %d, stderr %q, want %q", code, stderr, tc.stderr)
 			}
 			if diff := cmp.Diff(tc.want, stdout); diff != "" {
 				t.Errorf("stdout (-want +got):\n%s", diff)

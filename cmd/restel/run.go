@@ -66,6 +66,7 @@ func runMain(e env, args []string) int {
 	if !ok {
 		return status
 	}
+	cfg.modeArg.noteClamped(e, "run")
 	var out *outFile
 	if cfg.out != "" {
 		var err error

@@ -32,10 +32,10 @@ func TestParseWatchArgs(t *testing.T) {
 		{args: []string{"--interval", "249ms"}, want: watchConfig{interval: 250 * time.Millisecond, clamped: true, requested: 249 * time.Millisecond}},
 		{args: []string{"--interval", "250ms"}, want: watchConfig{interval: 250 * time.Millisecond}},
 		{args: []string{"--interval", "-1s"}, wantErr: "negative --interval"},
-		{args: []string{"--interval", "fast"}, wantErr: `invalid value "fast" for flag -interval`},
+		{args: []string{"--interval", "fast"}, wantErr: `invalid value "fast" for --interval`},
 		{args: []string{"extra"}, wantErr: `unexpected argument "extra"`},
 		{args: []string{"--json", "--", "x"}, wantErr: `unexpected argument "x"`},
-		{args: []string{"--colour"}, wantErr: "flag provided but not defined: -colour"},
+		{args: []string{"--colour"}, wantErr: "flag provided but not defined: --colour"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			e, stdout, stderr := testEnv(context.Background(), nil)
