@@ -1,7 +1,9 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -11,7 +13,9 @@ import (
 // minimum, or none, says nothing. The last --mode given is the one used.
 func TestModeClampedSaidOnce(t *testing.T) {
 	trace := filepath.Join(t.TempDir(), "t.trace")
-	writeFile(t, trace, "@0s cpu=10\n@1s end\n", 0o644)
+	if err := os.WriteFile(trace, []byte("@0s cpu=10\n@1s end\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	const clampedRun = "restel: run: --mode interval 10ms is below the minimum, clamped to 250ms\n"
 	const clampedReplay = "restel: replay: --mode interval 10ms is below the minimum, clamped to 250ms\n"
 	for _, tc := range []struct {
@@ -26,6 +30,9 @@ func TestModeClampedSaidOnce(t *testing.T) {
 		{[]string{"run", "--mode", "summary:500ms", "--out", "OUT", "--", "true"}, ""},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			if tc.args[0] == "run" && runtime.GOOS == "windows" {
+				t.Skip("runs true(1)")
+			}
 			args := append([]string(nil), tc.args...)
 			for i, a := range args {
 				if a == "OUT" {
