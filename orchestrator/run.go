@@ -16,8 +16,9 @@ import (
 // its summary; [Run.Close] discards it. Both are idempotent and safe from
 // any goroutine, racing each other. A sampled Run that is dropped without
 // either is discarded at its sampler's first tick after the garbage
-// collector finds the handle unreachable (and at the latest by
-// [Monitor.Close]).
+// collector finds the handle unreachable (one its context already
+// detached, at the next tick of any sampler or the next cancel), and at
+// the latest by [Monitor.Close].
 type Run struct {
 	m   *Monitor
 	rec *runRec // nil for a run that samples nothing

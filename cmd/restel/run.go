@@ -121,7 +121,8 @@ func runMain(e env, args []string) int {
 }
 
 // sampleChild samples the started child until it exits and reaps it. ok
-// is false for mode off (and for a run discarded because e.ctx ended).
+// is false for mode off (a run whose e.ctx ended stops sampling but keeps
+// its summary).
 func sampleChild(e env, cfg runConfig, cmd *exec.Cmd) (u aggregate.Usage, ok bool) {
 	if cfg.modeSet && cfg.mode.Kind == aggregate.Off {
 		_ = cmd.Wait()
