@@ -38,17 +38,22 @@ func Host() *orchestrator.HostState { return &host }
 // Building it starts no goroutine; like any monitor, its first read does.
 //
 // The monitor Default builds owns the native provider under it: closing
-// the monitor closes the provider's files too. The default monitor lives
-// as long as the process: closing it is allowed (it then serves only its
-// last snapshot and samples no run), but a library should leave that to
-// the program's exit.
+// the monitor closes the provider's files too.
+//
+// The default monitor is meant to live as long as the process, and a
+// library should leave closing it to the program's exit. Closing it is
+// allowed (a program stopping every goroutine, a test): the next Default
+// then builds a fresh one, as after SetDefault(nil), so Default never
+// returns a closed monitor. A pointer kept from before the Close stays
+// closed, as any closed monitor: it serves its last snapshot, ageing, and
+// samples no run (Finish reports false).
 func Default() *orchestrator.Monitor {
-	if m := def.Load(); m != nil {
+	if m := def.Load(); m != nil && !m.Closed() {
 		return m
 	}
 	defMu.Lock()
 	defer defMu.Unlock()
-	if m := def.Load(); m != nil {
+	if m := def.Load(); m != nil && !m.Closed() {
 		return m
 	}
 	var p provider.SnapshotProvider
@@ -69,7 +74,7 @@ func Default() *orchestrator.Monitor {
 // host that brings its own provider (a mobile app reading the platform
 // through its own bridge, a test): build the monitor WithHost(Host()) so
 // pushed values keep showing. A nil m makes the next Default build the
-// native one again.
+// native one again; so does closing m.
 func SetDefault(m *orchestrator.Monitor) *orchestrator.Monitor {
 	defMu.Lock()
 	defer defMu.Unlock()

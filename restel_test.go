@@ -110,3 +110,39 @@ func TestDefaultClosesItsProvider(t *testing.T) {
 		t.Fatalf("%d descriptors after %d Default/SetDefault/Close cycles, %d before: the native provider's files leak", after, n, before)
 	}
 }
+
+// Closing the default monitor is a documented state, not a trap: the
+// next Default builds a fresh one that reads and samples, while the
+// closed one keeps answering with its last snapshot and samples no run.
+func TestDefaultAfterClose(t *testing.T) {
+	reads := 0
+	m := orchestrator.New(provider.Func(func(context.Context) (provider.Snapshot, error) {
+		reads++
+		return provider.Snapshot{CPUPct: provider.Some(10.0), CapturedAtMS: time.Now().UnixMilli()}, nil
+	}), orchestrator.WithHost(restel.Host()))
+	prev := restel.SetDefault(m)
+	t.Cleanup(func() { restel.SetDefault(prev) })
+	if restel.Default() != m || m.Closed() {
+		t.Fatal("SetDefault did not take")
+	}
+	restel.Default().Close()
+	if !m.Closed() {
+		t.Fatal("Close did not close")
+	}
+	fresh := restel.Default()
+	defer fresh.Close()
+	if fresh == m || fresh.Closed() || restel.Default() != fresh {
+		t.Fatal("Default after Close returned the closed monitor or more than one")
+	}
+	if _, ok := fresh.BeginRun(t.Context(), aggregate.ModeBoundary).Finish(); !ok {
+		t.Fatal("a run on the fresh default yielded nothing")
+	}
+	n := reads
+	if _, ok := m.BeginRun(t.Context(), aggregate.ModeBoundary).Finish(); ok || reads != n {
+		t.Fatal("a run on the closed monitor sampled")
+	}
+	var nilM *orchestrator.Monitor
+	if nilM.Closed() {
+		t.Fatal("a nil monitor reports closed")
+	}
+}

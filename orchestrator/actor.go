@@ -17,7 +17,8 @@ type op uint8
 const (
 	opAttach  op = iota // take run into the sampler of its interval
 	opDetach            // give run back for its end snapshot (reply on run.reply)
-	opDiscard           // drop run (its context was cancelled, its handle closed)
+	opDiscard           // drop run (its handle closed or collected)
+	opCancel            // run's context ended: detach it, keep it for Finish
 	opStats             // reply with the owner's counters
 )
 
@@ -59,6 +60,7 @@ var errGoexit = errors.New("provider called runtime.Goexit")
 type owner struct {
 	m        *Monitor
 	samplers map[time.Duration]*sampler
+	parked   map[*runRec]struct{} // runs their context detached, until Finish
 	tick     *time.Timer
 	reading  bool   // a sample read is in flight
 	seq      uint64 // sample reads started; the one in flight is seq
@@ -87,7 +89,7 @@ type owner struct {
 func (m *Monitor) loop() {
 	defer close(m.exited)
 	o := &owner{
-		m: m, samplers: map[time.Duration]*sampler{},
+		m: m, samplers: map[time.Duration]*sampler{}, parked: map[*runRec]struct{}{},
 		tick:    time.NewTimer(time.Hour),
 		sampleC: make(chan struct{}, 1), sampleR: make(chan sample),
 		slowR: make(chan slowResult),
@@ -184,20 +186,37 @@ func (o *owner) serve(r request) {
 		rec.tick0 = uint32(s.ticks)
 		s.users = append(s.users, rec)
 		if rec.ctx.Done() != nil {
-			rec.stop = context.AfterFunc(rec.ctx, func() { o.m.send(request{op: opDiscard, run: rec}) })
+			rec.stop = context.AfterFunc(rec.ctx, func() { o.m.send(request{op: opCancel, run: rec}) })
 		}
 	case opDetach:
-		ok := rec.smp != nil
-		if ok {
+		_, ok := o.parked[rec]
+		delete(o.parked, rec)
+		if rec.smp != nil {
 			o.skipped(rec)
 			o.detach(rec)
+			ok = true
 		}
 		rec.reply <- ok
 	case opDiscard:
 		if rec.smp != nil {
 			o.detach(rec)
 			o.end(rec)
+		} else if _, ok := o.parked[rec]; ok {
+			delete(o.parked, rec)
+			o.end(rec)
 		}
+	case opCancel:
+		if rec.smp == nil {
+			break
+		}
+		o.skipped(rec) // what was due before the cancel; nothing is due after it
+		o.detach(rec)
+		if rec.sub != nil {
+			o.end(rec)
+			break
+		}
+		o.sweep()
+		o.parked[rec] = struct{}{} // its samples wait for Finish
 	case opStats:
 		st := o.st
 		st.Samplers = len(o.samplers)
@@ -272,6 +291,21 @@ func (o *owner) end(rec *runRec) {
 	}
 }
 
+// sweep ends the parked runs whose handles were collected. It runs on
+// every cancel and every sample delivered, so the parked set holds at
+// most the handles still live and those dropped since.
+func (o *owner) sweep() {
+	if len(o.parked) == 0 {
+		return
+	}
+	for u := range o.parked {
+		if u.dropped.Load() {
+			delete(o.parked, u)
+			o.end(u)
+		}
+	}
+}
+
 // rearm sets the tick timer to the earliest next tick.
 func (o *owner) rearm() {
 	var first time.Time
@@ -317,6 +351,7 @@ func (o *owner) ticked() {
 // whose handle was collected without Finish or Close is discarded here.
 func (o *owner) deliver(smp sample) {
 	o.reading = false
+	o.sweep()
 	var wired provider.Snapshot
 	if smp.fresh {
 		wired = smp.snap.Wire() // once for every run of every due sampler
@@ -361,6 +396,10 @@ func (o *owner) release() {
 		}
 	}
 	clear(o.samplers)
+	for u := range o.parked {
+		o.end(u)
+	}
+	clear(o.parked)
 }
 
 // poll starts a read of slow signal i unless one is running: a hung

@@ -352,10 +352,21 @@ func (m *Monitor) start() bool {
 	return m.state.Load() == running
 }
 
+// PrewarmSpacing is how long [Monitor.Prewarm] waits between its two
+// reads when the first gives no CPU use yet (a provider's first read has
+// no delta).
+const PrewarmSpacing = 100 * time.Millisecond
+
 // Prewarm makes the next snapshots complete and cheap: it starts the
 // slow-signal polling, waits (at most the read timeout) for its first
-// readings, and refreshes the cache, which also gives CPU use its first
-// delta. Safe to call repeatedly.
+// readings, and refreshes the cache. When that read gives no CPU use yet
+// (the provider's first read: no delta), it waits [PrewarmSpacing] and
+// reads again, so a CurrentSnapshot that accepts the cached snapshot then
+// has cpu_pct whenever the provider reports CPU use. It blocks at most
+// the read timeout, then PrewarmSpacing and a read timeout more (a
+// provider restel vouches for reads in microseconds); it returns at once
+// when the monitor closes. Safe to call repeatedly: a prewarmed monitor
+// reads once.
 func (m *Monitor) Prewarm() {
 	if m == nil || m.state.Load() == closed {
 		return
@@ -372,7 +383,19 @@ func (m *Monitor) Prewarm() {
 		}
 		t.Stop()
 	}
-	m.cache.Get(snapcache.Fast, 0)
+	if s := m.cache.Get(snapcache.Fast, 0); s.CPUPct.Valid {
+		return
+	}
+	if _, unavailable := m.p.(unknownProvider); unavailable {
+		return // no read will ever give CPU use
+	}
+	t := time.NewTimer(PrewarmSpacing)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		m.cache.Get(snapcache.Fast, 0)
+	case <-m.quit:
+	}
 }
 
 // CurrentSnapshot returns a snapshot no older than maxAge (docs/contract.md
@@ -558,6 +581,10 @@ func (m *Monitor) Close() error {
 	}
 	return nil
 }
+
+// Closed reports whether Close has been called (false for a nil monitor,
+// which is never closed).
+func (m *Monitor) Closed() bool { return m != nil && m.state.Load() == closed }
 
 // closeProvider closes the provider of a monitor built WithOwnProvider.
 // A Close that does not return within the read timeout is abandoned and

@@ -16,8 +16,9 @@ import (
 // its summary; [Run.Close] discards it. Both are idempotent and safe from
 // any goroutine, racing each other. A sampled Run that is dropped without
 // either is discarded at its sampler's first tick after the garbage
-// collector finds the handle unreachable (and at the latest by
-// [Monitor.Close]).
+// collector finds the handle unreachable (one its context already
+// detached, at the next tick of any sampler or the next cancel), and at
+// the latest by [Monitor.Close].
 type Run struct {
 	m   *Monitor
 	rec *runRec // nil for a run that samples nothing
@@ -30,7 +31,7 @@ type Run struct {
 }
 
 // offRun is the handle of every run that samples nothing (mode Off, a
-// closed monitor, a cancelled context): shared and free.
+// closed monitor): shared and free.
 var offRun = &Run{state: runDiscarded}
 
 const (
@@ -88,8 +89,12 @@ type runRec struct {
 // filesystem whose writes block costs dropped samples, never a wait (see
 // [Stats].DebugDropped).
 //
-// Cancelling ctx discards the run and detaches it from its sampler at
-// once. Runs begun after [Monitor.Close] sample nothing.
+// Cancelling ctx stops the run's sampling at once (it leaves its sampler)
+// but keeps what it has: Finish still takes the end snapshot and returns
+// the summary of the start, the samples delivered before the cancel and
+// the end. A run begun on a context already done samples nothing between
+// its start and end snapshots. Runs begun after [Monitor.Close] sample
+// nothing.
 func (m *Monitor) BeginRun(ctx context.Context, mode aggregate.Mode) *Run {
 	mode = m.Mode(mode).Normalized()
 	if m == nil || mode.Kind == aggregate.Off || m.state.Load() == closed {
@@ -98,15 +103,12 @@ func (m *Monitor) BeginRun(ctx context.Context, mode aggregate.Mode) *Run {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	if ctx.Err() != nil {
-		return offRun
-	}
 	rec := &runRec{mode: mode, ctx: ctx}
 	start := m.FullSnapshot(0)
 	rec.agg.Observe(start)
 	r := &Run{m: m, rec: rec}
-	if !mode.Sampled() {
-		return r
+	if !mode.Sampled() || ctx.Err() != nil {
+		return r // the owner never sees it
 	}
 	if mode.Kind == aggregate.DebugLocal {
 		rec.dlog = m.openDebugLog()
@@ -125,10 +127,11 @@ func (m *Monitor) BeginRun(ctx context.Context, mode aggregate.Mode) *Run {
 
 // Finish ends the run and returns its summary: the start snapshot, every
 // sample delivered meanwhile, and a forced-fresh end snapshot with the
-// run counters when the provider has them (bounded like any read). It
-// reports false for mode Off, a run whose context was cancelled, a
-// discarded run, and a run whose monitor closed. A second Finish returns
-// the same result without reading anything.
+// run counters when the provider has them (bounded like any read), also
+// for a run whose context was cancelled (see [Monitor.BeginRun]). It
+// reports false for mode Off, a discarded run, and a run whose monitor
+// closed. A second Finish returns the same result without reading
+// anything.
 func (r *Run) Finish() (aggregate.Usage, bool) {
 	if r == nil || r.rec == nil {
 		return aggregate.Usage{}, false // inlined: an Off run costs no call
@@ -145,12 +148,12 @@ func (r *Run) finish() (aggregate.Usage, bool) {
 	rec, m := r.rec, r.m
 	r.state = runDiscarded
 	r.cleanup.Stop()
-	if rec.mode.Sampled() {
+	if rec.reply != nil { // the owner has it
 		if !m.send(request{op: opDetach, run: rec}) || !<-rec.reply {
 			return aggregate.Usage{}, false // the owner discarded it
 		}
 	}
-	if rec.ctx.Err() != nil || m.state.Load() == closed {
+	if m.state.Load() == closed {
 		m.closeDebugLog(rec.dlog)
 		return aggregate.Usage{}, false
 	}
@@ -190,7 +193,7 @@ func (r *Run) discard() {
 	}
 	r.state = runDiscarded
 	r.cleanup.Stop()
-	if r.rec.mode.Sampled() {
+	if r.rec.reply != nil {
 		r.m.send(request{op: opDiscard, run: r.rec}) // a closed monitor has discarded it
 	}
 }

@@ -180,12 +180,15 @@ func TestRunContextCancel(t *testing.T) {
 		if m.Stats().Samplers != 1 {
 			t.Fatalf("after cancel samplers %d, want 1", m.Stats().Samplers)
 		}
-		if _, ok := r.Finish(); ok {
-			t.Fatal("a cancelled run yielded a summary")
+		// The run keeps its start and its samples at 250 and 500 ms; the
+		// end snapshot completes it.
+		if u, ok := r.Finish(); !ok || u.SampleCount != 4 {
+			t.Fatalf("cancelled run: ok %v, %s; want 4 samples", ok, u.AppendJSON(nil))
 		}
-		// A run begun on a cancelled context samples nothing.
-		if r := m.BeginRun(ctx, aggregate.ModeBoundary); r != offRun {
-			t.Fatal("run on a cancelled context")
+		// A run begun on a cancelled context samples nothing between its
+		// start and end snapshots.
+		if u, ok := m.BeginRun(ctx, aggregate.SummaryEvery(250*time.Millisecond)).Finish(); !ok || u.SampleCount != 2 {
+			t.Fatalf("run on a cancelled context: ok %v, %s", ok, u.AppendJSON(nil))
 		}
 		// A cancel after Finish changes nothing.
 		ctx2, cancel2 := context.WithCancel(t.Context())

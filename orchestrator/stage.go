@@ -25,9 +25,9 @@ type Event struct {
 	// Err is the error the stage returned, if any.
 	Err error
 	// ResourceSummary is the call's usage summary, meaningful only when
-	// HasSummary is true: the run produced none for mode Off, a cancelled
-	// context or a closed monitor. (The pair is what [Run.Finish]
-	// returns.)
+	// HasSummary is true: the run produced none for mode Off or a closed
+	// monitor. A call that failed or hit its deadline keeps its summary.
+	// (The pair is what [Run.Finish] returns.)
 	ResourceSummary aggregate.Usage
 	HasSummary      bool
 }
@@ -56,11 +56,14 @@ func (e Event) MarshalJSON() ([]byte, error) { return e.AppendJSON(make([]byte, 
 
 // Stage wraps f so that each call is one run of m in mode (a valid
 // RESTEL_RESOURCE_TELEMETRY value takes precedence, as in
-// [Monitor.BeginRun]): the run begins before f and finishes when f returns, with or without an error,
-// and emit (when not nil) receives the call's [Event] with the summary
-// attached as resource_summary. The run is discarded when the call's
-// context is cancelled, and when f panics (the panic propagates; no event
-// is emitted). A nil m samples nothing.
+// [Monitor.BeginRun]): the run begins before f and finishes when f
+// returns, with or without an error, and emit (when not nil) receives the
+// call's [Event] with the summary attached as resource_summary. A call
+// whose context is cancelled or passes its deadline stops sampling then,
+// and its event carries both the error and the summary (start, the
+// samples before the cancel, end). The run is discarded only when f
+// panics (the panic propagates; no event is emitted). A nil m samples
+// nothing.
 func Stage[In, Out any](m *Monitor, name string, mode aggregate.Mode, f StageFunc[In, Out], emit func(Event)) StageFunc[In, Out] {
 	return func(ctx context.Context, in In) (Out, error) {
 		run := m.BeginRun(ctx, mode)

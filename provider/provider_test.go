@@ -181,8 +181,8 @@ func TestSnapshotJSONGolden(t *testing.T) {
 			`{"cpu_pct":12.5,"process_rss_mb":100,"available_mem_mb":8000,"total_mem_mb":16000,"memory_pressure":"normal","thermal_state":"hot","battery_pct":80,"captured_at_ms":1764090000123}`},
 		{"all unknown", provider.Unknown(time.UnixMilli(42)),
 			`{"cpu_pct":null,"process_rss_mb":null,"available_mem_mb":null,"total_mem_mb":null,"memory_pressure":"unknown","thermal_state":"normal","battery_pct":null,"captured_at_ms":42}`},
-		{"zeros are values (a zero RSS is unknown: see TestWire)", provider.Snapshot{CPUPct: provider.Some(0.0), ProcessRSSMB: u(1), BatteryPct: provider.Some[uint8](0)},
-			`{"cpu_pct":0,"process_rss_mb":1,"available_mem_mb":null,"total_mem_mb":null,"memory_pressure":"unknown","thermal_state":"normal","battery_pct":0,"captured_at_ms":0}`},
+		{"zeros are values", provider.Snapshot{CPUPct: provider.Some(0.0), ProcessRSSMB: u(0), BatteryPct: provider.Some[uint8](0)},
+			`{"cpu_pct":0,"process_rss_mb":0,"available_mem_mb":null,"total_mem_mb":null,"memory_pressure":"unknown","thermal_state":"normal","battery_pct":0,"captured_at_ms":0}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -352,9 +352,9 @@ func TestWire(t *testing.T) {
 		in   provider.Snapshot
 		want provider.Snapshot
 	}{
-		{"a zero RSS is unknown",
+		{"a known RSS under 1 MiB is 0",
 			provider.Snapshot{ProcessRSSMB: u(0)},
-			provider.Snapshot{}},
+			provider.Snapshot{ProcessRSSMB: u(0)}},
 		{"a zero total is unknown",
 			provider.Snapshot{TotalMemMB: u(0), AvailableMemMB: u(0)},
 			provider.Snapshot{AvailableMemMB: u(0)}},

@@ -16,7 +16,9 @@ type Snapshot struct {
 	// CPUPct is system-wide CPU use in percent of all CPUs, in [0, 100].
 	// Unknown on a provider's first read (no delta yet).
 	CPUPct Opt[float64]
-	// ProcessRSSMB is the observed process's resident set size in MiB.
+	// ProcessRSSMB is the observed process's resident set size in MiB
+	// (floor): a known RSS under 1 MiB is 0. A source reading 0 bytes
+	// leaves it unknown ([MiB] does so).
 	ProcessRSSMB Opt[uint64]
 	// AvailableMemMB is memory available to the process in MiB, bounded by
 	// its container's limit.
@@ -103,7 +105,7 @@ func (s Snapshot) CapturedAt() time.Time { return time.UnixMilli(s.CapturedAtMS)
 
 // Wire returns the snapshot as the wire carries it, holding to the
 // contract whatever a provider put in it: cpu_pct clamped to [0, 100]
-// (unknown when not finite), a zero RSS or a total under 1 MiB unknown,
+// (unknown when not finite), a total under 1 MiB unknown,
 // available at most total, battery at most 100, a level no constant names
 // unknown, memory pressure at least what available/total derive, and a
 // capture time before the Unix epoch clamped to it. Off-wire fields are
@@ -112,9 +114,6 @@ func (s Snapshot) CapturedAt() time.Time { return time.UnixMilli(s.CapturedAtMS)
 func (s Snapshot) Wire() Snapshot {
 	s.CPUPct = wirePercent(s.CPUPct)
 	s.ProcessCPUPct = wirePercent(s.ProcessCPUPct)
-	if s.ProcessRSSMB.Valid && s.ProcessRSSMB.V == 0 {
-		s.ProcessRSSMB = Opt[uint64]{}
-	}
 	if s.TotalMemMB.Valid && s.TotalMemMB.V == 0 {
 		s.TotalMemMB = Opt[uint64]{}
 	}

@@ -73,9 +73,14 @@ curl -s http://127.0.0.1:9464/metrics`,
 		examples: `restel help run`,
 	},
 	"version": {
-		details: `Prints restel's module version from its build information; a build from
-a source tree says (devel) and the commit it was built from.`,
-		examples: `restel version`,
+		details: `Prints one line from the binary's build information: "restel", the
+module version (v1.2.3 for go install ...@v1.2.3; (devel) for a build from
+a source tree), then, when the toolchain recorded them, the commit (12 hex
+digits, -dirty for uncommitted changes) and its time, and last the Go version
+that built it. A build without version control information (go run,
+-buildvcs=false, a tree outside git) names no commit.`,
+		examples: `restel version    # restel v1.2.3 go1.26.0
+                  # restel (devel) 0123456789ab-dirty 2026-11-29T18:00:00Z go1.26.0`,
 	},
 }
 

@@ -127,6 +127,28 @@ func TestVersionLine(t *testing.T) {
 	}
 }
 
+// The help of `restel version` shows what it prints: each example line
+// in its help is what versionLine makes of such a build, and the help
+// names every part versionLine may print.
+func TestVersionHelpSaysWhatItPrints(t *testing.T) {
+	rev := "0123456789abcdef0123456789abcdef01234567"
+	help := commandHelp["version"].examples
+	for _, bi := range []*debug.BuildInfo{
+		{GoVersion: "go1.26.0", Main: debug.Module{Version: "v1.2.3"}},
+		{GoVersion: "go1.26.0", Main: debug.Module{Version: "(devel)"}, Settings: []debug.BuildSetting{
+			{Key: "vcs.revision", Value: rev}, {Key: "vcs.time", Value: "2026-11-29T18:00:00Z"}, {Key: "vcs.modified", Value: "true"}}},
+	} {
+		if line := strings.TrimSuffix(versionLine(bi, true), "\n"); !strings.Contains(help, "# "+line+"\n") && !strings.HasSuffix(help, "# "+line) {
+			t.Errorf("version help examples %q do not show %q", help, line)
+		}
+	}
+	for _, part := range []string{"commit", "-dirty", "time", "Go version", "(devel)", "no commit"} {
+		if !strings.Contains(commandHelp["version"].details, part) {
+			t.Errorf("version help does not say %q", part)
+		}
+	}
+}
+
 func TestUsageArg(t *testing.T) {
 	for _, tc := range []struct{ synopsis, flag, want string }{
 		{"restel run [--mode M] [--out FILE] -- CMD [ARGS...]", "mode", "M"},

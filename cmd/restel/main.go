@@ -47,7 +47,7 @@ type command struct {
 	name    string
 	summary string
 	// usage is the synopsis quoted by --help and usage errors
-	// ("restel replay [--mode M] FILE"); empty means one built from the
+	// ("restel replay [--mode M] FILE|-"); empty means one built from the
 	// flag set.
 	usage string
 	run   func(e env, args []string) int
@@ -123,9 +123,31 @@ func parseFlags(e env, fs *flag.FlagSet, args []string) (status int, ok bool) {
 		if errors.Is(err, flag.ErrHelp) {
 			return writeOut(e, subcommandHelp(fs)), false
 		}
-		return usageErr(e, "%s: %v", fs.Name(), err), false
+		return usageErr(e, "%s: %s", fs.Name(), flagErr(fs, err)), false
 	}
 	return 0, true
+}
+
+// flagErr is the flag package's error message with each flag spelled as
+// the help spells it, --name, where the package writes -name.
+func flagErr(fs *flag.FlagSet, err error) string {
+	msg := err.Error()
+	for _, p := range []string{"flag provided but not defined: ", "flag needs an argument: ", "invalid boolean flag "} {
+		if rest, ok := strings.CutPrefix(msg, p); ok {
+			return p + "--" + strings.TrimLeft(rest, "-")
+		}
+	}
+	// "invalid value %q for flag -NAME: ..." and "invalid boolean value
+	// %q for -NAME: ...": NAME is a defined flag.
+	fs.VisitAll(func(f *flag.Flag) {
+		for _, form := range []string{" for flag -", " for -"} {
+			if old := form + f.Name + ": "; strings.Contains(msg, old) {
+				msg = strings.Replace(msg, old, " for --"+f.Name+": ", 1)
+				return
+			}
+		}
+	})
+	return msg
 }
 
 // synopsis returns the usage line of the subcommand fs parses: its

@@ -129,13 +129,13 @@ func TestUsage(t *testing.T) {
 		{[]string{"--bogus"}, "restel: ", `unknown command "--bogus": usage: restel COMMAND [ARGS...]; ` + names},
 		{[]string{"help", "bogus"}, "restel: help: ", `unknown command "bogus"; ` + names},
 		{[]string{"help", "run", "watch"}, "restel: help: ", `unexpected argument "watch": usage: restel help [COMMAND]`},
-		{[]string{"help", "--x"}, "restel: help: ", "flag provided but not defined: -x"},
+		{[]string{"help", "--x"}, "restel: help: ", "flag provided but not defined: --x"},
 		{[]string{"version", "now"}, "restel: version: ", `unexpected argument "now": usage: restel version`},
-		{[]string{"--version", "--x"}, "restel: version: ", "flag provided but not defined: -x"},
-		{[]string{"replay", "--x"}, "restel: replay: ", "flag provided but not defined: -x"},
-		{[]string{"run", "--x", "--", "true"}, "restel: run: ", "flag provided but not defined: -x"},
-		{[]string{"watch", "--x"}, "restel: watch: ", "flag provided but not defined: -x"},
-		{[]string{"snapshot", "--x"}, "restel: snapshot: ", "flag provided but not defined: -x"},
+		{[]string{"--version", "--x"}, "restel: version: ", "flag provided but not defined: --x"},
+		{[]string{"replay", "--x"}, "restel: replay: ", "flag provided but not defined: --x"},
+		{[]string{"run", "--x", "--", "true"}, "restel: run: ", "flag provided but not defined: --x"},
+		{[]string{"watch", "--x"}, "restel: watch: ", "flag provided but not defined: --x"},
+		{[]string{"snapshot", "--x"}, "restel: snapshot: ", "flag provided but not defined: --x"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			status, stdout, stderr := runRestel(t, nil, "", tc.args...)
@@ -257,4 +257,27 @@ func TestBinary(t *testing.T) {
 			t.Errorf("stdout %q, want NDJSON snapshots", buf)
 		}
 	})
+}
+
+// Flag errors spell the flag as the help does, --name, whichever form the
+// flag package reports: unknown, missing value, bad value, bad boolean.
+func TestFlagErrorsSpellDoubleDash(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"snapshot", "-bogus"}, "restel: snapshot: flag provided but not defined: --bogus\n"},
+		{[]string{"snapshot", "--bogus=1"}, "restel: snapshot: flag provided but not defined: --bogus\n"},
+		{[]string{"snapshot", "--wait"}, "restel: snapshot: flag needs an argument: --wait\n"},
+		{[]string{"snapshot", "--wait", "soon"}, `restel: snapshot: invalid value "soon" for --wait: parse error` + "\n"},
+		{[]string{"replay", "--mode", "fast", "x.trace"}, `restel: replay: invalid value "fast" for --mode: `},
+		{[]string{"watch", "--json=maybe"}, `restel: watch: invalid boolean value "maybe" for --json: parse error` + "\n"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			status, stdout, stderr := runRestel(t, nil, "", tc.args...)
+			if status != exitUsage || stdout != "" || !strings.HasPrefix(stderr, tc.want) || strings.Contains(stderr, " -"+strings.TrimLeft(tc.args[1], "-")[:3]) {
+				t.Errorf("status %d stderr %q, want %d and %q", status, stderr, exitUsage, tc.want)
+			}
+		})
+	}
 }

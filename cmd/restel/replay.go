@@ -20,7 +20,7 @@ func init() {
 // replayUsage is the synopsis quoted by `restel replay` usage errors.
 const replayUsage = "restel replay [--mode M] FILE|-"
 
-// runReplay implements `restel replay [--mode M] FILE` (docs/contract.md §6): it
+// runReplay implements `restel replay [--mode M] FILE|-` (docs/contract.md §6): it
 // replays the trace (docs/contract.md §5) on a fake clock, without sleeping, and prints
 // one JSON value on stdout: the usage summary, or null for mode off. The
 // flag may come before or after FILE; a FILE of - reads the trace from
@@ -31,7 +31,8 @@ const replayUsage = "restel replay [--mode M] FILE|-"
 func runReplay(e env, args []string) int {
 	fs := newFlagSet("replay")
 	mode := aggregate.Mode{Kind: aggregate.Summary}.Normalized()
-	fs.Var(&mode, "mode", "sampling mode: off, boundary, summary[:DUR] or debug_local[:DUR]")
+	modeArg := &modeFlag{mode: &mode}
+	fs.Var(modeArg, "mode", "sampling mode: off, boundary, summary[:DUR] or debug_local[:DUR]")
 	files, status, ok := parseInterspersed(e, fs, args)
 	if !ok {
 		return status
@@ -53,6 +54,7 @@ func runReplay(e env, args []string) int {
 	if err != nil {
 		return usageErr(e, "replay: %v", err)
 	}
+	modeArg.noteClamped(e, "replay")
 	res, err := orchestrator.Replay(e.ctx, fake.NewReplay(tr), mode)
 	if res.DebugPath != "" {
 		note(e, "replay: raw samples written to %s", res.DebugPath)

@@ -51,9 +51,10 @@ func TestReplayGolden(t *testing.T) {
 func TestReplayModes(t *testing.T) {
 	spike := filepath.Join(replayScripts, "cpu-spike.trace")
 	for _, tc := range []struct {
-		name string
-		args []string
-		want string
+		name   string
+		args   []string
+		want   string
+		stderr string
 	}{
 		{
 			// Default mode: summary every 1000 ms: samples at 0, 1, 2, 3 s
@@ -78,9 +79,10 @@ func TestReplayModes(t *testing.T) {
 			want: "null\n",
 		},
 		{
-			name: "interval below the floor is clamped to 250ms",
-			args: []string{"replay", "--mode", "summary:10ms", filepath.Join(replayScripts, "error-burst.trace")},
-			want: mustRead(t, filepath.Join(replayScripts, "error-burst.golden.json")),
+			name:   "interval below the floor is clamped to 250ms",
+			args:   []string{"replay", "--mode", "summary:10ms", filepath.Join(replayScripts, "error-burst.trace")},
+			want:   mustRead(t, filepath.Join(replayScripts, "error-burst.golden.json")),
+			stderr: "restel: replay: --mode interval 10ms is below the minimum, clamped to 250ms\n",
 		},
 		{
 			name: "last --mode wins",
@@ -92,8 +94,8 @@ func TestReplayModes(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, stdout, stderr := runRestel(t, nil, "", tc.args...)
-			if code != 0 || stderr != "" {
-				t.Errorf("exit %d, stderr %q", code, stderr)
+			if code != 0 || stderr != tc.stderr {
+				t.Errorf("exit %d, stderr %q, want %q", code, stderr, tc.stderr)
 			}
 			if diff := cmp.Diff(tc.want, stdout); diff != "" {
 				t.Errorf("stdout (-want +got):\n%s", diff)
@@ -260,13 +262,13 @@ func TestReplayBadInput(t *testing.T) {
 		args []string
 		want string // a fragment of the stderr line
 	}{
-		{"unknown flag", []string{"replay", "--bogus", good}, "flag provided but not defined: -bogus"},
-		{"unknown flag after FILE", []string{"replay", good, "--interval", "1s"}, "flag provided but not defined: -interval"},
+		{"unknown flag", []string{"replay", "--bogus", good}, "flag provided but not defined: --bogus"},
+		{"unknown flag after FILE", []string{"replay", good, "--interval", "1s"}, "flag provided but not defined: --interval"},
 		{"bad mode", []string{"replay", "--mode", "fast", good}, `invalid mode "fast"`},
 		{"interval on boundary", []string{"replay", "--mode", "boundary:1s", good}, "boundary takes no interval"},
 		{"bad interval", []string{"replay", "--mode", "summary:soon", good}, "bad interval"},
 		{"negative interval", []string{"replay", good, "--mode=summary:-1s"}, "negative interval"},
-		{"mode without value", []string{"replay", good, "--mode"}, "flag needs an argument: -mode"},
+		{"mode without value", []string{"replay", good, "--mode"}, "flag needs an argument: --mode"},
 		{"missing FILE", []string{"replay"}, "missing trace FILE"},
 		{"missing FILE after flag", []string{"replay", "--mode", "boundary"}, "missing trace FILE"},
 		{"extra FILE", []string{"replay", good, good}, "unexpected argument"},

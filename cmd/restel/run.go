@@ -66,6 +66,7 @@ func runMain(e env, args []string) int {
 	if !ok {
 		return status
 	}
+	cfg.modeArg.noteClamped(e, "run")
 	var out *outFile
 	if cfg.out != "" {
 		var err error
@@ -113,14 +114,15 @@ func runMain(e env, args []string) int {
 				status = exitIO
 			}
 		}
-	} else {
-		_, _ = e.stderr.Write(line)
+	} else if _, err := e.stderr.Write(line); err != nil && status == 0 {
+		status = exitIO // the summary is lost: as time(1), say so by the status
 	}
 	return status
 }
 
 // sampleChild samples the started child until it exits and reaps it. ok
-// is false for mode off (and for a run discarded because e.ctx ended).
+// is false for mode off (a run whose e.ctx ended stops sampling but keeps
+// its summary).
 func sampleChild(e env, cfg runConfig, cmd *exec.Cmd) (u aggregate.Usage, ok bool) {
 	if cfg.modeSet && cfg.mode.Kind == aggregate.Off {
 		_ = cmd.Wait()

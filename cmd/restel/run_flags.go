@@ -20,6 +20,8 @@ type runConfig struct {
 	out string
 	// argv is the command and its arguments.
 	argv []string
+	// modeArg says whether --mode's interval was clamped (runMain says so).
+	modeArg modeFlag
 }
 
 // parseRunArgs parses `restel run` flags. Flags end at "--" or at the first
@@ -28,7 +30,8 @@ type runConfig struct {
 // through untouched. ok is false when the caller should return status.
 func parseRunArgs(e env, args []string) (cfg runConfig, status int, ok bool) {
 	fs := newFlagSet("run")
-	fs.Var(&cfg.mode, "mode", "sampling mode: off, boundary, summary[:DUR] or debug_local[:DUR] (default summary:1s, or $RESTEL_RESOURCE_TELEMETRY)")
+	modeArg := &modeFlag{mode: &cfg.mode}
+	fs.Var(modeArg, "mode", "sampling mode: off, boundary, summary[:DUR] or debug_local[:DUR] (default summary:1s, or $RESTEL_RESOURCE_TELEMETRY)")
 	fs.StringVar(&cfg.out, "out", "", "write the summary to FILE instead of stderr")
 	if status, ok := parseFlags(e, fs, args); !ok {
 		return cfg, status, false
@@ -59,5 +62,6 @@ func parseRunArgs(e env, args []string) (cfg runConfig, status int, ok bool) {
 	if cfg.argv[0] == "" {
 		return cfg, usageErr(e, "run: empty command name: usage: %s", runUsage), false
 	}
+	cfg.modeArg = *modeArg
 	return cfg, 0, true
 }

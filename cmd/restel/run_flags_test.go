@@ -36,7 +36,7 @@ func TestParseRunArgs(t *testing.T) {
 		{args: []string{"--out", "-", "--", "true"}, wantErr: `--out "-" looks like a flag`},
 		{args: []string{"--out=-x", "true"}, wantErr: `--out "-x" looks like a flag`},
 		{args: []string{"--out", "./-x", "--", "true"}, want: runConfig{out: "./-x", argv: []string{"true"}}},
-		{args: []string{"--bogus", "--", "true"}, wantErr: "flag provided but not defined: -bogus"},
+		{args: []string{"--bogus", "--", "true"}, wantErr: "flag provided but not defined: --bogus"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			e, stdout, stderr := testEnv(context.Background(), nil)

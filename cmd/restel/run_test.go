@@ -264,7 +264,7 @@ func TestRunBadInput(t *testing.T) {
 		{"missing command", []string{"run"}, "missing command"},
 		{"missing after --", []string{"run", "--mode", "boundary", "--"}, "missing command"},
 		{"bad mode", append([]string{"run", "--mode", "sometimes", "--"}, touch...), `invalid mode "sometimes"`},
-		{"bad flag", append([]string{"run", "--mod", "off", "--"}, touch...), "flag provided but not defined: -mod"},
+		{"bad flag", append([]string{"run", "--mod", "off", "--"}, touch...), "flag provided but not defined: --mod"},
 		{"out dir missing", append([]string{"run", "--out", filepath.Join(dir, "no", "s.json"), "--"}, touch...), "--out"},
 		{"out is a dir", append([]string{"run", "--out", dir, "--"}, touch...), "is a directory"},
 	} {

@@ -268,7 +268,7 @@ func TestServeUsageErrors(t *testing.T) {
 		{"busy address", []string{"serve", "--listen", busy.Addr().String()}, "address already in use"},
 		{"bad address", []string{"serve", "--listen", "nowhere"}, "missing port in address"},
 		{"argument", []string{"serve", "now"}, `unexpected argument "now"`},
-		{"unknown flag", []string{"serve", "--port", "1"}, "flag provided but not defined: -port"},
+		{"unknown flag", []string{"serve", "--port", "1"}, "flag provided but not defined: --port"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			status, stdout, stderr := runRestel(t, nil, "", tc.args...)

@@ -63,6 +63,7 @@ func watchMain(e env, args []string) int {
 	if tv, ok := v.(*tableView); ok {
 		if out, ok := e.stdout.(*os.File); ok {
 			tv.cols = func() int { return termCols(out) }
+			tv.rows = func() int { return termRows(out) }
 		}
 		var stopResize func()
 		resized, stopResize = notifyResize()

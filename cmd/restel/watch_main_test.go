@@ -99,5 +99,5 @@ func TestWatchMain(t *testing.T) {
 	// Bad input: status 2, one line, nothing on stdout.
 	e, stdout, stderr = testEnv(t.Context(), nil)
 	got := realMain(e, []string{"watch", "--interval", "soon"})
-	checkUsageErr(t, got, stdout.String(), stderr.String(), "restel: watch: ", `invalid value "soon" for flag -interval`)
+	checkUsageErr(t, got, stdout.String(), stderr.String(), "restel: watch: ", `invalid value "soon" for --interval`)
 }

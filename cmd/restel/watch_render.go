@@ -60,8 +60,12 @@ func (v *ndjsonView) show(s provider.Snapshot) error {
 // tableView is the live table for a terminal: a fixed number of lines,
 // each cut to the terminal's width (so nothing wraps), redrawn in place
 // each tick, with a one-minute sparkline of CPU and of available memory.
-// When the width changes (a resize, SIGWINCH) the screen is cleared and
-// the frame drawn afresh, so no piece of an older, wider frame remains.
+// A terminal shorter than the frame gets its first lines only, one fewer
+// than its height (the line the cursor rests on), so the frame never
+// scrolls the screen and moving up over it always lands on its first line.
+// When the width or height changes (a resize, SIGWINCH) the screen is
+// cleared and the frame drawn afresh, so no piece of an older frame
+// remains.
 type tableView struct {
 	w        io.Writer
 	caps     termCaps
@@ -70,19 +74,23 @@ type tableView struct {
 	// cols returns the terminal's width in columns, 0 when unknown (no
 	// limit); nil means unknown.
 	cols func() int
+	// rows returns the terminal's height in lines, 0 when unknown (no
+	// limit); nil means unknown.
+	rows func() int
 	// quitHint: keys are read, so the header says how to quit.
 	quitHint bool
 	// beforeRedraw, when set, runs before a redraw (SIGWINCH, SIGCONT):
 	// it puts the terminal back in the mode watch reads keys in.
 	beforeRedraw func()
 
-	drawn    bool // a previous frame is on screen
-	clear    bool // the next frame clears the screen first
-	lastCols int  // the width the previous frame was cut to
-	last     provider.Snapshot
-	cpu      *history // cpu_pct, percent
-	avail    *history // available_mem_mb, MiB
-	buf      []byte
+	drawn     bool // a previous frame is on screen
+	clear     bool // the next frame clears the screen first
+	lastCols  int  // the width the previous frame was cut to
+	lastLines int  // the number of lines the previous frame drew
+	last      provider.Snapshot
+	cpu       *history // cpu_pct, percent
+	avail     *history // available_mem_mb, MiB
+	buf       []byte
 }
 
 // tableLines is the height of a frame.
@@ -138,19 +146,26 @@ func (v *tableView) frame(dst []byte, s provider.Snapshot) []byte {
 	if v.cols != nil {
 		cols = max(v.cols(), 0)
 	}
+	lines := tableLines
+	if v.rows != nil && v.caps.redraw {
+		if r := v.rows(); r > 0 {
+			lines = min(lines, max(r-1, 1))
+		}
+	}
 	if v.drawn {
 		switch {
 		case !v.caps.redraw:
 			dst = append(dst, '\n')
-		case v.clear || cols != v.lastCols:
+		case v.clear || cols != v.lastCols || lines != v.lastLines:
 			dst = append(dst, ansiHome+ansiClearScreen...)
 		default:
 			dst = append(dst, "\x1b["...)
-			dst = strconv.AppendInt(dst, tableLines, 10)
+			dst = strconv.AppendInt(dst, int64(lines), 10)
 			dst = append(dst, 'A')
 		}
 	}
-	v.clear, v.lastCols = false, cols
+	v.clear, v.lastCols, v.lastLines = false, cols, lines
+	body := len(dst)
 	start := 0
 	line := func(label string) {
 		start = len(dst)
@@ -234,7 +249,19 @@ func (v *tableView) frame(dst []byte, s provider.Snapshot) []byte {
 	line("  restel rss   ")
 	dst = appendMiB(dst, s.ProcessRSSMB)
 	end()
-	return dst
+	return cutLines(dst, body, lines)
+}
+
+// cutLines cuts b after the n-th newline from from on, if it has more.
+func cutLines(b []byte, from, n int) []byte {
+	for i := from; i < len(b); i++ {
+		if b[i] == '\n' {
+			if n--; n == 0 {
+				return b[:i+1]
+			}
+		}
+	}
+	return b
 }
 
 func appendMiB(dst []byte, o provider.Opt[uint64]) []byte {

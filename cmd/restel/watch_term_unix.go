@@ -19,6 +19,16 @@ func termCols(f *os.File) int {
 	return int(ws.Col)
 }
 
+// termRows returns the height of the terminal f is open on (TIOCGWINSZ),
+// 0 when unknown.
+func termRows(f *os.File) int {
+	ws, err := unix.IoctlGetWinsize(int(f.Fd()), unix.TIOCGWINSZ)
+	if err != nil {
+		return 0
+	}
+	return int(ws.Row)
+}
+
 // startKeys puts the terminal in (a terminal) into cbreak mode, keys
 // delivered one at a time and not echoed (ICANON and ECHO off; ISIG kept,
 // so Ctrl-C is still SIGINT and Ctrl-Z still suspends), and reads keys in

@@ -32,10 +32,10 @@ func TestParseWatchArgs(t *testing.T) {
 		{args: []string{"--interval", "249ms"}, want: watchConfig{interval: 250 * time.Millisecond, clamped: true, requested: 249 * time.Millisecond}},
 		{args: []string{"--interval", "250ms"}, want: watchConfig{interval: 250 * time.Millisecond}},
 		{args: []string{"--interval", "-1s"}, wantErr: "negative --interval"},
-		{args: []string{"--interval", "fast"}, wantErr: `invalid value "fast" for flag -interval`},
+		{args: []string{"--interval", "fast"}, wantErr: `invalid value "fast" for --interval`},
 		{args: []string{"extra"}, wantErr: `unexpected argument "extra"`},
 		{args: []string{"--json", "--", "x"}, wantErr: `unexpected argument "x"`},
-		{args: []string{"--colour"}, wantErr: "flag provided but not defined: -colour"},
+		{args: []string{"--colour"}, wantErr: "flag provided but not defined: --colour"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			e, stdout, stderr := testEnv(context.Background(), nil)
@@ -353,5 +353,53 @@ func TestWatchLoopCancelled(t *testing.T) {
 	}
 	if stdout.Len()+stderr.Len() != 0 {
 		t.Errorf("stdout %q stderr %q, want nothing", stdout, stderr)
+	}
+}
+
+// TestTableShortTerminal: in a terminal shorter than the frame, the frame
+// keeps its first lines, one fewer than the height, so it never scrolls
+// the screen; moving up goes over exactly the lines drawn; a change of
+// height clears the screen and draws afresh.
+func TestTableShortTerminal(t *testing.T) {
+	for _, tc := range []struct {
+		rows, lines int
+	}{
+		{0, tableLines}, // unknown: no limit
+		{1, 1},
+		{2, 1},
+		{5, 4},
+		{tableLines, tableLines - 1},
+		{tableLines + 1, tableLines},
+		{50, tableLines},
+	} {
+		var out bytes.Buffer
+		rows := tc.rows
+		v := &tableView{w: &out, caps: termCaps{redraw: true}, interval: time.Second, loc: time.UTC,
+			cols: func() int { return 80 }, rows: func() int { return rows }}
+		if err := v.show(fullSnap); err != nil {
+			t.Fatal(err)
+		}
+		first := out.String()
+		if n := strings.Count(first, "\n"); n != tc.lines || !strings.HasPrefix(first, "\x1b[2Krestel watch") {
+			t.Errorf("%d rows: first frame %d lines %q, want %d from the header", tc.rows, n, first, tc.lines)
+		}
+		if err := v.show(fullSnap); err != nil {
+			t.Fatal(err)
+		}
+		second := out.String()[len(first):]
+		if up := fmt.Sprintf("\x1b[%dA", tc.lines); !strings.HasPrefix(second, up) || strings.Count(second, "\n") != tc.lines {
+			t.Errorf("%d rows: second frame %q, want %q then %d lines", tc.rows, second, up, tc.lines)
+		}
+	}
+	// A resize to another height clears the screen first.
+	var out bytes.Buffer
+	rows := 5
+	v := &tableView{w: &out, caps: termCaps{redraw: true}, interval: time.Second, loc: time.UTC, rows: func() int { return rows }}
+	_ = v.show(fullSnap)
+	first := out.Len()
+	rows = 40
+	_ = v.show(fullSnap)
+	if second := out.String()[first:]; !strings.HasPrefix(second, ansiHome+ansiClearScreen) || strings.Count(second, "\n") != tableLines {
+		t.Errorf("after a resize to 40 rows: %q", second)
 	}
 }

@@ -34,6 +34,16 @@ func termCols(f *os.File) int {
 	return int(info.Window.Right-info.Window.Left) + 1
 }
 
+// termRows returns the height of the console window f is open on
+// (GetConsoleScreenBufferInfo), 0 when unknown.
+func termRows(f *os.File) int {
+	var info windows.ConsoleScreenBufferInfo
+	if windows.GetConsoleScreenBufferInfo(windows.Handle(f.Fd()), &info) != nil {
+		return 0
+	}
+	return int(info.Window.Bottom-info.Window.Top) + 1
+}
+
 // startKeys is not supported on Windows: watch ends on Ctrl-C (console
 // control event, delivered as os.Interrupt).
 func startKeys(*os.File, func()) (stop, reapply func(), err error) {

@@ -294,6 +294,26 @@ func TestHostile(t *testing.T) {
 			wantErr: provider.ErrInvalid,
 		},
 		{
+			// 200 KiB resident (50 pages of 4 KiB, fewer of larger pages):
+			// a known 0, never null (docs/contract.md §2).
+			name: "rss under 1 MiB", procfs: "procfs-laptop", sysfs: "cgroup-laptop",
+			files: map[string]string{"self/statm": fmt.Sprintf("100 %d 0 0 0 0 0\n", 200<<10/os.Getpagesize())},
+			check: func(t *testing.T, s provider.Snapshot) {
+				if b := s.AppendJSON(nil); s.Wire().ProcessRSSMB != provider.Some[uint64](0) || !strings.Contains(string(b), `"process_rss_mb":0,`) {
+					t.Errorf("rss of 200 KiB: %+v, %s; want a known 0", s.ProcessRSSMB, b)
+				}
+			},
+		},
+		{
+			name: "no resident pages", procfs: "procfs-laptop", sysfs: "cgroup-laptop",
+			files: map[string]string{"self/statm": "100 0 0 0 0 0 0\n"},
+			check: func(t *testing.T, s provider.Snapshot) {
+				if b := s.AppendJSON(nil); !strings.Contains(string(b), `"process_rss_mb":null`) {
+					t.Errorf("rss of 0 bytes: %s; want null (unknown)", b)
+				}
+			},
+		},
+		{
 			name: "negative statm", procfs: "procfs-laptop", sysfs: "cgroup-laptop",
 			files: map[string]string{"self/statm": "-5 -7 0 0 0 0 0\n"},
 			check: func(t *testing.T, s provider.Snapshot) {
