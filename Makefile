@@ -9,7 +9,7 @@ BENCHTIME ?= 1s
 COUNT     ?= 5
 FUZZTIME  ?= 20s
 
-.PHONY: all test fmt-check vet cross unit run bench bench-peers fuzz soak vet-otel unit-otel
+.PHONY: all test test-windows fmt-check vet cross unit run bench bench-peers fuzz soak vet-otel unit-otel
 
 all: test
 
@@ -59,6 +59,11 @@ vet-otel:
 
 unit-otel:
 	cd $(OTEL_DIR) && $(GO) test -race -short -count=1 ./...
+
+## test-windows: every package's tests as Windows programs under Wine
+## (wine64 and gcc-mingw-w64-x86-64 installed; see .ci/test-windows).
+test-windows:
+	GO=$(GO) .ci/test-windows $(PKGS)
 
 ## run: the live resource view from the real provider of this OS.
 # Built first and run directly: `go run` exits 1 on Ctrl-C even when restel
