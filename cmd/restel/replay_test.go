@@ -279,7 +279,7 @@ func TestReplayBadInput(t *testing.T) {
 		{"missing FILE after flag", []string{"replay", "--mode", "boundary"}, "missing trace FILE"},
 		{"extra FILE", []string{"replay", good, good}, "unexpected argument"},
 		{"extra FILE after --", []string{"replay", good, "--", "--mode"}, `unexpected argument "--mode"`},
-		{"unreadable file", []string{"replay", filepath.Join(dir, "nope.trace")}, "nope.trace: no such file or directory"},
+		{"unreadable file", []string{"replay", filepath.Join(dir, "nope.trace")}, "nope.trace: " + notFoundText(t)},
 		{"directory", []string{"replay", dir}, "is a directory"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
