@@ -9,7 +9,7 @@ BENCHTIME ?= 1s
 COUNT     ?= 5
 FUZZTIME  ?= 20s
 
-.PHONY: all test fmt-check vet cross unit run bench bench-peers fuzz soak vet-otel unit-otel otel-pin
+.PHONY: all test test-windows fmt-check vet cross unit run bench bench-peers fuzz soak vet-otel unit-otel otel-pin
 
 all: test
 
@@ -68,6 +68,10 @@ otel-pin:
 	@set -e; c=$$(TZ=UTC git log -1 --format='%cd-%H' --date=format-local:%Y%m%d%H%M%S -- . ':!$(OTEL_DIR)'); \
 	v="v0.0.0-$$(printf %s "$$c" | cut -c1-27)"; \
 	cd $(OTEL_DIR) && $(GO) mod edit -require=github.com/restel/restel@$$v && echo "otel requires github.com/restel/restel $$v"
+## test-windows: every package's tests as Windows programs under Wine
+## (wine64 and gcc-mingw-w64-x86-64 installed; see .ci/test-windows).
+test-windows:
+	GO=$(GO) .ci/test-windows $(PKGS)
 
 ## run: the live resource view from the real provider of this OS.
 # Built first and run directly: `go run` exits 1 on Ctrl-C even when restel

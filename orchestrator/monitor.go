@@ -94,7 +94,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -169,7 +168,8 @@ func WithDebugDir(dir string) Option { return func(c *config) { c.debugDir = dir
 func WithHost(h *HostState) Option { return func(c *config) { c.host = h } }
 
 // WithGetenv sets how [Monitor.Mode] reads RESTEL_RESOURCE_TELEMETRY
-// (default os.Getenv).
+// (default: the process environment, as os.Getenv, read without
+// allocating while the value stays the same).
 func WithGetenv(f func(string) string) Option { return func(c *config) { c.getenv = f } }
 
 // WithLogger sets where warnings go (an invalid RESTEL_RESOURCE_TELEMETRY,
@@ -261,7 +261,7 @@ func New(p provider.SnapshotProvider, opts ...Option) *Monitor {
 		cfg.batteryEvery = DefaultBatteryEvery
 	}
 	if cfg.getenv == nil {
-		cfg.getenv = os.Getenv
+		cfg.getenv = defaultGetenv
 	}
 	if cfg.logger == nil {
 		cfg.logger = slog.Default()

@@ -14,6 +14,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/restel/restel/aggregate"
+	"github.com/restel/restel/internal/winacl"
 	"github.com/restel/restel/provider"
 	"github.com/restel/restel/provider/fake"
 )
@@ -419,6 +420,12 @@ func TestDebugLocalRun(t *testing.T) {
 			}
 		}
 		for path, want := range map[string]os.FileMode{dir: 0o700, files[0]: 0o600} {
+			if runtime.GOOS == "windows" { // an owner-only DACL; mode bits mean nothing
+				if why, err := winacl.Unsafe(path); why != "" || err != nil {
+					t.Errorf("%s: %s (%v), want private to the user", path, why, err)
+				}
+				continue
+			}
 			if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != want {
 				t.Fatalf("%s: mode %v, want %v (%v)", path, fi.Mode().Perm(), want, err)
 			}

@@ -72,8 +72,8 @@ func DefaultDebugDir() (string, error) {
 
 // ErrUnsafeDebugDir is wrapped by OpenDebugLog's error when a directory on
 // the way to the run files is a symlink, not a directory, owned by another
-// user, or open to group or others. Such a directory is never chmod-ed,
-// written into or pruned.
+// user, or open to group or others (on Windows: its DACL lets others in).
+// Such a directory is never chmod-ed, written into or pruned.
 var ErrUnsafeDebugDir = errors.New("debug log: refusing unsafe directory")
 
 // unsafeDir returns the error for the refused directory path.
@@ -82,7 +82,8 @@ func unsafeDir(path, why string) error {
 }
 
 // DebugLog writes one run's raw snapshots as NDJSON, one snapshot per line,
-// to a private local file: the directory is 0700, the file 0600, the file
+// to a private local file: the directory is 0700, the file 0600 (on
+// Windows, an owner-only DACL), the file
 // never grows past its limit, and nothing is ever sent anywhere. A write
 // failure is recorded (see Err) and stops further writes; it never reaches
 // the run. Its writes happen on the caller's goroutine: to keep a
@@ -131,9 +132,13 @@ func NewDebugLog(w io.Writer, limit int64) *DebugLog {
 // chmod-ed or pruned. The run file is created exclusively (never through
 // an existing name or symlink), mode 0600, and pruning removes only
 // regular run files owned by the effective user, through the verified
-// directory. On Windows, which has no owner or mode bits of this kind and
-// no openat, the walk is a best effort: each component is checked with
-// Lstat (symlinks and junctions refused) before it is used.
+// directory. On Windows, which has no mode bits of this kind and no
+// openat, private means owned by the user with a protected DACL granting
+// the user alone (what restel creates); an existing component passes when
+// the user owns it and its DACL lets in no one but the user, LocalSystem
+// and the Administrators group. Each component is checked (Lstat, then its
+// security descriptor) just before it is used, a best effort a concurrent
+// swap can race.
 func OpenDebugLog(dir string, limit int64, keep int) (*DebugLog, error) {
 	if limit <= 0 {
 		limit = DefaultDebugFileLimit

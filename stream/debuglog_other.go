@@ -14,22 +14,23 @@ import (
 
 // debugDir is a checked run-file directory. Without openat (Windows), it
 // is a path: each component was checked with Lstat just before use, a best
-// effort that a concurrent swap of a component can race. Windows has no
-// owner/mode bits to compare; the user cache directory (%LocalAppData%) is
-// private to the user by its ACL.
+// effort that a concurrent swap of a component can race. What private
+// means is the platform's: on Windows the owner SID and the DACL (see
+// debuglog_windows.go).
 type debugDir struct {
 	path string
 }
 
-// openDebugDir walks rel below base, creating a missing component and
-// refusing one that is a symlink (or junction) or not a directory.
+// openDebugDir walks rel below base, creating a missing component private
+// and refusing one that is a symlink (or junction), not a directory, or
+// not private to the user.
 func openDebugDir(base string, rel []string) (*debugDir, error) {
 	path := base
 	for _, name := range rel {
 		path = filepath.Join(path, name)
 		fi, err := os.Lstat(path)
 		if errors.Is(err, fs.ErrNotExist) {
-			if err = os.Mkdir(path, 0o700); err == nil || errors.Is(err, fs.ErrExist) {
+			if err = mkdirPrivate(path); err == nil || errors.Is(err, fs.ErrExist) {
 				fi, err = os.Lstat(path)
 			}
 		}
@@ -42,6 +43,13 @@ func openDebugDir(base string, rel []string) (*debugDir, error) {
 		case !fi.IsDir():
 			return nil, unsafeDir(path, "not a directory")
 		}
+		why, err := dirPrivacy(path)
+		if err != nil {
+			return nil, fmt.Errorf("debug log: %w", err)
+		}
+		if why != "" {
+			return nil, unsafeDir(path, why)
+		}
 	}
 	return &debugDir{path: path}, nil
 }
@@ -53,11 +61,11 @@ func (d *debugDir) key(name string) string {
 	return strings.ToLower(filepath.Join(d.path, name))
 }
 
-// create makes a new run file exclusively (O_EXCL), mode 0600.
+// create makes a new run file exclusively (O_EXCL), private to the user.
 func (d *debugDir) create() (*os.File, string, error) {
 	for range 100 {
 		name := runName(rand.Uint64())
-		f, err := os.OpenFile(filepath.Join(d.path, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		f, err := createPrivate(filepath.Join(d.path, name))
 		if errors.Is(err, fs.ErrExist) {
 			continue
 		}

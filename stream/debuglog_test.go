@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/restel/restel/internal/winacl"
 	"github.com/restel/restel/provider"
 	"github.com/restel/restel/stream"
 )
@@ -40,6 +41,12 @@ func TestDebugLogWritesPrivateNDJSON(t *testing.T) {
 		t.Fatalf("err %v dropped %d", l.Err(), l.Dropped())
 	}
 	for path, mode := range map[string]os.FileMode{dir: 0o700, l.Path(): 0o600} {
+		if runtime.GOOS == "windows" { // an owner-only DACL; mode bits mean nothing
+			if why, err := winacl.Unsafe(path); why != "" || err != nil {
+				t.Errorf("%s: %s (%v), want private to the user", path, why, err)
+			}
+			continue
+		}
 		fi, err := os.Stat(path)
 		if err != nil {
 			t.Fatal(err)
@@ -77,7 +84,7 @@ func TestDebugLogWritesPrivateNDJSON(t *testing.T) {
 // refused, never tightened: it may be someone else's shared directory.
 func TestDebugLogRefusesWideDirectory(t *testing.T) {
 	if runtime.GOOS == "windows" {
-		t.Skip("Windows directories have ACLs, not group/other mode bits")
+		t.Skip("Windows directories have DACLs, not group/other mode bits: TestDebugLogRefusesOpenDACL")
 	}
 	dir := t.TempDir()
 	if err := os.Chmod(dir, 0o755); err != nil {
@@ -237,7 +244,11 @@ func TestDebugLogPruneSparesOpenFiles(t *testing.T) {
 func privateDir(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "runs")
-	if err := os.Mkdir(dir, 0o700); err != nil {
+	mkdir := func(p string) error { return os.Mkdir(p, 0o700) }
+	if runtime.GOOS == "windows" { // os.Mkdir ignores the mode there
+		mkdir = winacl.Mkdir
+	}
+	if err := mkdir(dir); err != nil {
 		t.Fatal(err)
 	}
 	return dir

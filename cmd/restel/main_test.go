@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -186,7 +187,7 @@ func TestBinary(t *testing.T) {
 	})
 	t.Run("replay unreadable", func(t *testing.T) {
 		status, stdout, stderr := binary(t, "", "replay", filepath.Join(t.TempDir(), "none.trace"))
-		checkUsageErr(t, status, stdout, stderr, "restel: replay: ", "none.trace: no such file or directory")
+		checkUsageErr(t, status, stdout, stderr, "restel: replay: ", "none.trace: "+notFoundText(t))
 	})
 	t.Run("help", func(t *testing.T) {
 		status, stdout, stderr := binary(t, "", "--help")
@@ -280,4 +281,17 @@ func TestFlagErrorsSpellDoubleDash(t *testing.T) {
 			}
 		})
 	}
+}
+
+// notFoundText is how the OS words a missing file ("no such file or
+// directory" on Unix, its own sentence on Windows), as an open's error
+// ends.
+func notFoundText(t *testing.T) string {
+	t.Helper()
+	_, err := os.Open(filepath.Join(t.TempDir(), "missing"))
+	var pe *fs.PathError
+	if !errors.As(err, &pe) || !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("opening a missing file: %v, want a *fs.PathError for fs.ErrNotExist", err)
+	}
+	return pe.Err.Error()
 }

@@ -6,12 +6,14 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/restel/restel/aggregate"
+	"github.com/restel/restel/internal/winacl"
 	"github.com/restel/restel/provider"
 )
 
@@ -225,6 +227,12 @@ func TestReplayDebugLocal(t *testing.T) {
 		t.Errorf("stderr %q, want %q", stderr, want)
 	}
 	for path, want := range map[string]os.FileMode{dir: os.ModeDir | 0o700, files[0]: 0o600} {
+		if runtime.GOOS == "windows" { // an owner-only DACL; mode bits mean nothing
+			if why, err := winacl.Unsafe(path); why != "" || err != nil {
+				t.Errorf("%s: %s (%v), want private to the user", path, why, err)
+			}
+			continue
+		}
 		if fi, err := os.Stat(path); err != nil || fi.Mode() != want {
 			t.Errorf("%s: %v (%v), want %v", path, fi.Mode(), err, want)
 		}
@@ -273,7 +281,7 @@ func TestReplayBadInput(t *testing.T) {
 		{"missing FILE after flag", []string{"replay", "--mode", "boundary"}, "missing trace FILE"},
 		{"extra FILE", []string{"replay", good, good}, "unexpected argument"},
 		{"extra FILE after --", []string{"replay", good, "--", "--mode"}, `unexpected argument "--mode"`},
-		{"unreadable file", []string{"replay", filepath.Join(dir, "nope.trace")}, "nope.trace: no such file or directory"},
+		{"unreadable file", []string{"replay", filepath.Join(dir, "nope.trace")}, "nope.trace: " + notFoundText(t)},
 		{"directory", []string{"replay", dir}, "is a directory"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

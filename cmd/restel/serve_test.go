@@ -8,9 +8,11 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -265,7 +267,7 @@ func TestServeUsageErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"busy address", []string{"serve", "--listen", busy.Addr().String()}, "address already in use"},
+		{"busy address", []string{"serve", "--listen", busy.Addr().String()}, addrInUseText},
 		{"bad address", []string{"serve", "--listen", "nowhere"}, "missing port in address"},
 		{"argument", []string{"serve", "now"}, `unexpected argument "now"`},
 		{"unknown flag", []string{"serve", "--port", "1"}, "flag provided but not defined: --port"},
@@ -376,3 +378,12 @@ func TestServeClosesIdleConnection(t *testing.T) {
 		t.Fatalf("idle read: %d bytes, %v; want EOF (the server closed the idle connection)", n, err)
 	}
 }
+
+// addrInUseText is how the OS words a busy address: EADDRINUSE on Unix,
+// WSAEADDRINUSE (10048) on Windows, in the system's own message text.
+var addrInUseText = func() string {
+	if runtime.GOOS == "windows" {
+		return syscall.Errno(10048).Error()
+	}
+	return syscall.EADDRINUSE.Error()
+}()

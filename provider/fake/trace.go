@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/restel/restel/provider"
@@ -165,6 +166,11 @@ func ParseFile(path string) (*Trace, error) {
 		return nil, err
 	}
 	defer f.Close()
+	// A directory opens everywhere, but only Unix reads it as EISDIR
+	// (Windows says "Incorrect function"): the same words on every OS.
+	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+		return nil, &fs.PathError{Op: "read", Path: path, Err: syscall.EISDIR}
+	}
 	return Parse(path, f)
 }
 

@@ -131,6 +131,7 @@ func floorNumber(b []byte, which int) uint64 {
 
 func skipWithoutProc(tb testing.TB) {
 	tb.Helper()
+	skipWineHostProc(tb)
 	if _, err := os.Stat("/proc/self/statm"); err != nil {
 		tb.Skip("no live /proc:", err)
 	}

@@ -729,6 +729,9 @@ func TestPSIOffIsNotRetried(t *testing.T) {
 // /proc and the root's "self" under a fixture root (docs/contract.md §6).
 func TestPIDDirName(t *testing.T) {
 	self := strconv.Itoa(os.Getpid())
+	if filepath.Clean("/proc") != defaultProcFS { // Windows: \proc on the current drive
+		self = "self"
+	}
 	tests := []struct {
 		procfs string
 		pid    int

@@ -223,6 +223,7 @@ func TestBatteryFaults(t *testing.T) {
 // TestSymlinkedSysfs builds a tree shaped like the real one — class entries
 // are symlinks into /sys/devices — and checks they are followed.
 func TestSymlinkedSysfs(t *testing.T) {
+	skipWineSymlinks(t)
 	root := t.TempDir()
 	writeTree(t, root, map[string]string{
 		"devices/virtual/thermal/thermal_zone0/type":                   "x86_pkg_temp\n",
@@ -578,6 +579,7 @@ func TestSlowSignalsConcurrent(t *testing.T) {
 // TestThermalListError: a class directory that exists but cannot be listed
 // is reported when nothing else was usable.
 func TestThermalListError(t *testing.T) {
+	skipOnWindows(t, "listing a file fails with ERROR_DIRECTORY or ERROR_PATH_NOT_FOUND, not ENOTDIR")
 	root := t.TempDir()
 	// class/thermal is a file, not a directory: listing it fails.
 	writeTree(t, root, map[string]string{"class/thermal": "not a directory\n"})
