@@ -414,3 +414,28 @@ func statusKiB(t *testing.T, path, key string) uint64 {
 	t.Fatalf("no %s in %s", key, b)
 	return 0
 }
+
+// TestSnapshotWarningEscapesZoneName: a thermal zone whose directory name
+// holds ESC[2J and a carriage return is named in the warning with both
+// escaped, so the warning cannot clear the terminal or overwrite itself.
+func TestSnapshotWarningEscapesZoneName(t *testing.T) {
+	sysfs := t.TempDir()
+	zone := filepath.Join(sysfs, "class", "thermal", "thermal_zone\x1b[2J\r")
+	if err := os.MkdirAll(filepath.Join(zone, "temp"), 0o755); err != nil { // a directory where the attribute should be
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(zone, "type"), []byte("x86_pkg_temp\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := invokeSnapshot(t, "--procfs", filepath.Join(linuxTestdata, "procfs-laptop"), "--sysfs", sysfs, "--wait", "0")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	decodeSnapshot(t, stdout)
+	if strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, `thermal_zone\x1b[2J\r/temp`) {
+		t.Errorf("stderr %q; want one warning naming the zone with its name escaped", stderr)
+	}
+	if strings.ContainsAny(stderr, "\x1b\r") {
+		t.Errorf("stderr %q holds a raw ESC or CR", stderr)
+	}
+}
