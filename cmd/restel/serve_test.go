@@ -225,6 +225,9 @@ func TestServeUsageErrors(t *testing.T) {
 	}{
 		{"busy address", []string{"serve", "--listen", busy.Addr().String()}, "address already in use"},
 		{"bad address", []string{"serve", "--listen", "nowhere"}, "missing port in address"},
+		{"empty address", []string{"serve", "--listen", ""}, `--listen "": want HOST:PORT`},
+		{"no host, port 0", []string{"serve", "--listen", ":0"}, `--listen ":0": no host`},
+		{"no host", []string{"serve", "--listen", ":9464"}, `--listen ":9464": no host`},
 		{"argument", []string{"serve", "now"}, `unexpected argument "now"`},
 		{"unknown flag", []string{"serve", "--port", "1"}, "flag provided but not defined: -port"},
 	} {
@@ -284,14 +287,23 @@ func readServeAddr(t *testing.T, r io.Reader) string {
 	return strings.TrimSuffix(strings.TrimPrefix(s, prefix), suffix)
 }
 
+// shortServeLimits makes serve's timeouts short for the rest of the test.
+func shortServeLimits(t *testing.T) serveLimits {
+	lim := defaultServeLimits
+	lim.readHeader, lim.read, lim.write, lim.idle = 100*time.Millisecond, 200*time.Millisecond, 200*time.Millisecond, 100*time.Millisecond
+	lim.busyEvict = 100 * time.Millisecond
+	old := serveLimitsNow
+	serveLimitsNow = func() serveLimits { return lim }
+	t.Cleanup(func() { serveLimitsNow = old })
+	return lim
+}
+
 // TestServeClosesIdleConnection: a keep-alive connection left idle after a
-// scrape is closed by the server once serveIdleTimeout has passed. The
+// scrape is closed by the server once the idle timeout has passed. The
 // read deadline only bounds the wait: without an idle timeout the server
 // would keep the connection open and the read would time out instead.
 func TestServeClosesIdleConnection(t *testing.T) {
-	old := serveIdleTimeout
-	serveIdleTimeout = 100 * time.Millisecond
-	t.Cleanup(func() { serveIdleTimeout = old })
+	shortServeLimits(t)
 
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
