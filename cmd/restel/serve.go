@@ -87,7 +87,7 @@ func serveMain(e env, args []string) int {
 	lim := serveLimitsNow()
 	srv := newServer(e, metricsHandler(m), lim)
 	note(e, "serve: metrics on http://%s/metrics", ln.Addr())
-	return serveUntil(ctx, e, srv, newConnLimiter(ln, lim, time.Now))
+	return serveUntil(ctx, e, srv, newConnLimiter(ln, lim))
 }
 
 // checkListen refuses a --listen address without a host: ":9464" and ""

@@ -5,6 +5,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"sync"
 	"time"
 )
@@ -13,15 +14,19 @@ import (
 // (docs/contract.md §6 "restel serve"): how many connections are open at
 // once, and how long a connection may take at each step.
 type serveLimits struct {
-	// maxConns is the most connections open at once. A connection
-	// accepted beyond it takes the place of an older one (see
-	// connLimiter), so a scraper is answered however many idle or
-	// stalled clients there are.
+	// maxConns is the most connections open at once. Beyond it, a new
+	// connection waits in the kernel's listen backlog until an older one
+	// is closed or can be closed to make room (see connLimiter).
 	maxConns int
 	// readHeader bounds the wait for a request's headers, read the whole
 	// request, write its response, and idle a kept-alive connection
 	// between requests.
 	readHeader, read, write, idle time.Duration
+	// grace is how long a new connection has to send its first request
+	// before it may be closed to make room. A client's request is
+	// usually in the kernel's buffer before restel accepts the
+	// connection.
+	grace time.Duration
 	// busyEvict is how long a request may be in progress before its
 	// connection may be closed to make room: a scrape of restel takes
 	// milliseconds; a client that never reads its responses holds the
@@ -38,11 +43,12 @@ type serveLimits struct {
 // defaultServeLimits are restel serve's limits. Tests shorten the
 // timeouts (see serveLimitsNow).
 var defaultServeLimits = serveLimits{
-	maxConns:       128,
+	maxConns:       256,
 	readHeader:     5 * time.Second,
 	read:           10 * time.Second,
 	write:          10 * time.Second,
 	idle:           60 * time.Second,
+	grace:          250 * time.Millisecond,
 	busyEvict:      2 * time.Second,
 	maxHeaderBytes: 16 << 10,
 	sockBuf:        64 << 10,
@@ -52,113 +58,161 @@ var defaultServeLimits = serveLimits{
 var serveLimitsNow = func() serveLimits { return defaultServeLimits }
 
 // connLimiter is a net.Listener that keeps at most max connections open.
-// When a new connection arrives at the limit, it closes an older one in
-// this order of preference: the oldest that has not yet been sent a
-// response (a client that stalls before or inside its first request), then
-// the oldest that is between requests (kept alive, or a client that never
-// reads), then the oldest whose request has been in progress for busyEvict
-// or longer. When every connection is in a request younger than that, the
-// new connection is closed instead. A real scraper's connection completes
-// its request within milliseconds of being accepted, so it is never the
-// oldest of the stalled ones for long.
+// At the limit, Accept first makes room, closing one connection in this
+// order of preference: the oldest that has not been sent a response and is
+// older than grace (a client that stalls before or inside its first
+// request), the oldest between requests (kept alive, or a client that
+// never reads: an HTTP client reconnects), the oldest whose request has
+// been in progress for busyEvict or longer. When none qualifies yet, Accept waits until one does or a
+// connection closes; new connections wait in the kernel's listen backlog
+// meanwhile. So a flood of stalled clients is taken max connections per
+// grace period, and a scraper in the backlog behind them is accepted with
+// its request already sent and answered within its grace.
 type connLimiter struct {
 	net.Listener
-	max       int
-	busyEvict time.Duration
-	sockBuf   int
-	now       func() time.Time
+	lim serveLimits
+
+	done      chan struct{} // closed by Close
+	closeOnce sync.Once
+	freed     chan struct{} // a connection closed (buffered: one pending wake-up)
+
+	// release returns memory to the operating system; it runs once the
+	// connections fall back to an eighth of max after the limit was
+	// reached, so a flood's peak does not stay in the process's resident
+	// memory (Go's heap would keep it until its next collection, minutes
+	// later on an idle server).
+	release func()
 
 	mu    sync.Mutex
 	seq   uint64
 	conns map[*limitedConn]struct{}
-	// evicted counts connections closed to make room, refused counts new
-	// connections closed because none could be.
-	evicted, refused uint64
+	// evicted counts connections closed to make room; saturated is set
+	// when the limit is reached and cleared by the release that follows.
+	evicted   uint64
+	saturated bool
 }
 
-func newConnLimiter(ln net.Listener, lim serveLimits, now func() time.Time) *connLimiter {
-	return &connLimiter{Listener: ln, max: max(lim.maxConns, 1), busyEvict: lim.busyEvict,
-		sockBuf: lim.sockBuf, now: now, conns: make(map[*limitedConn]struct{})}
+func newConnLimiter(ln net.Listener, lim serveLimits) *connLimiter {
+	lim.maxConns = max(lim.maxConns, 1)
+	return &connLimiter{Listener: ln, lim: lim, done: make(chan struct{}), freed: make(chan struct{}, 1),
+		release: debug.FreeOSMemory, conns: make(map[*limitedConn]struct{})}
 }
 
-// Accept waits for the next connection and makes room for it.
+// Close closes the listener; an Accept waiting for room returns.
+func (l *connLimiter) Close() error {
+	l.closeOnce.Do(func() { close(l.done) })
+	return l.Listener.Close()
+}
+
+// Accept makes room for a connection, then waits for one.
 func (l *connLimiter) Accept() (net.Conn, error) {
+	if err := l.makeRoom(); err != nil {
+		return nil, err
+	}
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	if tc, ok := c.(*net.TCPConn); ok && l.lim.sockBuf > 0 {
+		_ = tc.SetWriteBuffer(l.lim.sockBuf) // a hint: the kernel may round it
+		_ = tc.SetReadBuffer(l.lim.sockBuf)
+	}
+	lc := &limitedConn{Conn: c, l: l, accepted: time.Now()}
+	l.mu.Lock()
+	l.seq++
+	lc.seq = l.seq
+	l.conns[lc] = struct{}{}
+	l.mu.Unlock()
+	return lc, nil
+}
+
+// makeRoom returns once fewer than max connections are open, closing one
+// when one qualifies (see connLimiter), or net.ErrClosed once the listener
+// is closed.
+func (l *connLimiter) makeRoom() error {
 	for {
-		c, err := l.Listener.Accept()
-		if err != nil {
-			return nil, err
-		}
-		if tc, ok := c.(*net.TCPConn); ok && l.sockBuf > 0 {
-			_ = tc.SetWriteBuffer(l.sockBuf) // a hint: the kernel may round it
-			_ = tc.SetReadBuffer(l.sockBuf)
-		}
-		lc := &limitedConn{Conn: c, l: l}
 		l.mu.Lock()
-		var victim *limitedConn
-		if len(l.conns) >= l.max {
-			victim = l.victimLocked()
-			if victim == nil {
-				l.refused++
-				l.mu.Unlock()
-				_ = c.Close()
-				continue
-			}
+		if len(l.conns) < l.lim.maxConns {
+			l.mu.Unlock()
+			return nil
+		}
+		l.saturated = true
+		victim, wait := l.victimLocked(time.Now())
+		if victim != nil {
 			delete(l.conns, victim)
 			l.evicted++
 		}
-		l.seq++
-		lc.seq = l.seq
-		l.conns[lc] = struct{}{}
 		l.mu.Unlock()
 		if victim != nil {
 			victim.closeConn()
+			continue
 		}
-		return lc, nil
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-l.freed:
+		case <-l.done:
+			t.Stop()
+			return net.ErrClosed
+		}
+		t.Stop()
 	}
 }
 
-// victimLocked picks the connection to close to make room, or nil.
-func (l *connLimiter) victimLocked() *limitedConn {
-	now := l.now()
-	var unserved, idle, busy *limitedConn
+// victimLocked picks the connection to close to make room, or returns how
+// long until one may qualify.
+func (l *connLimiter) victimLocked(now time.Time) (*limitedConn, time.Duration) {
+	var idle, unserved, busy *limitedConn
+	wait := l.lim.busyEvict
 	older := func(a, b *limitedConn) bool { return b == nil || a.seq < b.seq }
 	for c := range l.conns {
 		switch {
-		case c.busy.IsZero() && !c.served:
-			if older(c, unserved) {
-				unserved = c
-			}
-		case c.busy.IsZero():
+		case c.busy.IsZero() && c.served:
 			if older(c, idle) {
 				idle = c
 			}
-		case now.Sub(c.busy) >= l.busyEvict:
-			if older(c, busy) {
-				busy = c
+		case c.busy.IsZero():
+			if age := now.Sub(c.accepted); age >= l.lim.grace {
+				if older(c, unserved) {
+					unserved = c
+				}
+			} else {
+				wait = min(wait, l.lim.grace-age)
+			}
+		default:
+			if age := now.Sub(c.busy); age >= l.lim.busyEvict {
+				if older(c, busy) {
+					busy = c
+				}
+			} else {
+				wait = min(wait, l.lim.busyEvict-age)
 			}
 		}
 	}
 	switch {
 	case unserved != nil:
-		return unserved
+		return unserved, 0
 	case idle != nil:
-		return idle
+		return idle, 0
+	case busy != nil:
+		return busy, 0
 	}
-	return busy
+	return nil, max(wait, time.Millisecond)
 }
 
-// counts returns the connections open, evicted and refused so far.
-func (l *connLimiter) counts() (open int, evicted, refused uint64) {
+// counts returns the connections open and evicted so far.
+func (l *connLimiter) counts() (open int, evicted uint64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return len(l.conns), l.evicted, l.refused
+	return len(l.conns), l.evicted
 }
 
 // limitedConn is a connection of a connLimiter.
 type limitedConn struct {
 	net.Conn
-	l   *connLimiter
-	seq uint64 // accept order
+	l        *connLimiter
+	seq      uint64 // accept order
+	accepted time.Time
 
 	// Guarded by l.mu.
 	busy   time.Time // when the request in progress began; zero between requests
@@ -170,10 +224,26 @@ type limitedConn struct {
 
 // Close closes the connection and frees its place.
 func (c *limitedConn) Close() error {
-	c.l.mu.Lock()
-	delete(c.l.conns, c)
-	c.l.mu.Unlock()
-	return c.closeConn()
+	l := c.l
+	l.mu.Lock()
+	_, mine := l.conns[c]
+	delete(l.conns, c)
+	release := l.saturated && len(l.conns) <= l.lim.maxConns/8
+	if release {
+		l.saturated = false
+	}
+	l.mu.Unlock()
+	if mine {
+		select {
+		case l.freed <- struct{}{}:
+		default:
+		}
+	}
+	err := c.closeConn()
+	if release {
+		l.release()
+	}
+	return err
 }
 
 func (c *limitedConn) closeConn() error {
@@ -184,7 +254,7 @@ func (c *limitedConn) closeConn() error {
 // begin marks a request in progress; end marks it handled.
 func (c *limitedConn) begin() {
 	c.l.mu.Lock()
-	c.busy = c.l.now()
+	c.busy = time.Now()
 	c.l.mu.Unlock()
 }
 

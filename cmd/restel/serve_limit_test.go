@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -19,6 +20,7 @@ import (
 type pipeListener struct {
 	conns  chan net.Conn
 	closed chan struct{}
+	once   sync.Once
 }
 
 func newPipeListener() *pipeListener {
@@ -34,7 +36,7 @@ func (p *pipeListener) Accept() (net.Conn, error) {
 	}
 }
 
-func (p *pipeListener) Close() error   { close(p.closed); return nil }
+func (p *pipeListener) Close() error   { p.once.Do(func() { close(p.closed) }); return nil }
 func (p *pipeListener) Addr() net.Addr { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)} }
 
 // dial queues a connection and returns its client end.
@@ -56,107 +58,109 @@ func isClosed(t *testing.T, c net.Conn) bool {
 	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrClosedPipe)
 }
 
-// fakeClock is a clock tests move by hand.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-// TestConnLimiterEviction: at the limit, a new connection takes the place
-// of the oldest never-served one, then of the oldest between requests,
-// then of the oldest busy for busyEvict or longer; when every connection
-// is in a fresh request, the new one is closed instead.
+// TestConnLimiterEviction: at the limit, Accept makes room by closing the
+// oldest never-served connection past its grace, then the oldest between
+// requests, then the oldest busy for busyEvict or longer; until one
+// qualifies it waits, and a connection closing lets it go on at once.
 func TestConnLimiterEviction(t *testing.T) {
-	clock := &fakeClock{t: time.Unix(1000, 0)}
-	pl := newPipeListener()
-	lim := defaultServeLimits
-	lim.maxConns, lim.busyEvict = 3, time.Second
-	l := newConnLimiter(pl, lim, clock.now)
-	defer l.Close()
+	synctest.Test(t, func(t *testing.T) {
+		pl := newPipeListener()
+		lim := defaultServeLimits
+		lim.maxConns, lim.grace, lim.busyEvict = 3, 100*time.Millisecond, time.Second
+		l := newConnLimiter(pl, lim)
+		defer l.Close()
 
-	clients := map[string]net.Conn{}
-	conns := map[string]*limitedConn{}
-	defer func() {
-		for _, c := range clients {
-			c.Close()
-		}
-		for _, c := range conns {
-			c.Close()
-		}
-	}()
-	// accept dials name and accepts: the connection the limiter keeps
-	// must be that one.
-	accept := func(name string) *limitedConn {
-		t.Helper()
-		clients[name] = pl.dial()
-		c, err := l.Accept()
-		if err != nil {
-			t.Fatal(err)
-		}
-		conns[name] = c.(*limitedConn)
-		return conns[name]
-	}
-	closed := func() string {
-		var out []string
-		for _, n := range []string{"a", "b", "c", "d", "e", "f", "g"} {
-			if c, ok := clients[n]; ok && isClosed(t, c) {
-				out = append(out, n)
+		clients := map[string]net.Conn{}
+		conns := map[string]*limitedConn{}
+		defer func() {
+			for _, c := range clients {
+				c.Close()
 			}
+			for _, c := range conns {
+				c.Close()
+			}
+		}()
+		// accept dials name and accepts it, and returns how long Accept
+		// took on the bubble's clock.
+		accept := func(name string) time.Duration {
+			t.Helper()
+			clients[name] = pl.dial()
+			start := time.Now()
+			c, err := l.Accept()
+			if err != nil {
+				t.Fatal(err)
+			}
+			conns[name] = c.(*limitedConn)
+			return time.Since(start)
 		}
-		return strings.Join(out, ",")
-	}
+		closed := func() string {
+			var out []string
+			for _, n := range []string{"a", "b", "c", "d", "e", "f", "g"} {
+				if c, ok := clients[n]; ok && isClosed(t, c) {
+					out = append(out, n)
+				}
+			}
+			return strings.Join(out, ",")
+		}
 
-	a, b, _ := accept("a"), accept("b"), accept("c")
-	a.begin()
-	a.end() // a has been served and is between requests
-	b.begin()
-	b.end()
-	// c has sent nothing: it goes first, though a and b are older.
-	accept("d").begin()
-	if got := closed(); got != "c" {
-		t.Fatalf("closed %q after d; want c, never served", got)
-	}
-	// Then the oldest between requests: a.
-	accept("e").begin()
-	if got := closed(); got != "a,c" {
-		t.Fatalf("closed %q after e; want a (between requests) too", got)
-	}
-	b.begin()
-	// b, d and e are all in requests just begun: f is closed at once, and
-	// Accept waits for another connection.
-	done := make(chan net.Conn, 1)
-	go func() {
-		c, _ := l.Accept()
-		done <- c
-	}()
-	clients["f"] = pl.dial()
-	for !isClosed(t, clients["f"]) {
-	}
-	if got := closed(); got != "a,c,f" {
-		t.Fatalf("closed %q after f; want f refused", got)
-	}
-	// Once they have been busy for busyEvict, the oldest of them, b, goes.
-	clock.add(lim.busyEvict)
-	clients["g"] = pl.dial()
-	conns["g"] = (<-done).(*limitedConn)
-	if got := closed(); got != "a,b,c,f" {
-		t.Fatalf("closed %q after g; want b, the oldest long-busy, too", got)
-	}
-	if open, evicted, refused := l.counts(); open != 3 || evicted != 3 || refused != 1 {
-		t.Errorf("open %d evicted %d refused %d; want 3, 3, 1", open, evicted, refused)
-	}
+		accept("a")
+		accept("b")
+		conns["a"].begin()
+		conns["a"].end() // a has been served and is between requests
+		conns["b"].begin()
+		conns["b"].end()
+		accept("c") // c sends nothing
+		// c is still in its grace: a, between requests, goes first.
+		if waited := accept("d"); waited != 0 {
+			t.Errorf("d waited %v; want none (a is between requests)", waited)
+		}
+		conns["d"].begin()
+		dBusy := time.Now()
+		if got := closed(); got != "a" {
+			t.Fatalf("closed %q after d; want a", got)
+		}
+		// c, never served, goes once its grace has passed, before b.
+		time.Sleep(lim.grace)
+		accept("e")
+		conns["e"].begin()
+		if got := closed(); got != "a,c" {
+			t.Fatalf("closed %q after e; want c, never served", got)
+		}
+		conns["b"].begin()
+		// b, d and e are all in requests: f waits until the first of
+		// them, d, has been busy for busyEvict, then d goes.
+		accept("f")
+		if got, want := time.Now(), dBusy.Add(lim.busyEvict); !got.Equal(want) {
+			t.Errorf("f accepted at %v; want %v, when d had been busy for %v", got, want, lim.busyEvict)
+		}
+		if got := closed(); got != "a,c,d" {
+			t.Fatalf("closed %q after f; want d, busy too long, too", got)
+		}
+		// A connection that closes makes room at once.
+		conns["f"].begin()
+		go func() {
+			time.Sleep(10 * time.Millisecond)
+			conns["b"].Close()
+		}()
+		if waited := accept("g"); waited != 10*time.Millisecond {
+			t.Errorf("g waited %v; want 10ms, until b closed", waited)
+		}
+		if open, evicted := l.counts(); open != 3 || evicted != 3 {
+			t.Errorf("open %d evicted %d; want 3, 3", open, evicted)
+		}
+		// Close ends an Accept waiting for room.
+		conns["g"].begin()
+		done := make(chan error)
+		go func() {
+			_, err := l.Accept()
+			done <- err
+		}()
+		synctest.Wait()
+		l.Close()
+		if err := <-done; !errors.Is(err, net.ErrClosed) {
+			t.Errorf("Accept after Close: %v; want net.ErrClosed", err)
+		}
+	})
 }
 
 // TestConnLimiterClose: a connection closed by the server frees its place,
@@ -165,7 +169,7 @@ func TestConnLimiterClose(t *testing.T) {
 	pl := newPipeListener()
 	lim := defaultServeLimits
 	lim.maxConns = 1
-	l := newConnLimiter(pl, lim, time.Now)
+	l := newConnLimiter(pl, lim)
 	defer l.Close()
 	client := pl.dial()
 	defer client.Close()
@@ -177,7 +181,7 @@ func TestConnLimiterClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = c.Close()
-	if open, _, _ := l.counts(); open != 0 {
+	if open, _ := l.counts(); open != 0 {
 		t.Errorf("%d open after Close; want 0", open)
 	}
 }

@@ -291,7 +291,7 @@ func readServeAddr(t *testing.T, r io.Reader) string {
 func shortServeLimits(t *testing.T) serveLimits {
 	lim := defaultServeLimits
 	lim.readHeader, lim.read, lim.write, lim.idle = 100*time.Millisecond, 200*time.Millisecond, 200*time.Millisecond, 100*time.Millisecond
-	lim.busyEvict = 100 * time.Millisecond
+	lim.grace, lim.busyEvict = 50*time.Millisecond, 100*time.Millisecond
 	old := serveLimitsNow
 	serveLimitsNow = func() serveLimits { return lim }
 	t.Cleanup(func() { serveLimitsNow = old })
