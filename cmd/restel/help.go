@@ -60,8 +60,10 @@ restel watch --json | head -n 3`,
 text format, under the names the OpenTelemetry-to-Prometheus translation
 gives (system_memory_linux_available_bytes, process_memory_usage_bytes,
 restel_cpu_utilization_ratio, ...), read from the cached snapshot. The
-default address is loopback only; a busy address exits 2. SIGINT and
-SIGTERM stop it with status 0.`,
+default address is loopback only; an address without a host (:9464) or a
+busy one exits 2, and serving on every interface is said on stderr.
+Connections are limited in number and time, so stalled clients cannot
+starve a scraper. SIGINT and SIGTERM stop it with status 0.`,
 		examples: `restel serve
 restel serve --listen 0.0.0.0:9464
 curl -s http://127.0.0.1:9464/metrics`,
