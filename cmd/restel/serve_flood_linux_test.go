@@ -17,19 +17,6 @@ import (
 	"time"
 )
 
-// testServeShortEnv makes a re-executed `restel serve` use
-// testServeLimits, so a flood test does not wait for production timeouts.
-const testServeShortEnv = "RESTEL_TEST_SERVE_SHORT"
-
-// testServeLimits are the production limits with shorter timeouts (the
-// grace of a new connection is production's).
-var testServeLimits = func() serveLimits {
-	lim := defaultServeLimits
-	lim.readHeader, lim.read, lim.write, lim.idle = time.Second, 2*time.Second, 2*time.Second, time.Second
-	lim.busyEvict = time.Second
-	return lim
-}()
-
 // procStatusKB returns a "Key:   N kB" field of /proc/PID/status.
 func procStatusKB(t *testing.T, pid int, key string) int {
 	t.Helper()

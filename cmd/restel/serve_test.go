@@ -287,6 +287,19 @@ func readServeAddr(t *testing.T, r io.Reader) string {
 	return strings.TrimSuffix(strings.TrimPrefix(s, prefix), suffix)
 }
 
+// testServeShortEnv makes a re-executed `restel serve` use
+// testServeLimits, so a flood test does not wait for production timeouts.
+const testServeShortEnv = "RESTEL_TEST_SERVE_SHORT"
+
+// testServeLimits are the production limits with shorter timeouts (the
+// grace of a new connection is production's).
+var testServeLimits = func() serveLimits {
+	lim := defaultServeLimits
+	lim.readHeader, lim.read, lim.write, lim.idle = time.Second, 2*time.Second, 2*time.Second, time.Second
+	lim.busyEvict = time.Second
+	return lim
+}()
+
 // shortServeLimits makes serve's timeouts short for the rest of the test.
 func shortServeLimits(t *testing.T) serveLimits {
 	lim := defaultServeLimits
