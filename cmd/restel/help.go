@@ -61,9 +61,11 @@ text format, under the names the OpenTelemetry-to-Prometheus translation
 gives (system_memory_linux_available_bytes, process_memory_usage_bytes,
 restel_cpu_time_seconds_total{state="busy"|"idle"}, ...), read from the
 cached snapshot. CPU is a counter of seconds: rate() of the busy state
-over rate() of both is the utilization over any window. The
-default address is loopback only; a busy address exits 2. SIGINT and
-SIGTERM stop it with status 0.`,
+over rate() of both is the utilization over any window. The default
+address is loopback only; an address without a host (:9464) or a busy
+one exits 2, and serving on every interface is said on stderr.
+Connections are limited in number and time, so stalled clients cannot
+starve a scraper. SIGINT and SIGTERM stop it with status 0.`,
 		examples: `restel serve
 restel serve --listen 0.0.0.0:9464
 curl -s http://127.0.0.1:9464/metrics`,

@@ -63,11 +63,9 @@ func register(c command) { commands[c.name] = c }
 const exitUsage = 2
 
 // usageErr prints a one-line error naming the problem and returns exit
-// status 2.
+// status 2. What a terminal would act on is escaped (see oneLine).
 func usageErr(e env, format string, args ...any) int {
-	msg := fmt.Sprintf(format, args...)
-	msg = strings.ReplaceAll(strings.TrimSpace(msg), "\n", "; ")
-	fmt.Fprintf(e.stderr, "restel: %s\n", msg)
+	fmt.Fprintf(e.stderr, "restel: %s\n", oneLine(fmt.Sprintf(format, args...)))
 	return exitUsage
 }
 

@@ -31,6 +31,9 @@ const testHWMEnv = "RESTEL_TEST_STATUS_FILE"
 // RESTEL_TEST_CHILD names a behaviour (see testChild in run_exec_test.go).
 func TestMain(m *testing.M) {
 	if os.Getenv(testMainEnv) == "1" {
+		if os.Getenv(testServeShortEnv) == "1" {
+			serveLimitsNow = func() serveLimits { return testServeLimits }
+		}
 		if f := os.Getenv(testHWMEnv); f != "" {
 			// The child's own peak: VmHWM belongs to the memory map made
 			// by exec, unlike ru_maxrss, which also carries the parent's

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"os"
@@ -37,24 +38,16 @@ const (
 	defaultListen = "127.0.0.1:9464"
 	// shutdownTimeout bounds how long a signal waits for scrapes in flight.
 	shutdownTimeout = 5 * time.Second
-	// readHeaderTimeout bounds how long a client may take to send a
-	// request's headers.
-	readHeaderTimeout = 10 * time.Second
 )
-
-// serveIdleTimeout is how long a keep-alive connection may sit idle
-// between requests before the server closes it: long enough for a
-// scraper on a 15 s or 30 s interval to reuse its connection, short
-// enough that idle or abandoned connections do not pile up. Tests shorten
-// it.
-var serveIdleTimeout = 60 * time.Second
 
 // serveMain implements `restel serve [--listen ADDR]` (docs/contract.md
 // §6, §8): the metrics of package export on /metrics in the Prometheus
 // text format, read from a Monitor on the native provider through its
 // cached snapshot (one provider read per scrape at most, none when the
-// cache is fresh). A busy or bad address exits 2 with one line on stderr;
-// SIGINT or SIGTERM shuts the server down gracefully and exits 0.
+// cache is fresh). A busy or bad address, or one without a host, exits 2
+// with one line on stderr; an address on every interface is served with a
+// note saying so. Clients are bounded by serveLimits. SIGINT or SIGTERM
+// shuts the server down gracefully and exits 0.
 func serveMain(e env, args []string) int {
 	fs := newFlagSet("serve")
 	listen := fs.String("listen", defaultListen, "host:port to serve /metrics on (port 0 picks a free one)")
@@ -67,11 +60,17 @@ func serveMain(e env, args []string) int {
 	ctx, stop := signal.NotifyContext(e.ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	if err := checkListen(*listen); err != nil {
+		return usageErr(e, "serve: --listen %q: %v", *listen, err)
+	}
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return usageErr(e, "serve: %v", err)
 	}
 	defer ln.Close()
+	if a, ok := ln.Addr().(*net.TCPAddr); ok && a.IP.IsUnspecified() {
+		note(e, "serve: listening on every interface (%s): the metrics can be read from other machines", ln.Addr())
+	}
 
 	p, err := native.New(native.Options{})
 	if err != nil {
@@ -85,9 +84,42 @@ func serveMain(e env, args []string) int {
 	m.Prewarm() // the first scrape has thermal and battery
 	defer m.Close()
 
-	srv := &http.Server{Handler: metricsHandler(m), ReadHeaderTimeout: readHeaderTimeout, IdleTimeout: serveIdleTimeout}
+	lim := serveLimitsNow()
+	srv := newServer(e, metricsHandler(m), lim)
 	note(e, "serve: metrics on http://%s/metrics", ln.Addr())
-	return serveUntil(ctx, e, srv, ln)
+	return serveUntil(ctx, e, srv, newConnLimiter(ln, lim))
+}
+
+// checkListen refuses a --listen address without a host: ":9464" and ""
+// would bind every interface without the user having said so.
+func checkListen(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		if addr == "" {
+			return errors.New("want HOST:PORT, such as 127.0.0.1:9464")
+		}
+		return err
+	}
+	if host == "" {
+		return errors.New("no host: write 127.0.0.1 for this device only, or 0.0.0.0 or [::] for every interface")
+	}
+	return nil
+}
+
+// newServer returns the HTTP server of restel serve: h behind
+// limitRequests, with lim's timeouts and header bound, and Go's own log
+// lines sent through restel's warning form, rate-limited.
+func newServer(e env, h http.Handler, lim serveLimits) *http.Server {
+	return &http.Server{
+		Handler:           limitRequests(h),
+		ReadHeaderTimeout: lim.readHeader,
+		ReadTimeout:       lim.read,
+		WriteTimeout:      lim.write,
+		IdleTimeout:       lim.idle,
+		MaxHeaderBytes:    lim.maxHeaderBytes,
+		ConnContext:       withConn,
+		ErrorLog:          log.New(newLimitedLog(e, time.Now), "", 0),
+	}
 }
 
 // serveUntil serves on ln until ctx ends, then shuts srv down, waiting

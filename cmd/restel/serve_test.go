@@ -269,6 +269,9 @@ func TestServeUsageErrors(t *testing.T) {
 	}{
 		{"busy address", []string{"serve", "--listen", busy.Addr().String()}, addrInUseText},
 		{"bad address", []string{"serve", "--listen", "nowhere"}, "missing port in address"},
+		{"empty address", []string{"serve", "--listen", ""}, `--listen "": want HOST:PORT`},
+		{"no host, port 0", []string{"serve", "--listen", ":0"}, `--listen ":0": no host`},
+		{"no host", []string{"serve", "--listen", ":9464"}, `--listen ":9464": no host`},
 		{"argument", []string{"serve", "now"}, `unexpected argument "now"`},
 		{"unknown flag", []string{"serve", "--port", "1"}, "flag provided but not defined: --port"},
 	} {
@@ -328,14 +331,36 @@ func readServeAddr(t *testing.T, r io.Reader) string {
 	return strings.TrimSuffix(strings.TrimPrefix(s, prefix), suffix)
 }
 
+// testServeShortEnv makes a re-executed `restel serve` use
+// testServeLimits, so a flood test does not wait for production timeouts.
+const testServeShortEnv = "RESTEL_TEST_SERVE_SHORT"
+
+// testServeLimits are the production limits with shorter timeouts (the
+// grace of a new connection is production's).
+var testServeLimits = func() serveLimits {
+	lim := defaultServeLimits
+	lim.readHeader, lim.read, lim.write, lim.idle = time.Second, 2*time.Second, 2*time.Second, time.Second
+	lim.busyEvict = time.Second
+	return lim
+}()
+
+// shortServeLimits makes serve's timeouts short for the rest of the test.
+func shortServeLimits(t *testing.T) serveLimits {
+	lim := defaultServeLimits
+	lim.readHeader, lim.read, lim.write, lim.idle = 100*time.Millisecond, 200*time.Millisecond, 200*time.Millisecond, 100*time.Millisecond
+	lim.grace, lim.busyEvict = 50*time.Millisecond, 100*time.Millisecond
+	old := serveLimitsNow
+	serveLimitsNow = func() serveLimits { return lim }
+	t.Cleanup(func() { serveLimitsNow = old })
+	return lim
+}
+
 // TestServeClosesIdleConnection: a keep-alive connection left idle after a
-// scrape is closed by the server once serveIdleTimeout has passed. The
+// scrape is closed by the server once the idle timeout has passed. The
 // read deadline only bounds the wait: without an idle timeout the server
 // would keep the connection open and the read would time out instead.
 func TestServeClosesIdleConnection(t *testing.T) {
-	old := serveIdleTimeout
-	serveIdleTimeout = 100 * time.Millisecond
-	t.Cleanup(func() { serveIdleTimeout = old })
+	shortServeLimits(t)
 
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()

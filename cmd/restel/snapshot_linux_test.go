@@ -227,23 +227,51 @@ func TestSnapshotBadRoots(t *testing.T) {
 	}
 }
 
-// TestSnapshotDegraded: a root whose files cannot be read still prints a
-// snapshot, with the unreadable fields null and a warning on stderr.
+// TestSnapshotDegraded: a root whose files cannot be read, or read
+// wrong, still prints a snapshot, with the unreadable fields null and one
+// warning on stderr naming the file, in the one warning form: a malformed
+// meminfo, a malformed PSI file and a meminfo that repeats a key alike.
 func TestSnapshotDegraded(t *testing.T) {
-	procfs := mergeTrees(t, "procfs-laptop")
-	if err := os.WriteFile(filepath.Join(procfs, "meminfo"), []byte("garbage\n"), 0o644); err != nil {
+	good, err := os.ReadFile(filepath.Join(linuxTestdata, "procfs-laptop", "meminfo"))
+	if err != nil {
 		t.Fatal(err)
 	}
-	code, stdout, stderr := invokeSnapshot(t, "--procfs", procfs, "--sysfs", t.TempDir(), "--wait", "0")
-	if code != 0 {
-		t.Fatalf("exit %d", code)
-	}
-	s := decodeSnapshot(t, stdout)
-	if s.TotalMemMB.Valid || s.AvailableMemMB.Valid || !s.ProcessRSSMB.Valid {
-		t.Errorf("snapshot %+v; want memory null, rss known", s)
-	}
-	if strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "meminfo") {
-		t.Errorf("stderr %q; want one warning naming meminfo", stderr)
+	for _, tc := range []struct {
+		name, file, content string
+		memKnown            bool
+		want                []string // fragments of the one warning line
+	}{
+		{"garbage meminfo", "meminfo", "garbage\n", false, []string{"/meminfo: malformed content"}},
+		{"garbage PSI", "pressure/memory", "some avg10=lots\nfull avg10=-3\n", true, []string{"/pressure/memory: malformed content"}},
+		{"PSI without its some line", "pressure/memory", "full avg10=50.00 total=1\n", true, []string{"/pressure/memory: malformed content"}},
+		{"empty PSI", "pressure/memory", "", true, []string{"/pressure/memory: malformed content"}},
+		{"duplicate meminfo key", "meminfo", string(good) + "MemAvailable:   1 kB\n", true, []string{"/meminfo: MemAvailable appears more than once; the first is used"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			procfs := mergeTrees(t, "procfs-laptop")
+			if err := os.WriteFile(filepath.Join(procfs, tc.file), []byte(tc.content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			code, stdout, stderr := invokeSnapshot(t, "--procfs", procfs, "--sysfs", t.TempDir(), "--wait", "0")
+			if code != 0 {
+				t.Fatalf("exit %d", code)
+			}
+			s := decodeSnapshot(t, stdout)
+			if s.TotalMemMB.Valid != tc.memKnown || s.AvailableMemMB.Valid != tc.memKnown || !s.ProcessRSSMB.Valid {
+				t.Errorf("snapshot %+v; want memory known %v, rss known", s, tc.memKnown)
+			}
+			if tc.memKnown && s.AvailableMemMB.V != 10894576/1024 {
+				t.Errorf("available %d MiB; want the first MemAvailable's %d", s.AvailableMemMB.V, 10894576/1024)
+			}
+			if strings.Count(stderr, "\n") != 1 || !strings.HasPrefix(stderr, "restel: snapshot: warning: ") {
+				t.Errorf("stderr %q; want one warning line", stderr)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr %q; want it to name %q", stderr, w)
+				}
+			}
+		})
 	}
 }
 
@@ -385,4 +413,29 @@ func statusKiB(t *testing.T, path, key string) uint64 {
 	}
 	t.Fatalf("no %s in %s", key, b)
 	return 0
+}
+
+// TestSnapshotWarningEscapesZoneName: a thermal zone whose directory name
+// holds ESC[2J and a carriage return is named in the warning with both
+// escaped, so the warning cannot clear the terminal or overwrite itself.
+func TestSnapshotWarningEscapesZoneName(t *testing.T) {
+	sysfs := t.TempDir()
+	zone := filepath.Join(sysfs, "class", "thermal", "thermal_zone\x1b[2J\r")
+	if err := os.MkdirAll(filepath.Join(zone, "temp"), 0o755); err != nil { // a directory where the attribute should be
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(zone, "type"), []byte("x86_pkg_temp\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := invokeSnapshot(t, "--procfs", filepath.Join(linuxTestdata, "procfs-laptop"), "--sysfs", sysfs, "--wait", "0")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	decodeSnapshot(t, stdout)
+	if strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, `thermal_zone\x1b[2J\r/temp`) {
+		t.Errorf("stderr %q; want one warning naming the zone with its name escaped", stderr)
+	}
+	if strings.ContainsAny(stderr, "\x1b\r") {
+		t.Errorf("stderr %q holds a raw ESC or CR", stderr)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // Every warning and error restel prints on stderr has one form:
@@ -122,23 +123,72 @@ func (h *cliHandler) appendRecord(dst []byte, r slog.Record) []byte {
 }
 
 // appendAttr appends " key=value", quoting a value that is empty or holds
-// a space, quote, equals sign or control character.
+// a space, quote, equals sign, backslash, or anything escapeText would
+// escape.
 func appendAttr(dst []byte, a slog.Attr) []byte {
 	dst = append(dst, ' ')
-	dst = append(dst, a.Key...)
+	dst = append(dst, escapeText(a.Key)...)
 	dst = append(dst, '=')
 	v := a.Value.String()
-	if v == "" || strings.ContainsAny(v, " \"=\\") || strings.ContainsFunc(v, func(r rune) bool { return r < ' ' || r == 0x7f }) {
+	if v == "" || strings.ContainsAny(v, " \"=\\") || needsEscape(v) {
 		return strconv.AppendQuote(dst, v)
 	}
 	return append(dst, v...)
 }
 
-// oneLine folds a multi-line text into one line ("; " between lines).
+// oneLine folds a multi-line text into one line ("; " between lines) and
+// escapes what a terminal would act on (see escapeText): a warning echoes
+// file names, file contents and environment values restel does not
+// control, and none of them may move the cursor, clear the screen or
+// hide the rest of the line.
 func oneLine(s string) string {
 	s = strings.TrimSpace(s)
-	if !strings.Contains(s, "\n") {
+	if strings.Contains(s, "\n") {
+		s = strings.ReplaceAll(s, "\n", "; ")
+	}
+	return escapeText(s)
+}
+
+// needsEscape reports whether s holds invalid UTF-8 or a rune that is not
+// printable (strconv.IsPrint: C0 and C1 controls, DEL, format characters
+// such as bidirectional overrides, spaces other than U+0020).
+func needsEscape(s string) bool {
+	for i := 0; i < len(s); {
+		if c := s[i]; c >= ' ' && c < 0x7f {
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 || !strconv.IsPrint(r) {
+			return true
+		}
+		i += n
+	}
+	return false
+}
+
+// escapeText returns s with every byte of invalid UTF-8 written as \xNN
+// and every non-printable rune written as Go writes it in a quoted string
+// (\x1b, \r, \t, \u0085, \u202e); everything else is left as it is. The
+// result is valid UTF-8 with nothing a terminal interprets.
+func escapeText(s string) string {
+	if !needsEscape(s) {
 		return s
 	}
-	return strings.ReplaceAll(s, "\n", "; ")
+	b := make([]byte, 0, len(s)+16)
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			b = append(b, `\x`...)
+			b = append(b, "0123456789abcdef"[s[i]>>4], "0123456789abcdef"[s[i]&0xf])
+		case !strconv.IsPrint(r):
+			q := strconv.QuoteRune(r) // '\x1b', '\u0085'
+			b = append(b, q[1:len(q)-1]...)
+		default:
+			b = append(b, s[i:i+n]...)
+		}
+		i += n
+	}
+	return string(b)
 }

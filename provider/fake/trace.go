@@ -409,9 +409,12 @@ func setKey(st *State, k key, val string) error {
 		if !isDecimal(val) {
 			return fmt.Errorf("bad %s %q: want a percentage like 12.5, or - for unknown", name, val)
 		}
-		v, err := strconv.ParseFloat(val, 64)
-		if err != nil || v > 100 {
+		if !percentInRange(val) {
 			return fmt.Errorf("%s %s outside [0, 100] percent", name, val)
+		}
+		v, err := strconv.ParseFloat(val, 64)
+		if err != nil {
+			return fmt.Errorf("bad %s %q: want a percentage like 12.5, or - for unknown", name, val)
 		}
 		if k == keyCPU {
 			st.CPU = provider.Some(v)
@@ -479,6 +482,22 @@ func setKey(st *State, k key, val string) error {
 func isDecimal(s string) bool {
 	intPart, frac, hasDot := strings.Cut(s, ".")
 	return allDigits(intPart) && (!hasDot || allDigits(frac))
+}
+
+// percentInRange reports whether s, a plain decimal (see isDecimal), is at
+// most 100 exactly. The decision is made on the digits, not on a float: a
+// value like 100.0000000000000000001 is above 100 even though it rounds to
+// 100.0 as a float64.
+func percentInRange(s string) bool {
+	intPart, frac, _ := strings.Cut(s, ".")
+	intPart = strings.TrimLeft(intPart, "0")
+	switch {
+	case len(intPart) < 3:
+		return true
+	case intPart != "100":
+		return false // 101 or more, or 1000 or more
+	}
+	return strings.Trim(frac, "0") == "" // 100 exactly, with any zeros after the point
 }
 
 func allDigits(s string) bool {

@@ -2,6 +2,7 @@ package fake
 
 import (
 	"errors"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -143,6 +144,16 @@ func TestParseRules(t *testing.T) {
 			want: State{CPU: provider.Some(0.000001), Battery: provider.Some[uint8](100), Total: provider.Some[uint64](MaxMiB), Avail: provider.Some[uint64](MaxMiB)},
 		},
 		{
+			name: "100 exactly, written with zeros",
+			src:  "@0s cpu=0100.000000000000000000000000 pcpu=100.0\n",
+			at:   0, want: State{CPU: provider.Some(100.0), PCPU: provider.Some(100.0)},
+		},
+		{
+			name: "below 100 by less than a float64 can tell",
+			src:  "@0s cpu=99.9999999999999999999999 pcpu=0.0000000000000000000000000000001\n",
+			at:   0, want: State{CPU: provider.Some(100.0), PCPU: provider.Some(1e-31)},
+		},
+		{
 			name: "end at the same offset as the last line",
 			src:  "@0s cpu=1\n@1s cpu=2\n@1s end\n",
 			at:   time.Second, want: State{CPU: provider.Some(2.0)}, end: time.Second,
@@ -193,6 +204,12 @@ var malformedTraces = []struct {
 	{"cpu exponent", "@0s cpu=1e2\n", 1, "bad cpu"},
 	{"cpu above 100", "@0s cpu=100.5\n", 1, "outside [0, 100]"},
 	{"cpu empty", "@0s cpu=\n", 1, "bad cpu"},
+	{"cpu above 100 below float precision", "@0s cpu=100.0000000000000000001\n", 1, "cpu 100.0000000000000000001 outside [0, 100]"},
+	{"cpu above 100 at float precision", "@0s cpu=100.00000000000001\n", 1, "outside [0, 100]"},
+	{"cpu 101", "@0s cpu=101\n", 1, "outside [0, 100]"},
+	{"cpu 1000 with leading zeros", "@0s cpu=0001000\n", 1, "outside [0, 100]"},
+	{"cpu of 400 digits", "@0s cpu=" + strings.Repeat("9", 400) + "\n", 1, "outside [0, 100]"},
+	{"pcpu above 100 below float precision", "@0s pcpu=100.000000000000000000000000001\n", 1, "pcpu 100.000000000000000000000000001 outside"},
 	{"fractional rss", "@0s rss=1.5\n", 1, "bad rss"},
 	{"negative avail", "@0s avail=-1 total=10\n", 1, "bad avail"},
 	{"signed total", "@0s total=+10\n", 1, "bad total"},
@@ -430,4 +447,26 @@ func checkState(t *testing.T, s State) {
 	if s.Thermal > provider.ThermalCritical || s.Pressure > provider.MemoryPressureCritical || s.Delay < 0 {
 		t.Fatalf("bad enum or delay: %+v", s)
 	}
+}
+
+// FuzzPercentInRange: the digit-wise range check of cpu= and pcpu= agrees
+// with exact rational arithmetic on every plain decimal.
+func FuzzPercentInRange(f *testing.F) {
+	for _, s := range []string{"0", "100", "100.0", "100.0000000000000000001", "100.00000000000001",
+		"99.99999999999999999", "0100", "1000", "101", "00000.5", "9"} {
+		f.Add(s)
+	}
+	hundred := big.NewRat(100, 1)
+	f.Fuzz(func(t *testing.T, s string) {
+		if !isDecimal(s) {
+			return
+		}
+		r, ok := new(big.Rat).SetString(s)
+		if !ok {
+			t.Fatalf("big.Rat cannot read the plain decimal %q", s)
+		}
+		if got, want := percentInRange(s), r.Cmp(hundred) <= 0; got != want {
+			t.Fatalf("percentInRange(%q) = %v, want %v", s, got, want)
+		}
+	})
 }

@@ -83,6 +83,8 @@ type procFile struct {
 	lastCause  error
 	lastErr    error
 	invalidErr error
+	dupErr     error // for the key dupKey
+	dupKey     string
 }
 
 // newProcFile returns a file kept open between reads: for a file on a live
@@ -151,6 +153,16 @@ func (pf *procFile) invalid() error {
 		pf.invalidErr = fmt.Errorf("linux: %w: %s: malformed content", provider.ErrInvalid, pf.path)
 	}
 	return pf.invalidErr
+}
+
+// duplicate is the (cached) warning for a file that gives key twice: the
+// first value is used.
+func (pf *procFile) duplicate(key string) error {
+	if pf.dupErr == nil || pf.dupKey != key {
+		pf.dupErr = fmt.Errorf("linux: %w: %s: %s appears more than once; the first is used", provider.ErrInvalid, pf.path, key)
+		pf.dupKey = key
+	}
+	return pf.dupErr
 }
 
 func (pf *procFile) close() {
@@ -424,6 +436,9 @@ func (f *fastSignals) readMeminfo() (total, avail provider.Opt[uint64]) {
 	if !m.availOK || !f.hostTotalOK {
 		f.addErr(f.meminfo.invalid())
 	}
+	if m.dup != "" {
+		f.addErr(f.meminfo.duplicate(m.dup))
+	}
 	return total, avail
 }
 
@@ -445,7 +460,11 @@ func (f *fastSignals) readPSI() provider.MemoryPressure {
 		f.addErr(err)
 		return provider.MemoryPressureUnknown
 	}
-	return psiPressure(procPressureMemory(b))
+	p := procPressureMemory(b)
+	if p.bad {
+		f.addErr(f.psi.invalid())
+	}
+	return psiPressure(p)
 }
 
 // psiUnsupported reports whether a failed open or read of
@@ -456,8 +475,11 @@ func psiUnsupported(err error) bool {
 	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.EOPNOTSUPP) || errors.Is(err, errors.ErrUnsupported)
 }
 
+// psiPressure is the native pressure p shows; a malformed file shows none.
 func psiPressure(p psiMemory) provider.MemoryPressure {
 	switch {
+	case p.bad:
+		return provider.MemoryPressureUnknown
 	case p.fullOK && p.full >= psiThreshold:
 		return provider.MemoryPressureCritical
 	case p.someOK && p.some >= psiThreshold:

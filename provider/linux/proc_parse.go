@@ -1,6 +1,7 @@
 package linux
 
 import (
+	"bytes"
 	"math/bits"
 	"path"
 )
@@ -135,13 +136,22 @@ func procStat(b []byte) (cpuTimes, bool) {
 type meminfo struct {
 	total, avail     uint64
 	totalOK, availOK bool
+	// dup names the first key restel uses that appears more than once
+	// ("MemTotal"); "" when none does.
+	dup string
 }
+
+// meminfoKeys are the /proc/meminfo keys procMeminfo reads, with their
+// colon, in the order of their bits.
+var meminfoKeys = [...]string{"MemTotal:", "MemAvailable:", "MemFree:", "Buffers:", "Cached:"}
 
 // procMeminfo parses /proc/meminfo (Documentation/filesystems/proc.rst,
 // "meminfo"): MemTotal, and MemAvailable — or, on kernels older than 3.14
 // that lack it, MemFree + Buffers + Cached. Values are "<n> kB"; a value
-// that is malformed or overflows in bytes is not ok. The first occurrence of
-// a key wins; parsing stops once MemTotal and MemAvailable are seen.
+// that is malformed or overflows in bytes is not ok. The kernel writes each
+// key once: when one of these keys appears again, the first occurrence is
+// used (a later line never changes a value) and dup names the key, so the
+// caller can say so.
 func procMeminfo(b []byte) meminfo {
 	const (
 		kTotal = 1 << iota
@@ -154,24 +164,29 @@ func procMeminfo(b []byte) meminfo {
 	var seen, bad uint
 	var free, buffers, cached uint64
 	for len(b) > 0 {
+		// Every line is looked at, so a repeated key is seen wherever it
+		// is; lines are found with bytes.IndexByte and most are skipped
+		// on their first byte.
 		var ln []byte
-		ln, b, _ = line(b)
-		var key uint
-		switch {
-		case hasPrefix(ln, "MemTotal:"):
-			key = kTotal
-		case hasPrefix(ln, "MemAvailable:"):
-			key = kAvail
-		case hasPrefix(ln, "MemFree:"):
-			key = kFree
-		case hasPrefix(ln, "Buffers:"):
-			key = kBuffers
-		case hasPrefix(ln, "Cached:"):
-			key = kCached
-		default:
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			ln, b = b[:i], b[i+1:]
+		} else {
+			ln, b = b, nil
+		}
+		if len(ln) == 0 || ln[0] != 'M' && ln[0] != 'B' && ln[0] != 'C' {
 			continue
 		}
-		if seen&key != 0 {
+		var key uint
+		for i, k := range meminfoKeys {
+			if hasPrefix(ln, k) {
+				key = 1 << i
+				if seen&key != 0 && m.dup == "" {
+					m.dup = k[:len(k)-1]
+				}
+				break
+			}
+		}
+		if key == 0 || seen&key != 0 {
 			continue
 		}
 		seen |= key
@@ -191,9 +206,6 @@ func procMeminfo(b []byte) meminfo {
 			buffers = v
 		case kCached:
 			cached = v
-		}
-		if seen&(kTotal|kAvail) == kTotal|kAvail {
-			break // lines 1 and 3 on every kernel with MemAvailable: skip the other ~50
 		}
 	}
 	m.totalOK = seen&kTotal != 0 && bad&kTotal == 0
@@ -384,46 +396,62 @@ func cgroupMemoryStat(b []byte, key string) (uint64, bool) {
 type psiMemory struct {
 	some, full     uint64
 	someOK, fullOK bool
+	// bad marks a malformed file: no "some" line, a "some" or "full" line
+	// without a well-formed avg10, or either line twice. Its figures are
+	// not used (see psiPressure).
+	bad bool
 }
 
 // procPressureMemory parses /proc/pressure/memory
 // (Documentation/accounting/psi.rst): "some avg10=0.00 avg60=0.00
-// avg300=0.00 total=0" and the same for "full". Only avg10 is used; it is a
-// fixed-point number with two decimals, parsed exactly.
+// avg300=0.00 total=0" and the same for "full" (a file without "full" is
+// accepted). Only avg10 is used; it is a fixed-point number with two
+// decimals, parsed exactly. Lines of other kinds are skipped.
 func procPressureMemory(b []byte) psiMemory {
 	var p psiMemory
 	for len(b) > 0 {
 		var ln []byte
 		ln, b, _ = line(b)
 		kind, rest := field(ln)
-		var v uint64
-		ok := false
-		for {
-			var f []byte
-			f, rest = field(rest)
-			if len(f) == 0 {
-				break
-			}
-			if hasPrefix(f, "avg10=") {
-				v, ok = centi(f[len("avg10="):])
-				break
-			}
-		}
-		if !ok {
-			continue
-		}
+		var ok *bool
+		var dst *uint64
 		switch string(kind) {
 		case "some":
-			if !p.someOK {
-				p.some, p.someOK = v, true
-			}
+			dst, ok = &p.some, &p.someOK
 		case "full":
-			if !p.fullOK {
-				p.full, p.fullOK = v, true
-			}
+			dst, ok = &p.full, &p.fullOK
+		default:
+			continue
 		}
+		if *ok {
+			p.bad = true // the same kind twice
+			continue
+		}
+		v, good := avg10(rest)
+		if !good {
+			p.bad = true
+			continue
+		}
+		*dst, *ok = v, true
+	}
+	if !p.someOK {
+		p.bad = true
 	}
 	return p
+}
+
+// avg10 returns the value of the "avg10=" field among fields.
+func avg10(fields []byte) (uint64, bool) {
+	for {
+		var f []byte
+		f, fields = field(fields)
+		if len(f) == 0 {
+			return 0, false
+		}
+		if hasPrefix(f, "avg10=") {
+			return centi(f[len("avg10="):])
+		}
+	}
 }
 
 // centi parses "12.34" (at most two decimals, or none) into 1234.

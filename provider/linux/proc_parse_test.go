@@ -105,7 +105,22 @@ func TestProcMeminfo(t *testing.T) {
 			in:   "MemTotal: 1000 kB\nMemFree: 100 kB\nMemAvailable: lots kB\nBuffers: 20 kB\nCached: 300 kB\n",
 			want: meminfo{total: 1000 * kB, totalOK: true},
 		},
-		{name: "first occurrence wins", in: "MemTotal: 1 kB\nMemTotal: 2 kB\n", want: meminfo{total: kB, totalOK: true}},
+		{name: "first occurrence wins, and is named", in: "MemTotal: 1 kB\nMemTotal: 2 kB\n", want: meminfo{total: kB, totalOK: true, dup: "MemTotal"}},
+		{
+			name: "a duplicate far down the file is seen",
+			in:   "MemTotal: 4 kB\nMemFree: 1 kB\nMemAvailable: 2 kB\nBuffers: 1 kB\nCached: 1 kB\nSwapCached: 0 kB\nMemAvailable: 3 kB\n",
+			want: meminfo{total: 4 * kB, avail: 2 * kB, totalOK: true, availOK: true, dup: "MemAvailable"},
+		},
+		{
+			name: "a malformed duplicate does not spoil the first",
+			in:   "MemTotal: 4 kB\nMemAvailable: 2 kB\nMemTotal: lots\n",
+			want: meminfo{total: 4 * kB, avail: 2 * kB, totalOK: true, availOK: true, dup: "MemTotal"},
+		},
+		{
+			name: "the first duplicate is named",
+			in:   "MemTotal: 4 kB\nCached: 1 kB\nCached: 1 kB\nMemTotal: 4 kB\n",
+			want: meminfo{total: 4 * kB, totalOK: true, dup: "Cached"},
+		},
 		{name: "missing unit", in: "MemTotal: 1000\n", want: meminfo{}},
 		{name: "wrong unit", in: "MemTotal: 1000 MB\n", want: meminfo{}},
 		{name: "trailing junk", in: "MemTotal: 1000 kB extra\n", want: meminfo{}},
@@ -293,10 +308,27 @@ func TestProcPressureMemory(t *testing.T) {
 			in:   "some avg10=55.5 avg60=0 avg300=0 total=1\n",
 			want: psiMemory{some: 5550, someOK: true}, p: provider.MemoryPressureWarn,
 		},
-		{name: "garbage avg10", in: "some avg10=abc\nfull avg10=1.234\n", want: psiMemory{}, p: provider.MemoryPressureUnknown},
-		{name: "negative", in: "some avg10=-1.00\n", want: psiMemory{}, p: provider.MemoryPressureUnknown},
-		{name: "unknown kind", in: "most avg10=99.00\n", want: psiMemory{}, p: provider.MemoryPressureUnknown},
-		{name: "empty", in: "", want: psiMemory{}, p: provider.MemoryPressureUnknown},
+		{name: "garbage avg10", in: "some avg10=abc\nfull avg10=1.234\n", want: psiMemory{bad: true}, p: provider.MemoryPressureUnknown},
+		{name: "negative", in: "some avg10=-1.00\n", want: psiMemory{bad: true}, p: provider.MemoryPressureUnknown},
+		{name: "unknown kind only", in: "most avg10=99.00\n", want: psiMemory{bad: true}, p: provider.MemoryPressureUnknown},
+		{
+			name: "unknown kind beside the known ones is skipped",
+			in:   "some avg10=1.00 total=1\nmost avg10=99.00\nfull avg10=0.00 total=1\n",
+			want: psiMemory{some: 100, someOK: true, fullOK: true}, p: provider.MemoryPressureNormal,
+		},
+		{name: "empty", in: "", want: psiMemory{bad: true}, p: provider.MemoryPressureUnknown},
+		{
+			name: "malformed full spoils a good some",
+			in:   "some avg10=55.00 total=1\nfull avg10=x total=1\n",
+			want: psiMemory{some: 5500, someOK: true, bad: true}, p: provider.MemoryPressureUnknown,
+		},
+		{name: "no avg10 field", in: "some avg60=1.00 total=1\n", want: psiMemory{bad: true}, p: provider.MemoryPressureUnknown},
+		{
+			name: "some twice",
+			in:   "some avg10=1.00 total=1\nsome avg10=99.00 total=1\n",
+			want: psiMemory{some: 100, someOK: true, bad: true}, p: provider.MemoryPressureUnknown,
+		},
+		{name: "full without some", in: "full avg10=20.00 total=1\n", want: psiMemory{full: 2000, fullOK: true, bad: true}, p: provider.MemoryPressureUnknown},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

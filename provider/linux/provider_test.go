@@ -367,13 +367,14 @@ func TestHostile(t *testing.T) {
 			},
 		},
 		{
-			name: "PSI garbage does not raise", procfs: "procfs-k8s", sysfs: "cgroup-k8s",
+			name: "PSI garbage does not raise, and warns", procfs: "procfs-k8s", sysfs: "cgroup-k8s",
 			files: map[string]string{"pressure/memory": "some avg10=lots\nfull avg10=-3\n"},
 			check: func(t *testing.T, s provider.Snapshot) {
 				if s.MemoryPressure != provider.MemoryPressureNormal {
 					t.Errorf("pressure %v; want normal", s.MemoryPressure)
 				}
 			},
+			wantErr: provider.ErrInvalid,
 		},
 		{
 			name: "PSI full raises to critical", procfs: "procfs-k8s", sysfs: "cgroup-k8s",
