@@ -1,6 +1,10 @@
 package headroom
 
-import "math"
+import (
+	"math"
+
+	"github.com/restel/restel/provider"
+)
 
 // Limit kinds, as [CPULimit.By] and [MemLimit.By] name them. A cgroup or
 // cpuset limit is named with its path as /proc/<pid>/cgroup shows it
@@ -23,10 +27,7 @@ func GPUBy(name string) string { return "gpu:" + name }
 // CPULimit is one constraint on the CPUs a process may use: the host's
 // online CPUs, its affinity mask, a cpuset, or a cgroup's CPU quota
 // (quota ÷ period, a fraction: 850000/100000 is 8.5 CPUs).
-type CPULimit struct {
-	By   string
-	CPUs float64
-}
+type CPULimit = provider.CPULimit
 
 // EffectiveCPUs returns the tightest of limits: the fewest CPUs, the
 // first listed on a tie (readers list cgroup quotas from the process's
@@ -63,17 +64,15 @@ func Quota(quota, period int64) (cpus float64, ok bool) {
 
 // ThrottleCounts are a cgroup's cumulative CFS period counters (cpu.stat
 // nr_periods and nr_throttled, cgroup v1 and v2 alike).
-type ThrottleCounts struct {
-	Periods, Throttled uint64
-}
+type ThrottleCounts = provider.ThrottleCounts
 
 // ThrottledRatio returns the share of enforcement periods in which the
 // cgroup was throttled between two readings, in [0, 1]. ok is false when
-// no period elapsed, a counter went backwards (the process moved to
-// another cgroup, or the counters were reset), or more periods were
-// throttled than elapsed.
+// the readings come from different cgroups (the process moved), no period
+// elapsed, a counter went backwards (the counters were reset), or more
+// periods were throttled than elapsed.
 func ThrottledRatio(prev, cur ThrottleCounts) (ratio float64, ok bool) {
-	if cur.Periods <= prev.Periods || cur.Throttled < prev.Throttled {
+	if prev.By != cur.By || cur.Periods <= prev.Periods || cur.Throttled < prev.Throttled {
 		return 0, false
 	}
 	dp, dt := cur.Periods-prev.Periods, cur.Throttled-prev.Throttled

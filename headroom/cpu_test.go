@@ -13,16 +13,16 @@ func TestEffectiveCPUs(t *testing.T) {
 		ok     bool
 	}{
 		{"none", nil, CPULimit{}, false},
-		{"host only", []CPULimit{{ByHost, 16}}, CPULimit{ByHost, 16}, true},
+		{"host only", []CPULimit{{By: ByHost, CPUs: 16}}, CPULimit{By: ByHost, CPUs: 16}, true},
 		// The Go runtime reads only the leaf: a parent quota of 2 with an
 		// unlimited leaf must still give 2.
-		{"parent only", []CPULimit{{CgroupBy("/a"), 2}, {ByAffinity, 5}, {ByHost, 5}}, CPULimit{CgroupBy("/a"), 2}, true},
-		{"fraction kept", []CPULimit{{CgroupBy("/a/b"), 8.5}, {ByHost, 16}}, CPULimit{CgroupBy("/a/b"), 8.5}, true},
-		{"quota tighter than affinity", []CPULimit{{CgroupBy("/x"), 1.5}, {ByAffinity, 4}, {ByHost, 8}}, CPULimit{CgroupBy("/x"), 1.5}, true},
-		{"affinity tighter than quota", []CPULimit{{CgroupBy("/x"), 6}, {ByAffinity, 2}, {ByHost, 8}}, CPULimit{ByAffinity, 2}, true},
-		{"cpuset narrower than both", []CPULimit{{CgroupBy("/x"), 6}, {CpusetBy("/x"), 1}, {ByAffinity, 2}, {ByHost, 8}}, CPULimit{CpusetBy("/x"), 1}, true},
-		{"tie names the first", []CPULimit{{CgroupBy("/x"), 2}, {ByAffinity, 2}, {ByHost, 2}}, CPULimit{CgroupBy("/x"), 2}, true},
-		{"unusable skipped", []CPULimit{{CgroupBy("/x"), 0}, {CgroupBy("/y"), math.Inf(1)}, {CgroupBy("/z"), math.NaN()}, {CgroupBy("/w"), -1}, {ByHost, 4}}, CPULimit{ByHost, 4}, true},
+		{"parent only", []CPULimit{{By: CgroupBy("/a"), CPUs: 2}, {By: ByAffinity, CPUs: 5}, {By: ByHost, CPUs: 5}}, CPULimit{By: CgroupBy("/a"), CPUs: 2}, true},
+		{"fraction kept", []CPULimit{{By: CgroupBy("/a/b"), CPUs: 8.5}, {By: ByHost, CPUs: 16}}, CPULimit{By: CgroupBy("/a/b"), CPUs: 8.5}, true},
+		{"quota tighter than affinity", []CPULimit{{By: CgroupBy("/x"), CPUs: 1.5}, {By: ByAffinity, CPUs: 4}, {By: ByHost, CPUs: 8}}, CPULimit{By: CgroupBy("/x"), CPUs: 1.5}, true},
+		{"affinity tighter than quota", []CPULimit{{By: CgroupBy("/x"), CPUs: 6}, {By: ByAffinity, CPUs: 2}, {By: ByHost, CPUs: 8}}, CPULimit{By: ByAffinity, CPUs: 2}, true},
+		{"cpuset narrower than both", []CPULimit{{By: CgroupBy("/x"), CPUs: 6}, {By: CpusetBy("/x"), CPUs: 1}, {By: ByAffinity, CPUs: 2}, {By: ByHost, CPUs: 8}}, CPULimit{By: CpusetBy("/x"), CPUs: 1}, true},
+		{"tie names the first", []CPULimit{{By: CgroupBy("/x"), CPUs: 2}, {By: ByAffinity, CPUs: 2}, {By: ByHost, CPUs: 2}}, CPULimit{By: CgroupBy("/x"), CPUs: 2}, true},
+		{"unusable skipped", []CPULimit{{By: CgroupBy("/x"), CPUs: 0}, {By: CgroupBy("/y"), CPUs: math.Inf(1)}, {By: CgroupBy("/z"), CPUs: math.NaN()}, {By: CgroupBy("/w"), CPUs: -1}, {By: ByHost, CPUs: 4}}, CPULimit{By: ByHost, CPUs: 4}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, ok := EffectiveCPUs(tc.limits)
@@ -62,12 +62,13 @@ func TestThrottledRatio(t *testing.T) {
 		want      float64
 		ok        bool
 	}{
-		{"quarter", ThrottleCounts{100, 10}, ThrottleCounts{200, 35}, 0.25, true},
-		{"none throttled", ThrottleCounts{100, 10}, ThrottleCounts{150, 10}, 0, true},
-		{"no period elapsed", ThrottleCounts{100, 10}, ThrottleCounts{100, 10}, 0, false},
-		{"periods backwards (moved cgroup)", ThrottleCounts{100, 10}, ThrottleCounts{50, 10}, 0, false},
-		{"throttled backwards", ThrottleCounts{100, 10}, ThrottleCounts{150, 5}, 0, false},
-		{"more throttled than elapsed", ThrottleCounts{100, 10}, ThrottleCounts{110, 30}, 0, false},
+		{"quarter", ThrottleCounts{By: "a", Periods: 100, Throttled: 10}, ThrottleCounts{By: "a", Periods: 200, Throttled: 35}, 0.25, true},
+		{"none throttled", ThrottleCounts{By: "a", Periods: 100, Throttled: 10}, ThrottleCounts{By: "a", Periods: 150, Throttled: 10}, 0, true},
+		{"no period elapsed", ThrottleCounts{By: "a", Periods: 100, Throttled: 10}, ThrottleCounts{By: "a", Periods: 100, Throttled: 10}, 0, false},
+		{"periods backwards (moved cgroup)", ThrottleCounts{By: "a", Periods: 100, Throttled: 10}, ThrottleCounts{By: "a", Periods: 50, Throttled: 10}, 0, false},
+		{"throttled backwards", ThrottleCounts{By: "a", Periods: 100, Throttled: 10}, ThrottleCounts{By: "a", Periods: 150, Throttled: 5}, 0, false},
+		{"moved to another cgroup", ThrottleCounts{By: "a", Periods: 100, Throttled: 10}, ThrottleCounts{By: "b", Periods: 200, Throttled: 20}, 0, false},
+		{"more throttled than elapsed", ThrottleCounts{By: "a", Periods: 100, Throttled: 10}, ThrottleCounts{By: "a", Periods: 110, Throttled: 30}, 0, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, ok := ThrottledRatio(tc.prev, tc.cur)

@@ -1,13 +1,12 @@
 package headroom
 
+import "github.com/restel/restel/provider"
+
 // MemLimit is one constraint on memory a new allocation can take: the
 // host's available memory, a memory-limited cgroup's available memory
 // (its limit less what it uses, reclaimable page cache not counted as
 // used), or an accelerator's free device memory. AvailMB is in MiB.
-type MemLimit struct {
-	By      string
-	AvailMB uint64
-}
+type MemLimit = provider.MemLimit
 
 // Usable returns the tightest of limits: the least available, the first
 // listed on a tie (readers list cgroups from the process's own up to the

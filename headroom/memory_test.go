@@ -8,11 +8,11 @@ import (
 
 func TestUsable(t *testing.T) {
 	// A cgroup limit on a parent only binds the process below it.
-	got, ok := Usable([]MemLimit{{CgroupBy("/a/b"), 900}, {CgroupBy("/a"), 300}, {ByHost, 12000}})
-	if !ok || got != (MemLimit{CgroupBy("/a"), 300}) {
+	got, ok := Usable([]MemLimit{{By: CgroupBy("/a/b"), AvailMB: 900}, {By: CgroupBy("/a"), AvailMB: 300}, {By: ByHost, AvailMB: 12000}})
+	if !ok || got != (MemLimit{By: CgroupBy("/a"), AvailMB: 300}) {
 		t.Errorf("Usable = %+v, %v", got, ok)
 	}
-	got, ok = Usable([]MemLimit{{CgroupBy("/a"), 500}, {ByHost, 500}})
+	got, ok = Usable([]MemLimit{{By: CgroupBy("/a"), AvailMB: 500}, {By: ByHost, AvailMB: 500}})
 	if !ok || got.By != CgroupBy("/a") {
 		t.Errorf("a tie names the first listed: %+v", got)
 	}
@@ -22,8 +22,8 @@ func TestUsable(t *testing.T) {
 }
 
 func TestRoomiest(t *testing.T) {
-	got, ok := Roomiest([]MemLimit{{GPUBy("card0"), 2000}, {GPUBy("card1"), 7000}, {GPUBy("card2"), 7000}})
-	if !ok || got != (MemLimit{GPUBy("card1"), 7000}) {
+	got, ok := Roomiest([]MemLimit{{By: GPUBy("card0"), AvailMB: 2000}, {By: GPUBy("card1"), AvailMB: 7000}, {By: GPUBy("card2"), AvailMB: 7000}})
+	if !ok || got != (MemLimit{By: GPUBy("card1"), AvailMB: 7000}) {
 		t.Errorf("Roomiest = %+v, %v", got, ok)
 	}
 	if _, ok := Roomiest(nil); ok {

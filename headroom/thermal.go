@@ -61,15 +61,9 @@ func FromState(s provider.ThermalState) provider.Opt[float64] {
 // ClampHorizon returns h within [0, MaxHorizon].
 func ClampHorizon(h time.Duration) time.Duration { return min(max(h, 0), MaxHorizon) }
 
-// Reading is one sensor's temperature at one moment.
-type Reading struct {
-	// Sensor names the sensor (e.g. "thermal_zone0", "hwmon1/temp2").
-	Sensor string
-	// Celsius is the temperature.
-	Celsius float64
-	// SevereC is the sensor's severe threshold (headroom 1.0).
-	SevereC float64
-}
+// Reading is one sensor's temperature at one moment, with its severe
+// threshold (headroom 1.0).
+type Reading = provider.ThermalReading
 
 // SensorHeadroom is one sensor's headroom now and at the forecast horizon.
 type SensorHeadroom struct {

@@ -46,7 +46,7 @@ func TestFromState(t *testing.T) {
 // severe threshold 85 °C: temps[i] at t0+i s.
 func feed(f *Forecaster, temps ...float64) {
 	for i, c := range temps {
-		f.Update(t0.Add(time.Duration(i)*time.Second), []Reading{{"cpu", c, 85}})
+		f.Update(t0.Add(time.Duration(i)*time.Second), []Reading{{Sensor: "cpu", Celsius: c, SevereC: 85}})
 	}
 }
 
@@ -134,7 +134,7 @@ func TestForecastKeepsThirtySamples(t *testing.T) {
 func TestForecastSameSecondReplaces(t *testing.T) {
 	var f Forecaster
 	feed(&f, 50, 51, 52)
-	f.Update(t0.Add(2*time.Second+500*time.Millisecond), []Reading{{"cpu", 60, 85}})
+	f.Update(t0.Add(2*time.Second+500*time.Millisecond), []Reading{{Sensor: "cpu", Celsius: 60, SevereC: 85}})
 	s := f.Sensors(nil, 0)
 	if s[0].Samples != 3 || s[0].Now != FromCelsius(60, 85) {
 		t.Errorf("a second reading in one second: %+v", s)
@@ -144,7 +144,7 @@ func TestForecastSameSecondReplaces(t *testing.T) {
 func TestSensorGoingUnknown(t *testing.T) {
 	var f Forecaster
 	for i := range 10 {
-		f.Update(t0.Add(time.Duration(i)*time.Second), []Reading{{"cpu", 50 + float64(i), 85}, {"gpu", 80, 85}})
+		f.Update(t0.Add(time.Duration(i)*time.Second), []Reading{{Sensor: "cpu", Celsius: 50 + float64(i), SevereC: 85}, {Sensor: "gpu", Celsius: 80, SevereC: 85}})
 	}
 	now, _ := f.Headroom(0)
 	if want := FromCelsius(80, 85); now.V != want {
@@ -152,12 +152,12 @@ func TestSensorGoingUnknown(t *testing.T) {
 	}
 	// The gpu sensor goes unreadable: it no longer counts, and its
 	// history is gone when it returns.
-	f.Update(t0.Add(10*time.Second), []Reading{{"cpu", 60, 85}})
+	f.Update(t0.Add(10*time.Second), []Reading{{Sensor: "cpu", Celsius: 60, SevereC: 85}})
 	now, _ = f.Headroom(0)
 	if want := FromCelsius(60, 85); now.V != want {
 		t.Errorf("after the gpu went unknown: %v, want %v", now.V, want)
 	}
-	f.Update(t0.Add(11*time.Second), []Reading{{"cpu", 61, 85}, {"gpu", 70, 85}})
+	f.Update(t0.Add(11*time.Second), []Reading{{Sensor: "cpu", Celsius: 61, SevereC: 85}, {Sensor: "gpu", Celsius: 70, SevereC: 85}})
 	for _, s := range f.Sensors(nil, 0) {
 		if s.Sensor == "gpu" && s.Samples != 1 {
 			t.Errorf("gpu came back with %d samples, want a fresh window", s.Samples)
@@ -169,7 +169,7 @@ func TestSensorGoingUnknown(t *testing.T) {
 		t.Errorf("no sensor: %+v %+v", now, fc)
 	}
 	// A non-finite reading is no reading.
-	f.Update(t0.Add(13*time.Second), []Reading{{"cpu", math.NaN(), 85}, {"x", 50, math.Inf(1)}})
+	f.Update(t0.Add(13*time.Second), []Reading{{Sensor: "cpu", Celsius: math.NaN(), SevereC: 85}, {Sensor: "x", Celsius: 50, SevereC: math.Inf(1)}})
 	if now, _ := f.Headroom(0); now.Valid {
 		t.Errorf("non-finite readings gave %+v", now)
 	}
@@ -179,12 +179,12 @@ func TestForecastGapDropsOldSamples(t *testing.T) {
 	var f Forecaster
 	feed(&f, 50, 51, 52, 53)
 	// 40 s later the window holds only the new sample.
-	f.Update(t0.Add(44*time.Second), []Reading{{"cpu", 70, 85}})
+	f.Update(t0.Add(44*time.Second), []Reading{{Sensor: "cpu", Celsius: 70, SevereC: 85}})
 	if s := f.Sensors(nil, 0); s[0].Samples != 1 {
 		t.Errorf("after a 40 s gap: %d samples, want 1", s[0].Samples)
 	}
 	// A clock set back restarts the window.
-	f.Update(t0, []Reading{{"cpu", 50, 85}})
+	f.Update(t0, []Reading{{Sensor: "cpu", Celsius: 50, SevereC: 85}})
 	if s := f.Sensors(nil, 0); s[0].Samples != 1 {
 		t.Errorf("after the clock went back: %d samples, want 1", s[0].Samples)
 	}
@@ -192,7 +192,7 @@ func TestForecastGapDropsOldSamples(t *testing.T) {
 
 func TestForecasterSteadyStateAllocs(t *testing.T) {
 	var f Forecaster
-	rs := []Reading{{"a", 50, 85}, {"b", 60, 90}}
+	rs := []Reading{{Sensor: "a", Celsius: 50, SevereC: 85}, {Sensor: "b", Celsius: 60, SevereC: 90}}
 	i := 0
 	allocs := testing.AllocsPerRun(200, func() {
 		i++
@@ -214,7 +214,7 @@ func FuzzForecaster(f *testing.F) {
 			if i%2 == 1 {
 				c = c2
 			}
-			fc.Update(time.Unix(s1+int64(i)*(s2%3), 0), []Reading{{"z", c, sev}})
+			fc.Update(time.Unix(s1+int64(i)*(s2%3), 0), []Reading{{Sensor: "z", Celsius: c, SevereC: sev}})
 			now, fcast := fc.Headroom(time.Duration(s2))
 			if now.Valid && (now.V < 0 || math.IsNaN(now.V)) {
 				t.Fatalf("headroom %v", now.V)

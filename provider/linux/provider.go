@@ -87,6 +87,8 @@ type Provider struct {
 
 	mu   sync.Mutex // guards fast
 	fast fastSignals
+
+	capr capacityReader // reads for Capacity, under its own lock
 }
 
 // Compile-time checks of the capabilities a Provider offers.
@@ -96,6 +98,7 @@ var (
 	_ provider.BatteryReader    = (*Provider)(nil)
 	_ provider.Bounded          = (*Provider)(nil)
 	_ provider.RunReader        = (*Provider)(nil)
+	_ provider.CapacityReader   = (*Provider)(nil)
 )
 
 type config struct {
