@@ -32,12 +32,19 @@ type CPULimit = provider.CPULimit
 // EffectiveCPUs returns the tightest of limits: the fewest CPUs, the
 // first listed on a tie (readers list cgroup quotas from the process's
 // own cgroup up to the root, then cpusets, the affinity mask and the
-// host last, so a tie names the most specific cause). A limit that is not
-// a positive finite number is skipped. ok is false when no limit is
-// usable.
+// host last, so a tie names the most specific cause). A limit that does
+// not restrict anything — as many CPUs as the host has, or more — never
+// binds: the host is named instead. A limit that is not a positive
+// finite number is skipped. ok is false when no limit is usable.
 func EffectiveCPUs(limits []CPULimit) (best CPULimit, ok bool) {
+	host := math.Inf(1)
 	for _, l := range limits {
-		if !(l.CPUs > 0) || math.IsInf(l.CPUs, 0) {
+		if l.By == ByHost && l.CPUs > 0 && l.CPUs < host {
+			host = l.CPUs
+		}
+	}
+	for _, l := range limits {
+		if !(l.CPUs > 0) || math.IsInf(l.CPUs, 0) || (l.By != ByHost && l.CPUs >= host) {
 			continue
 		}
 		if !ok || l.CPUs < best.CPUs {

@@ -21,7 +21,9 @@ func TestEffectiveCPUs(t *testing.T) {
 		{"quota tighter than affinity", []CPULimit{{By: CgroupBy("/x"), CPUs: 1.5}, {By: ByAffinity, CPUs: 4}, {By: ByHost, CPUs: 8}}, CPULimit{By: CgroupBy("/x"), CPUs: 1.5}, true},
 		{"affinity tighter than quota", []CPULimit{{By: CgroupBy("/x"), CPUs: 6}, {By: ByAffinity, CPUs: 2}, {By: ByHost, CPUs: 8}}, CPULimit{By: ByAffinity, CPUs: 2}, true},
 		{"cpuset narrower than both", []CPULimit{{By: CgroupBy("/x"), CPUs: 6}, {By: CpusetBy("/x"), CPUs: 1}, {By: ByAffinity, CPUs: 2}, {By: ByHost, CPUs: 8}}, CPULimit{By: CpusetBy("/x"), CPUs: 1}, true},
-		{"tie names the first", []CPULimit{{By: CgroupBy("/x"), CPUs: 2}, {By: ByAffinity, CPUs: 2}, {By: ByHost, CPUs: 2}}, CPULimit{By: CgroupBy("/x"), CPUs: 2}, true},
+		{"tie names the first", []CPULimit{{By: CgroupBy("/x"), CPUs: 2}, {By: ByAffinity, CPUs: 2}, {By: ByHost, CPUs: 4}}, CPULimit{By: CgroupBy("/x"), CPUs: 2}, true},
+		{"as many as the host is no limit", []CPULimit{{By: CgroupBy("/x"), CPUs: 8}, {By: CpusetBy("/x"), CPUs: 8}, {By: ByAffinity, CPUs: 8}, {By: ByHost, CPUs: 8}}, CPULimit{By: ByHost, CPUs: 8}, true},
+		{"a quota above the host is no limit", []CPULimit{{By: CgroupBy("/x"), CPUs: 12}, {By: ByHost, CPUs: 8}}, CPULimit{By: ByHost, CPUs: 8}, true},
 		{"unusable skipped", []CPULimit{{By: CgroupBy("/x"), CPUs: 0}, {By: CgroupBy("/y"), CPUs: math.Inf(1)}, {By: CgroupBy("/z"), CPUs: math.NaN()}, {By: CgroupBy("/w"), CPUs: -1}, {By: ByHost, CPUs: 4}}, CPULimit{By: ByHost, CPUs: 4}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
