@@ -1,0 +1,14 @@
+//go:build !linux
+
+package linux
+
+import "os"
+
+// readLink is the portable fallback of the Linux readlinkat shim.
+func readLink(path, buf []byte) (int, error) {
+	t, err := os.Readlink(string(path))
+	if err != nil {
+		return 0, err
+	}
+	return copy(buf, t), nil
+}
