@@ -78,8 +78,10 @@ var computeDrivers = map[string]bool{
 //   - DRM cards, <sysfs>/class/drm/card<N> (render nodes and connectors
 //     such as card0-DP-1 are not cards) of a compute driver: amdgpu's
 //     device/mem_info_vram_used and mem_info_vram_total (bytes) and
-//     device/gpu_busy_percent; the temperature of the card's first hwmon
-//     sensor. A card without device memory is unified (integrated).
+//     device/gpu_busy_percent; xe's device/tile<N>/physical_vram_size_bytes
+//     (total only: xe publishes no device-wide use); the temperature of
+//     the card's first hwmon sensor. A card without device memory is
+//     unified (integrated).
 //   - Intel NPUs and other accel devices, <sysfs>/class/accel/accel<N>:
 //     device/npu_busy_time_us, a cumulative busy counter (the busy share
 //     is its growth over the time since the previous read), and
@@ -141,6 +143,8 @@ func (r *accelReader) drmCards(p *Provider, dst []provider.Accelerator, errs *[]
 			if used, ok := p.attrUint(filepath.Join(dev, "mem_info_vram_used")); ok {
 				a.MemUsedMB = provider.Some(used >> 20)
 			}
+		} else if total, ok := p.xeVRAM(dev); ok {
+			a.MemTotalMB = provider.Some(total >> 20)
 		}
 		if busy, ok := p.attrUint(filepath.Join(dev, "gpu_busy_percent")); ok && busy <= 100 {
 			a.BusyPct = provider.Some(float64(busy))
@@ -318,7 +322,7 @@ func (r *accelReader) addProcess(pidDir []byte) error {
 	base := len(pidDir)
 	r.path = append(pidDir, "/fd"...)
 	var err error
-	r.fds, err = listTreeDir(r.path, r.dbuf, r.fds[:0], maxFDs)
+	r.fds, err = listFDs(r.path, r.dbuf, r.fds[:0], maxFDs)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ESRCH) {
 			return nil // the process is gone
@@ -360,6 +364,15 @@ func (r *accelReader) addProcess(pidDir []byte) error {
 		r.use[i].bytes = satAdd(r.use[i].bytes, mem)
 	}
 	return nil
+}
+
+// fdNumber parses a descriptor number: a decimal below 2^31 (0 is one).
+func fdNumber(b []byte) (int, bool) {
+	v, ok := decimal(b)
+	if !ok || v >= 1<<31 {
+		return 0, false
+	}
+	return int(v), true
 }
 
 // isDRMNode reports whether a descriptor's link target is a DRM or
@@ -422,6 +435,23 @@ func (p *Provider) attrUint(path string) (uint64, bool) {
 		return 0, false
 	}
 	return uint64(v), true
+}
+
+// xeVRAM sums the device memory of an xe card's tiles
+// (device/tile<N>/physical_vram_size_bytes).
+func (p *Provider) xeVRAM(dev string) (uint64, bool) {
+	tiles, _ := listDir(dev)
+	var sum uint64
+	var ok bool
+	for _, t := range tiles {
+		if !strings.HasPrefix(t, "tile") || !allDigits(t[len("tile"):]) {
+			continue
+		}
+		if v, good := p.attrUint(filepath.Join(dev, t, "physical_vram_size_bytes")); good && v > 0 {
+			sum, ok = satAdd(sum, v), true
+		}
+	}
+	return sum, ok
 }
 
 // hwmonTemp reads the first usable temp*_input under a device's hwmon

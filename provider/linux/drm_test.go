@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -122,16 +123,18 @@ func TestAcceleratorsDrivers(t *testing.T) {
 			Name: "card1", Driver: "i915", Kind: provider.AccelGPU, Unified: true, ProcessMemMB: provider.Some[uint64](50),
 		}}},
 		{"xe discrete", func(g *gpuTree) {
-			g.device("drm", "card0", "0000:03:00.0", "xe", nil)
+			g.device("drm", "card0", "0000:03:00.0", "xe", map[string]string{"tile0/physical_vram_size_bytes": "17179869184"})
 			g.fd("self", 3, "/dev/dri/renderD128", xeFDInfo)
 		}, []provider.Accelerator{{
-			Name: "card0", Driver: "xe", Kind: provider.AccelGPU, Unified: true, ProcessMemMB: provider.Some[uint64](512),
+			Name: "card0", Driver: "xe", Kind: provider.AccelGPU, MemTotalMB: provider.Some[uint64](16384), ProcessMemMB: provider.Some[uint64](512),
 		}}},
 		{"msm", func(g *gpuTree) {
-			g.device("drm", "card0", "5000000.gpu", "msm_dpu", nil)
-			g.device("drm", "card1", "5000000.gpu-x", "", nil)
+			g.device("drm", "card0", "5000000.gpu", "msm", nil)
+			g.device("drm", "card1", "ae00000.display-subsystem", "msm_dpu", nil)
 			g.fd("self", 9, "/dev/dri/renderD128", msmFDInfo)
-		}, nil},
+		}, []provider.Accelerator{{
+			Name: "card0", Driver: "msm", Kind: provider.AccelGPU, Unified: true, ProcessMemMB: provider.Some[uint64](32),
+		}}},
 		{"panfrost", func(g *gpuTree) {
 			g.device("drm", "card0", "fde60000.gpu", "panfrost", nil)
 			g.fd("self", 4, "/dev/dri/renderD128", panfrostFDInfo)
@@ -173,5 +176,177 @@ func TestAcceleratorsDrivers(t *testing.T) {
 				t.Errorf("(-want +got):\n%s", d)
 			}
 		})
+	}
+}
+
+func TestAcceleratorsClients(t *testing.T) {
+	g := newGPUTree(t)
+	g.device("drm", "card0", "0000:03:00.0", "amdgpu", map[string]string{"mem_info_vram_total": "8589934592", "mem_info_vram_used": "0"})
+	g.device("drm", "card1", "0000:04:00.0", "amdgpu", map[string]string{"mem_info_vram_total": "8589934592", "mem_info_vram_used": "0"})
+	other := strings.ReplaceAll(strings.ReplaceAll(amdFDInfo, "0000:03:00.0", "0000:04:00.0"), "262144 KiB", "128 MiB")
+	g.fd("self", 5, "/dev/dri/renderD128", amdFDInfo)
+	g.fd("self", 6, "/dev/dri/renderD128", amdFDInfo) // the same client on a dup'ed fd
+	g.fd("self", 7, "/dev/dri/renderD129", other)     // a second device
+	g.fd("self", 8, "/dev/dri/renderD128", strings.ReplaceAll(amdFDInfo, "drm-client-id:\t14", "drm-client-id:\t15"))
+	g.fd("self", 9, "/dev/null", amdFDInfo)                         // not a DRM node: not read
+	g.fd("self", 10, "/dev/dri/renderD128", "pos:\t0\nflags:\t0\n") // a DRM node whose fdinfo is not a client's
+	g.fd("self", 11, "/dev/dri/renderD128", "drm-driver:\tamdgpu\ndrm-client-id:\t16\ndrm-pdev:\t0000:03:00.0\n"+
+		"drm-total-vram:\t-5 KiB\ndrm-resident-vram:\t12 GiB\ndrm-memory-vram:\t18446744073709551615 MiB\n") // hostile values: no usable region
+	got, err := g.read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].ProcessMemMB != provider.Some[uint64](512) || got[1].ProcessMemMB != provider.Some[uint64](128) {
+		t.Errorf("per-device process memory: %+v", got)
+	}
+	if tot := provider.SumAccelerators(got); tot.ProcessGPUMemMB != provider.Some[uint64](640) || tot.GPUMemTotalMB != provider.Some[uint64](16384) {
+		t.Errorf("totals %+v", tot)
+	}
+}
+
+func TestAcceleratorsNPUCounter(t *testing.T) {
+	g := newGPUTree(t)
+	g.device("accel", "accel0", "0000:00:0b.0", "intel_vpu", map[string]string{"npu_busy_time_us": "1000000"})
+	p, clk := newTestProvider(t, g.procfs, g.sysfs)
+	busy := func() provider.Opt[float64] {
+		t.Helper()
+		got, err := p.Accelerators(t.Context(), nil)
+		if err != nil || len(got) != 1 {
+			t.Fatalf("Accelerators = %+v, %v", got, err)
+		}
+		return got[0].BusyPct
+	}
+	if b := busy(); b.Valid {
+		t.Errorf("first read: busy %+v, want unknown (no interval yet)", b)
+	}
+	clk.advance(2 * time.Second)
+	g.write(filepath.Join(g.sysfs, "devices", "0000:00:0b.0", "npu_busy_time_us"), "1500000\n")
+	if b := busy(); b != provider.Some(25.0) {
+		t.Errorf("busy %+v, want 25%% (0.5 s of 2 s)", b)
+	}
+	clk.advance(time.Second)
+	g.write(filepath.Join(g.sysfs, "devices", "0000:00:0b.0", "npu_busy_time_us"), "10\n") // driver reloaded
+	if b := busy(); b.Valid {
+		t.Errorf("counter went backwards: busy %+v, want unknown", b)
+	}
+	clk.advance(time.Second)
+	g.write(filepath.Join(g.sysfs, "devices", "0000:00:0b.0", "npu_busy_time_us"), "1000010\n")
+	if b := busy(); b != provider.Some(100.0) {
+		t.Errorf("busy %+v, want 100%%", b)
+	}
+}
+
+func TestAcceleratorsProcessGone(t *testing.T) {
+	g := newGPUTree(t)
+	g.device("drm", "card0", "0000:03:00.0", "amdgpu", map[string]string{"mem_info_vram_total": "8589934592"})
+	p, _ := newTestProvider(t, g.procfs, g.sysfs)
+	// The fd directory is gone (the process exited mid-walk): no error,
+	// the process holds nothing.
+	got, err := p.Accelerators(t.Context(), nil)
+	if err != nil || len(got) != 1 || got[0].ProcessMemMB != provider.Some[uint64](0) {
+		t.Errorf("no fd directory: %+v, %v", got, err)
+	}
+}
+
+func TestAcceleratorsLiveNone(t *testing.T) {
+	p, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	got, err := p.Accelerators(t.Context(), nil)
+	if _, statErr := os.Stat("/sys/class/drm"); statErr != nil && len(got) != 0 {
+		t.Errorf("no DRM class here, yet %+v (%v)", got, err)
+	}
+	tot := provider.SumAccelerators(got)
+	if len(got) == 0 && (tot.GPUMemUsedMB.Valid || tot.GPUMemTotalMB.Valid || tot.GPUBusyPct.Valid || tot.ProcessGPUMemMB.Valid) {
+		t.Errorf("no accelerator, yet totals %+v", tot)
+	}
+}
+
+func TestParseFDInfo(t *testing.T) {
+	var c drmClient
+	parseFDInfo([]byte(i915FDInfo), &c)
+	if !c.isDRM() || string(c.driver.bytes()) != "i915" || string(c.pdev.bytes()) != "0000:00:02.0" || c.id != 7 {
+		t.Fatalf("identity: %+v", c)
+	}
+	if m, ok := c.memory(); !ok || m != 51200<<10 {
+		t.Errorf("integrated memory = %d, %v; want system0's resident 51200 KiB", m, ok)
+	}
+	if c.nEngines != 3 || c.engines[0].ns != 25662044495 {
+		t.Errorf("engines %+v", c.engines[:c.nEngines])
+	}
+	parseFDInfo([]byte(xeFDInfo), &c)
+	if m, ok := c.memory(); !ok || m != 512<<20 {
+		t.Errorf("xe memory = %d, %v; want vram0's resident 512 MiB", m, ok)
+	}
+	if e := c.engines[0]; !e.hasCyc || !e.hasTotl || e.cycles != 28257900 || e.total != 7655183225 {
+		t.Errorf("xe cycles %+v", e)
+	}
+	parseFDInfo([]byte("drm-driver: amdgpu\ndrm-client-id: 1\ndrm-memory-vram: 100 KiB\n"), &c)
+	if m, ok := c.memory(); !ok || m != 100<<10 {
+		t.Errorf("legacy drm-memory: %d, %v", m, ok)
+	}
+	parseFDInfo([]byte("pos: 0\n"), &c)
+	if c.isDRM() {
+		t.Error("a plain fdinfo parsed as a DRM client")
+	}
+}
+
+func FuzzParseFDInfo(f *testing.F) {
+	for _, s := range []string{amdFDInfo, i915FDInfo, xeFDInfo, msmFDInfo, panfrostFDInfo, "drm-total-vram9: 1 MiB\n", "drm-:\n:"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var c drmClient
+		parseFDInfo(b, &c)
+		c.memory()
+		if c.nRegions > maxDRMRegions || c.nEngines > maxDRMEngines {
+			t.Fatalf("%d regions, %d engines", c.nRegions, c.nEngines)
+		}
+	})
+}
+
+// BenchmarkFDInfoWalk reads the DRM clients of 50 processes with 10 DRM
+// fds each (and 10 other fds each), in steady state.
+func BenchmarkFDInfoWalk(b *testing.B) {
+	root := b.TempDir()
+	var r accelReader
+	dirs := make([][]byte, 50)
+	for i := range dirs {
+		dir := filepath.Join(root, strconv.Itoa(1000+i))
+		for fd := range 20 {
+			node, info := "/dev/null", "pos:\t0\n"
+			if fd%2 == 0 {
+				node = "/dev/dri/renderD128"
+				info = strings.ReplaceAll(amdFDInfo, "drm-client-id:\t14", "drm-client-id:\t"+strconv.Itoa(i*100+fd))
+			}
+			if err := os.MkdirAll(filepath.Join(dir, "fd"), 0o755); err != nil {
+				b.Fatal(err)
+			}
+			if err := os.Symlink(node, filepath.Join(dir, "fd", strconv.Itoa(fd))); err != nil {
+				b.Fatal(err)
+			}
+			if err := os.MkdirAll(filepath.Join(dir, "fdinfo"), 0o755); err != nil {
+				b.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "fdinfo", strconv.Itoa(fd)), []byte(info), 0o644); err != nil {
+				b.Fatal(err)
+			}
+		}
+		dirs[i] = make([]byte, 0, 256)
+		dirs[i] = append(dirs[i], dir...)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		r.resetUse()
+		for _, d := range dirs {
+			if err := r.addProcess(append(r.path[:0], d...)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	if len(r.use) != 1 || r.use[0].bytes != 50*10*(256<<20) {
+		b.Fatalf("use %+v", r.use)
 	}
 }
