@@ -49,11 +49,11 @@ func fitMain(e env, args []string) int {
 			return usageErr(e, "fit: --gpu-mem %q: %v", *gpuMem, err)
 		}
 	}
-	h, warn, status := readHeadroom(e, "fit", hf, 0)
+	h, unified, warn, status := readHeadroom(e, "fit", hf, 0)
 	if status != 0 {
 		return status
 	}
-	v := h.Fits(need, false)
+	v := h.Fits(need, unified)
 	if status := writeOutput(e, "fit", "stdout", e.stdout, append(v.AppendJSON(nil), '\n')); status != 0 {
 		return status
 	}

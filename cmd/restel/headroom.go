@@ -73,7 +73,7 @@ func headroomMain(e env, args []string) int {
 	if *forecast < 0 || *forecast > headroom.MaxHorizon {
 		return usageErr(e, "headroom: --forecast %v: want a duration from 0s to %v", *forecast, headroom.MaxHorizon)
 	}
-	h, warn, status := readHeadroom(e, "headroom", hf, *forecast)
+	h, _, warn, status := readHeadroom(e, "headroom", hf, *forecast)
 	if status != 0 {
 		return status
 	}
@@ -86,30 +86,42 @@ func headroomMain(e env, args []string) int {
 	return 0
 }
 
-// readHeadroom opens the provider the flags name and reads its headroom.
-func readHeadroom(e env, cmd string, hf headroomFlags, forecast time.Duration) (headroom.Headroom, error, int) {
+// readHeadroom opens the provider the flags name and reads its headroom;
+// unified reports whether its accelerators all share host memory.
+func readHeadroom(e env, cmd string, hf headroomFlags, forecast time.Duration) (h headroom.Headroom, unified bool, warn error, status int) {
 	p, err := native.New(native.Options{PID: *hf.pid, ProcFS: *hf.procfs, SysFS: *hf.sysfs})
 	if errors.Is(err, linux.ErrNoProcess) {
-		return headroom.Headroom{}, nil, usageErr(e, "%s: --pid %d: no process %d", cmd, *hf.pid, *hf.pid)
+		return h, false, nil, usageErr(e, "%s: --pid %d: no process %d", cmd, *hf.pid, *hf.pid)
 	}
 	if err != nil {
-		return headroom.Headroom{}, nil, usageErr(e, "%s: %v", cmd, err)
+		return h, false, nil, usageErr(e, "%s: %v", cmd, err)
 	}
 	if c, ok := p.(io.Closer); ok {
 		defer c.Close()
 	}
-	h, warn := takeHeadroom(e.ctx, p, *hf.wait, forecast)
-	return h, warn, 0
+	h, unified, warn = takeHeadroom(e.ctx, p, *hf.wait, forecast)
+	return h, unified, warn, 0
 }
 
 // takeHeadroom reads the provider's capacity twice, wait apart, and its
-// thermal state once, and folds them into headroom. A provider without
-// the capacity capability is bounded by the host alone: its available
-// memory and the CPUs the Go runtime sees.
-func takeHeadroom(ctx context.Context, p provider.SnapshotProvider, wait, forecast time.Duration) (headroom.Headroom, error) {
+// thermal state and accelerators once, and folds them into headroom. A
+// provider without the capacity capability is bounded by the host alone:
+// its available memory and the CPUs the Go runtime sees.
+func takeHeadroom(ctx context.Context, p provider.SnapshotProvider, wait, forecast time.Duration) (headroom.Headroom, bool, error) {
 	var tr headroom.Tracker
 	var c provider.Capacity
 	var errs []error
+	var accels []provider.Accelerator
+	if r, ok := p.(provider.AcceleratorReader); ok {
+		actx, cancel := context.WithTimeout(ctx, slowSignalTimeout)
+		var err error
+		accels, err = r.Accelerators(actx, nil)
+		cancel()
+		if err != nil && !errors.Is(err, provider.ErrUnavailable) {
+			errs = append(errs, err)
+		}
+	}
+	unified := headroom.Unified(accels)
 	thermal := provider.ThermalUnknown
 	if r, ok := p.(provider.ThermalReader); ok {
 		tctx, cancel := context.WithTimeout(ctx, slowSignalTimeout)
@@ -130,10 +142,10 @@ func takeHeadroom(ctx context.Context, p provider.SnapshotProvider, wait, foreca
 		if s.AvailableMemMB.Valid {
 			c.MemLimits = append(c.MemLimits, provider.MemLimit{By: headroom.ByHost, AvailMB: s.AvailableMemMB.V})
 		}
-		return tr.Update(time.Now(), &c, thermal, forecast), errors.Join(errs...)
+		return tr.Update(time.Now(), &c, accels, thermal, forecast), unified, errors.Join(errs...)
 	}
 	err := r.Capacity(ctx, &c)
-	h := tr.Update(time.Now(), &c, thermal, forecast)
+	h := tr.Update(time.Now(), &c, accels, thermal, forecast)
 	if wait > 0 && ctx.Err() == nil {
 		t := time.NewTimer(wait)
 		select {
@@ -142,7 +154,7 @@ func takeHeadroom(ctx context.Context, p provider.SnapshotProvider, wait, foreca
 			t.Stop()
 		}
 		err = r.Capacity(ctx, &c)
-		h = tr.Update(time.Now(), &c, thermal, forecast)
+		h = tr.Update(time.Now(), &c, accels, thermal, forecast)
 	} else if c.Throttle.Valid {
 		// One read: the counters since the cgroup was created are the
 		// only window there is.
@@ -151,7 +163,7 @@ func takeHeadroom(ctx context.Context, p provider.SnapshotProvider, wait, foreca
 	if err != nil {
 		errs = append(errs, err)
 	}
-	return h, errors.Join(errs...)
+	return h, unified, errors.Join(errs...)
 }
 
 // ratioSinceStart is the throttle ratio over the cgroup's whole life.

@@ -58,6 +58,42 @@ func TestHeadroomGolden(t *testing.T) {
 	}
 }
 
+// Device memory: a discrete GPU whose other tenants hold most of it
+// bounds a device need by what is free; on a device whose only GPU is
+// integrated, a device need is host memory.
+func TestFitAccelerators(t *testing.T) {
+	for _, tc := range []struct {
+		fixture, golden string
+		args            []string
+		code            int
+	}{
+		{"headroom-gpu", "headroom.golden.json", []string{"headroom"}, 0},
+		{"headroom-gpu", "fit-gpu-fits.golden.json", []string{"fit", "--mem", "8GiB", "--gpu-mem", "3.9GiB"}, 0},
+		{"headroom-gpu", "fit-gpu-refused.golden.json", []string{"fit", "--mem", "8GiB", "--gpu-mem", "4GiB"}, exitDoesNotFit},
+		{"headroom-unified", "headroom.golden.json", []string{"headroom"}, 0},
+		{"headroom-unified", "fit-unified.golden.json", []string{"fit", "--mem", "8GiB", "--gpu-mem", "20GiB"}, 0},
+		{"headroom-unified", "fit-unified-refused.golden.json", []string{"fit", "--mem", "8GiB", "--gpu-mem", "24GiB"}, exitDoesNotFit},
+	} {
+		t.Run(tc.fixture+"/"+tc.golden, func(t *testing.T) {
+			dir := filepath.Join("testdata", tc.fixture)
+			args := append(tc.args, "--procfs", filepath.Join(dir, "proc"), "--sysfs", filepath.Join(dir, "sys"))
+			code, stdout, stderr := invoke(t, args...)
+			if code != tc.code || stderr != "" {
+				t.Fatalf("exit %d, stderr %q; want %d and nothing", code, stderr, tc.code)
+			}
+			path := filepath.Join(dir, tc.golden)
+			if *update {
+				if err := os.WriteFile(path, []byte(stdout), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if want := mustRead(t, path); stdout != want {
+				t.Errorf("stdout\n%s\nwant\n%s", stdout, want)
+			}
+		})
+	}
+}
+
 func TestHeadroomBadInput(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
