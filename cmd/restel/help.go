@@ -70,6 +70,27 @@ starve a scraper. SIGINT and SIGTERM stop it with status 0.`,
 restel serve --listen 0.0.0.0:9464
 curl -s http://127.0.0.1:9464/metrics`,
 	},
+	"headroom": {
+		details: `Prints what the device can still give the process as one JSON object:
+the CPUs it can use at once (a fraction, with what binds it: the host, the
+affinity mask, a cpuset or a cgroup quota, parents included), the share of
+quota periods throttled, the memory a new allocation can take (host or
+cgroup; reclaimable page cache is not "used"), the free memory of the
+roomiest discrete accelerator, and the thermal headroom (1.0 = the severe
+threshold) now and --forecast ahead. null where unknown.`,
+		examples: `restel headroom
+restel headroom --forecast 30s
+restel headroom --procfs /host/proc --sysfs /host/sys --pid 4242`,
+	},
+	"fit": {
+		details: `Says whether a model needing --mem of host memory (and --gpu-mem of
+accelerator memory) fits now, as one JSON object naming what decided.
+Exit status 0 when it fits, 1 when it does not or a figure it depends on is
+unknown, 2 on bad input. On a device whose accelerators share host memory
+the device need is added to the host need.`,
+		examples: `restel fit --mem 4.5GiB
+restel fit --mem 2GiB --gpu-mem 7GiB && ./serve-8b.sh || ./serve-3b.sh`,
+	},
 	"help": {
 		details:  `Shows what restel or one of its commands does, its flags and examples.`,
 		examples: `restel help run`,

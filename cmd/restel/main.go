@@ -7,6 +7,8 @@
 //	restel run [--mode M] [--out FILE] -- CMD [ARGS...]
 //	restel watch [--interval DUR] [--json]
 //	restel serve [--listen ADDR]
+//	restel headroom [--procfs DIR] [--sysfs DIR] [--pid N] [--forecast DUR] [--wait DUR]
+//	restel fit --mem SIZE [--gpu-mem SIZE] [--procfs DIR] [--sysfs DIR] [--pid N] [--wait DUR]
 //	restel help [COMMAND]
 //	restel version
 //

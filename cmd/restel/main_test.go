@@ -121,7 +121,7 @@ func checkParsed(t *testing.T, cmd string, ok bool, status int, stdout, stderr *
 // bad input; so is every subcommand's unknown flag, each naming the
 // subcommand once. (Help is not bad input: see TestHelp.)
 func TestUsage(t *testing.T) {
-	const names = "commands: help, replay, run, serve, snapshot, version, watch"
+	const names = "commands: fit, headroom, help, replay, run, serve, snapshot, version, watch"
 	for _, tc := range []struct {
 		args   []string
 		prefix string

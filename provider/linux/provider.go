@@ -87,15 +87,20 @@ type Provider struct {
 
 	mu   sync.Mutex // guards fast
 	fast fastSignals
+
+	capr  capacityReader // reads for Capacity, under its own lock
+	accel accelReader    // reads for Accelerators, under its own lock
 }
 
 // Compile-time checks of the capabilities a Provider offers.
 var (
-	_ provider.SnapshotProvider = (*Provider)(nil)
-	_ provider.ThermalReader    = (*Provider)(nil)
-	_ provider.BatteryReader    = (*Provider)(nil)
-	_ provider.Bounded          = (*Provider)(nil)
-	_ provider.RunReader        = (*Provider)(nil)
+	_ provider.SnapshotProvider  = (*Provider)(nil)
+	_ provider.ThermalReader     = (*Provider)(nil)
+	_ provider.BatteryReader     = (*Provider)(nil)
+	_ provider.Bounded           = (*Provider)(nil)
+	_ provider.RunReader         = (*Provider)(nil)
+	_ provider.CapacityReader    = (*Provider)(nil)
+	_ provider.AcceleratorReader = (*Provider)(nil)
 )
 
 type config struct {
