@@ -64,11 +64,19 @@ type Tree struct {
 	scan bool       // walk by scanning the procfs root
 	w    treeWalk
 
-	hwm   uint64 // KiB: the highest VmHWM seen
+	hwm   uint64 // KiB: the highest VmHWM seen, or summed RSS read
 	hwmOK bool
-	cpu   uint64 // ticks: the last ProcessCPU reported
+	cpu   time.Duration // the last ProcessCPU reported
 	cpuOK bool
-	hz    uint64 // the unit of cpu: USER_HZ (userHZ)
+	hz    uint64 // the unit of the stat ticks: USER_HZ (userHZ)
+
+	pageKiB uint64 // the page size in KiB, the unit of stat's rss
+	cursor  int    // where the next read's status reads start in the tree
+
+	// reaper is the calling process's pid once Adopt made the tree
+	// include (and reap) its adopted orphans; 0 before.
+	reaper int
+	reaped time.Duration // CPU time of the orphans reaped so far
 }
 
 // Compile-time checks of the capabilities a Tree offers.
@@ -87,6 +95,9 @@ const (
 	// treeBuf is the initial file buffer (a status file is about 1.5 KiB);
 	// a children list that fills it grows it, up to maxReadBytes.
 	treeBuf = 4 << 10
+	// maxStatusReads bounds the status files (the costly ones, for VmHWM)
+	// one read opens: a larger tree has them read in turns.
+	maxStatusReads = 256
 )
 
 // treeWalk is the scratch state of one read, reused across reads.
@@ -94,21 +105,25 @@ type treeWalk struct {
 	path  []byte
 	buf   []byte
 	dbuf  []byte
-	pids  []int // the tree, root first
-	stack []int
-	tids  []int
-	all   []int       // scan: every pid under the procfs root
-	pairs []scanned   // scan: every process with a well-formed stat
-	stats []statTimes // scan: the stat of each of pids, as the scan read it
-	errs  []error
+	pids  []int       // the tree, root first
+	stats []statTimes // the stat of each of pids
+	got   []statGot   // how that stat was read
+	// adopted indexes the pids that are the reaper's adopted orphans.
+	adopted []int
+	stack   []int // pids to visit; an adopted orphan's negated
+	tids    []int
+	all     []int     // scan: every pid under the procfs root
+	pairs   []scanned // scan: every process with a well-formed stat
+	errs    []error
 }
 
 // treeRead is what one read of the tree found.
 type treeRead struct {
-	rss   uint64 // KiB, summed
-	rssOK bool
-	ticks uint64
-	cpuOK bool
+	rss    uint64 // KiB, summed
+	rssOK  bool
+	ticks  uint64
+	cpuOK  bool
+	reaped time.Duration // the reaped orphans' CPU time before this read
 }
 
 // NewTree returns a Tree observing the process root and its descendants.
@@ -124,7 +139,7 @@ func NewTree(root int, opts ...Option) (*Tree, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &Tree{dev: dev, procfs: dev.procfs, root: root, hz: userHZ()}
+	t := &Tree{dev: dev, procfs: dev.procfs, root: root, hz: userHZ(), pageKiB: uint64(max(os.Getpagesize()>>10, 1))}
 	t.w.path = make([]byte, 0, len(t.procfs)+64)
 	t.w.buf = make([]byte, treeBuf)
 	t.w.dbuf = make([]byte, 8<<10)
@@ -165,10 +180,14 @@ func (t *Tree) addTree(ctx context.Context, s provider.Snapshot, err error, run 
 	}
 	s.Counters.ProcessCPU = provider.Opt[time.Duration]{}
 	if r.cpuOK {
-		if !t.cpuOK || r.ticks > t.cpu {
-			t.cpu, t.cpuOK = r.ticks, true
+		if c := ticksDuration(r.ticks, t.hz); c.Valid {
+			if c.V += r.reaped; !t.cpuOK || c.V > t.cpu {
+				t.cpu, t.cpuOK = c.V, true
+			}
 		}
-		s.Counters.ProcessCPU = ticksDuration(t.cpu, t.hz)
+		if t.cpuOK {
+			s.Counters.ProcessCPU = provider.Some(t.cpu)
+		}
 	}
 	s.Counters.RSSHighWaterMB = kibToMiB(t.hwm, t.hwmOK)
 	return s, joinErr(err, terr)
@@ -205,8 +224,11 @@ func joinErr(a, b error) error {
 	return errors.Join(a, b)
 }
 
-// read walks the tree and reads each process's status (and, with cpu,
-// stat). A process that exits during the walk is skipped. t.mu is held.
+// read walks the tree, reading each process's stat (its CPU time, and
+// its RSS) and, for up to maxStatusReads processes in turn, its status
+// (its VmHWM, and VmRSS). A process that exits during the walk is
+// skipped. The summed RSS raises the tree's high-water mark, and adopted
+// orphans that have exited are reaped (see Adopt). t.mu is held.
 func (t *Tree) read(cpu bool) (r treeRead, err error) {
 	w := &t.w
 	w.errs = w.errs[:0]
@@ -215,46 +237,91 @@ func (t *Tree) read(cpu bool) (r treeRead, err error) {
 	} else {
 		t.walkChildren()
 	}
+	n := len(w.pids)
+	budget := min(n, maxStatusReads)
+	first := 0
+	if n > 0 {
+		first = t.cursor % n
+		t.cursor = first + budget
+	}
 	malformed, stats := false, 0
 	for i, pid := range w.pids {
-		b, ok := t.readProc(pid, "status")
-		if !ok {
-			continue
+		st, good := w.stats[i], w.got[i] == statOK
+		if (i-first+n)%n < budget {
+			b, ok := t.readProc(pid, "status")
+			if !ok {
+				continue
+			}
+			m, mgood := procPIDStatus(b)
+			if !mgood {
+				w.errs = append(w.errs, t.invalid(pid, "status"))
+				continue
+			}
+			if m.rssOK {
+				r.rss, r.rssOK = satAdd(r.rss, m.rss), true
+			}
+			if m.hwmOK && (!t.hwmOK || m.hwm > t.hwm) {
+				t.hwm, t.hwmOK = m.hwm, true
+			}
+		} else if good && st.rssOK && !st.zombie() {
+			r.rss, r.rssOK = satAdd(r.rss, st.rssPages*t.pageKiB), true
 		}
-		m, good := procPIDStatus(b)
 		if !good {
-			w.errs = append(w.errs, t.invalid(pid, "status"))
+			malformed = malformed || w.got[i] == statBad
 			continue
-		}
-		if m.rssOK {
-			r.rss, r.rssOK = satAdd(r.rss, m.rss), true
-		}
-		if m.hwmOK && (!t.hwmOK || m.hwm > t.hwm) {
-			t.hwm, t.hwmOK = m.hwm, true
-		}
-		if !cpu {
-			continue
-		}
-		var st statTimes
-		if t.scan {
-			st = w.stats[i] // the scan has just read it
-		} else {
-			if b, ok = t.readProc(pid, "stat"); !ok {
-				continue
-			}
-			if st, good = procPIDStat(b); !good {
-				w.errs = append(w.errs, t.invalid(pid, "stat"))
-				malformed = true
-				continue
-			}
 		}
 		r.ticks = satAdd(r.ticks, st.total())
 		stats++
 	}
+	// The tree's summed resident set is a floor of its peak.
+	if r.rssOK && (!t.hwmOK || r.rss > t.hwm) {
+		t.hwm, t.hwmOK = r.rss, true
+	}
 	// A malformed stat would make the sum too low: no value beats a wrong
 	// one.
 	r.cpuOK = cpu && stats > 0 && !malformed
+	r.reaped = t.reaped
+	t.reapAdopted()
 	return r, joinErrs(w.errs)
+}
+
+// statGot is how a tree process's stat was read.
+type statGot uint8
+
+const (
+	statOK     statGot = iota // read and well-formed
+	statFailed                // not read (an error noted)
+	statBad                   // malformed (an error noted)
+)
+
+// visit reads the stat of pid, which the walk reached, and appends pid to
+// the tree unless it has gone; a stat that cannot be read or is malformed
+// is noted, and the process kept. It reports whether pid was appended.
+func (t *Tree) visit(pid int, adopted bool) (statTimes, bool) {
+	w := &t.w
+	noted := len(w.errs)
+	b, ok := t.readProc(pid, "stat")
+	var st statTimes
+	got := statOK
+	switch {
+	case !ok && len(w.errs) == noted:
+		return st, false // gone
+	case !ok:
+		got = statFailed
+	default:
+		var good bool
+		if st, good = procPIDStat(b); !good {
+			w.errs = append(w.errs, t.invalid(pid, "stat"))
+			got = statBad
+		}
+	}
+	if adopted {
+		w.adopted = append(w.adopted, len(w.pids))
+	}
+	w.pids = append(w.pids, pid)
+	w.stats = append(w.stats, st)
+	w.got = append(w.got, got)
+	return st, true
 }
 
 // readProc reads <procfs>/<pid>/<name>. ok is false when it could not be
@@ -310,25 +377,59 @@ func (w *treeWalk) setPath(procfs string, pid int, name string, tid int, leaf st
 	w.path = p
 }
 
-// walkChildren collects the tree into w.pids through the children files.
+// walkChildren collects the tree into w.pids through the children files:
+// the root, and with Adopt the reaper's adopted orphans, and their
+// descendants. A single-threaded process's (stat's num_threads) one
+// children file is read without listing its task directory.
 func (t *Tree) walkChildren() {
 	w := &t.w
-	w.pids = w.pids[:0]
-	w.stack = append(w.stack[:0], t.root)
+	w.pids, w.stats, w.got, w.adopted = w.pids[:0], w.stats[:0], w.got[:0], w.adopted[:0]
+	w.stack = w.stack[:0]
+	if t.reaper > 0 {
+		t.pushChildren(t.reaper, false)
+		for i, pid := range w.stack {
+			if pid == t.root {
+				pid = 0
+			}
+			w.stack[i] = -pid // adopted; 0 is dropped below
+		}
+	}
+	w.stack = append(w.stack, t.root)
 	for len(w.stack) > 0 && len(w.pids) < maxTreeProcs {
 		pid := w.stack[len(w.stack)-1]
 		w.stack = w.stack[:len(w.stack)-1]
-		w.pids = append(w.pids, pid)
-		w.setPath(t.procfs, pid, "task", 0, "")
-		var err error
-		w.tids, err = listTreeDir(w.path, w.dbuf, w.tids[:0], maxTreeTasks)
-		if err != nil {
-			w.noteReadErr(err)
+		if pid == 0 {
 			continue
 		}
-		for _, tid := range w.tids {
-			t.readChildren(pid, tid)
+		adopted := pid < 0
+		if adopted {
+			pid = -pid
 		}
+		st, ok := t.visit(pid, adopted)
+		if !ok {
+			continue
+		}
+		t.pushChildren(pid, st.threadsOK && st.threads == 1)
+	}
+}
+
+// pushChildren pushes the children of every thread of pid onto w.stack;
+// single reads only the main thread's list.
+func (t *Tree) pushChildren(pid int, single bool) {
+	w := &t.w
+	if single {
+		t.readChildren(pid, pid)
+		return
+	}
+	w.setPath(t.procfs, pid, "task", 0, "")
+	var err error
+	w.tids, err = listTreeDir(w.path, w.dbuf, w.tids[:0], maxTreeTasks)
+	if err != nil {
+		w.noteReadErr(err)
+		return
+	}
+	for _, tid := range w.tids {
+		t.readChildren(pid, tid)
 	}
 }
 
@@ -361,10 +462,12 @@ func (t *Tree) readChildren(pid, tid int) {
 }
 
 // walkScan collects the tree into w.pids from the parent pid of every
-// process under the procfs root (the fallback without children files).
+// process under the procfs root (the fallback without children files):
+// the root, and with Adopt the reaper's adopted orphans, and their
+// descendants.
 func (t *Tree) walkScan() {
 	w := &t.w
-	w.pids = w.pids[:0]
+	w.pids, w.stats, w.got, w.adopted = w.pids[:0], w.stats[:0], w.got[:0], w.adopted[:0]
 	w.path = append(append(w.path[:0], t.procfs...), 0)[:len(t.procfs)]
 	var err error
 	w.all, err = listTreeDir(w.path, w.dbuf, w.all[:0], maxPID)
@@ -388,17 +491,21 @@ func (t *Tree) walkScan() {
 		}
 		w.pairs = append(w.pairs, scanned{pid, st})
 	}
-	w.stats = w.stats[:0]
-	if root < 0 {
-		return
+	if t.reaper > 0 {
+		for _, p := range w.pairs {
+			if p.st.ppid == t.reaper && p.pid != t.root {
+				w.adopted = append(w.adopted, len(w.pids))
+				w.pids, w.stats, w.got = append(w.pids, p.pid), append(w.stats, p.st), append(w.got, statOK)
+			}
+		}
 	}
-	w.pids = append(w.pids, t.root)
-	w.stats = append(w.stats, w.pairs[root].st)
+	if root >= 0 {
+		w.pids, w.stats, w.got = append(w.pids, t.root), append(w.stats, w.pairs[root].st), append(w.got, statOK)
+	}
 	for i := 0; i < len(w.pids) && len(w.pids) < maxTreeProcs; i++ {
 		for _, p := range w.pairs {
 			if p.st.ppid == w.pids[i] && p.pid != t.root {
-				w.pids = append(w.pids, p.pid)
-				w.stats = append(w.stats, p.st)
+				w.pids, w.stats, w.got = append(w.pids, p.pid), append(w.stats, p.st), append(w.got, statOK)
 			}
 		}
 	}
@@ -408,4 +515,92 @@ func (t *Tree) walkScan() {
 type scanned struct {
 	pid int
 	st  statTimes
+}
+
+// Adopt makes the tree include the processes the calling process has
+// adopted as a child subreaper (prctl PR_SET_CHILD_SUBREAPER on Linux,
+// which the caller sets before it starts root): a descendant of root that
+// detaches (a double fork, setsid, nohup … &) is re-parented to the
+// caller when its parent exits, and stays in the tree with its
+// descendants. Every read then reaps the adopted orphans that have
+// exited (never root, whose parent waits for it), so none stays a zombie
+// past the next read, and adds their CPU time (their rusage: theirs and
+// that of the children they reaped) to Counters.ProcessCPU and their
+// ru_maxrss to Counters.RSSHighWaterMB. It needs the live /proc (the
+// default procfs root): a fixture root has no processes to reap.
+func (t *Tree) Adopt() error {
+	if t.procfs != defaultProcFS {
+		return fmt.Errorf("linux: %w: adopting orphans needs the live %s, not %s", provider.ErrInvalid, defaultProcFS, t.procfs)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.reaper = os.Getpid()
+	return nil
+}
+
+// reapAdopted reaps the adopted orphans the last walk saw as zombies,
+// adding their CPU time and peak to the tree's. t.mu is held.
+func (t *Tree) reapAdopted() {
+	if t.reaper <= 0 {
+		return
+	}
+	w := &t.w
+	for _, i := range w.adopted {
+		if !w.stats[i].zombie() {
+			continue
+		}
+		cpu, maxKiB, ok := reapChild(w.pids[i])
+		if !ok {
+			continue
+		}
+		t.reaped += cpu
+		if !t.hwmOK || maxKiB > t.hwm {
+			t.hwm, t.hwmOK = maxKiB, true
+		}
+	}
+}
+
+// Watch reads the tree in the background until stop is called, so that
+// its high-water mark (Counters.RSSHighWaterMB) holds the largest summed
+// resident set seen between a run's start and end reads: the peak of a
+// tree whose processes overlap, which no single process's VmHWM shows,
+// without sampling (boundary mode takes two snapshots only; these reads
+// are not samples). It reads every interval, or ten times the last read's
+// duration if that is longer, so it uses at most a tenth of a CPU
+// whatever the tree's size. stop ends the goroutine and returns once it
+// has exited; it is safe to call more than once. Close does not stop a
+// watch: its reads then do nothing until stop.
+func (t *Tree) Watch(interval time.Duration) (stop func()) {
+	done, exited := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(exited)
+		timer := time.NewTimer(interval)
+		defer timer.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-timer.C:
+			}
+			start := time.Now()
+			t.watchRead()
+			timer.Reset(max(interval, 10*time.Since(start)))
+		}
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() { close(done) })
+		<-exited
+	}
+}
+
+// watchRead is one read of Watch: the tree's walk, summed RSS and reaping,
+// without the device's fields.
+func (t *Tree) watchRead() {
+	if t.dev.closed.Load() {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	_, _ = t.read(false)
 }

@@ -4,6 +4,7 @@ package linux
 
 import (
 	"encoding/binary"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -94,4 +95,24 @@ func appendDirents(dst []int, b []byte, limit int) []int {
 		b = b[reclen:]
 	}
 	return dst
+}
+
+// reapChild reaps pid, a zombie child of the calling process, with
+// wait4(WNOHANG), and returns its rusage's CPU time (user + system, its
+// own and that of the children it reaped) and ru_maxrss (KiB). ok is
+// false when pid was not reaped (not a child, not yet exited, or reaped
+// already).
+func reapChild(pid int) (cpu time.Duration, maxKiB uint64, ok bool) {
+	var ws unix.WaitStatus
+	var ru unix.Rusage
+	for {
+		got, err := unix.Wait4(pid, &ws, unix.WNOHANG, &ru)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil || got != pid {
+			return 0, 0, false
+		}
+		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), uint64(max(ru.Maxrss, 0)), true
+	}
 }

@@ -50,9 +50,15 @@ func status(rssKiB, hwmKiB string) string {
 	return s + "Threads:\t1\n"
 }
 
-// stat returns a /proc/<pid>/stat line with ppid and CPU ticks.
+// stat returns a /proc/<pid>/stat line with ppid and CPU ticks, of a
+// single-threaded process with one resident page.
 func stat(pid, ppid, utime, stime, cutime, cstime string) string {
-	return pid + " (x y) S " + ppid + " 1 1 0 -1 0 0 0 0 0 " + utime + " " + stime + " " + cutime + " " + cstime + " 20 0 1 0 1 1 1\n"
+	return statN(pid, ppid, utime, stime, cutime, cstime, "1")
+}
+
+// statN is stat for a process with the given number of threads.
+func statN(pid, ppid, utime, stime, cutime, cstime, threads string) string {
+	return pid + " (x y) S " + ppid + " 1 1 0 -1 0 0 0 0 0 " + utime + " " + stime + " " + cutime + " " + cstime + " 20 0 " + threads + " 0 1 1 1\n"
 }
 
 // familyTree is root 100 with two threads (100, 102): thread 100 forked
@@ -62,7 +68,7 @@ func familyTree() map[string]string {
 	return map[string]string{
 		"100/statm":             "1000 256 0 0 0 0 0\n", // read by the device Provider
 		"100/status":            status("1024", "2048"),
-		"100/stat":              stat("100", "1", "10", "5", "100", "20"),
+		"100/stat":              statN("100", "1", "10", "5", "100", "20", "2"),
 		"100/task/100/children": "101 ",
 		"100/task/102/children": "104 ",
 		"101/status":            status("4096", "9216"),
@@ -159,7 +165,7 @@ func TestTreeCountersAcrossReads(t *testing.T) {
 	if err := os.RemoveAll(filepath.Join(procfs, "104")); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(procfs, "100", "stat"), []byte(stat("100", "1", "30", "5", "100", "30")), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(procfs, "100", "stat"), []byte(statN("100", "1", "30", "5", "100", "30", "2")), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(procfs, "100", "task", "102", "children"), nil, 0o644); err != nil {
