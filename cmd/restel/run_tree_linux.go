@@ -38,7 +38,15 @@ func childProvider(e env, pid int) (provider.SnapshotProvider, func()) {
 // restel rather than to init, so the tree keeps observing it (see
 // linux.Tree.Adopt). Set before the command starts; a kernel that
 // refuses it (before 3.4) leaves orphans unobserved, as before.
-func becomeSubreaper() { _ = unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) }
+func becomeSubreaper() {
+	if adoptOrphans {
+		_ = unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+	}
+}
+
+// adoptOrphans is false only in this package's tests that run restel
+// inside the test binary, whose other children are not the command's.
+var adoptOrphans = true
 
 // isSubreaper reports whether becomeSubreaper took effect.
 func isSubreaper() bool {
@@ -53,7 +61,7 @@ func isSubreaper() bool {
 // and exits with the command's status, and they run on, re-parented to
 // init (or to the next subreaper up) when restel exits.
 func reapOrphans() {
-	for {
+	for adoptOrphans {
 		var ws unix.WaitStatus
 		pid, err := unix.Wait4(-1, &ws, unix.WNOHANG, nil)
 		if err == unix.EINTR {

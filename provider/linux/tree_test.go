@@ -7,7 +7,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
+
+	"go.uber.org/goleak"
 
 	"github.com/restel/restel/provider"
 )
@@ -236,4 +239,44 @@ func TestTreeClosed(t *testing.T) {
 			t.Errorf("after Close: %+v, %v", s, err)
 		}
 	}
+}
+
+// TestTreeWatch: the background reads raise the tree's high-water mark to
+// the largest summed RSS seen between two run reads (101 grew to 100 MiB
+// and shrank back while nothing else read the tree), and stop ends them
+// (no goroutine left).
+func TestTreeWatch(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	synctest.Test(t, func(t *testing.T) {
+		procfs := treeFixture(t, familyTree())
+		tr := newFixtureTree(t, procfs, 100, false)
+		ctx := context.Background()
+		if _, err := tr.RunSnapshot(ctx); err != nil {
+			t.Fatal(err)
+		}
+		stop := tr.Watch(100 * time.Millisecond)
+		set := func(rssKiB string) {
+			if err := os.WriteFile(filepath.Join(procfs, "101", "status"), []byte(status(rssKiB, rssKiB)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		set("102400")
+		time.Sleep(150 * time.Millisecond) // one background read
+		synctest.Wait()
+		set("4096")
+		time.Sleep(150 * time.Millisecond)
+		stop()
+		stop() // again: no effect
+		s, err := tr.RunSnapshot(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The root's 1024 KiB plus 101's 102400 KiB.
+		if want := provider.Some[uint64](101); s.Counters.RSSHighWaterMB != want {
+			t.Errorf("RSSHighWaterMB %v, want %v (the summed peak the watch saw)", s.Counters.RSSHighWaterMB, want)
+		}
+		if s.ProcessRSSMB != provider.Some[uint64](5) {
+			t.Errorf("RSS %v, want 5 MiB now", s.ProcessRSSMB)
+		}
+	})
 }
