@@ -20,11 +20,14 @@ import (
 // the process fields of its snapshots are the whole tree's, the device
 // fields (CPU, memory, pressure, thermal state, battery) a [Provider]'s.
 //
-//   - RSS (Snapshot and RunSnapshot): the sum of the resident sets (VmRSS
-//     of /proc/<pid>/status, the count statm's resident field gives) of the
-//     root and every descendant alive at the read. Pages shared between the
-//     processes (a forked worker's copy-on-write memory) count once per
-//     process, as in the sum ps or top would give.
+//   - RSS (Snapshot and RunSnapshot): the sum of the resident sets of the
+//     root and every descendant alive at the read: VmRSS of
+//     /proc/<pid>/status for the processes whose status this read opens
+//     (all of them in a tree of up to maxStatusReads, in turns in a larger
+//     one), the same count from the rss field of /proc/<pid>/stat for the
+//     others. Pages shared between the processes (a forked worker's
+//     copy-on-write memory) count once per process, as in the sum ps or
+//     top would give.
 //   - Counters.ProcessCPU (RunSnapshot): the user+system time of every
 //     process of the tree alive at the read (a zombie not yet reaped
 //     included) plus, for each of them, the cumulative time of the
@@ -37,8 +40,8 @@ import (
 //     trees whose processes reap their children and a lower bound
 //     otherwise. Read in USER_HZ ticks (10 ms).
 //   - Counters.RSSHighWaterMB (RunSnapshot): the highest VmHWM of any
-//     single process of the tree seen by any read so far, Snapshot's
-//     included. The kernel keeps it per process; a process that grew and
+//     single process of the tree seen by any read so far, Snapshot's and
+//     Watch's included, or the highest summed RSS of a read if higher. The kernel keeps it per process; a process that grew and
 //     shrank between two reads is still seen at its peak, as long as it is
 //     alive at one read. The root's own peak once it has exited is only in
 //     its rusage (ru_maxrss, which covers the children it reaped too): the
