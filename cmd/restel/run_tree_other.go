@@ -37,3 +37,6 @@ func becomeSubreaper() {}
 
 // reapOrphans has nothing to reap off Linux: restel adopts no orphans.
 func reapOrphans() {}
+
+// adoptOrphans has no effect off Linux; it exists for the tests that set it.
+var adoptOrphans = true
