@@ -59,27 +59,40 @@ import (
 // Tree is safe for concurrent use. Create it with [NewTree]; release its
 // files with [Tree.Close].
 type Tree struct {
-	dev    *Provider
-	procfs string
-	root   int
-
-	mu   sync.Mutex // guards everything below
-	scan bool       // walk by scanning the procfs root
-	w    treeWalk
-
-	hwm   uint64 // KiB: the highest VmHWM seen, or summed RSS read
-	hwmOK bool
-	cpu   time.Duration // the last ProcessCPU reported
-	cpuOK bool
-	hz    uint64 // the unit of the stat ticks: USER_HZ (userHZ)
-
+	dev     *Provider
+	procfs  string
+	root    int
+	hz      uint64 // the unit of the stat ticks: USER_HZ (userHZ)
 	pageKiB uint64 // the page size in KiB, the unit of stat's rss
-	cursor  int    // where the next read's status reads start in the tree
 
+	walkMu sync.Mutex // guards the walk's state, up to mu
+	scan   bool       // walk by scanning the procfs root
+	w      treeWalk
+	cursor int // where the next walk's status reads start in the tree
+	// fds keeps the stat and children files of the tree's processes open
+	// between walks (the live /proc only), at most fdBudget descriptors.
+	fds      map[int]procFiles
+	fdCount  int
+	fdBudget int
+	gen      uint32 // the walk count, marking the files each walk used
+	// syncProcs is the most processes a read walks itself; a larger tree
+	// is walked by the background walker.
+	syncProcs int
 	// reaper is the calling process's pid once Adopt made the tree
 	// include (and reap) its adopted orphans; 0 before.
 	reaper int
 	reaped time.Duration // CPU time of the orphans reaped so far
+
+	mu     sync.Mutex // guards everything below
+	hwm    uint64     // KiB: the highest VmHWM seen, or summed RSS read
+	hwmOK  bool
+	cpu    time.Duration // the last ProcessCPU reported
+	cpuOK  bool
+	last   walkResult  // the last complete walk
+	lastOK bool        // last holds a walk
+	stats  TreeStats   // what the reads so far answered with
+	bg     *treeWalker // the background walker while it runs
+	closed bool        // Close has begun: no walker starts
 }
 
 // Compile-time checks of the capabilities a Tree offers.
@@ -91,19 +104,32 @@ var (
 )
 
 const (
-	// maxTreeProcs bounds the processes one read walks, maxTreeTasks the
+	// maxTreeProcs bounds the processes one walk visits, maxTreeTasks the
 	// threads listed per process.
 	maxTreeProcs = 1 << 15
 	maxTreeTasks = 1 << 15
 	// treeBuf is the initial file buffer (a status file is about 1.5 KiB);
-	// a children list that fills it grows it, up to maxReadBytes.
-	treeBuf = 4 << 10
+	// a children list that fills it grows it, up to maxChildrenBytes: room
+	// for maxTreeProcs pids of 7 digits and their spaces.
+	treeBuf          = 4 << 10
+	maxChildrenBytes = maxTreeProcs * 8
 	// maxStatusReads bounds the status files (the costly ones, for VmHWM)
-	// one read opens: a larger tree has them read in turns.
+	// one walk opens: a larger tree has them read in turns.
 	maxStatusReads = 256
+	// syncTreeProcs is the default of Tree.syncProcs: a read that walks
+	// this many processes (a few milliseconds) and finds more hands the
+	// tree to the background walker.
+	syncTreeProcs = 1024
+	// walkerInterval is the background walker's shortest pause between
+	// walks; it pauses nine times a walk's duration when that is longer,
+	// so it uses at most a tenth of a CPU whatever the tree's size.
+	walkerInterval = 100 * time.Millisecond
+	// walkStep is how many processes the walker visits between two
+	// checks for Close.
+	walkStep = 256
 )
 
-// treeWalk is the scratch state of one read, reused across reads.
+// treeWalk is the scratch state of one walk, reused across walks.
 type treeWalk struct {
 	path  []byte
 	buf   []byte
@@ -112,21 +138,85 @@ type treeWalk struct {
 	stats []statTimes // the stat of each of pids
 	got   []statGot   // how that stat was read
 	// adopted indexes the pids that are the reaper's adopted orphans.
-	adopted []int
-	stack   []int // pids to visit; an adopted orphan's negated
-	tids    []int
-	all     []int     // scan: every pid under the procfs root
-	pairs   []scanned // scan: every process with a well-formed stat
-	errs    []error
+	adopted  []int
+	stack    []int // pids to visit; an adopted orphan's negated
+	tids     []int
+	all      []int     // scan: every pid under the procfs root
+	pairs    []scanned // scan: every process with a well-formed stat
+	errs     []error
+	vanished int // processes listed as children that had gone when visited
 }
 
-// treeRead is what one read of the tree found.
-type treeRead struct {
+// procFiles are the kept-open stat and children (of the main thread)
+// files of one process of the tree; -1 when not open. gen is the last
+// walk that used them.
+type procFiles struct {
+	stat, children int
+	gen            uint32
+}
+
+// walkResult is what one walk of the tree found.
+type walkResult struct {
 	rss    uint64 // KiB, summed
 	rssOK  bool
 	ticks  uint64
-	cpuOK  bool
-	reaped time.Duration // the reaped orphans' CPU time before this read
+	cpuOK  bool          // ticks covers every process walked
+	reaped time.Duration // the reaped orphans' CPU time before this walk
+	hwm    uint64        // KiB: the highest VmHWM read, summed RSS or reaped peak
+	hwmOK  bool
+	procs  int  // processes walked
+	cut    bool // the walk stopped at its limit with processes left
+	missed bool // a process's stat or children list could not be read
+	vanish int  // processes that had gone when visited
+	at     time.Time
+	err    error
+}
+
+// complete reports whether r covers the whole tree.
+func (r *walkResult) complete() bool { return !r.cut && !r.missed }
+
+// TreeRead describes the tree totals a read of a [Tree] answered with.
+type TreeRead struct {
+	// Procs is how many processes the walk behind the totals visited.
+	Procs int
+	// Complete is false when the totals miss part of the tree: the walk
+	// stopped at its limit (a read finding more processes than it walks
+	// itself before the background walker finished a walk, or a tree of
+	// more than 32,768 processes), or a process's stat or children list
+	// could not be read (its resident set, CPU time or descendants are
+	// then missing). A process that exits while the tree is walked is not
+	// missing: it has left the tree (Vanished counts it).
+	Complete bool
+	// Age is how long before the read the walk finished: 0 when the read
+	// walked the tree itself, the background walk's age otherwise.
+	Age time.Duration
+	// Vanished counts the processes the walk found listed as a child but
+	// gone when it read them.
+	Vanished int
+}
+
+// TreeStats counts what the reads of a [Tree] answered with, so a caller
+// can tell a run's figures were not all read afresh from the whole tree.
+type TreeStats struct {
+	Reads      int           // reads that answered with tree totals
+	Stale      int           // of those, answered from a background walk
+	Incomplete int           // of those, answered with totals that miss part of the tree
+	MaxAge     time.Duration // the oldest walk a read answered from
+	Last       TreeRead      // the last read's
+	// Walks counts the background walker's walks.
+	Walks int
+	// Background reports whether the tree is large enough that the
+	// background walker walks it.
+	Background bool
+}
+
+// Stats returns what the reads so far answered with (see [TreeStats]).
+func (t *Tree) Stats() TreeStats {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := t.stats
+	s.Background = t.bg != nil
+	return s
 }
 
 // NewTree returns a Tree observing the process root and its descendants.
@@ -142,11 +232,14 @@ func NewTree(root int, opts ...Option) (*Tree, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &Tree{dev: dev, procfs: dev.procfs, root: root, hz: userHZ(), pageKiB: uint64(max(os.Getpagesize()>>10, 1))}
+	t := &Tree{dev: dev, procfs: dev.procfs, root: root, hz: userHZ(), pageKiB: uint64(max(os.Getpagesize()>>10, 1)), syncProcs: syncTreeProcs}
 	t.w.path = make([]byte, 0, len(t.procfs)+64)
 	t.w.buf = make([]byte, treeBuf)
 	t.w.dbuf = make([]byte, 8<<10)
 	t.w.errs = make([]error, 0, 4)
+	if t.fdBudget = keptFDBudget(t.procfs); t.fdBudget > 0 {
+		t.fds = make(map[int]procFiles)
+	}
 	rs := strconv.Itoa(root)
 	_, err = os.Stat(filepath.Join(t.procfs, rs, "task", rs, "children"))
 	t.scan = errors.Is(err, fs.ErrNotExist)
@@ -174,9 +267,9 @@ func (t *Tree) addTree(ctx context.Context, s provider.Snapshot, err error, run 
 	if ctx.Err() != nil || t.dev.closed.Load() {
 		return s, err
 	}
+	r, terr := t.read()
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	r, terr := t.read(run)
 	s.ProcessRSSMB = kibToMiB(r.rss, r.rssOK)
 	if !run {
 		return s, joinErr(err, terr)
@@ -188,12 +281,76 @@ func (t *Tree) addTree(ctx context.Context, s provider.Snapshot, err error, run 
 				t.cpu, t.cpuOK = c.V, true
 			}
 		}
-		if t.cpuOK {
-			s.Counters.ProcessCPU = provider.Some(t.cpu)
-		}
+	}
+	if t.cpuOK {
+		s.Counters.ProcessCPU = provider.Some(t.cpu)
 	}
 	s.Counters.RSSHighWaterMB = kibToMiB(t.hwm, t.hwmOK)
 	return s, joinErr(err, terr)
+}
+
+// read returns the tree's totals: a tree of up to syncProcs processes is
+// walked by the read itself; a larger one is answered at once with the
+// background walker's last complete walk (its age noted), the walker
+// started by the read that first found the tree too large (which answers
+// with what it walked, noted incomplete, unless a complete walk is known).
+func (t *Tree) read() (walkResult, error) {
+	t.mu.Lock()
+	bg := t.bg != nil
+	t.mu.Unlock()
+	var r walkResult
+	if !bg {
+		t.walkMu.Lock()
+		r = t.walk(t.syncProcs, nil)
+		t.walkMu.Unlock()
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !bg {
+		older := t.lastOK && t.last.procs >= r.procs
+		t.publish(&r)
+		if !r.cut {
+			return r, t.answer(&r, false)
+		}
+		t.startWalker()
+		if !older {
+			return r, t.answer(&r, false)
+		}
+	}
+	if !t.lastOK { // the walker started elsewhere and has not finished
+		return walkResult{cut: true}, t.answer(&walkResult{cut: true}, false)
+	}
+	r = t.last
+	r.err = nil // noted by the read that walked
+	return r, t.answer(&r, true)
+}
+
+// answer counts a read answered with r, from an earlier walk when stale,
+// and returns r's error. t.mu is held.
+func (t *Tree) answer(r *walkResult, stale bool) error {
+	s := &t.stats
+	s.Last = TreeRead{Procs: r.procs, Complete: r.complete(), Vanished: r.vanish}
+	s.Reads++
+	if stale {
+		s.Last.Age = max(time.Since(r.at), 0)
+		s.Stale++
+		s.MaxAge = max(s.MaxAge, s.Last.Age)
+	}
+	if !s.Last.Complete {
+		s.Incomplete++
+	}
+	return r.err
+}
+
+// publish takes r, a walk's result, into the tree's high-water mark and,
+// when complete, as the last complete walk. t.mu is held.
+func (t *Tree) publish(r *walkResult) {
+	if r.hwmOK && (!t.hwmOK || r.hwm > t.hwm) {
+		t.hwm, t.hwmOK = r.hwm, true
+	}
+	if r.complete() || !t.lastOK {
+		t.last, t.lastOK = *r, true
+	}
 }
 
 // Thermal reads the device's thermal state ([Provider.Thermal]).
@@ -206,9 +363,25 @@ func (t *Tree) Battery(ctx context.Context) (provider.Opt[uint8], error) {
 	return t.dev.Battery(ctx)
 }
 
-// Close releases the device Provider's files. It is safe to call more
-// than once; later reads fail with provider.ErrClosed.
-func (t *Tree) Close() error { return t.dev.Close() }
+// Close stops the background walker (waiting for it: it checks between
+// steps of a few hundred processes), closes the kept-open files of the
+// tree's processes and releases the device Provider's files. It is safe
+// to call more than once; later reads fail with provider.ErrClosed.
+func (t *Tree) Close() error {
+	t.mu.Lock()
+	t.closed = true
+	wk := t.bg
+	t.bg = nil
+	t.mu.Unlock()
+	if wk != nil {
+		close(wk.stop)
+		<-wk.done
+	}
+	t.walkMu.Lock()
+	t.closeFiles()
+	t.walkMu.Unlock()
+	return t.dev.Close()
+}
 
 func kibToMiB(kib uint64, ok bool) provider.Opt[uint64] {
 	if !ok || kib > ^uint64(0)>>10 {
@@ -227,19 +400,25 @@ func joinErr(a, b error) error {
 	return errors.Join(a, b)
 }
 
-// read walks the tree, reading each process's stat (its CPU time, and
-// its RSS) and, for up to maxStatusReads processes in turn, its status
-// (its VmHWM, and VmRSS). A process that exits during the walk is
-// skipped. The summed RSS raises the tree's high-water mark, and adopted
-// orphans that have exited are reaped (see Adopt). t.mu is held.
-func (t *Tree) read(cpu bool) (r treeRead, err error) {
+// walk walks the tree, at most limit processes, reading each process's
+// stat (its CPU time and RSS) and, for up to maxStatusReads processes in
+// turn, its status (its VmHWM, and VmRSS). A process that exits during
+// the walk is skipped. Adopted orphans that have exited are reaped (see
+// Adopt). A walk given a stop channel checks it every walkStep processes
+// and returns early (cut) once it is closed. t.walkMu is held.
+func (t *Tree) walk(limit int, stop <-chan struct{}) (r walkResult) {
 	w := &t.w
 	w.errs = w.errs[:0]
+	w.vanished = 0
+	t.gen++
 	if t.scan {
 		t.walkScan()
-	} else {
-		t.walkChildren()
+		w.stack = w.stack[:0]
+	} else if !t.walkChildren(limit, stop) {
+		r.cut = true
+		return r
 	}
+	r.cut = len(w.stack) > 0
 	n := len(w.pids)
 	budget := min(n, maxStatusReads)
 	first := 0
@@ -250,26 +429,28 @@ func (t *Tree) read(cpu bool) (r treeRead, err error) {
 	malformed, stats := false, 0
 	for i, pid := range w.pids {
 		st, good := w.stats[i], w.got[i] == statOK
+		statRSS := good && st.rssOK && !st.zombie()
 		if (i-first+n)%n < budget {
-			b, ok := t.readProc(pid, "status")
-			if !ok {
-				continue
+			if b, ok := t.readProc(pid, "status"); ok {
+				m, mgood := procPIDStatus(b)
+				if !mgood {
+					w.errs = append(w.errs, t.invalid(pid, "status"))
+				} else {
+					if m.rssOK {
+						r.rss, r.rssOK = satAdd(r.rss, m.rss), true
+						statRSS = false
+					}
+					if m.hwmOK && (!r.hwmOK || m.hwm > r.hwm) {
+						r.hwm, r.hwmOK = m.hwm, true
+					}
+				}
 			}
-			m, mgood := procPIDStatus(b)
-			if !mgood {
-				w.errs = append(w.errs, t.invalid(pid, "status"))
-				continue
-			}
-			if m.rssOK {
-				r.rss, r.rssOK = satAdd(r.rss, m.rss), true
-			}
-			if m.hwmOK && (!t.hwmOK || m.hwm > t.hwm) {
-				t.hwm, t.hwmOK = m.hwm, true
-			}
-		} else if good && st.rssOK && !st.zombie() {
+		}
+		if statRSS {
 			r.rss, r.rssOK = satAdd(r.rss, st.rssPages*t.pageKiB), true
 		}
 		if !good {
+			r.missed = true
 			malformed = malformed || w.got[i] == statBad
 			continue
 		}
@@ -277,15 +458,21 @@ func (t *Tree) read(cpu bool) (r treeRead, err error) {
 		stats++
 	}
 	// The tree's summed resident set is a floor of its peak.
-	if r.rssOK && (!t.hwmOK || r.rss > t.hwm) {
-		t.hwm, t.hwmOK = r.rss, true
+	if r.rssOK && (!r.hwmOK || r.rss > r.hwm) {
+		r.hwm, r.hwmOK = r.rss, true
 	}
 	// A malformed stat would make the sum too low: no value beats a wrong
 	// one.
-	r.cpuOK = cpu && stats > 0 && !malformed
+	r.cpuOK = stats > 0 && !malformed
 	r.reaped = t.reaped
-	t.reapAdopted()
-	return r, joinErrs(w.errs)
+	t.reapAdopted(&r)
+	if !r.cut {
+		t.sweepFiles()
+	}
+	r.procs, r.vanish, r.at = n, w.vanished, time.Now()
+	r.missed = r.missed || len(w.errs) > 0
+	r.err = joinErrs(w.errs)
+	return r
 }
 
 // statGot is how a tree process's stat was read.
@@ -303,11 +490,12 @@ const (
 func (t *Tree) visit(pid int, adopted bool) (statTimes, bool) {
 	w := &t.w
 	noted := len(w.errs)
-	b, ok := t.readProc(pid, "stat")
+	b, ok := t.readStat(pid)
 	var st statTimes
 	got := statOK
 	switch {
 	case !ok && len(w.errs) == noted:
+		w.vanished++
 		return st, false // gone
 	case !ok:
 		got = statFailed
@@ -325,6 +513,83 @@ func (t *Tree) visit(pid int, adopted bool) (statTimes, bool) {
 	w.stats = append(w.stats, st)
 	w.got = append(w.got, got)
 	return st, true
+}
+
+// readStat reads /proc/<pid>/stat: through the file kept open since an
+// earlier walk when there is one (pread at offset 0: the kernel generates
+// the content afresh; the file still names the process it was opened
+// for, so a reused pid reads ESRCH there, and is opened again), else by
+// its path, keeping the file open when the budget allows.
+func (t *Tree) readStat(pid int) ([]byte, bool) {
+	if t.fds == nil {
+		return t.readProc(pid, "stat")
+	}
+	w := &t.w
+	e, kept := t.fds[pid]
+	if kept && e.stat >= 0 {
+		n, err := preadProc(e.stat, w.buf, false)
+		if err == nil {
+			e.gen = t.gen
+			t.fds[pid] = e
+			return w.buf[:n], true
+		}
+		t.dropFiles(pid, e)
+		kept = false
+		if !gone(err) {
+			w.setPath(t.procfs, pid, "stat", 0, "")
+			w.noteReadErr(err)
+			return nil, false
+		}
+	}
+	w.setPath(t.procfs, pid, "stat", 0, "")
+	fd, err := openProcFile(w.path)
+	if err != nil {
+		w.noteReadErr(err)
+		return nil, false
+	}
+	n, err := preadProc(fd, w.buf, false)
+	if err != nil {
+		closeProcFile(fd)
+		w.noteReadErr(err)
+		return nil, false
+	}
+	if t.fdCount < t.fdBudget {
+		t.fdCount++
+		t.fds[pid] = procFiles{stat: fd, children: -1, gen: t.gen}
+	} else {
+		closeProcFile(fd)
+	}
+	return w.buf[:n], true
+}
+
+// dropFiles closes and forgets pid's kept-open files. t.walkMu is held.
+func (t *Tree) dropFiles(pid int, e procFiles) {
+	for _, fd := range [...]int{e.stat, e.children} {
+		if fd >= 0 {
+			closeProcFile(fd)
+			t.fdCount--
+		}
+	}
+	delete(t.fds, pid)
+}
+
+// sweepFiles closes the kept-open files of the processes the last
+// complete walk did not visit (they left the tree). t.walkMu is held.
+func (t *Tree) sweepFiles() {
+	for pid, e := range t.fds {
+		if e.gen != t.gen {
+			t.dropFiles(pid, e)
+		}
+	}
+}
+
+// closeFiles closes every kept-open file and keeps none from now on.
+// t.walkMu is held.
+func (t *Tree) closeFiles() {
+	for pid, e := range t.fds {
+		t.dropFiles(pid, e)
+	}
+	t.fds, t.fdBudget = nil, 0
 }
 
 // readProc reads <procfs>/<pid>/<name>. ok is false when it could not be
@@ -382,9 +647,11 @@ func (w *treeWalk) setPath(procfs string, pid int, name string, tid int, leaf st
 
 // walkChildren collects the tree into w.pids through the children files:
 // the root, and with Adopt the reaper's adopted orphans, and their
-// descendants. A single-threaded process's (stat's num_threads) one
-// children file is read without listing its task directory.
-func (t *Tree) walkChildren() {
+// descendants, up to limit processes (w.stack keeps what is left). A
+// single-threaded process's (stat's num_threads) one children file is
+// read without listing its task directory. It returns false when stop
+// was closed.
+func (t *Tree) walkChildren(limit int, stop <-chan struct{}) bool {
 	w := &t.w
 	w.pids, w.stats, w.got, w.adopted = w.pids[:0], w.stats[:0], w.got[:0], w.adopted[:0]
 	w.stack = w.stack[:0]
@@ -398,7 +665,15 @@ func (t *Tree) walkChildren() {
 		}
 	}
 	w.stack = append(w.stack, t.root)
-	for len(w.stack) > 0 && len(w.pids) < maxTreeProcs {
+	limit = min(limit, maxTreeProcs)
+	for steps := 1; len(w.stack) > 0 && len(w.pids) < limit; steps++ {
+		if stop != nil && steps%walkStep == 0 {
+			select {
+			case <-stop:
+				return false
+			default:
+			}
+		}
 		pid := w.stack[len(w.stack)-1]
 		w.stack = w.stack[:len(w.stack)-1]
 		if pid == 0 {
@@ -414,6 +689,7 @@ func (t *Tree) walkChildren() {
 		}
 		t.pushChildren(pid, st.threadsOK && st.threads == 1)
 	}
+	return true
 }
 
 // pushChildren pushes the children of every thread of pid onto w.stack;
@@ -437,17 +713,19 @@ func (t *Tree) pushChildren(pid int, single bool) {
 }
 
 // readChildren pushes the children of thread tid of pid onto w.stack,
-// growing the buffer (up to maxReadBytes) for a list that fills it.
+// growing the buffer (up to maxChildrenBytes) for a list that fills it.
+// The main thread's list of a process whose stat is kept open is kept
+// open too.
 func (t *Tree) readChildren(pid, tid int) {
 	w := &t.w
 	w.setPath(t.procfs, pid, "task", tid, "children")
 	for {
-		n, err := readTreeFile(w.path, w.buf)
+		n, err := t.readChildrenFile(pid, tid)
 		if err != nil {
 			w.noteReadErr(err)
 			return
 		}
-		if n == len(w.buf) && len(w.buf) < maxReadBytes {
+		if n == len(w.buf) && len(w.buf) < maxChildrenBytes {
 			w.buf = make([]byte, 2*len(w.buf))
 			continue
 		}
@@ -462,6 +740,26 @@ func (t *Tree) readChildren(pid, tid int) {
 		}
 		return
 	}
+}
+
+// readChildrenFile reads the children list at w.path (thread tid of
+// pid) into w.buf, through the kept-open file when there is one.
+func (t *Tree) readChildrenFile(pid, tid int) (int, error) {
+	w := &t.w
+	e, kept := t.fds[pid]
+	if !kept || tid != pid {
+		return readTreeFile(w.path, w.buf)
+	}
+	if e.children < 0 {
+		fd, err := openProcFile(w.path)
+		if err != nil {
+			return 0, err
+		}
+		e.children = fd
+		t.fds[pid] = e
+		t.fdCount++
+	}
+	return preadProc(e.children, w.buf, true)
 }
 
 // walkScan collects the tree into w.pids from the parent pid of every
@@ -535,15 +833,15 @@ func (t *Tree) Adopt() error {
 	if t.procfs != defaultProcFS {
 		return fmt.Errorf("linux: %w: adopting orphans needs the live %s, not %s", provider.ErrInvalid, defaultProcFS, t.procfs)
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
+	t.walkMu.Lock()
+	defer t.walkMu.Unlock()
 	t.reaper = os.Getpid()
 	return nil
 }
 
-// reapAdopted reaps the adopted orphans the last walk saw as zombies,
-// adding their CPU time and peak to the tree's. t.mu is held.
-func (t *Tree) reapAdopted() {
+// reapAdopted reaps the adopted orphans the walk saw as zombies, adding
+// their CPU time to the tree's and their peak to r's. t.walkMu is held.
+func (t *Tree) reapAdopted(r *walkResult) {
 	if t.reaper <= 0 {
 		return
 	}
@@ -557,8 +855,68 @@ func (t *Tree) reapAdopted() {
 			continue
 		}
 		t.reaped += cpu
-		if !t.hwmOK || maxKiB > t.hwm {
-			t.hwm, t.hwmOK = maxKiB, true
+		if !r.hwmOK || maxKiB > r.hwm {
+			r.hwm, r.hwmOK = maxKiB, true
+		}
+	}
+}
+
+// treeWalker is the background walker's goroutine: stop ends it, done is
+// closed when it has returned.
+type treeWalker struct{ stop, done chan struct{} }
+
+// startWalker starts the background walker unless it runs or the tree is
+// closing. t.mu is held.
+func (t *Tree) startWalker() {
+	if t.bg != nil || t.closed {
+		return
+	}
+	wk := &treeWalker{stop: make(chan struct{}), done: make(chan struct{})}
+	t.bg = wk
+	go t.runWalker(wk)
+}
+
+// runWalker walks the whole tree over and over, publishing each walk for
+// the reads to answer with, pausing between walks walkerInterval or nine
+// times the walk's duration if that is longer (at most a tenth of a CPU).
+// It ends when stopped (Close), or once a complete walk finds the tree
+// down to half of what a read walks itself, leaving the reads to walk
+// again.
+func (t *Tree) runWalker(wk *treeWalker) {
+	defer close(wk.done)
+	var timer *time.Timer
+	for {
+		start := time.Now()
+		t.walkMu.Lock()
+		r := t.walk(maxTreeProcs, wk.stop)
+		t.walkMu.Unlock()
+		select {
+		case <-wk.stop:
+			return
+		default:
+		}
+		t.mu.Lock()
+		t.publish(&r)
+		t.stats.Walks++
+		small := r.complete() && r.procs <= t.syncProcs/2
+		if small && t.bg == wk {
+			t.bg = nil
+		}
+		t.mu.Unlock()
+		if small {
+			return
+		}
+		pause := max(walkerInterval, 9*time.Since(start))
+		if timer == nil {
+			timer = time.NewTimer(pause)
+			defer timer.Stop()
+		} else {
+			timer.Reset(pause)
+		}
+		select {
+		case <-wk.stop:
+			return
+		case <-timer.C:
 		}
 	}
 }
@@ -597,13 +955,11 @@ func (t *Tree) Watch(interval time.Duration) (stop func()) {
 	}
 }
 
-// watchRead is one read of Watch: the tree's walk, summed RSS and reaping,
-// without the device's fields.
+// watchRead is one read of Watch: the tree's totals (walked, or the
+// background walker's), without the device's fields.
 func (t *Tree) watchRead() {
 	if t.dev.closed.Load() {
 		return
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	_, _ = t.read(false)
+	_, _ = t.read()
 }

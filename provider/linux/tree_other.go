@@ -44,3 +44,11 @@ func listTreeDir(path, _ []byte, dst []int, max int) ([]int, error) {
 
 // reapChild reaps nothing off Linux: no process there is adopted.
 func reapChild(int) (time.Duration, uint64, bool) { return 0, 0, false }
+
+// keptFDBudget is 0 off Linux: a Tree opens its files afresh every walk
+// (and so never calls the three below).
+func keptFDBudget(string) int { return 0 }
+
+func openProcFile([]byte) (int, error)         { return -1, errors.ErrUnsupported }
+func preadProc(int, []byte, bool) (int, error) { return 0, errors.ErrUnsupported }
+func closeProcFile(int)                        {}

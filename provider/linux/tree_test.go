@@ -280,3 +280,89 @@ func TestTreeWatch(t *testing.T) {
 		}
 	})
 }
+
+// TestTreeBackground: a tree larger than a read walks itself is handed to
+// the background walker. The read that finds it so answers with what it
+// walked, counted incomplete; later reads answer at once with the
+// walker's last complete walk, counted stale with its age; a complete
+// walk that finds the tree small again leaves the reads to walk it
+// themselves; Close stops the walker (no goroutine left).
+func TestTreeBackground(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	synctest.Test(t, func(t *testing.T) {
+		// The family, its root single-threaded: the walk visits the root,
+		// 104 (a zombie: no RSS), 101 and its gone child 105, in that
+		// order.
+		files := familyTree()
+		files["100/stat"] = stat("100", "1", "10", "5", "100", "20")
+		files["100/task/100/children"] = "101 104 "
+		procfs := treeFixture(t, files)
+		tr := newFixtureTree(t, procfs, 100, false)
+		tr.syncProcs = 2 // the family has three processes
+		ctx := context.Background()
+		write := func(name, content string) {
+			t.Helper()
+			if err := os.WriteFile(filepath.Join(procfs, filepath.FromSlash(name)), []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		check := func(step string, wantMiB uint64, want TreeStats) {
+			t.Helper()
+			s, err := tr.RunSnapshot(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.ProcessRSSMB != provider.Some(wantMiB) {
+				t.Errorf("%s: RSS %v, want %d MiB", step, s.ProcessRSSMB, wantMiB)
+			}
+			if got := tr.Stats(); got != want {
+				t.Errorf("%s: stats\n%+v, want\n%+v", step, got, want)
+			}
+		}
+		// The walk stops after the root and 104.
+		check("first read", 1, TreeStats{Reads: 1, Incomplete: 1, Last: TreeRead{Procs: 2}, Background: true})
+		synctest.Wait() // the walker's first walk
+		time.Sleep(30 * time.Millisecond)
+		check("from the walker", 5, TreeStats{Reads: 2, Stale: 1, Incomplete: 1, MaxAge: 30 * time.Millisecond,
+			Last: TreeRead{Procs: 3, Complete: true, Age: 30 * time.Millisecond, Vanished: 1}, Walks: 1, Background: true})
+		write("101/status", status("102400", "102400"))
+		time.Sleep(80 * time.Millisecond) // past the next walk, 100 ms after the first
+		synctest.Wait()
+		check("grown", 101, TreeStats{Reads: 3, Stale: 2, Incomplete: 1, MaxAge: 30 * time.Millisecond,
+			Last: TreeRead{Procs: 3, Complete: true, Age: 10 * time.Millisecond, Vanished: 1}, Walks: 2, Background: true})
+		write("100/task/100/children", "")
+		time.Sleep(100 * time.Millisecond)
+		synctest.Wait() // the walk that finds the root alone ends the walker
+		check("small again", 1, TreeStats{Reads: 4, Stale: 2, Incomplete: 1, MaxAge: 30 * time.Millisecond,
+			Last: TreeRead{Procs: 1, Complete: true}, Walks: 3})
+		// Large again, and closed while the walker waits.
+		write("100/task/100/children", "101 104 ")
+		if _, err := tr.RunSnapshot(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if !tr.Stats().Background {
+			t.Error("the tree grew past what a read walks, and no walker started")
+		}
+		synctest.Wait()
+		if err := tr.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if tr.Stats().Background {
+			t.Error("the walker runs after Close")
+		}
+	})
+}
+
+// TestTreeIncomplete: a tree process whose stat cannot be read leaves the
+// totals incomplete, and the read says so.
+func TestTreeIncomplete(t *testing.T) {
+	files := familyTree()
+	files["101/stat"] = "garbage"
+	tr := newFixtureTree(t, treeFixture(t, files), 100, false)
+	if _, err := tr.RunSnapshot(context.Background()); err == nil {
+		t.Error("a malformed stat gave no error")
+	}
+	if st := tr.Stats(); st.Last.Complete || st.Incomplete != 1 {
+		t.Errorf("stats %+v, want the read incomplete", st)
+	}
+}
