@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -21,13 +22,13 @@ import (
 // fields (CPU, memory, pressure, thermal state, battery) a [Provider]'s.
 //
 //   - RSS (Snapshot and RunSnapshot): the sum of the resident sets of the
-//     root and every descendant alive at the read: VmRSS of
-//     /proc/<pid>/status for the processes whose status this read opens
+//     root and every descendant alive at the walk: VmRSS of
+//     /proc/<pid>/status for the processes whose status the walk opens
 //     (all of them in a tree of up to maxStatusReads, in turns in a larger
-//     one), the same count from the rss field of /proc/<pid>/stat for the
-//     others. Pages shared between the processes (a forked worker's
-//     copy-on-write memory) count once per process, as in the sum ps or
-//     top would give.
+//     one), the resident pages of /proc/<pid>/statm for the others (on
+//     the live /proc; a fixture root's stat rss field). Pages shared
+//     between the processes (a forked worker's copy-on-write memory)
+//     count once per process, as in the sum ps or top would give.
 //   - Counters.ProcessCPU (RunSnapshot): the user+system time of every
 //     process of the tree alive at the read (a zombie not yet reaped
 //     included) plus, for each of them, the cumulative time of the
@@ -49,12 +50,21 @@ import (
 //
 // The tree is walked from the root through /proc/<pid>/task/<tid>/children
 // (every thread's children, as a multithreaded process's forks are listed
-// under the thread that made them), so a read costs a few system calls per
-// process of the tree, whatever else runs on the machine. A kernel without
+// under the thread that made them), so a walk costs a few system calls per
+// process of the tree, whatever else runs on the machine; on the live
+// /proc each process's files stay open between walks (up to half the
+// open-file limit) and are read with one pread each. A kernel without
 // those files (CONFIG_PROC_CHILDREN off) is walked by reading the parent
 // pid of every process under the procfs root instead, which costs as many
 // reads as the machine has processes. Every file is opened non-blocking
 // and read into a bounded buffer; a walk stops at maxTreeProcs processes.
+//
+// A read walks the tree itself up to syncTreeProcs processes. A larger
+// tree is walked by a background walker (started by the read that finds
+// it so, stopped by Close, or once a walk finds the tree down to half
+// that size), using at most about a tenth of a CPU; the reads answer at
+// once with its last complete walk. [Tree.Stats] says which reads were
+// answered from an earlier walk, or with totals that miss part of the tree.
 //
 // Tree is safe for concurrent use. Create it with [NewTree]; release its
 // files with [Tree.Close].
@@ -147,13 +157,19 @@ type treeWalk struct {
 	vanished int // processes listed as children that had gone when visited
 }
 
-// procFiles are the kept-open stat and children (of the main thread)
-// files of one process of the tree; -1 when not open. gen is the last
-// walk that used them.
+// procFiles are the kept-open files of one process of the tree: its stat,
+// its main thread's children and its statm (index keptStat, keptChildren,
+// keptStatm); -1 when not open. gen is the last walk that used them.
 type procFiles struct {
-	stat, children int
-	gen            uint32
+	fd  [3]int
+	gen uint32
 }
+
+const (
+	keptStat = iota
+	keptChildren
+	keptStatm
+)
 
 // walkResult is what one walk of the tree found.
 type walkResult struct {
@@ -446,6 +462,15 @@ func (t *Tree) walk(limit int, stop <-chan struct{}) (r walkResult) {
 				}
 			}
 		}
+		if statRSS && t.fds != nil {
+			// stat's rss is the kernel's per-CPU approximation, short by
+			// up to a few dozen pages per process; statm's is summed.
+			if b, ok := t.readKept(pid, keptStatm, "statm"); ok {
+				if v, good := procPIDStatm(b); good {
+					st.rssPages = v
+				}
+			}
+		}
 		if statRSS {
 			r.rss, r.rssOK = satAdd(r.rss, st.rssPages*t.pageKiB), true
 		}
@@ -515,19 +540,26 @@ func (t *Tree) visit(pid int, adopted bool) (statTimes, bool) {
 	return st, true
 }
 
-// readStat reads /proc/<pid>/stat: through the file kept open since an
-// earlier walk when there is one (pread at offset 0: the kernel generates
-// the content afresh; the file still names the process it was opened
-// for, so a reused pid reads ESRCH there, and is opened again), else by
-// its path, keeping the file open when the budget allows.
+// readStat reads /proc/<pid>/stat (see readKept).
 func (t *Tree) readStat(pid int) ([]byte, bool) {
 	if t.fds == nil {
 		return t.readProc(pid, "stat")
 	}
+	return t.readKept(pid, keptStat, "stat")
+}
+
+// readKept reads /proc/<pid>/<name>, the file of index i in procFiles:
+// through the file kept open since an earlier walk when there is one
+// (pread at offset 0: the kernel generates the content afresh; the file
+// still names the process it was opened for, so a reused pid reads ESRCH
+// there, and is opened again), else by its path, keeping the file open
+// when the budget allows. A stat not kept open leaves the process's other
+// files unkept too. t.fds is not nil.
+func (t *Tree) readKept(pid, i int, name string) ([]byte, bool) {
 	w := &t.w
 	e, kept := t.fds[pid]
-	if kept && e.stat >= 0 {
-		n, err := preadProc(e.stat, w.buf, false)
+	if kept && e.fd[i] >= 0 {
+		n, err := preadProc(e.fd[i], w.buf, false)
 		if err == nil {
 			e.gen = t.gen
 			t.fds[pid] = e
@@ -536,12 +568,12 @@ func (t *Tree) readStat(pid int) ([]byte, bool) {
 		t.dropFiles(pid, e)
 		kept = false
 		if !gone(err) {
-			w.setPath(t.procfs, pid, "stat", 0, "")
+			w.setPath(t.procfs, pid, name, 0, "")
 			w.noteReadErr(err)
 			return nil, false
 		}
 	}
-	w.setPath(t.procfs, pid, "stat", 0, "")
+	w.setPath(t.procfs, pid, name, 0, "")
 	fd, err := openProcFile(w.path)
 	if err != nil {
 		w.noteReadErr(err)
@@ -553,21 +585,33 @@ func (t *Tree) readStat(pid int) ([]byte, bool) {
 		w.noteReadErr(err)
 		return nil, false
 	}
-	if t.fdCount < t.fdBudget {
-		t.fdCount++
-		t.fds[pid] = procFiles{stat: fd, children: -1, gen: t.gen}
-	} else {
+	switch {
+	case keptFiles.Load() >= int64(t.fdBudget) || (!kept && i != keptStat):
 		closeProcFile(fd)
+	case kept:
+		e.fd[i], e.gen = fd, t.gen
+		t.fds[pid] = e
+		t.fdCount++
+		keptFiles.Add(1)
+	default:
+		t.fds[pid] = procFiles{fd: [3]int{fd, -1, -1}, gen: t.gen}
+		t.fdCount++
+		keptFiles.Add(1)
 	}
 	return w.buf[:n], true
 }
 
+// keptFiles counts the files every Tree of the process keeps open: the
+// descriptor budget (keptFDBudget) is the process's, not each Tree's.
+var keptFiles atomic.Int64
+
 // dropFiles closes and forgets pid's kept-open files. t.walkMu is held.
 func (t *Tree) dropFiles(pid int, e procFiles) {
-	for _, fd := range [...]int{e.stat, e.children} {
+	for _, fd := range e.fd {
 		if fd >= 0 {
 			closeProcFile(fd)
 			t.fdCount--
+			keptFiles.Add(-1)
 		}
 	}
 	delete(t.fds, pid)
@@ -750,16 +794,20 @@ func (t *Tree) readChildrenFile(pid, tid int) (int, error) {
 	if !kept || tid != pid {
 		return readTreeFile(w.path, w.buf)
 	}
-	if e.children < 0 {
+	if e.fd[keptChildren] < 0 {
+		if keptFiles.Load() >= int64(t.fdBudget) {
+			return readTreeFile(w.path, w.buf)
+		}
 		fd, err := openProcFile(w.path)
 		if err != nil {
 			return 0, err
 		}
-		e.children = fd
+		e.fd[keptChildren] = fd
 		t.fds[pid] = e
 		t.fdCount++
+		keptFiles.Add(1)
 	}
-	return preadProc(e.children, w.buf, true)
+	return preadProc(e.fd[keptChildren], w.buf, true)
 }
 
 // walkScan collects the tree into w.pids from the parent pid of every

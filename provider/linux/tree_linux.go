@@ -120,7 +120,7 @@ func reapChild(pid int) (cpu time.Duration, maxKiB uint64, ok bool) {
 // keptFDBudget is how many descriptors a Tree may keep open for the
 // files of its processes: none unless procfs is the kernel's procfs
 // (a fixture's files may be replaced, and must be opened afresh), else
-// half the process's soft RLIMIT_NOFILE, at most two per process a walk
+// half the process's soft RLIMIT_NOFILE, at most three per process a walk
 // visits.
 func keptFDBudget(procfs string) int {
 	if m, err := fsMagic(procfs); err != nil || m != procSuperMagic {
@@ -130,7 +130,7 @@ func keptFDBudget(procfs string) int {
 	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
 		return 0
 	}
-	return int(min(lim.Cur/2, 2*maxTreeProcs))
+	return int(min(lim.Cur/2, 3*maxTreeProcs))
 }
 
 // openProcFile opens the file at path (which must have spare capacity
