@@ -51,6 +51,9 @@ func TestMain(m *testing.M) {
 	if b := os.Getenv(testChildEnv); b != "" {
 		os.Exit(testChild(b))
 	}
+	// Runs inside the test binary do not adopt orphans: its other children
+	// are other tests' (runs in a restel process of their own do).
+	adoptOrphans = false
 	goleak.VerifyTestMain(m)
 }
 

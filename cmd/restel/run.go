@@ -90,6 +90,9 @@ func runMain(e env, args []string) int {
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
 	defer signal.Stop(sigs)
 
+	if !cfg.modeSet || cfg.mode.Kind != aggregate.Off {
+		becomeSubreaper() // orphans of the command stay in its tree
+	}
 	cmd, err := startChild(e, cfg.argv)
 	if err != nil {
 		status, msg := startFailure(cfg.argv[0], err)
@@ -99,6 +102,7 @@ func runMain(e env, args []string) int {
 	stopForwarding := startForwarding(sigs, cmd.Process, terminalSentIt(cmd.Process.Pid))
 	usage, sampled := sampleChild(e, cfg, cmd)
 	stopForwarding()
+	reapOrphans()
 
 	line := []byte("null\n")
 	if sampled {
@@ -148,6 +152,8 @@ func sampleChild(e env, cfg runConfig, cmd *exec.Cmd) (u aggregate.Usage, ok boo
 	defer m.Close()
 	run := m.BeginRun(e.ctx, mode)
 	defer run.Close()
+	stopWatch := watchTree(p, m.Mode(mode))
+	defer stopWatch()
 	if awaitExit(cmd.Process) {
 		u, ok = run.Finish() // the end read sees the exited child before it is reaped
 		_ = cmd.Wait()

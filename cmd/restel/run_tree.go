@@ -1,6 +1,8 @@
 package main
 
 import (
+	"time"
+
 	"github.com/restel/restel/aggregate"
 	"github.com/restel/restel/provider"
 )
@@ -15,4 +17,29 @@ func foldReaped(u aggregate.Usage, reaped provider.Opt[uint64]) aggregate.Usage 
 		u.ProcessRSSPeakMB = reaped
 	}
 	return u
+}
+
+// treeWatcher is a tree provider that can read the tree in the
+// background between a run's reads (linux.Tree).
+type treeWatcher interface {
+	Watch(interval time.Duration) (stop func())
+}
+
+// treeWatchInterval is the cadence of the background reads of a
+// boundary run's tree: fine enough to see two children of a few hundred
+// milliseconds overlap, and a small tree's read costs about a tenth of a
+// millisecond (a large tree's read sets a slower cadence itself).
+const treeWatchInterval = 100 * time.Millisecond
+
+// watchTree starts p's background tree reads for a run in mode, when p
+// has them and the mode takes no samples of its own (boundary): the
+// tree's true peak then still reaches the summary, through the end read's
+// high-water mark, while sample_count stays 2. A sampled mode's samples
+// read the tree already. The returned stop ends the reads.
+func watchTree(p provider.SnapshotProvider, mode aggregate.Mode) (stop func()) {
+	w, ok := p.(treeWatcher)
+	if !ok || mode.Kind != aggregate.Boundary {
+		return func() {}
+	}
+	return w.Watch(treeWatchInterval)
 }

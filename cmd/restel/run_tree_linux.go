@@ -5,6 +5,9 @@ package main
 import (
 	"os"
 	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/restel/restel/provider"
 	"github.com/restel/restel/provider/linux"
@@ -21,7 +24,53 @@ func childProvider(e env, pid int) (provider.SnapshotProvider, func()) {
 	if err != nil {
 		return unknownChild(e, pid, err)
 	}
+	if isSubreaper() {
+		if err := t.Adopt(); err != nil {
+			note(e, "run: warning: orphans of pid %d are not observed: %v", pid, err)
+		}
+	}
 	return t, func() { _ = t.Close() }
+}
+
+// becomeSubreaper makes restel the child subreaper of what it runs
+// (prctl PR_SET_CHILD_SUBREAPER): a descendant of the command whose
+// parent exits (a double fork, setsid, nohup … &) is re-parented to
+// restel rather than to init, so the tree keeps observing it (see
+// linux.Tree.Adopt). Set before the command starts; a kernel that
+// refuses it (before 3.4) leaves orphans unobserved, as before.
+func becomeSubreaper() {
+	if adoptOrphans {
+		_ = unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+	}
+}
+
+// adoptOrphans is false only in this package's tests that run restel
+// inside the test binary, whose other children are not the command's.
+var adoptOrphans = true
+
+// isSubreaper reports whether becomeSubreaper took effect.
+func isSubreaper() bool {
+	var v int32
+	err := unix.Prctl(unix.PR_GET_CHILD_SUBREAPER, uintptr(unsafe.Pointer(&v)), 0, 0, 0)
+	return err == nil && v != 0
+}
+
+// reapOrphans reaps every adopted orphan that has exited, once the
+// command itself has been reaped and the summary taken, so restel leaves
+// no zombie. Orphans still running are not waited for: restel reports
+// and exits with the command's status, and they run on, re-parented to
+// init (or to the next subreaper up) when restel exits.
+func reapOrphans() {
+	for adoptOrphans {
+		var ws unix.WaitStatus
+		pid, err := unix.Wait4(-1, &ws, unix.WNOHANG, nil)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil || pid <= 0 {
+			return
+		}
+	}
 }
 
 // reapedPeakMiB is the reaped child's ru_maxrss in MiB: the largest

@@ -30,3 +30,13 @@ func childProvider(e env, pid int) (provider.SnapshotProvider, func()) {
 // reapedPeakMiB is unknown off Linux: the reaped child's peak is not
 // folded in there.
 func reapedPeakMiB(*os.ProcessState) provider.Opt[uint64] { return provider.Opt[uint64]{} }
+
+// becomeSubreaper does nothing off Linux: orphans of the command leave
+// its tree there.
+func becomeSubreaper() {}
+
+// reapOrphans has nothing to reap off Linux: restel adopts no orphans.
+func reapOrphans() {}
+
+// adoptOrphans has no effect off Linux; it exists for the tests that set it.
+var adoptOrphans = true

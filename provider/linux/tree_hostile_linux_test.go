@@ -61,11 +61,11 @@ func TestTreeHostile(t *testing.T) {
 				if !s.ProcessRSSMB.Valid {
 					t.Errorf("scan=%v: RSS unknown; the root still counts", scan)
 				}
-				tr.mu.Lock()
-				if n := cap(tr.w.buf); n > maxReadBytes {
+				tr.walkMu.Lock()
+				if n := cap(tr.w.buf); n > maxChildrenBytes {
 					t.Errorf("scan=%v: buffer grew to %d bytes", scan, n)
 				}
-				tr.mu.Unlock()
+				tr.walkMu.Unlock()
 			}
 		})
 	}

@@ -4,6 +4,7 @@ package linux
 
 import (
 	"encoding/binary"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -95,3 +96,76 @@ func appendDirents(dst []int, b []byte, limit int) []int {
 	}
 	return dst
 }
+
+// reapChild reaps pid, a zombie child of the calling process, with
+// wait4(WNOHANG), and returns its rusage's CPU time (user + system, its
+// own and that of the children it reaped) and ru_maxrss (KiB). ok is
+// false when pid was not reaped (not a child, not yet exited, or reaped
+// already).
+func reapChild(pid int) (cpu time.Duration, maxKiB uint64, ok bool) {
+	var ws unix.WaitStatus
+	var ru unix.Rusage
+	for {
+		got, err := unix.Wait4(pid, &ws, unix.WNOHANG, &ru)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil || got != pid {
+			return 0, 0, false
+		}
+		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), uint64(max(ru.Maxrss, 0)), true
+	}
+}
+
+// keptFDBudget is how many descriptors a Tree may keep open for the
+// files of its processes: none unless procfs is the kernel's procfs
+// (a fixture's files may be replaced, and must be opened afresh), else
+// half the process's soft RLIMIT_NOFILE, at most three per process a walk
+// visits.
+func keptFDBudget(procfs string) int {
+	if m, err := fsMagic(procfs); err != nil || m != procSuperMagic {
+		return 0
+	}
+	var lim unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+		return 0
+	}
+	return int(min(lim.Cur/2, 3*maxTreeProcs))
+}
+
+// openProcFile opens the file at path (which must have spare capacity
+// for a NUL) as readTreeFile does, and returns its descriptor.
+func openProcFile(path []byte) (int, error) {
+	f, err := openRawBytes(path)
+	if err != nil {
+		return -1, err
+	}
+	return f.fd, nil
+}
+
+// preadProc reads the file fd from offset 0 into buf. A procfs file of
+// one record (stat) comes whole in one pread(2) shorter than buf; with
+// all, it reads on (a children list comes a page at a time) until end of
+// file or a full buffer.
+func preadProc(fd int, buf []byte, all bool) (int, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := unix.Pread(fd, buf[n:], int64(n))
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return n, err
+		}
+		if m <= 0 {
+			break
+		}
+		n += m
+		if !all {
+			break
+		}
+	}
+	return n, nil
+}
+
+func closeProcFile(fd int) { _ = unix.Close(fd) }

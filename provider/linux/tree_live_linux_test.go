@@ -239,11 +239,11 @@ func TestTreeLiveWalks(t *testing.T) {
 		t.Skip("this kernel has no children files")
 	}
 	walk := func(scan bool) []int {
-		tr.mu.Lock()
-		defer tr.mu.Unlock()
+		tr.walkMu.Lock()
+		defer tr.walkMu.Unlock()
 		tr.scan = scan
-		if _, err := tr.read(false); err != nil {
-			t.Fatal(err)
+		if r := tr.walk(maxTreeProcs, nil); r.err != nil {
+			t.Fatal(r.err)
 		}
 		return slices.Sorted(slices.Values(tr.w.pids))
 	}
@@ -285,9 +285,9 @@ func BenchmarkTreeSample(b *testing.B) {
 		}
 		for _, walk := range []string{"children", "scan"} {
 			b.Run(fmt.Sprintf("walk=%s/procs=%d", walk, n), func(b *testing.B) {
-				tr.mu.Lock()
+				tr.walkMu.Lock()
 				tr.scan = walk == "scan"
-				tr.mu.Unlock()
+				tr.walkMu.Unlock()
 				ctx := context.Background()
 				s, _ := tr.Snapshot(ctx) // warm the buffers
 				b.ReportAllocs()

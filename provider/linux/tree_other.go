@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"time"
 )
 
 // The portable fallback of the tree reader's file access, so the walk and
@@ -40,3 +41,14 @@ func listTreeDir(path, _ []byte, dst []int, max int) ([]int, error) {
 	}
 	return dst, nil
 }
+
+// reapChild reaps nothing off Linux: no process there is adopted.
+func reapChild(int) (time.Duration, uint64, bool) { return 0, 0, false }
+
+// keptFDBudget is 0 off Linux: a Tree opens its files afresh every walk
+// (and so never calls the three below).
+func keptFDBudget(string) int { return 0 }
+
+func openProcFile([]byte) (int, error)         { return -1, errors.ErrUnsupported }
+func preadProc(int, []byte, bool) (int, error) { return 0, errors.ErrUnsupported }
+func closeProcFile(int)                        {}

@@ -93,13 +93,18 @@ func allBlank(b []byte) bool {
 	return true
 }
 
-// statTimes is what a Tree needs of /proc/<pid>/stat: the parent's pid
-// and the CPU times in USER_HZ ticks (proc(5), fields 4 and 14-17): the
-// process's own user and system time, and the cumulative time of its
-// children it has waited for.
+// statTimes is what a Tree needs of /proc/<pid>/stat: the state, the
+// parent's pid and the CPU times in USER_HZ ticks (proc(5), fields 3, 4
+// and 14-17): the process's own user and system time, and the cumulative
+// time of its children it has waited for; and, when the line has them,
+// the thread count and the resident set in pages (fields 20 and 24).
 type statTimes struct {
+	state                        byte
 	ppid                         int
 	utime, stime, cutime, cstime uint64
+	threads                      uint64
+	rssPages                     uint64
+	threadsOK, rssOK             bool
 }
 
 // total is the process's own CPU time plus its waited-for children's, in
@@ -107,6 +112,10 @@ type statTimes struct {
 func (s statTimes) total() uint64 {
 	return satAdd(satAdd(s.utime, s.stime), satAdd(s.cutime, s.cstime))
 }
+
+// zombie reports whether the process has exited and waits to be reaped
+// (state Z, or X while it is being reaped).
+func (s statTimes) zombie() bool { return s.state == 'Z' || s.state == 'X' }
 
 func satAdd(a, b uint64) uint64 {
 	if a+b < a {
@@ -119,34 +128,48 @@ func satAdd(a, b uint64) uint64 {
 // filesystems/proc.rst, Table 1-4). The command name (field 2) is in
 // parentheses and may contain spaces and parentheses itself, so fields are
 // counted from the last ')'. A ppid of 0 (the kernel's own threads, init)
-// is valid. On failure it returns the zero statTimes.
+// is valid. Fields up to cstime (17) are required; num_threads (20) and
+// rss (24) are taken when present and well-formed. On failure it returns
+// the zero statTimes.
 func procPIDStat(b []byte) (statTimes, bool) {
 	end := bytes.LastIndexByte(b, ')')
 	if end < 0 {
 		return statTimes{}, false
 	}
 	ln, _, _ := line(b[end+1:])
-	// Fields after the name, from field 3 (state): index 1 is ppid, 11-14
-	// are utime, stime, cutime, cstime.
+	// Fields after the name, from field 3 (state): index 0 is the state, 1
+	// ppid, 11-14 utime, stime, cutime, cstime, 17 num_threads, 21 rss.
 	var s statTimes
 	times := [...]*uint64{&s.utime, &s.stime, &s.cutime, &s.cstime}
-	for i := range 15 {
+	for i := range 22 {
 		var f []byte
 		if f, ln = field(ln); len(f) == 0 {
-			return statTimes{}, false
+			if i < 15 {
+				return statTimes{}, false
+			}
+			break
 		}
 		switch {
+		case i == 0:
+			if len(f) != 1 {
+				return statTimes{}, false
+			}
+			s.state = f[0]
 		case i == 1:
 			p, good := decimal(f)
 			if !good || p > maxPID {
 				return statTimes{}, false
 			}
 			s.ppid = int(p)
-		case i >= 11:
+		case i >= 11 && i <= 14:
 			var good bool
 			if *times[i-11], good = decimal(f); !good {
 				return statTimes{}, false
 			}
+		case i == 17:
+			s.threads, s.threadsOK = decimal(f)
+		case i == 21:
+			s.rssPages, s.rssOK = decimal(f)
 		}
 	}
 	return s, true

@@ -73,8 +73,11 @@ func TestProcPIDStat(t *testing.T) {
 		want statTimes
 		ok   bool
 	}{
-		{"live", live, statTimes{ppid: 7378, utime: 11, stime: 22, cutime: 33, cstime: 44}, true},
-		{"name with spaces and parens", "1 (a) b) (c) S 0 1 1 0 -1 0 0 0 0 0 1 2 3 4 20\n", statTimes{ppid: 0, utime: 1, stime: 2, cutime: 3, cstime: 4}, true},
+		{"live", live, statTimes{state: 'R', ppid: 7378, utime: 11, stime: 22, cutime: 33, cstime: 44, threads: 1, threadsOK: true, rssPages: 358, rssOK: true}, true},
+		{"name with spaces and parens", "1 (a) b) (c) S 0 1 1 0 -1 0 0 0 0 0 1 2 3 4 20\n", statTimes{state: 'S', ppid: 0, utime: 1, stime: 2, cutime: 3, cstime: 4}, true},
+		{"zombie, threads but no rss", "9 (z) Z 1 1 1 0 -1 0 0 0 0 0 1 2 3 4 20 0 1 0\n", statTimes{state: 'Z', ppid: 1, utime: 1, stime: 2, cutime: 3, cstime: 4, threads: 1, threadsOK: true}, true},
+		{"malformed rss", "9 (z) S 1 1 1 0 -1 0 0 0 0 0 1 2 3 4 20 0 1 0 5 6 x\n", statTimes{state: 'S', ppid: 1, utime: 1, stime: 2, cutime: 3, cstime: 4, threads: 1, threadsOK: true}, true},
+		{"long state", "9 (z) SS 1 1 1 0 -1 0 0 0 0 0 1 2 3 4\n", statTimes{}, false},
 		{"short", "1 (a) S 0 1 1 0 -1 0 0 0 0 0 1 2 3\n", statTimes{}, false},
 		{"no name", "1 a S 0 1 1 0 -1 0 0 0 0 0 1 2 3 4\n", statTimes{}, false},
 		{"negative cutime", "1 (a) S 0 1 1 0 -1 0 0 0 0 0 1 2 -3 4\n", statTimes{}, false},

@@ -7,7 +7,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
+
+	"go.uber.org/goleak"
 
 	"github.com/restel/restel/provider"
 )
@@ -50,9 +53,15 @@ func status(rssKiB, hwmKiB string) string {
 	return s + "Threads:\t1\n"
 }
 
-// stat returns a /proc/<pid>/stat line with ppid and CPU ticks.
+// stat returns a /proc/<pid>/stat line with ppid and CPU ticks, of a
+// single-threaded process with one resident page.
 func stat(pid, ppid, utime, stime, cutime, cstime string) string {
-	return pid + " (x y) S " + ppid + " 1 1 0 -1 0 0 0 0 0 " + utime + " " + stime + " " + cutime + " " + cstime + " 20 0 1 0 1 1 1\n"
+	return statN(pid, ppid, utime, stime, cutime, cstime, "1")
+}
+
+// statN is stat for a process with the given number of threads.
+func statN(pid, ppid, utime, stime, cutime, cstime, threads string) string {
+	return pid + " (x y) S " + ppid + " 1 1 0 -1 0 0 0 0 0 " + utime + " " + stime + " " + cutime + " " + cstime + " 20 0 " + threads + " 0 1 1 1\n"
 }
 
 // familyTree is root 100 with two threads (100, 102): thread 100 forked
@@ -62,7 +71,7 @@ func familyTree() map[string]string {
 	return map[string]string{
 		"100/statm":             "1000 256 0 0 0 0 0\n", // read by the device Provider
 		"100/status":            status("1024", "2048"),
-		"100/stat":              stat("100", "1", "10", "5", "100", "20"),
+		"100/stat":              statN("100", "1", "10", "5", "100", "20", "2"),
 		"100/task/100/children": "101 ",
 		"100/task/102/children": "104 ",
 		"101/status":            status("4096", "9216"),
@@ -159,7 +168,7 @@ func TestTreeCountersAcrossReads(t *testing.T) {
 	if err := os.RemoveAll(filepath.Join(procfs, "104")); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(procfs, "100", "stat"), []byte(stat("100", "1", "30", "5", "100", "30")), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(procfs, "100", "stat"), []byte(statN("100", "1", "30", "5", "100", "30", "2")), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(procfs, "100", "task", "102", "children"), nil, 0o644); err != nil {
@@ -229,5 +238,131 @@ func TestTreeClosed(t *testing.T) {
 		if s, err := read(context.Background()); !errors.Is(err, provider.ErrClosed) || s.ProcessRSSMB.Valid {
 			t.Errorf("after Close: %+v, %v", s, err)
 		}
+	}
+}
+
+// TestTreeWatch: the background reads raise the tree's high-water mark to
+// the largest summed RSS seen between two run reads (101 grew to 100 MiB
+// and shrank back while nothing else read the tree), and stop ends them
+// (no goroutine left).
+func TestTreeWatch(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	synctest.Test(t, func(t *testing.T) {
+		procfs := treeFixture(t, familyTree())
+		tr := newFixtureTree(t, procfs, 100, false)
+		ctx := context.Background()
+		if _, err := tr.RunSnapshot(ctx); err != nil {
+			t.Fatal(err)
+		}
+		stop := tr.Watch(100 * time.Millisecond)
+		set := func(rssKiB string) {
+			if err := os.WriteFile(filepath.Join(procfs, "101", "status"), []byte(status(rssKiB, rssKiB)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		set("102400")
+		time.Sleep(150 * time.Millisecond) // one background read
+		synctest.Wait()
+		set("4096")
+		time.Sleep(150 * time.Millisecond)
+		stop()
+		stop() // again: no effect
+		s, err := tr.RunSnapshot(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The root's 1024 KiB plus 101's 102400 KiB.
+		if want := provider.Some[uint64](101); s.Counters.RSSHighWaterMB != want {
+			t.Errorf("RSSHighWaterMB %v, want %v (the summed peak the watch saw)", s.Counters.RSSHighWaterMB, want)
+		}
+		if s.ProcessRSSMB != provider.Some[uint64](5) {
+			t.Errorf("RSS %v, want 5 MiB now", s.ProcessRSSMB)
+		}
+	})
+}
+
+// TestTreeBackground: a tree larger than a read walks itself is handed to
+// the background walker. The read that finds it so answers with what it
+// walked, counted incomplete; later reads answer at once with the
+// walker's last complete walk, counted stale with its age; a complete
+// walk that finds the tree small again leaves the reads to walk it
+// themselves; Close stops the walker (no goroutine left).
+func TestTreeBackground(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	synctest.Test(t, func(t *testing.T) {
+		// The family, its root single-threaded: the walk visits the root,
+		// 104 (a zombie: no RSS), 101 and its gone child 105, in that
+		// order.
+		files := familyTree()
+		files["100/stat"] = stat("100", "1", "10", "5", "100", "20")
+		files["100/task/100/children"] = "101 104 "
+		procfs := treeFixture(t, files)
+		tr := newFixtureTree(t, procfs, 100, false)
+		tr.syncProcs = 2 // the family has three processes
+		ctx := context.Background()
+		write := func(name, content string) {
+			t.Helper()
+			if err := os.WriteFile(filepath.Join(procfs, filepath.FromSlash(name)), []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		check := func(step string, wantMiB uint64, want TreeStats) {
+			t.Helper()
+			s, err := tr.RunSnapshot(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.ProcessRSSMB != provider.Some(wantMiB) {
+				t.Errorf("%s: RSS %v, want %d MiB", step, s.ProcessRSSMB, wantMiB)
+			}
+			if got := tr.Stats(); got != want {
+				t.Errorf("%s: stats\n%+v, want\n%+v", step, got, want)
+			}
+		}
+		// The walk stops after the root and 104.
+		check("first read", 1, TreeStats{Reads: 1, Incomplete: 1, Last: TreeRead{Procs: 2}, Background: true})
+		synctest.Wait() // the walker's first walk
+		time.Sleep(30 * time.Millisecond)
+		check("from the walker", 5, TreeStats{Reads: 2, Stale: 1, Incomplete: 1, MaxAge: 30 * time.Millisecond,
+			Last: TreeRead{Procs: 3, Complete: true, Age: 30 * time.Millisecond, Vanished: 1}, Walks: 1, Background: true})
+		write("101/status", status("102400", "102400"))
+		time.Sleep(80 * time.Millisecond) // past the next walk, 100 ms after the first
+		synctest.Wait()
+		check("grown", 101, TreeStats{Reads: 3, Stale: 2, Incomplete: 1, MaxAge: 30 * time.Millisecond,
+			Last: TreeRead{Procs: 3, Complete: true, Age: 10 * time.Millisecond, Vanished: 1}, Walks: 2, Background: true})
+		write("100/task/100/children", "")
+		time.Sleep(100 * time.Millisecond)
+		synctest.Wait() // the walk that finds the root alone ends the walker
+		check("small again", 1, TreeStats{Reads: 4, Stale: 2, Incomplete: 1, MaxAge: 30 * time.Millisecond,
+			Last: TreeRead{Procs: 1, Complete: true}, Walks: 3})
+		// Large again, and closed while the walker waits.
+		write("100/task/100/children", "101 104 ")
+		if _, err := tr.RunSnapshot(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if !tr.Stats().Background {
+			t.Error("the tree grew past what a read walks, and no walker started")
+		}
+		synctest.Wait()
+		if err := tr.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if tr.Stats().Background {
+			t.Error("the walker runs after Close")
+		}
+	})
+}
+
+// TestTreeIncomplete: a tree process whose stat cannot be read leaves the
+// totals incomplete, and the read says so.
+func TestTreeIncomplete(t *testing.T) {
+	files := familyTree()
+	files["101/stat"] = "garbage"
+	tr := newFixtureTree(t, treeFixture(t, files), 100, false)
+	if _, err := tr.RunSnapshot(context.Background()); err == nil {
+		t.Error("a malformed stat gave no error")
+	}
+	if st := tr.Stats(); st.Last.Complete || st.Incomplete != 1 {
+		t.Errorf("stats %+v, want the read incomplete", st)
 	}
 }
