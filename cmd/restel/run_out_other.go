@@ -15,10 +15,6 @@ const fifoWait = 0
 // a refusal.
 func canWrite(string) error { return nil }
 
-// canCreateIn cannot check without creating a file here: the creation at
-// commit reports a refusal.
-func canCreateIn(string) error { return nil }
-
 // owner is a file's hard-link count (owners are not kept here).
 type owner struct{ links uint64 }
 
