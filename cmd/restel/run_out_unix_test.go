@@ -271,7 +271,7 @@ func TestRunCannotStart(t *testing.T) {
 	}{
 		{"not in PATH", "restel-no-such-command", exitNotFound, "restel: run: restel-no-such-command: command not found"},
 		{"no such file", filepath.Join(dir, "none"), exitNotFound, "restel: run: " + filepath.Join(dir, "none") + ": no such file or directory"},
-		{"path through a file", filepath.Join(plain, "x"), exitNotFound, "restel: run: " + filepath.Join(plain, "x") + ": not a directory"},
+		{"path through a file", filepath.Join(plain, "x"), exitCannotRun, "restel: run: " + filepath.Join(plain, "x") + ": cannot execute: not a directory"},
 		{"a directory", dir, exitCannotRun, "restel: run: " + dir + ": cannot execute: permission denied"},
 		{"no execute permission", plain, exitCannotRun, "restel: run: " + plain + ": cannot execute: permission denied"},
 	} {
