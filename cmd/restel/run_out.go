@@ -352,6 +352,10 @@ func (o *outFile) replace(b []byte) error {
 		err = o.unchanged()
 	}
 	if err == nil {
+		// Closed first: a file still open cannot be renamed over on
+		// every OS.
+		_ = o.f.Close()
+		o.f = nil
 		err = o.dir.rename(name, o.name)
 	}
 	if err != nil {
@@ -394,12 +398,13 @@ func (o *outFile) discard() {
 	if o == nil {
 		return
 	}
-	if o.kind == outNew && o.f != nil && o.unchanged() == nil {
-		_ = o.dir.remove(o.name)
-	}
+	created := o.kind == outNew && o.f != nil
 	if o.f != nil {
 		_ = o.f.Close()
 		o.f = nil
+	}
+	if created && o.unchanged() == nil {
+		_ = o.dir.remove(o.name)
 	}
 	if o.dir != nil {
 		o.dir.close()
