@@ -16,10 +16,10 @@ import (
 // name meant then is what gets written, not what it may name by the end.
 //
 //   - A new path is created (empty, 0666 less the umask) before the child
-//     starts, as `>` creates it, and written through that descriptor once
-//     the summary is ready. A directory in which the file cannot be
-//     created (read-only, or /sys, /proc) is bad input before the child
-//     runs.
+//     starts, as `>` creates it, and then replaced as an existing file is
+//     (below), so readers see it empty or whole. A directory in which the
+//     file cannot be created (read-only, or /sys, /proc) is bad input
+//     before the child runs.
 //   - An existing regular file is opened for writing before the child
 //     starts (a read-only 0444 file is refused, as `>` refuses it) and
 //     replaced atomically at commit: the summary goes to a temporary file
@@ -262,13 +262,6 @@ func (o *outFile) commit(b []byte) error {
 	switch o.kind {
 	case outInPlace:
 		return outErr(o.path, o.writeHeld(b, false))
-	case outNew:
-		err := o.unchanged()
-		if err == nil {
-			err = o.writeHeld(b, true)
-		}
-		o.discard()
-		return outErr(o.path, err)
 	case outFIFO:
 		// Checked before opening, so that a name swapped for a device is
 		// not even opened, and again on what was opened.
@@ -289,7 +282,10 @@ func (o *outFile) commit(b []byte) error {
 		}
 		return outErr(o.path, err)
 	}
+	// outNew, outReplace. The file created before the child started is
+	// replaced too, so that readers see it empty or whole.
 	err := o.replace(b)
+	o.kind = outReplace // written: discard must not remove it
 	o.discard()
 	return outErr(o.path, err)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -49,6 +50,9 @@ func (v *victim) check(t *testing.T) {
 func TestRunOutSwapped(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("the swap is made by an unprivileged user during a run as root: needs root")
+	}
+	if _, err := exec.LookPath("setpriv"); err != nil {
+		t.Skip("setpriv (util-linux) not found: it runs the swap as an unprivileged user")
 	}
 	for _, tc := range []struct {
 		name string
