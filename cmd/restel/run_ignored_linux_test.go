@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -63,6 +64,50 @@ func TestRunKeepsIgnoredSignals(t *testing.T) {
 				t.Errorf("SIGHUP/SIGINT ignored by the command: %#x under restel, %#x under env", got, want)
 			}
 		})
+	}
+}
+
+// TestRunIgnoredSignalNotForwarded: a SIGHUP that restel receives while
+// it ignores SIGHUP (started under a parent that ignores it) is not
+// passed on to the command, even to one that catches SIGHUP itself; the
+// SIGTERM sent after it is.
+func TestRunIgnoredSignalNotForwarded(t *testing.T) {
+	// The command is the test binary as the "signal" child; env -u keeps
+	// it from acting as restel (and keeps ignored signals ignored).
+	cmd := exec.Command("sh", "-c", `trap "" HUP; exec "$@"`, "sh", os.Args[0], "run", "--mode", "off", "--", "env", "-u", testMainEnv, os.Args[0])
+	cmd.Env = append(os.Environ(), testMainEnv+"=1", testChildEnv+"=signal")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	var out []byte
+	buf := make([]byte, 64)
+	for !bytes.Contains(out, []byte("ready\n")) {
+		n, err := stdout.Read(buf)
+		if err != nil {
+			t.Fatalf("stdout %q: %v; stderr %q", out, err, stderr.String())
+		}
+		out = append(out, buf[:n]...)
+	}
+	// The sh has become restel (exec): its pid is restel's.
+	for _, sig := range []syscall.Signal{syscall.SIGHUP, syscall.SIGTERM} {
+		if err := cmd.Process.Signal(sig); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rest, _ := io.ReadAll(stdout)
+	out = append(out, rest...)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("restel: %v; stderr %q", err, stderr.String())
+	}
+	if string(out) != "ready\nterminated\n" {
+		t.Errorf("the command printed %q, want it to see SIGTERM first (SIGHUP not forwarded)", out)
 	}
 }
 
