@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"sync"
 	"syscall"
 
 	"github.com/restel/restel/aggregate"
@@ -43,7 +44,10 @@ func init() {
 // prints the summary), except a SIGINT or SIGQUIT while restel runs in its
 // terminal's foreground: the terminal delivered the Ctrl-C (or Ctrl-\) to
 // the child (same process group) already, and a second interrupt would
-// cut its cleanup short (see terminalSentIt). The summary (aggregate.Usage
+// cut its cleanup short (see terminalSentIt). A signal that was ignored
+// when restel started stays ignored, for restel and the child, and is not
+// forwarded (see forwardedSignals). Once the child has exited, these
+// signals end restel as they end any program. The summary (aggregate.Usage
 // JSON, or null for mode off) goes to stderr after the child's output, or
 // to --out FILE, written where the shell's `>` would (see outFile).
 //
@@ -86,8 +90,12 @@ func runMain(e env, args []string) int {
 
 	// Catch the signals before starting the child: one that arrives in
 	// between is forwarded instead of killing restel and orphaning it.
+	// Those ignored when restel started stay ignored, for restel and the
+	// child alike (see forwardedSignals).
 	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
+	if fwd := forwardedSignals(); len(fwd) > 0 {
+		signal.Notify(sigs, fwd...)
+	}
 	defer signal.Stop(sigs)
 
 	if !cfg.modeSet || cfg.mode.Kind != aggregate.Off {
@@ -100,8 +108,17 @@ func runMain(e env, args []string) int {
 		return status
 	}
 	stopForwarding := startForwarding(sigs, cmd.Process, terminalSentIt(cmd.Process.Pid))
-	usage, sampled := sampleChild(e, cfg, cmd)
-	stopForwarding()
+	// Once the child has exited there is nobody to forward to: restel's
+	// own SIGTERM, SIGINT, SIGHUP and SIGQUIT end restel again, as for any
+	// program, so a summary write that blocks (a full pipe nobody reads)
+	// cannot keep it alive.
+	childGone := sync.OnceFunc(func() {
+		stopForwarding()
+		signal.Stop(sigs)
+	})
+	defer childGone()
+	usage, sampled := sampleChild(e, cfg, cmd, childGone)
+	childGone()
 	reapOrphans()
 
 	line := []byte("null\n")
@@ -124,12 +141,13 @@ func runMain(e env, args []string) int {
 	return status
 }
 
-// sampleChild samples the started child until it exits and reaps it. ok
-// is false for mode off (a run whose e.ctx ended stops sampling but keeps
-// its summary).
-func sampleChild(e env, cfg runConfig, cmd *exec.Cmd) (u aggregate.Usage, ok bool) {
+// sampleChild samples the started child until it exits and reaps it,
+// calling gone as soon as the child has exited. ok is false for mode off
+// (a run whose e.ctx ended stops sampling but keeps its summary).
+func sampleChild(e env, cfg runConfig, cmd *exec.Cmd, gone func()) (u aggregate.Usage, ok bool) {
 	if cfg.modeSet && cfg.mode.Kind == aggregate.Off {
 		_ = cmd.Wait()
+		gone()
 		return u, false
 	}
 	p, closeP := childProvider(e, cmd.Process.Pid)
@@ -155,10 +173,12 @@ func sampleChild(e env, cfg runConfig, cmd *exec.Cmd) (u aggregate.Usage, ok boo
 	stopWatch := watchTree(p, m.Mode(mode))
 	defer stopWatch()
 	if awaitExit(cmd.Process) {
+		gone()
 		u, ok = run.Finish() // the end read sees the exited child before it is reaped
 		_ = cmd.Wait()
 	} else {
 		_ = cmd.Wait()
+		gone()
 		u, ok = run.Finish()
 	}
 	if ok {
@@ -168,6 +188,25 @@ func sampleChild(e env, cfg runConfig, cmd *exec.Cmd) (u aggregate.Usage, ok boo
 		note(e, "run: raw samples written to %s", path)
 	}
 	return u, ok
+}
+
+// forwardedSignals is the signals `restel run` catches and forwards to
+// the child: SIGINT, SIGTERM, SIGHUP and SIGQUIT, less those ignored when
+// restel started. An ignored signal (nohup's SIGHUP; SIGINT for a
+// background job of a non-interactive shell) is left ignored, as env(1)
+// leaves it: catching it would un-ignore it, and the child would start
+// with it at its default disposition. The Go runtime keeps an inherited
+// SIG_IGN only for SIGHUP and SIGINT (it installs its own handler for the
+// others before restel's code runs, so an ignored SIGQUIT or SIGTERM
+// cannot be seen, and the child gets those at their defaults).
+func forwardedSignals() []os.Signal {
+	var fwd []os.Signal
+	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT} {
+		if !signal.Ignored(sig) {
+			fwd = append(fwd, sig)
+		}
+	}
+	return fwd
 }
 
 // unknownChild is the provider of a run whose child cannot be observed:

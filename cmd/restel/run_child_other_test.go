@@ -11,3 +11,6 @@ func burnCPU(d time.Duration) {
 }
 
 func reportMaxRSS() {}
+
+// reportFirstSignal: no SIGHUP here; the "signal" child is unix-only.
+func reportFirstSignal() int { return 100 }

@@ -5,6 +5,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/signal"
 	"syscall"
 	"time"
 )
@@ -43,4 +44,15 @@ func reportMaxRSS() {
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
 		fmt.Fprintf(os.Stderr, "test-child-maxrss-kib=%d\n", ru.Maxrss)
 	}
+}
+
+// reportFirstSignal is the "signal" child: it catches SIGHUP, SIGINT and
+// SIGTERM (un-ignoring them), says "ready" and prints the first one it
+// receives.
+func reportFirstSignal() int {
+	sigs := make(chan os.Signal, 3)
+	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGINT, syscall.SIGTERM)
+	fmt.Println("ready")
+	fmt.Println((<-sigs).String())
+	return 0
 }

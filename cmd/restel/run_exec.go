@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"strings"
 	"syscall"
 )
 
@@ -50,8 +51,20 @@ func startChild(e env, argv []string) (*exec.Cmd, error) {
 	return sh, nil
 }
 
+// childCommand is the command name with args and restel's standard
+// streams. A name without a slash is searched for in PATH as env(1)
+// searches it (see lookPath); the child's argv[0] stays name.
 func childCommand(e env, name string, args []string) *exec.Cmd {
-	cmd := exec.Command(name, args...)
+	var cmd *exec.Cmd
+	if strings.Contains(name, "/") {
+		cmd = exec.Command(name, args...)
+	} else if path, err := lookPath(name); err != nil {
+		cmd = exec.Command(name, args...)
+		cmd.Err = err
+	} else {
+		cmd = exec.Command(path, args...)
+		cmd.Args[0] = name
+	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = e.stdin, e.stdout, e.stderr
 	return cmd
 }
@@ -127,11 +140,11 @@ const (
 )
 
 // startFailure maps the error of starting the command name to restel's
-// exit status and the one line that says why: 127 when it is not found
-// (not in PATH, no such file, a path through a non-directory), 126 when
-// it exists but cannot be executed (no permission, a directory, not an
-// executable format that even the shell fallback of startChild could
-// start).
+// exit status and the one line that says why, as env(1) maps it: 127 when
+// it is not found (not in PATH, no such file), 126 for every other reason
+// it could not be executed (no permission, a directory, a path through a
+// non-directory, not an executable format that even the shell fallback of
+// startChild could start).
 func startFailure(name string, err error) (status int, msg string) {
 	cause := err
 	if ee, ok := errors.AsType[*exec.Error](err); ok {
@@ -142,7 +155,7 @@ func startFailure(name string, err error) (status int, msg string) {
 	switch {
 	case errors.Is(err, exec.ErrNotFound):
 		return exitNotFound, fmt.Sprintf("%s: command not found", name)
-	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR):
+	case errors.Is(err, fs.ErrNotExist):
 		return exitNotFound, fmt.Sprintf("%s: %v", name, cause)
 	}
 	return exitCannotRun, fmt.Sprintf("%s: cannot execute: %v", name, cause)

@@ -40,8 +40,12 @@ const testChildMiB = 64
 //
 //	sleep  sleep 30s, exit 0 (killed by signal tests long before)
 //	exit   exit with the status in RESTEL_TEST_EXIT
+//	signal catch SIGHUP, SIGINT and SIGTERM, print "ready" on stdout, then
+//	       the first of them received, and exit 0
 func testChild(b string) int {
 	switch b {
+	case "signal":
+		return reportFirstSignal()
 	case "alloc", "spike":
 		buf := make([]byte, envInt("RESTEL_TEST_MIB", testChildMiB)<<20)
 		for i := 0; i < len(buf); i += 4096 {

@@ -88,16 +88,17 @@ func TestRunOutKeepsFile(t *testing.T) {
 	}
 }
 
-// TestRunOutNothingWhileRunning: --out creates nothing next to the
-// destination before the summary is ready: the command, listing the
-// directory while it runs, sees no temporary file.
+// TestRunOutNothingWhileRunning: --out creates no temporary file next to
+// the destination before the summary is ready: the command, listing the
+// directory while it runs, sees only the destination (a new one created
+// empty, as the shell's `>` creates it).
 func TestRunOutNothingWhileRunning(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		existing bool
 		want     string
 	}{
-		{"new file", false, ""},
+		{"new file", false, "s.json\n"},
 		{"existing file", true, "s.json\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

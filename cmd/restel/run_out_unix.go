@@ -31,18 +31,6 @@ func canWrite(path string) error {
 	}
 }
 
-// canCreateIn reports, as access(2) with W_OK and X_OK does, whether
-// restel may create a file in dir, without creating one.
-func canCreateIn(dir string) error {
-	for {
-		err := unix.Access(dir, unix.W_OK|unix.X_OK)
-		if err == unix.EINTR {
-			continue
-		}
-		return err
-	}
-}
-
 // owner is a file's owner, group and hard-link count.
 type owner struct {
 	uid, gid int
@@ -80,7 +68,7 @@ func keepOwner(tmp *os.File, own owner) bool {
 func openFIFO(path string, wait time.Duration) (*os.File, error) {
 	deadline := time.Now().Add(wait)
 	for {
-		f, err := os.OpenFile(path, os.O_WRONLY|syscall.O_NONBLOCK, 0)
+		f, err := os.OpenFile(path, os.O_WRONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
 		if err == nil || !errors.Is(err, syscall.ENXIO) {
 			return f, err
 		}

@@ -271,7 +271,7 @@ func TestRunCannotStart(t *testing.T) {
 	}{
 		{"not in PATH", "restel-no-such-command", exitNotFound, "restel: run: restel-no-such-command: command not found"},
 		{"no such file", filepath.Join(dir, "none"), exitNotFound, "restel: run: " + filepath.Join(dir, "none") + ": no such file or directory"},
-		{"path through a file", filepath.Join(plain, "x"), exitNotFound, "restel: run: " + filepath.Join(plain, "x") + ": not a directory"},
+		{"path through a file", filepath.Join(plain, "x"), exitCannotRun, "restel: run: " + filepath.Join(plain, "x") + ": cannot execute: not a directory"},
 		{"a directory", dir, exitCannotRun, "restel: run: " + dir + ": cannot execute: permission denied"},
 		{"no execute permission", plain, exitCannotRun, "restel: run: " + plain + ": cannot execute: permission denied"},
 	} {
@@ -374,4 +374,87 @@ func TestBinaryRunOutStdout(t *testing.T) {
 		}
 		check(t, stdout)
 	})
+}
+
+// TestOutFileChanged: what --out resolved before the command started is
+// what commit writes, or nothing: a name or directory swapped meanwhile
+// (here by the same user) makes commit fail with errChanged and leaves
+// the file the swap points at as it was.
+func TestOutFileChanged(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// out is --out's path relative to dir/user; setup prepares it.
+		out   string
+		setup func(t *testing.T, user string)
+		// swap runs between createOut and commit; other is a directory
+		// holding the file "s.json" the swap may point at.
+		swap func(t *testing.T, user, other string)
+	}{
+		{"existing file swapped for a link", "s.json", func(t *testing.T, user string) {
+			writeFile(t, filepath.Join(user, "s.json"), "old\n", 0o644)
+		}, func(t *testing.T, user, other string) {
+			mustRemove(t, filepath.Join(user, "s.json"))
+			mustSymlink(t, filepath.Join(other, "s.json"), filepath.Join(user, "s.json"))
+		}},
+		{"existing file swapped for another file", "s.json", func(t *testing.T, user string) {
+			writeFile(t, filepath.Join(user, "s.json"), "old\n", 0o644)
+		}, func(t *testing.T, user, other string) {
+			mustRemove(t, filepath.Join(user, "s.json"))
+			writeFile(t, filepath.Join(user, "s.json"), "new\n", 0o644)
+		}},
+		{"new file swapped for a link", "s.json", func(*testing.T, string) {}, func(t *testing.T, user, other string) {
+			mustRemove(t, filepath.Join(user, "s.json"))
+			mustSymlink(t, filepath.Join(other, "s.json"), filepath.Join(user, "s.json"))
+		}},
+		{"directory swapped for a link", "sub/s.json", func(t *testing.T, user string) {
+			writeFile(t, filepath.Join(user, "sub", "s.json"), "old\n", 0o644)
+		}, func(t *testing.T, user, other string) {
+			if err := os.Rename(filepath.Join(user, "sub"), filepath.Join(user, "moved")); err != nil {
+				t.Fatal(err)
+			}
+			mustSymlink(t, other, filepath.Join(user, "sub"))
+		}},
+		{"FIFO swapped for a file", "fifo", func(t *testing.T, user string) {
+			if err := syscall.Mkfifo(filepath.Join(user, "fifo"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, func(t *testing.T, user, other string) {
+			mustRemove(t, filepath.Join(user, "fifo"))
+			mustSymlink(t, filepath.Join(other, "s.json"), filepath.Join(user, "fifo"))
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			user, other := filepath.Join(dir, "user"), filepath.Join(dir, "other")
+			for _, d := range []string{user, filepath.Join(user, "sub"), other} {
+				if err := os.Mkdir(d, 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			writeFile(t, filepath.Join(other, "s.json"), "keep\n", 0o600)
+			tc.setup(t, user)
+			o, err := createOut(filepath.Join(user, tc.out))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.swap(t, user, other)
+			err = o.commit([]byte("{}\n"))
+			o.discard()
+			if !errors.Is(err, errChanged) {
+				t.Errorf("commit: %v, want %v", err, errChanged)
+			}
+			if b, err := os.ReadFile(filepath.Join(other, "s.json")); err != nil || string(b) != "keep\n" {
+				t.Errorf("the file the swap points at: %q, %v; want it unchanged", b, err)
+			}
+			wantMode(t, filepath.Join(other, "s.json"), 0o600)
+			assertOnlyFiles(t, other, "s.json")
+		})
+	}
+}
+
+func mustRemove(t *testing.T, path string) {
+	t.Helper()
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
 }
