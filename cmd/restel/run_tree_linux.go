@@ -29,7 +29,22 @@ func childProvider(e env, pid int) (provider.SnapshotProvider, func()) {
 			note(e, "run: warning: orphans of pid %d are not observed: %v", pid, err)
 		}
 	}
-	return t, func() { _ = t.Close() }
+	return t, func() {
+		warnIncompleteTree(e, t.Stats())
+		_ = t.Close()
+	}
+}
+
+// warnIncompleteTree says, once at the end of a run, when reads of the
+// process tree answered with totals that miss part of it (a process whose
+// stat or children list could not be read, a tree past the walk's limit):
+// the summary's process figures then cover less than the whole tree, and
+// nothing else would show it.
+func warnIncompleteTree(e env, st linux.TreeStats) {
+	if st.Incomplete == 0 {
+		return
+	}
+	note(e, "run: warning: %d of %d reads of the process tree missed part of it; process_rss_peak_mb and process_cpu_pct may cover less than the whole tree", st.Incomplete, st.Reads)
 }
 
 // becomeSubreaper makes restel the child subreaper of what it runs

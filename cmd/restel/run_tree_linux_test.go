@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/restel/restel/aggregate"
+	"github.com/restel/restel/provider/linux"
 )
 
 // wrapped is `sh -c` running the test binary as its child, the way most
@@ -94,5 +95,18 @@ func TestRunTreeCPU(t *testing.T) {
 	}
 	if u.Mode != aggregate.SummaryEvery(aggregate.MinInterval) {
 		t.Errorf("mode %v", u.Mode)
+	}
+}
+
+func TestWarnIncompleteTree(t *testing.T) {
+	var errb strings.Builder
+	e := env{stderr: &errb}
+	warnIncompleteTree(e, linux.TreeStats{Reads: 5})
+	if errb.Len() != 0 {
+		t.Fatalf("a complete tree warned: %q", errb.String())
+	}
+	warnIncompleteTree(e, linux.TreeStats{Reads: 5, Incomplete: 2})
+	if got := errb.String(); got != "restel: run: warning: 2 of 5 reads of the process tree missed part of it; process_rss_peak_mb and process_cpu_pct may cover less than the whole tree\n" {
+		t.Errorf("warning %q", got)
 	}
 }
