@@ -95,6 +95,12 @@ var computeDrivers = map[string]bool{
 //     drm-client-id, drm-resident/total/memory-<region>), each client
 //     counted once, attributed to the card on the same bus address.
 func (p *Provider) Accelerators(ctx context.Context, dst []provider.Accelerator) ([]provider.Accelerator, error) {
+	return p.accelerators(ctx, dst, nil)
+}
+
+// accelerators reads the devices and the device memory the processes
+// pids hold on them (the observed process when pids is empty).
+func (p *Provider) accelerators(ctx context.Context, dst []provider.Accelerator, pids []int) ([]provider.Accelerator, error) {
 	if p.closed.Load() {
 		return dst, provider.ErrClosed
 	}
@@ -112,16 +118,22 @@ func (p *Provider) Accelerators(ctx context.Context, dst []provider.Accelerator)
 	if len(dst) == base {
 		return dst, joinErrs(errs)
 	}
-	if err := ctx.Err(); err != nil {
-		return dst, err
-	}
 	r.resetUse()
-	pidDir := filepath.Join(p.procfs, pidDirName(p.procfs, p.pid))
-	if err := r.addProcess(append(r.path[:0], pidDir...)); err != nil {
-		errs = append(errs, err)
-	} else {
-		r.attribute(dst[base:])
+	if len(pids) == 0 {
+		pidDir := filepath.Join(p.procfs, pidDirName(p.procfs, p.pid))
+		if err := r.addProcess(append(r.path[:0], pidDir...)); err != nil {
+			errs = append(errs, err)
+		}
 	}
+	for _, pid := range pids {
+		if err := ctx.Err(); err != nil {
+			return dst, err
+		}
+		if err := r.addProcess(appendInt(append(append(r.path[:0], p.procfs...), '/'), pid)); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	r.attribute(dst[base:])
 	return dst, joinErrs(errs)
 }
 

@@ -92,6 +92,8 @@ type Tree struct {
 	// include (and reap) its adopted orphans; 0 before.
 	reaper int
 	reaped time.Duration // CPU time of the orphans reaped so far
+	// accelPids is the last walk's processes, copied for Accelerators.
+	accelPids []int
 
 	mu     sync.Mutex // guards everything below
 	hwm    uint64     // KiB: the highest VmHWM seen, or summed RSS read
@@ -107,10 +109,11 @@ type Tree struct {
 
 // Compile-time checks of the capabilities a Tree offers.
 var (
-	_ provider.SnapshotProvider = (*Tree)(nil)
-	_ provider.RunReader        = (*Tree)(nil)
-	_ provider.ThermalReader    = (*Tree)(nil)
-	_ provider.BatteryReader    = (*Tree)(nil)
+	_ provider.SnapshotProvider  = (*Tree)(nil)
+	_ provider.RunReader         = (*Tree)(nil)
+	_ provider.ThermalReader     = (*Tree)(nil)
+	_ provider.BatteryReader     = (*Tree)(nil)
+	_ provider.AcceleratorReader = (*Tree)(nil)
 )
 
 const (
@@ -1010,4 +1013,20 @@ func (t *Tree) watchRead() {
 		return
 	}
 	_, _ = t.read()
+}
+
+// Accelerators implements provider.AcceleratorReader for the tree: the
+// device's accelerators ([Provider.Accelerators]), each with the device
+// memory held by the processes of the tree's last walk (the root alone
+// before one). A DRM client shared by several processes of the tree (a
+// descriptor inherited over fork) counts once.
+func (t *Tree) Accelerators(ctx context.Context, dst []provider.Accelerator) ([]provider.Accelerator, error) {
+	t.walkMu.Lock()
+	pids := append(t.accelPids[:0], t.w.pids...)
+	if len(pids) == 0 {
+		pids = append(pids, t.root)
+	}
+	t.accelPids = pids
+	defer t.walkMu.Unlock()
+	return t.dev.accelerators(ctx, dst, pids)
 }
