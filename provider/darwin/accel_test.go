@@ -290,3 +290,13 @@ func FuzzAcceleratorFromStats(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkAcceleratorsFromIOKit maps an Intel Mac's two services.
+func BenchmarkAcceleratorsFromIOKit(b *testing.B) {
+	svcs := readIoreg(b, "intel-amd.txt")
+	dst := make([]provider.Accelerator, 0, 4)
+	b.ReportAllocs()
+	for b.Loop() {
+		dst = acceleratorsFromIOKit(dst[:0], svcs)
+	}
+}

@@ -525,3 +525,19 @@ func TestProviderAcceleratorsCloseDuringRead(t *testing.T) {
 		t.Errorf("query closed %d times after the read, want once", n)
 	}
 }
+
+// BenchmarkGPUReaderSteady is one read's arithmetic after the query's
+// collection: aggregating the laptop sample and mapping it.
+func BenchmarkGPUReaderSteady(b *testing.B) {
+	s := sample()
+	var g gpuReader
+	dst := make([]provider.Accelerator, 0, 4)
+	b.ReportAllocs()
+	for b.Loop() {
+		adapters, err := aggregateGPU(s, 9140)
+		if err != nil {
+			b.Fatal(err)
+		}
+		dst = g.accelerators(dst[:0], adapters)
+	}
+}
