@@ -32,7 +32,7 @@
 // unknown.
 //
 // Slow signals, never read inside Snapshot ([Provider.Thermal],
-// [Provider.Battery]):
+// [Provider.Battery], [Provider.Accelerators]):
 //
 //   - thermal state: notify_register_check + notify_get_state on
 //     "com.apple.system.thermalpressurelevel" (macOS levels 0–4, iOS
@@ -41,6 +41,9 @@
 //     IOPSGetPowerSourceDescription (IOKit), "Current Capacity" / "Max
 //     Capacity" of the internal batteries (macOS only; on iOS the host app
 //     pushes the battery level).
+//   - accelerators ([Provider.Accelerators]): the IOKit IOAccelerator
+//     services' PerformanceStatistics dictionaries (busy share, memory in
+//     use; see [acceleratorsFromIOKit]); macOS only.
 //
 // Libraries are opened once per process and never closed (closing them after
 // each call is what crashes peers). Nothing shells out to ioreg or pmset.
@@ -90,6 +93,8 @@ type sys interface {
 	thermalLevel() (uint64, error)
 	// powerSources walks the IOKit power sources.
 	powerSources() ([]powerSource, error)
+	// accelerators walks the IOKit IOAccelerator services.
+	accelerators() ([]ioAccelerator, error)
 	// close releases per-provider resources (the notify token).
 	close() error
 }

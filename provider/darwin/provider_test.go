@@ -41,6 +41,8 @@ type fakeSys struct {
 	thermErr error
 	sources  []powerSource
 	srcErr   error
+	accels   []ioAccelerator
+	accelErr error
 	closed   int
 }
 
@@ -172,6 +174,12 @@ func (f *fakeSys) powerSources() ([]powerSource, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.sources, f.srcErr
+}
+
+func (f *fakeSys) accelerators() ([]ioAccelerator, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.accels, f.accelErr
 }
 
 func (f *fakeSys) close() error {

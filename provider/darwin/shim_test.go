@@ -11,7 +11,7 @@ import (
 // Go pointers to uintptr only inside the purego.SyscallN call that uses
 // them (unsafe.Pointer rule 4).
 func TestShimPointerArgs(t *testing.T) {
-	bad, err := unsafecall.Check([]string{"purego.SyscallN"}, "libsystem_darwin.go", "iokit_darwin.go")
+	bad, err := unsafecall.Check([]string{"purego.SyscallN"}, "libsystem_darwin.go", "iokit_darwin.go", "ioaccel_darwin.go")
 	if err != nil {
 		t.Fatal(err)
 	}

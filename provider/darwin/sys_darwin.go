@@ -36,6 +36,8 @@ func (*nativeSys) appAvailableMemory() (uint64, error) { return osProcAvailableM
 
 func (*nativeSys) powerSources() ([]powerSource, error) { return copyPowerSources() }
 
+func (*nativeSys) accelerators() ([]ioAccelerator, error) { return copyIOAccelerators() }
+
 // thermalLevel registers for thermalNotifyName on first use
 // (notify_register_check) and reads its state (notify_get_state).
 func (s *nativeSys) thermalLevel() (uint64, error) {

@@ -23,8 +23,10 @@
 // pressure-stall or CPU-quota counters that restel reads: CPUStall,
 // MemoryStall, IOStall and Throttled stay unknown.
 //
-// Slow signal, never read inside Snapshot: battery, from
-// GetSystemPowerStatus ([Provider.Battery]).
+// Slow signals, never read inside Snapshot: battery, from
+// GetSystemPowerStatus ([Provider.Battery]); accelerators, from the PDH
+// GPU Engine, GPU Adapter Memory and GPU Process Memory counters
+// ([Provider.Accelerators], pdh.dll; the query stays open until Close).
 //
 // Thermal state has no cheap native source: the only one is WMI
 // (MSAcpi_ThermalZoneTemperature), a COM round trip of tens of milliseconds
@@ -82,6 +84,9 @@ type Provider struct {
 
 	mu  sync.Mutex // guards cpu and the handles inside sys
 	cpu cputicks.Tracker[systemTimes]
+
+	pid uint32    // the observed process
+	gpu gpuReader // reads for Accelerators, under its own lock
 }
 
 // Compile-time checks of the capabilities a Provider offers.
@@ -112,7 +117,9 @@ func New(opts ...Option) (*Provider, error) {
 }
 
 func newProvider(s sys, cfg procopt.Config) *Provider {
-	return &Provider{sys: s, clock: cfg.Clock}
+	p := &Provider{sys: s, clock: cfg.Clock, pid: uint32(cfg.PID)}
+	p.gpu.open = openGPUCounters
+	return p
 }
 
 // Snapshot reads the fast signals: CPU use, the process working set,
@@ -213,14 +220,15 @@ func (p *Provider) Battery(ctx context.Context) (provider.Opt[uint8], error) {
 	return batteryFromPowerStatus(ps), nil
 }
 
-// Close releases the process and notification handles. It is idempotent and
-// safe to call concurrently with reads; later reads fail with
-// provider.ErrClosed.
+// Close releases the process and notification handles and the PDH query.
+// It is idempotent and safe to call concurrently with reads; later reads
+// fail with provider.ErrClosed.
 func (p *Provider) Close() error {
 	if p.closed.Swap(true) {
 		return nil
 	}
+	gerr := p.gpu.close()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.sys.close()
+	return errors.Join(p.sys.close(), gerr)
 }

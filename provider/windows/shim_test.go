@@ -7,11 +7,12 @@ import (
 	"github.com/restel/restel/internal/unsafecall"
 )
 
-// TestShimPointerArgs checks on every GOOS that sys_windows.go converts Go
+// TestShimPointerArgs checks on every GOOS that sys_windows.go and
+// pdh_windows.go convert Go
 // pointers to uintptr only inside the syscall.SyscallN call that uses them
 // (unsafe.Pointer rule 4).
 func TestShimPointerArgs(t *testing.T) {
-	bad, err := unsafecall.Check([]string{"syscall.SyscallN"}, "sys_windows.go")
+	bad, err := unsafecall.Check([]string{"syscall.SyscallN"}, "sys_windows.go", "pdh_windows.go")
 	if err != nil {
 		t.Fatal(err)
 	}

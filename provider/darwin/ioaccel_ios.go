@@ -1,0 +1,4 @@
+package darwin
+
+// The IOAccelerator registry entries are not open to iOS apps.
+func copyIOAccelerators() ([]ioAccelerator, error) { return nil, errNoIOAccelerator }
