@@ -4,21 +4,9 @@ package linux
 
 import "os"
 
-// listFDs is the portable fallback of the Linux getdents64 shim.
-func listFDs(path, _ []byte, dst []int, max int) ([]int, error) {
-	ents, err := os.ReadDir(string(path))
-	if err != nil {
-		return dst, err
-	}
-	for _, e := range ents {
-		if len(dst) >= max {
-			break
-		}
-		if v, ok := fdNumber([]byte(e.Name())); ok {
-			dst = append(dst, v)
-		}
-	}
-	return dst, nil
+// listFDs is listTreeDir for descriptor numbers.
+func listFDs(path, dbuf []byte, dst []int, max int) ([]int, error) {
+	return listNumbered(path, dbuf, dst, max, fdNumber)
 }
 
 // readLink is the portable fallback of the Linux readlinkat shim.

@@ -50,6 +50,13 @@ func openTreeDir(path []byte) (int, error) {
 // under a procfs root, tids under <pid>/task) to dst, at most max of them,
 // reading directory entries with getdents64(2) into dbuf.
 func listTreeDir(path, dbuf []byte, dst []int, max int) ([]int, error) {
+	return listNumbered(path, dbuf, dst, max, pidNumber)
+}
+
+// listNumbered appends the entries of the directory at path that parse
+// names a number (a pid, a descriptor) to dst, at most max of them,
+// reading directory entries with getdents64(2) into dbuf.
+func listNumbered(path, dbuf []byte, dst []int, max int, parse func([]byte) (int, bool)) ([]int, error) {
 	fd, err := openTreeDir(path)
 	if err != nil {
 		return dst, err
@@ -67,7 +74,7 @@ func listTreeDir(path, dbuf []byte, dst []int, max int) ([]int, error) {
 		if n <= 0 {
 			break
 		}
-		dst = appendDirents(dst, dbuf[:n], start+max)
+		dst = appendDirents(dst, dbuf[:n], start+max, parse)
 	}
 	return dst, nil
 }
@@ -75,7 +82,7 @@ func listTreeDir(path, dbuf []byte, dst []int, max int) ([]int, error) {
 // appendDirents appends the numeric names among the linux_dirent64
 // records in b (d_ino u64, d_off s64, d_reclen u16, d_type u8, then the
 // NUL-terminated name) to dst, until dst has limit entries.
-func appendDirents(dst []int, b []byte, limit int) []int {
+func appendDirents(dst []int, b []byte, limit int, parse func([]byte) (int, bool)) []int {
 	const nameOff = 19
 	for len(b) >= nameOff && len(dst) < limit {
 		reclen := int(binary.NativeEndian.Uint16(b[16:18]))
@@ -89,8 +96,8 @@ func appendDirents(dst []int, b []byte, limit int) []int {
 				break
 			}
 		}
-		if pid, ok := pidNumber(name); ok {
-			dst = append(dst, pid)
+		if v, ok := parse(name); ok {
+			dst = append(dst, v)
 		}
 		b = b[reclen:]
 	}

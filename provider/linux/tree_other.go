@@ -25,7 +25,11 @@ func readTreeFile(path, buf []byte) (int, error) {
 	return n, err
 }
 
-func listTreeDir(path, _ []byte, dst []int, max int) ([]int, error) {
+func listTreeDir(path, dbuf []byte, dst []int, max int) ([]int, error) {
+	return listNumbered(path, dbuf, dst, max, pidNumber)
+}
+
+func listNumbered(path, _ []byte, dst []int, max int, parse func([]byte) (int, bool)) ([]int, error) {
 	ents, err := os.ReadDir(string(path))
 	if err != nil {
 		return dst, err
@@ -35,8 +39,8 @@ func listTreeDir(path, _ []byte, dst []int, max int) ([]int, error) {
 		if len(dst)-start >= max {
 			break
 		}
-		if pid, ok := pidNumber([]byte(e.Name())); ok {
-			dst = append(dst, pid)
+		if v, ok := parse([]byte(e.Name())); ok {
+			dst = append(dst, v)
 		}
 	}
 	return dst, nil
