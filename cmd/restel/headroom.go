@@ -88,7 +88,7 @@ func headroomMain(e env, args []string) int {
 
 // readHeadroom opens the provider the flags name and reads its headroom.
 func readHeadroom(e env, cmd string, hf headroomFlags, forecast time.Duration) (headroom.Headroom, error, int) {
-	p, err := native.New(native.Options{PID: *hf.pid, ProcFS: *hf.procfs, SysFS: *hf.sysfs})
+	p, err := openProvider(native.Options{PID: *hf.pid, ProcFS: *hf.procfs, SysFS: *hf.sysfs})
 	if errors.Is(err, linux.ErrNoProcess) {
 		return headroom.Headroom{}, nil, usageErr(e, "%s: --pid %d: no process %d", cmd, *hf.pid, *hf.pid)
 	}

@@ -73,7 +73,7 @@ func serveMain(e env, args []string) int {
 	}
 	defer ln.Close()
 
-	p, err := native.New(native.Options{})
+	p, err := openProvider(native.Options{})
 	if err != nil {
 		note(e, "serve: %v", err)
 		return 1

@@ -227,7 +227,7 @@ func TestLoaderHungCall(t *testing.T) {
 	if n := fakeInits(t, lib); n != 1 {
 		t.Errorf("NVML initialized %d times while the call hangs, want 1 (no shutdown under a running call)", n)
 	}
-	pw.Close() // the call returns
+	pw.Close()           // the call returns
 	goleak.VerifyNone(t) // retries until the read goroutine has exited
 	if n := fakeInits(t, lib); n != 0 {
 		t.Errorf("after the hung call returned NVML is initialized %d times, want nvmlShutdown called", n)
