@@ -26,7 +26,7 @@ import (
 
 // buildFake compiles testdata/fakenvml.c with the given -D macros and
 // returns the library's path. Without a C compiler the test is skipped.
-func buildFake(t *testing.T, defines ...string) string {
+func buildFake(t testing.TB, defines ...string) string {
 	t.Helper()
 	cc := os.Getenv("CC")
 	if cc == "" {
@@ -241,4 +241,23 @@ func TestHostPIDNamespaceLive(t *testing.T) {
 		t.Fatalf("readHostPIDNamespace(/proc): %v", err)
 	}
 	t.Logf("this process sees the host's PIDs: %v", host)
+}
+
+// BenchmarkLoaderAccelerators is one read of the fake library's two
+// devices through the real loader: the reader plus the foreign calls.
+func BenchmarkLoaderAccelerators(b *testing.B) {
+	lib := buildFake(b)
+	r, err := Open(WithLibrary(lib), WithProcFS("/proc"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	ctx := context.Background()
+	dst := make([]provider.Accelerator, 0, 4)
+	b.ReportAllocs()
+	for b.Loop() {
+		if dst, err = r.Accelerators(ctx, dst[:0]); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -97,6 +97,7 @@ type Reader struct {
 	sem chan struct{}
 	// Owned by the goroutine holding sem.
 	initialized bool
+	dr          deviceReader
 
 	mu       sync.Mutex // guards everything below
 	closed   bool
@@ -375,9 +376,8 @@ func (r *Reader) collect(pids map[uint32]struct{}) result {
 		accels:  make([]provider.Accelerator, 0, n),
 		devices: make([]Device, 0, n),
 	}
-	var dr deviceReader
 	for i := uint32(0); i < n; i++ {
-		a, product, err := dr.read(l, i, pids)
+		a, product, err := r.dr.read(l, i, pids)
 		res.accels = append(res.accels, a)
 		res.devices = append(res.devices, Device{Name: a.Name, Product: product})
 		if err != nil {
