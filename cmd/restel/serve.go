@@ -72,7 +72,7 @@ func serveMain(e env, args []string) int {
 		note(e, "serve: listening on every interface (%s): the metrics can be read from other machines", ln.Addr())
 	}
 
-	p, err := native.New(native.Options{})
+	p, err := openProvider(native.Options{})
 	if err != nil {
 		note(e, "serve: %v", err)
 		return 1

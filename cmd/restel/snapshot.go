@@ -57,7 +57,7 @@ func snapshotMain(e env, args []string) int {
 	case *wait < 0:
 		return usageErr(e, "snapshot: --wait %v: want a non-negative duration", *wait)
 	}
-	p, err := native.New(native.Options{PID: *pid, ProcFS: *procfs, SysFS: *sysfs})
+	p, err := openProvider(native.Options{PID: *pid, ProcFS: *procfs, SysFS: *sysfs})
 	if errors.Is(err, linux.ErrNoProcess) {
 		return usageErr(e, "snapshot: --pid %d: no process %d", *pid, *pid)
 	}

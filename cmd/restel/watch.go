@@ -46,7 +46,7 @@ func watchMain(e env, args []string) int {
 	ctx, stop := signal.NotifyContext(e.ctx, watchQuitSignals...)
 	defer stop()
 
-	p, err := native.New(native.Options{})
+	p, err := openProvider(native.Options{})
 	if err != nil {
 		note(e, "watch: %v", err)
 		return 1
