@@ -26,10 +26,11 @@ const (
 	BatteryEvery = 30 * time.Second
 )
 
-// Reading is one slow signal's known value. Merge writes it into s. A nil
-// Reading is unknown and merges nothing.
+// Reading is one slow signal's known value. Merge returns s with it
+// written in (by value, so a snapshot merged on the hot path stays on the
+// stack). A nil Reading is unknown and merges nothing.
 type Reading interface {
-	Merge(s *provider.Snapshot)
+	Merge(s provider.Snapshot) provider.Snapshot
 }
 
 // Signal is one slow signal of a provider.
@@ -73,19 +74,25 @@ func Of(p provider.SnapshotProvider) []Signal {
 // thermal is a known thermal state.
 type thermal provider.ThermalState
 
-func (t thermal) Merge(s *provider.Snapshot) { s.Thermal = provider.ThermalState(t) }
+func (t thermal) Merge(s provider.Snapshot) provider.Snapshot {
+	s.Thermal = provider.ThermalState(t)
+	return s
+}
 
 // battery is a known battery charge in percent, at most 100.
 type battery uint8
 
-func (b battery) Merge(s *provider.Snapshot) { s.BatteryPct = provider.Some(uint8(b)) }
+func (b battery) Merge(s provider.Snapshot) provider.Snapshot {
+	s.BatteryPct = provider.Some(uint8(b))
+	return s
+}
 
 // Merge merges the known readings into s, in order; unknown (nil) ones
 // leave s's fields alone.
 func Merge(s *provider.Snapshot, rs []Reading) {
 	for _, r := range rs {
 		if r != nil {
-			r.Merge(s)
+			*s = r.Merge(*s)
 		}
 	}
 }
@@ -104,7 +111,7 @@ func ReadOnce(ctx context.Context, sigs []Signal, s *provider.Snapshot, timeout 
 		r, err := sig.Read(rctx)
 		cancel()
 		if r != nil {
-			r.Merge(s)
+			*s = r.Merge(*s)
 		}
 		if err != nil && !errors.Is(err, provider.ErrUnavailable) {
 			errs = append(errs, err)
