@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/restel/restel/internal/slowsig"
 	"github.com/restel/restel/internal/snapcache"
 	"github.com/restel/restel/provider"
 	"github.com/restel/restel/stream"
@@ -17,31 +18,22 @@ type op uint8
 const (
 	opAttach  op = iota // take run into the sampler of its interval
 	opDetach            // give run back for its end snapshot (reply on run.reply)
-	opDiscard           // drop run (its handle closed or collected)
-	opCancel            // run's context ended: detach it, keep it for Finish
+	opDiscard           // drop run (its handle closed)
 	opStats             // reply with the owner's counters
+	opClose             // release everything by deadline, reply with the counters, return
 )
 
 type request struct {
-	op    op
-	run   *runRec
-	stats chan Stats
-}
-
-// sampler is the shared sampler of one interval and its users: sampled
-// runs and Watch channels.
-type sampler struct {
-	every time.Duration
-	next  time.Time // the next tick
-	due   bool      // waits for the sample read in flight
-	ticks uint64    // ticks passed since the sampler started, late ones included
-	users []*runRec
+	op       op
+	run      *runRec
+	stats    chan Stats
+	deadline time.Time // opClose's
 }
 
 // slowResult is one slow-signal read.
 type slowResult struct {
 	i   int // index in Monitor.slow
-	v   uint32
+	r   slowsig.Reading
 	err error
 }
 
@@ -58,48 +50,60 @@ var errGoexit = errors.New("provider called runtime.Goexit")
 
 // owner is the state of the owner goroutine; nothing else touches it.
 type owner struct {
-	m        *Monitor
-	samplers map[time.Duration]*sampler
-	parked   map[*runRec]struct{} // runs their context detached, until Finish
-	tick     *time.Timer
-	reading  bool   // a sample read is in flight
-	seq      uint64 // sample reads started; the one in flight is seq
-	sampleC  chan struct{}
-	sampleR  chan sample
+	m       *Monitor
+	sched   schedule
+	parked  map[*runRec]struct{} // runs whose context ended while sampled, until Finish
+	timer   *time.Timer          // armed for sched.next()
+	reading bool                 // a sample read is in flight
+	seq     uint64               // sample reads started; the one in flight is seq
+	sampleC chan struct{}
+	sampleR chan sample
 
 	slowCtx     context.Context
 	slowR       chan slowResult
-	slowBusy    [2]bool
-	slowFirst   [2]bool
-	slowLate    [2]bool        // the read running passed its deadline
-	slowDL      [2]*time.Timer // the deadline of the read running
-	outstanding int            // slow reads running
-	firstLeft   int            // first slow reads not yet finished
+	slowCancel  []context.CancelFunc // of each slow read in flight
+	readings    []slowsig.Reading    // the latest known readings, published by copy
+	slowFirst   []bool               // the first read of signal i has no result yet
+	firstLeft   int                  // first slow reads not yet finished
+	outstanding int                  // slow reads running
 	closing     bool
+	poll, late  []int // scratch for sched.slowEvents
 
 	// Debug writers of runs the owner ended, until their goroutines
 	// return; Close waits for them up to its deadline.
 	dlogs []*stream.DebugWriter
 
-	st Stats // SlowReads, SlowErrors, SlowTimeouts, SkippedTicks, WatchDropped
+	st Stats // SlowReads, SlowErrors, SlowTimeouts, SkippedTicks, WatchDropped, Abandoned
+}
+
+// newOwner returns the owner's state at now, with no sampler running and
+// every slow signal's first poll due.
+func newOwner(m *Monitor, now time.Time) *owner {
+	cadences := make([]time.Duration, len(m.slow))
+	for i, sig := range m.slow {
+		cadences[i] = sig.Every
+	}
+	n := len(m.slow)
+	o := &owner{
+		m: m, sched: newSchedule(now, cadences, slowTimeout), parked: map[*runRec]struct{}{},
+		timer:   time.NewTimer(time.Hour),
+		sampleC: make(chan struct{}, 1), sampleR: make(chan sample),
+		slowR: make(chan slowResult), slowCancel: make([]context.CancelFunc, n),
+		readings: make([]slowsig.Reading, n), slowFirst: make([]bool, n), firstLeft: n,
+	}
+	o.timer.Stop()
+	for i := range o.slowFirst {
+		o.slowFirst[i] = true
+	}
+	return o
 }
 
 // loop is the owner goroutine: it serves requests, ticks the samplers and
 // polls the slow signals until Close, then releases everything.
 func (m *Monitor) loop() {
 	defer close(m.exited)
-	o := &owner{
-		m: m, samplers: map[time.Duration]*sampler{}, parked: map[*runRec]struct{}{},
-		tick:    time.NewTimer(time.Hour),
-		sampleC: make(chan struct{}, 1), sampleR: make(chan sample),
-		slowR: make(chan slowResult),
-	}
-	o.tick.Stop()
-	for i := range o.slowDL {
-		o.slowDL[i] = time.NewTimer(time.Hour)
-		o.slowDL[i].Stop()
-		defer o.slowDL[i].Stop()
-	}
+	o := newOwner(m, time.Now())
+	defer o.timer.Stop()
 	var cancelSlow context.CancelFunc
 	o.slowCtx, cancelSlow = context.WithCancel(context.Background())
 	defer cancelSlow()
@@ -107,44 +111,27 @@ func (m *Monitor) loop() {
 	sampleDone := make(chan struct{})
 	go o.sampleLoop(sampleDone)
 
-	var slowC [2]<-chan time.Time
-	for i := range m.slow {
-		if m.slow[i].read != nil {
-			t := time.NewTicker(m.slow[i].every)
-			defer t.Stop()
-			slowC[i] = t.C
-			o.slowFirst[i] = true
-			o.firstLeft++
-			o.poll(i)
-		}
-	}
-
+	o.wake(time.Now()) // the first slow polls
 	for {
 		select {
 		case r := <-m.reqs:
+			if r.op == opClose {
+				cancelSlow()
+				o.release()
+				<-sampleDone // quit is closed: the sample loop returns
+				o.drainSlow(r.deadline)
+				o.joinDebugLogs(r.deadline)
+				r.stats <- o.st
+				return
+			}
 			o.serve(r)
-		case <-o.tick.C:
-			o.ticked()
+		case <-o.timer.C:
+			o.wake(time.Now())
 		case s := <-o.sampleR:
 			o.deliver(s)
 		case r := <-o.slowR:
 			o.slowDone(r)
-		case <-o.slowDL[0].C:
-			o.slowTimeout(0)
-		case <-o.slowDL[1].C:
-			o.slowTimeout(1)
-		case <-slowC[0]:
-			o.poll(0)
-		case <-slowC[1]:
-			o.poll(1)
-		case <-m.quit:
-			cancelSlow()
-			o.release()
-			<-sampleDone
-			o.drainSlow()
-			o.joinDebugLogs()
-			m.final = o.st
-			return
+			o.rearm(time.Now())
 		}
 	}
 }
@@ -175,24 +162,20 @@ func (o *owner) serve(r request) {
 	rec := r.run
 	switch r.op {
 	case opAttach:
-		s := o.samplers[rec.mode.Interval]
-		if s == nil {
-			s = &sampler{every: rec.mode.Interval, next: time.Now().Add(rec.mode.Interval)}
-			o.samplers[s.every] = s
-			o.rearm()
-		}
+		now := time.Now()
+		s := o.sched.sampler(rec.mode.Interval, now)
 		rec.smp, rec.idx = s, int32(len(s.users))
 		rec.from = o.seq + 1 // not the read in flight: it began before the run
 		rec.tick0 = uint32(s.ticks)
 		s.users = append(s.users, rec)
-		if rec.ctx.Done() != nil {
-			rec.stop = context.AfterFunc(rec.ctx, func() { o.m.send(request{op: opCancel, run: rec}) })
+		if len(s.users) == 1 {
+			o.rearm(now)
 		}
 	case opDetach:
 		_, ok := o.parked[rec]
 		delete(o.parked, rec)
 		if rec.smp != nil {
-			o.skipped(rec)
+			o.skipped(rec, o.inFlight(rec))
 			o.detach(rec)
 			ok = true
 		}
@@ -205,22 +188,10 @@ func (o *owner) serve(r request) {
 			delete(o.parked, rec)
 			o.end(rec)
 		}
-	case opCancel:
-		if rec.smp == nil {
-			break
-		}
-		o.skipped(rec) // what was due before the cancel; nothing is due after it
-		o.detach(rec)
-		if rec.sub != nil {
-			o.end(rec)
-			break
-		}
-		o.sweep()
-		o.parked[rec] = struct{}{} // its samples wait for Finish
 	case opStats:
 		st := o.st
-		st.Samplers = len(o.samplers)
-		for _, s := range o.samplers {
+		st.Samplers = len(o.sched.samplers)
+		for _, s := range o.sched.samplers {
 			for _, u := range s.users {
 				if u.sub != nil {
 					st.WatchDropped += u.sub.Dropped()
@@ -231,8 +202,14 @@ func (o *owner) serve(r request) {
 	}
 }
 
+// inFlight reports whether the sample read in flight would serve rec: its
+// sampler waits for it and rec joined before it began.
+func (o *owner) inFlight(rec *runRec) bool {
+	return rec.smp.due && o.reading && rec.from <= o.seq
+}
+
 // detach removes rec from its sampler, stopping the sampler when rec was
-// its last user, and unregisters rec's context callback.
+// its last user.
 func (o *owner) detach(rec *runRec) {
 	s := rec.smp
 	last := len(s.users) - 1
@@ -241,32 +218,53 @@ func (o *owner) detach(rec *runRec) {
 	s.users[last] = nil
 	s.users = s.users[:last]
 	rec.smp = nil
-	if rec.stop != nil {
-		rec.stop()
-	}
 	if len(s.users) == 0 {
-		delete(o.samplers, s.every)
-		o.rearm()
+		delete(o.sched.samplers, s.every)
 	}
 }
 
 // skipped records in a run's aggregator the samples that were due but
 // not taken (docs/contract.md §4, samples_skipped): the ticks its sampler
 // passed since the run joined, less the samples the run got, less the
-// read in flight that would have served it (the run ends first; that is
-// not a skip).
-func (o *owner) skipped(rec *runRec) {
+// tick whose read would have served it when pending (the run ends first;
+// that is not a skip).
+func (o *owner) skipped(rec *runRec, pending bool) {
 	if rec.sub != nil {
 		return
 	}
-	s := rec.smp
-	due := uint64(uint32(s.ticks) - rec.tick0) // exact for runs under 2³² ticks
-	if s.due && o.reading && rec.from <= o.seq && due > 0 {
+	due := uint64(uint32(rec.smp.ticks) - rec.tick0) // exact for runs under 2³² ticks
+	if pending && due > 0 {
 		due--
 	}
 	if got := rec.agg.Count() - 1; due > got { // the start snapshot is no sample
 		rec.agg.Skip(due - got)
 	}
+}
+
+// ended reports whether u's run or Watch is over without the owner being
+// told: its context is done, or its handle was collected without Finish
+// or Close. The owner asks at every tick and delivery, so a run cancelled
+// before a tick gets no sample of it and a dropped handle is found at
+// its sampler's next tick.
+func (u *runRec) ended() bool {
+	return u.ctx.Err() != nil || (u.sub == nil && u.handle.Value() == nil)
+}
+
+// leave takes u, ended (see runRec.ended), out of its sampler: a run
+// whose handle is live keeps its aggregator, parked, for Finish; anything
+// else is released. pending is whether the sampler's read in flight would
+// have served u.
+func (o *owner) leave(u *runRec, pending bool) {
+	live := u.sub == nil && u.handle.Value() != nil
+	if live {
+		o.skipped(u, pending) // what was due before the end; nothing is due after it
+	}
+	o.detach(u)
+	if live {
+		o.parked[u] = struct{}{} // its samples wait for Finish
+		return
+	}
+	o.end(u)
 }
 
 // end releases what a detached user holds: a run's debug file, a
@@ -291,64 +289,64 @@ func (o *owner) end(rec *runRec) {
 	}
 }
 
-// sweep ends the parked runs whose handles were collected. It runs on
-// every cancel and every sample delivered, so the parked set holds at
-// most the handles still live and those dropped since.
+// sweep ends the parked runs whose handles were collected. It runs at
+// every delivery, so the parked set holds at most the handles still live
+// and those dropped since.
 func (o *owner) sweep() {
-	if len(o.parked) == 0 {
-		return
-	}
 	for u := range o.parked {
-		if u.dropped.Load() {
+		if u.handle.Value() == nil {
 			delete(o.parked, u)
 			o.end(u)
 		}
 	}
 }
 
-// rearm sets the tick timer to the earliest next tick.
-func (o *owner) rearm() {
-	var first time.Time
-	for _, s := range o.samplers {
-		if first.IsZero() || s.next.Before(first) {
-			first = s.next
-		}
-	}
-	o.tick.Stop()
-	if !first.IsZero() {
-		o.tick.Reset(time.Until(first))
+// rearm arms the timer for the schedule's next event after now.
+func (o *owner) rearm(now time.Time) {
+	o.timer.Stop()
+	if next, ok := o.sched.next(); ok {
+		o.timer.Reset(max(next.Sub(now), 0))
 	}
 }
 
-// ticked marks the samplers whose tick has come and starts one read for
-// all of them. A sampler still waiting for a read skips its tick, as
-// time.Ticker drops ticks for slow receivers.
-func (o *owner) ticked() {
-	now := time.Now()
-	any := false
-	for _, s := range o.samplers {
-		if s.next.After(now) {
+// wake acts on what the schedule says is due at now: the slow reads past
+// their deadline, the slow polls, and the sampler ticks, which start one
+// read for every sampler due. A sampler still waiting for a read skips
+// its tick, as time.Ticker drops ticks for slow receivers. Users whose
+// run ended leave their sampler before its tick.
+func (o *owner) wake(now time.Time) {
+	o.poll, o.late = o.sched.slowEvents(now, o.poll[:0], o.late[:0])
+	for _, i := range o.late {
+		o.slowTimeout(i)
+	}
+	for _, i := range o.poll {
+		o.startSlow(i, now)
+	}
+	for _, s := range o.sched.samplers {
+		if !s.dueAt(now) {
 			continue
 		}
-		s.due, any = true, true
-		for !s.next.After(now) {
-			s.next = s.next.Add(s.every)
-			s.ticks++
+		for i := 0; i < len(s.users); {
+			if u := s.users[i]; u.ended() {
+				o.leave(u, o.inFlight(u)) // swaps the last user into i
+				continue
+			}
+			i++
 		}
 	}
-	if any && !o.reading {
+	if o.sched.tick(now) && !o.reading {
 		o.reading = true
 		o.seq++
 		o.sampleC <- struct{}{}
 	}
-	o.rearm()
+	o.rearm(now)
 }
 
 // deliver folds a sample into every run of the samplers that wait for it
 // and hands it to their Watch channels, except to users attached after
-// the read began. A read that timed out delivers nothing: its snapshot
-// is an old one, not a sample; the tick is skipped and counted. A run
-// whose handle was collected without Finish or Close is discarded here.
+// the read began and users whose run ended meanwhile (they leave). A read
+// that timed out delivers nothing: its snapshot is an old one, not a
+// sample; the tick is skipped and counted.
 func (o *owner) deliver(smp sample) {
 	o.reading = false
 	o.sweep()
@@ -356,22 +354,21 @@ func (o *owner) deliver(smp sample) {
 	if smp.fresh {
 		wired = smp.snap.Wire() // once for every run of every due sampler
 	}
-	for _, s := range o.samplers {
+	for _, s := range o.sched.samplers {
 		if !s.due {
 			continue
 		}
-		s.due = false
 		if !smp.fresh {
 			o.st.SkippedTicks++
 		}
 		for i := 0; i < len(s.users); {
-			switch u := s.users[i]; {
-			case u.dropped.Load():
-				o.detach(u) // swaps the last user into i
-				o.end(u)
+			u := s.users[i]
+			switch {
+			case u.from > o.seq: // attached while this read was in flight
+			case u.ended():
+				o.leave(u, true) // swaps the last user into i
 				continue
 			case !smp.fresh:
-			case u.from > o.seq: // attached while this read was in flight
 			case u.sub != nil:
 				u.sub.Send(smp.snap)
 			default:
@@ -380,41 +377,36 @@ func (o *owner) deliver(smp sample) {
 			}
 			i++
 		}
+		s.due = false
 	}
 }
 
 // release ends every run and Watch: Close has been called.
 func (o *owner) release() {
-	o.tick.Stop()
-	for _, s := range o.samplers {
+	o.timer.Stop()
+	for _, s := range o.sched.samplers {
 		for _, u := range s.users {
 			u.smp = nil
-			if u.stop != nil {
-				u.stop()
-			}
 			o.end(u)
 		}
 	}
-	clear(o.samplers)
+	clear(o.sched.samplers)
 	for u := range o.parked {
 		o.end(u)
 	}
 	clear(o.parked)
 }
 
-// poll starts a read of slow signal i unless one is running: a hung
-// sensor never piles up goroutines.
-func (o *owner) poll(i int) {
-	sig := &o.m.slow[i]
-	if o.slowBusy[i] {
-		return
-	}
-	o.slowBusy[i] = true
-	o.slowLate[i] = false
+// startSlow starts a read of slow signal i, bounded by the one deadline
+// the schedule gives it: the read's context carries it, and past it the
+// owner takes the value as unknown (slowTimeout) whether or not the
+// provider heeds its context. The schedule starts no second read of i
+// while this one runs, so a hung sensor holds one goroutine.
+func (o *owner) startSlow(i int, now time.Time) {
+	ctx, cancel := context.WithDeadline(o.slowCtx, o.sched.started(i, now))
+	o.slowCancel[i] = cancel
 	o.outstanding++
-	d := min(slowTimeout, sig.every)
-	o.slowDL[i].Reset(d)
-	ctx, slowR, exited := o.slowCtx, o.slowR, o.m.exited
+	read, slowR, exited := o.m.slow[i].Read, o.slowR, o.m.exited
 	go func() {
 		res := slowResult{i: i, err: errGoexit}
 		defer func() { // also on runtime.Goexit in the provider
@@ -423,26 +415,31 @@ func (o *owner) poll(i int) {
 			case <-exited:
 			}
 		}()
-		ctx, cancel := context.WithTimeout(ctx, d)
-		defer cancel()
-		res.v, res.err = sig.read(ctx)
+		res.r, res.err = read(ctx)
 	}()
 }
 
-// slowTimeout is the owner's deadline of slow signal i's read: past it
-// the value is unknown and the read counts as timed out (and failed),
-// whether or not the provider heeds its context. The read stays busy, so
-// a hung sensor holds one goroutine; its late value, if it ever comes, is
-// taken as any other.
+// slowTimeout is slow signal i's read passing its deadline: the value is
+// unknown and the read counts as timed out (and failed). Its late value,
+// if it ever comes, is taken as any other.
 func (o *owner) slowTimeout(i int) {
-	if !o.slowBusy[i] || o.slowLate[i] || o.closing {
+	if o.closing {
 		return
 	}
-	o.slowLate[i] = true
+	o.slowCancel[i]()
 	o.st.SlowTimeouts++
 	o.st.SlowErrors++
-	o.m.slow[i].val.Store(0)
+	o.publish(i, nil)
 	o.firstDone(i)
+}
+
+// publish makes r slow signal i's reading in every read from now on: the
+// monitor's merge loads the readings through one atomic pointer, so a
+// new set is a new slice.
+func (o *owner) publish(i int, r slowsig.Reading) {
+	o.readings[i] = r
+	rs := slices.Clone(o.readings)
+	o.m.readings.Store(&rs)
 }
 
 // firstDone notes that slow signal i's first read has a result; the
@@ -456,18 +453,19 @@ func (o *owner) firstDone(i int) {
 	}
 }
 
-// slowDone counts a finished slow read and publishes its value; the first
-// round's last read closes ready. A failed read makes the value unknown;
-// so does one reporting no sensor or no battery (not an error).
+// slowDone counts a finished slow read and publishes its reading; the
+// first round's last read closes ready. A failed read makes the value
+// unknown; so does one reporting no sensor or no battery (not an error).
 func (o *owner) slowDone(r slowResult) {
 	o.outstanding--
 	o.st.SlowReads++
-	o.slowDL[r.i].Stop()
+	late := o.sched.returned(r.i)
+	o.slowCancel[r.i]()
 	switch {
 	case r.err == nil, errors.Is(r.err, provider.ErrUnavailable):
 	case o.closing && errors.Is(r.err, context.Canceled):
-	case o.slowLate[r.i]: // counted when it timed out
-	case errors.Is(r.err, context.DeadlineExceeded): // its context beat the owner's deadline
+	case late: // counted when it timed out
+	case errors.Is(r.err, context.DeadlineExceeded): // its context saw the deadline first
 		o.st.SlowTimeouts++
 		o.st.SlowErrors++
 	default:
@@ -476,19 +474,18 @@ func (o *owner) slowDone(r slowResult) {
 	if o.closing {
 		return
 	}
-	o.m.slow[r.i].val.Store(r.v)
-	o.slowBusy[r.i] = false
+	o.publish(r.i, r.r)
 	o.firstDone(r.i)
 }
 
 // joinDebugLogs waits for the debug writers of the runs the owner ended,
 // until Close's deadline; those still blocked in the filesystem then are
 // abandoned and counted (Stats.DebugAbandoned).
-func (o *owner) joinDebugLogs() {
+func (o *owner) joinDebugLogs(deadline time.Time) {
 	if len(o.dlogs) == 0 {
 		return
 	}
-	t := time.NewTimer(time.Until(o.m.deadline))
+	t := time.NewTimer(time.Until(deadline))
 	defer t.Stop()
 	expired := false
 	for _, w := range o.dlogs {
@@ -511,12 +508,12 @@ func (o *owner) joinDebugLogs() {
 
 // drainSlow waits for the slow reads still running, until Close's
 // deadline; those still running then are abandoned and counted.
-func (o *owner) drainSlow() {
+func (o *owner) drainSlow(deadline time.Time) {
 	if o.outstanding == 0 {
 		return
 	}
 	o.closing = true
-	t := time.NewTimer(time.Until(o.m.deadline))
+	t := time.NewTimer(time.Until(deadline))
 	defer t.Stop()
 	for o.outstanding > 0 {
 		select {

@@ -203,12 +203,12 @@ func BenchmarkFanout(b *testing.B) {
 
 	// The tick itself, on an owner of its own holding 10,000 attached
 	// runs: exactly what the owner goroutine does when a sample arrives.
-	o := &owner{m: m, samplers: map[time.Duration]*sampler{}, tick: time.NewTimer(time.Hour)}
-	defer o.tick.Stop()
-	for range runs {
-		o.serve(request{op: opAttach, run: &runRec{mode: mode, ctx: ctx}})
+	o := newOwner(m, time.Now())
+	defer o.timer.Stop()
+	for i := range runs {
+		o.serve(request{op: opAttach, run: &runRec{mode: mode, ctx: ctx, handle: handles[i].rec.handle}})
 	}
-	s := o.samplers[mode.Interval]
+	s := o.sched.samplers[mode.Interval]
 	if s == nil || len(s.users) != runs {
 		b.Fatal("runs do not share one sampler")
 	}

@@ -235,9 +235,12 @@ func TestDroppedRunIsDetachedWhileReadsHang(t *testing.T) {
 		defer close(p.release)
 		m := newMonitor(t, p, WithReadTimeout(100*time.Millisecond))
 		func() {
-			m.BeginRun(t.Context(), aggregate.SummaryEvery(250*time.Millisecond))
+			r := m.BeginRun(t.Context(), aggregate.SummaryEvery(250*time.Millisecond))
+			p.hang.Store(true)
+			time.Sleep(600 * time.Millisecond) // ticks at 250 and 500 ms: the reads hang
+			synctest.Wait()
+			runtime.KeepAlive(r) // dropped from here on, while reads hang
 		}()
-		p.hang.Store(true)
 		for i := 0; i < 1000 && m.Stats().Samplers != 0; i++ {
 			runtime.GC()
 			time.Sleep(250 * time.Millisecond)

@@ -29,7 +29,7 @@ var modeEnv = envReader{name: win.StringToUTF16Ptr(EnvMode)}
 // value stays the same.
 type envReader struct {
 	name *uint16
-	mu   sync.Mutex
+	mu   sync.Mutex // guards buf and last: BeginRun calls it from any goroutine
 	buf  [128]uint16
 	last string
 }

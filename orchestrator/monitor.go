@@ -18,9 +18,15 @@
 // Each Monitor has one owner goroutine, started by the first use that
 // needs it (a sampled run, a Watch, or the first read of a provider with
 // slow signals) and stopped by [Monitor.Close]. It alone holds the
-// sampler timers, every sampled run's aggregator, the Watch channels and
-// the slow-signal cadences; callers hand it requests over channels and
-// wait for its reply, so no lock guards that state.
+// schedule (each sampler's next tick, each slow signal's next poll and
+// read deadline, a plain value that never reads the clock), every sampled
+// run's aggregator, the Watch channels and the slow-signal readings;
+// callers hand it requests over channels and wait for its reply, so no
+// lock guards that state. Nothing calls into it from another goroutine:
+// it learns that a run's context ended, or that a run's handle was
+// collected without Finish or Close (a weak pointer), by asking at each
+// tick and each delivery, so a run cancelled before a tick gets no sample
+// of it.
 //
 // An in-flight run is a plain [aggregate.Aggregator] value in a small
 // record on the owner's per-interval list, not an actor of its own: a
@@ -58,6 +64,12 @@
 // that calls runtime.Goexit gives the last snapshot (or the all-unknown
 // one), as a timeout does.
 // The next read proceeds normally.
+//
+// Slow signals are a list (internal/slowsig): each is read on its own
+// cadence on a goroutine started for that read, bounded by one deadline
+// that its context carries and the owner acts on, and merged into every
+// provider read through one merge function, from readings the owner
+// publishes with an atomic pointer.
 //
 // A sampler tick whose read times out delivers nothing: runs and Watch
 // channels get no sample rather than the last snapshot again, and the
@@ -99,7 +111,7 @@ import (
 	"time"
 
 	"github.com/restel/restel/aggregate"
-	"github.com/restel/restel/internal/guard"
+	"github.com/restel/restel/internal/slowsig"
 	"github.com/restel/restel/internal/snapcache"
 	"github.com/restel/restel/provider"
 	"github.com/restel/restel/stream"
@@ -118,8 +130,8 @@ const DefaultReadTimeout = 100 * time.Millisecond
 // Default slow-signal cadences (docs/contract.md §2: thermal and battery
 // are refreshed off the hot path on their own cadence).
 const (
-	DefaultThermalEvery = 2 * time.Second
-	DefaultBatteryEvery = 30 * time.Second
+	DefaultThermalEvery = slowsig.ThermalEvery
+	DefaultBatteryEvery = slowsig.BatteryEvery
 	// slowTimeout bounds one slow-signal read (and never more than its
 	// cadence).
 	slowTimeout = time.Second
@@ -193,35 +205,37 @@ type Monitor struct {
 	p     provider.SnapshotProvider
 	cache *snapcache.Cache
 
-	slow  [2]slowSignal // thermal, battery
-	ready chan struct{} // closed when the first slow reads have finished
+	slow []slowsig.Signal // the provider's slow signals, cadences resolved
+	// readings are the slow signals' latest readings (nil: unknown),
+	// merged into every provider read. Atomic because the owner writes
+	// them while any caller's read merges them.
+	readings atomic.Pointer[[]slowsig.Reading]
+	ready    chan struct{} // closed by the owner when the first slow reads have a result
 
-	state    atomic.Uint32 // idle, running, closed
-	reqs     chan request  // to the owner goroutine
-	quit     chan struct{} // closed by Close
-	exited   chan struct{} // closed when the owner goroutine has returned
-	done     chan struct{} // closed when the first Close has waited for everything
-	deadline time.Time     // Close's deadline for reads; set before quit is closed
+	// state is idle, running or closed: the owner goroutine starts on the
+	// first use that needs it (a monitor that only serves the cached read
+	// of a provider without slow signals never has one) and Close must
+	// know whether to stop it. Atomic because any caller may start it.
+	state  atomic.Uint32
+	reqs   chan request  // to the owner goroutine
+	quit   chan struct{} // closed by Close: the owner takes no more requests
+	exited chan struct{} // closed when the owner goroutine has returned
+	done   chan struct{} // closed when the first Close has stored final
+	// final is the owner's counters when Close stopped it. Atomic so that
+	// Stats reads what Close stored without a lock.
+	final atomic.Pointer[Stats]
 
-	final Stats // the owner's counters when it returned; read after exited
-
-	env       atomic.Pointer[envMode]
+	// env caches the parsed RESTEL_RESOURCE_TELEMETRY. Atomic because
+	// every BeginRun reads it without a lock.
+	env atomic.Pointer[envMode]
+	// debugOnce keeps the debug-file warning to one per monitor, from
+	// whichever run's goroutine hits it first.
 	debugOnce sync.Once
 
-	closeAbandoned atomic.Uint64 // 1 when the provider's Close was abandoned
-
 	// Debug writers' counters, added by whoever lets a writer go: Finish
-	// on the run's goroutine, the owner for the runs it ends.
+	// on the run's goroutine, the owner for the runs it ends. Atomic
+	// because both add to them.
 	debugDropped, debugAbandoned atomic.Uint64
-}
-
-// slowSignal is one slow signal: its read (nil when the provider lacks
-// it), its cadence, and its latest value, written by the owner goroutine
-// and merged into every read (0 is unknown).
-type slowSignal struct {
-	read  func(context.Context) (uint32, error)
-	every time.Duration
-	val   atomic.Uint32
 }
 
 const (
@@ -275,24 +289,13 @@ func New(p provider.SnapshotProvider, opts ...Option) *Monitor {
 		reqs:  make(chan request), quit: make(chan struct{}), exited: make(chan struct{}),
 		done: make(chan struct{}),
 	}
-	if r, ok := p.(provider.ThermalReader); ok {
-		m.slow[0].every = cfg.thermalEvery
-		m.slow[0].read = func(ctx context.Context) (uint32, error) {
-			if t, err := guard.Call(ctx, r.Thermal); err != nil || !t.Known() {
-				return 0, err
-			} else {
-				return uint32(t), nil
-			}
-		}
-	}
-	if r, ok := p.(provider.BatteryReader); ok {
-		m.slow[1].every = cfg.batteryEvery
-		m.slow[1].read = func(ctx context.Context) (uint32, error) {
-			if b, err := guard.Call(ctx, r.Battery); err != nil || !b.Valid {
-				return 0, err
-			} else {
-				return uint32(min(b.V, 100)) + 1, nil
-			}
+	m.slow = slowsig.Of(p)
+	for i := range m.slow {
+		switch m.slow[i].Name {
+		case "thermal":
+			m.slow[i].Every = cfg.thermalEvery
+		case "battery":
+			m.slow[i].Every = cfg.batteryEvery
 		}
 	}
 	if m.slowless() {
@@ -323,15 +326,12 @@ func (u unknownProvider) Snapshot(context.Context) (provider.Snapshot, error) {
 	return provider.Unknown(time.Now()), u.err
 }
 
-func (m *Monitor) slowless() bool { return m.slow[0].read == nil && m.slow[1].read == nil }
+func (m *Monitor) slowless() bool { return len(m.slow) == 0 }
 
 // mergeSlow merges the polled slow signals into a fresh read.
 func (m *Monitor) mergeSlow(s provider.Snapshot) provider.Snapshot {
-	if t := provider.ThermalState(m.slow[0].val.Load()); t.Known() {
-		s.Thermal = t
-	}
-	if b := m.slow[1].val.Load(); b != 0 {
-		s.BatteryPct = provider.Some(uint8(b - 1))
+	if rs := m.readings.Load(); rs != nil {
+		slowsig.Merge(&s, *rs)
 	}
 	return s
 }
@@ -522,20 +522,24 @@ func (m *Monitor) Stats() Stats {
 	c := m.cache.Stats()
 	s := Stats{Reads: c.Reads, Errors: c.Errors, Panics: c.Panics, Timeouts: c.Timeouts, Abandoned: c.Abandoned, Inline: c.Inline,
 		DebugDropped: m.debugDropped.Load(), DebugAbandoned: m.debugAbandoned.Load()}
-	if m.state.Load() == idle {
-		return s
-	}
-	reply := make(chan Stats, 1)
 	var o Stats
-	if m.send(request{op: opStats, stats: reply}) {
-		o = <-reply
-		s.Samplers = o.Samplers
-	} else {
-		<-m.exited
-		o = m.final
+	switch m.state.Load() {
+	case idle:
+		return s
+	case running:
+		reply := make(chan Stats, 1)
+		if m.send(request{op: opStats, stats: reply}) {
+			o = <-reply
+			s.Samplers = o.Samplers
+			break
+		}
+		fallthrough // closed meanwhile
+	default:
+		<-m.done
+		o = *m.final.Load()
 	}
 	s.SlowReads, s.SlowErrors, s.SlowTimeouts, s.SkippedTicks, s.WatchDropped = o.SlowReads, o.SlowErrors, o.SlowTimeouts, o.SkippedTicks, o.WatchDropped
-	s.Abandoned += o.Abandoned + m.closeAbandoned.Load()
+	s.Abandoned += o.Abandoned
 	s.DebugDropped, s.DebugAbandoned = m.debugDropped.Load(), m.debugAbandoned.Load() // the owner's Close adds to them
 	return s
 }
@@ -567,18 +571,24 @@ func (m *Monitor) Close() error {
 		<-m.done // the first Close's wait, bounded as it is
 		return nil
 	}
-	defer close(m.done)
 	deadline := time.Now().Add(m.cfg.readTimeout)
-	m.deadline = deadline
-	if prev == idle {
-		close(m.exited)
+	var final Stats
+	var reply chan Stats
+	if prev == running {
+		reply = make(chan Stats, 1)
+		m.reqs <- request{op: opClose, stats: reply, deadline: deadline} // a running owner always takes it
 	}
 	close(m.quit)
 	m.cache.Close(deadline)
-	<-m.exited
-	if m.cfg.ownProvider {
-		m.closeProvider()
+	if reply != nil {
+		final = <-reply
+		<-m.exited
 	}
+	if m.cfg.ownProvider && !m.closeProvider() {
+		final.Abandoned++
+	}
+	m.final.Store(&final)
+	close(m.done)
 	return nil
 }
 
@@ -587,12 +597,13 @@ func (m *Monitor) Close() error {
 func (m *Monitor) Closed() bool { return m != nil && m.state.Load() == closed }
 
 // closeProvider closes the provider of a monitor built WithOwnProvider.
-// A Close that does not return within the read timeout is abandoned and
-// counted in Stats.Abandoned; its goroutine exits when it returns.
-func (m *Monitor) closeProvider() {
+// A Close that does not return within the read timeout is abandoned (it
+// reports false, counted in Stats.Abandoned); its goroutine exits when it
+// returns.
+func (m *Monitor) closeProvider() bool {
 	c, ok := m.p.(io.Closer)
 	if !ok {
-		return
+		return true
 	}
 	done := make(chan struct{})
 	go func() {
@@ -604,8 +615,9 @@ func (m *Monitor) closeProvider() {
 	defer t.Stop()
 	select {
 	case <-done:
+		return true
 	case <-t.C:
-		m.closeAbandoned.Store(1)
+		return false
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/restel/restel/aggregate"
 	"github.com/restel/restel/internal/guard"
+	"github.com/restel/restel/internal/slowsig"
 	"github.com/restel/restel/provider"
 	"github.com/restel/restel/stream"
 )
@@ -89,7 +90,7 @@ func Replay(ctx context.Context, tl Timeline, mode aggregate.Mode, opts ...Repla
 		ctx = context.Background()
 	}
 	mode = mode.Normalized()
-	r := replayer{ctx: ctx, tl: tl, clk: provider.SystemClock{}}
+	r := replayer{ctx: ctx, tl: tl, clk: provider.SystemClock{}, slow: slowsig.Of(tl)}
 	// A Timeline that is also a Clock (fake.Replay) stamps on its own clock;
 	// wall time would make a replay's captured_at_ms depend on the day.
 	if c, ok := tl.(provider.Clock); ok {
@@ -118,6 +119,7 @@ type replayer struct {
 	ctx  context.Context
 	tl   Timeline
 	clk  provider.Clock
+	slow []slowsig.Signal
 	agg  aggregate.Aggregator
 	dlog *stream.DebugLog
 	res  ReplayResult
@@ -187,7 +189,8 @@ func (r *replayer) read(off time.Duration, boundary bool) (s provider.Snapshot, 
 		read = rr.RunSnapshot
 	}
 	s, err := guard.Snapshot(r.ctx, read, r.clk)
-	return guard.MergeSlow(r.ctx, r.tl, s), err != nil
+	_ = slowsig.ReadOnce(r.ctx, r.slow, &s, 0) // a steered clock: a read takes no time
+	return s, err != nil
 }
 
 func (r *replayer) openDebugLog(dir string) {

@@ -2,10 +2,9 @@ package orchestrator
 
 import (
 	"context"
-	"runtime"
 	"sync"
-	"sync/atomic"
 	"time"
+	"weak"
 
 	"github.com/restel/restel/aggregate"
 	"github.com/restel/restel/provider"
@@ -16,18 +15,19 @@ import (
 // its summary; [Run.Close] discards it. Both are idempotent and safe from
 // any goroutine, racing each other. A sampled Run that is dropped without
 // either is discarded at its sampler's first tick after the garbage
-// collector finds the handle unreachable (one its context already
-// detached, at the next tick of any sampler or the next cancel), and at
-// the latest by [Monitor.Close].
+// collector finds the handle unreachable (one whose context had already
+// ended, at the next sample any sampler delivers), and at the latest by
+// [Monitor.Close].
 type Run struct {
 	m   *Monitor
 	rec *runRec // nil for a run that samples nothing
 
-	mu      sync.Mutex // serializes Finish and Close
-	state   uint8      // under mu
-	ok      bool
-	usage   aggregate.Usage
-	cleanup runtime.Cleanup // a sampled run's; stopped by Finish and Close
+	// mu serializes Finish and Close, which may race each other from any
+	// goroutine (docs/contract.md §1); it guards state, ok and usage.
+	mu    sync.Mutex
+	state uint8
+	ok    bool
+	usage aggregate.Usage
 }
 
 // offRun is the handle of every run that samples nothing (mode Off, a
@@ -46,20 +46,19 @@ const (
 // back (the detach reply) or discards it. It never points back at the
 // handle, so a dropped handle can be collected.
 type runRec struct {
-	mode    aggregate.Mode // a Watch's: Summary at its interval
-	ctx     context.Context
-	agg     aggregate.Aggregator
-	dlog    *stream.DebugWriter
-	sub     *stream.Subscription // a Watch's channel; nil for a run
-	reply   chan bool            // the owner's answer to detach: still attached
-	dropped atomic.Bool          // the handle was collected without Finish or Close
+	mode   aggregate.Mode // a Watch's: Summary at its interval
+	ctx    context.Context
+	agg    aggregate.Aggregator
+	dlog   *stream.DebugWriter
+	sub    *stream.Subscription // a Watch's channel; nil for a run
+	reply  chan bool            // the owner's answer to detach: still attached
+	handle weak.Pointer[Run]    // a run's handle; the owner finds it collected
 
 	// The owner goroutine's alone.
-	idx   int32 // in smp.users; beside dropped, so the record fits its size class
+	idx   int32  // in smp.users
+	tick0 uint32 // its sampler's ticks when it joined, mod 2³² (see owner.skipped)
 	smp   *sampler
-	from  uint64      // the first sample read it takes (see owner.seq)
-	tick0 uint32      // its sampler's ticks when it joined, mod 2³² (see owner.skipped)
-	stop  func() bool // unregisters the context callback
+	from  uint64 // the first sample read it takes (see owner.seq)
 }
 
 // BeginRun starts a run in mode. A valid RESTEL_RESOURCE_TELEMETRY value
@@ -89,8 +88,9 @@ type runRec struct {
 // filesystem whose writes block costs dropped samples, never a wait (see
 // [Stats].DebugDropped).
 //
-// Cancelling ctx stops the run's sampling at once (it leaves its sampler)
-// but keeps what it has: Finish still takes the end snapshot and returns
+// Cancelling ctx stops the run's sampling — it gets no sample of a tick
+// after the cancel, and leaves its sampler at the next tick — but keeps
+// what it has: Finish still takes the end snapshot and returns
 // the summary of the start, the samples delivered before the cancel and
 // the end. A run begun on a context already done samples nothing between
 // its start and end snapshots. Runs begun after [Monitor.Close] sample
@@ -115,13 +115,11 @@ func (m *Monitor) BeginRun(ctx context.Context, mode aggregate.Mode) *Run {
 		rec.dlog.Write(start)
 	}
 	rec.reply = make(chan bool, 1)
+	rec.handle = weak.Make(r)                                   // weak: a dropped handle is collected, and the owner sees it
 	if !m.start() || !m.send(request{op: opAttach, run: rec}) { // closed meanwhile
 		m.closeDebugLog(rec.dlog)
 		return offRun
 	}
-	// The cleanup only raises a flag: it runs on the runtime's cleanup
-	// goroutine, and the owner goroutine does the discarding.
-	r.cleanup = runtime.AddCleanup(r, func(rec *runRec) { rec.dropped.Store(true) }, rec)
 	return r
 }
 
@@ -147,7 +145,6 @@ func (r *Run) finish() (aggregate.Usage, bool) {
 	}
 	rec, m := r.rec, r.m
 	r.state = runDiscarded
-	r.cleanup.Stop()
 	if rec.reply != nil { // the owner has it
 		if !m.send(request{op: opDetach, run: rec}) || !<-rec.reply {
 			return aggregate.Usage{}, false // the owner discarded it
@@ -192,7 +189,6 @@ func (r *Run) discard() {
 		return
 	}
 	r.state = runDiscarded
-	r.cleanup.Stop()
 	if r.rec.reply != nil {
 		r.m.send(request{op: opDiscard, run: r.rec}) // a closed monitor has discarded it
 	}
@@ -202,8 +198,8 @@ func (r *Run) discard() {
 // [aggregate.MinInterval]; <= 0 means [aggregate.DefaultInterval]) from the
 // sampler shared with runs of that interval. A slow reader loses the
 // oldest buffered samples, never blocking the sampler. The channel is
-// closed when ctx is done or the monitor closes (at once if either
-// already happened).
+// closed at the sampler's first tick after ctx is done, or when the
+// monitor closes (at once if either already happened).
 func (m *Monitor) Watch(ctx context.Context, interval time.Duration) <-chan provider.Snapshot {
 	if ctx == nil {
 		ctx = context.Background()

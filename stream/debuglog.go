@@ -35,8 +35,8 @@ const (
 // their directory's identity (device and inode where the OS has them) and
 // name, so two spellings of one directory agree.
 var openLogs struct {
-	sync.Mutex
-	keys map[string]struct{}
+	sync.Mutex // runs open and close their logs from their own goroutines
+	keys       map[string]struct{}
 }
 
 func markOpen(key string, open bool) {
@@ -99,7 +99,7 @@ type DebugLog struct {
 	buf     []byte
 	size    int64
 	limit   int64
-	dropped atomic.Uint64
+	dropped atomic.Uint64 // Dropped is read from another goroutine than the writer's
 	err     error
 }
 

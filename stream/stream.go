@@ -37,8 +37,8 @@ import (
 // snapshot to make room: the sender never waits.
 type Subscription struct {
 	ch      chan provider.Snapshot
-	closed  bool // owned by the sender
-	dropped atomic.Uint64
+	closed  bool          // owned by the sender
+	dropped atomic.Uint64 // added by the sender, read by the owner's Stats
 }
 
 // NewSubscription returns a subscription buffering up to buf snapshots

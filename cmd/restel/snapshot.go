@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/restel/restel/internal/slowsig"
 	"github.com/restel/restel/provider"
 	"github.com/restel/restel/provider/linux"
 	"github.com/restel/restel/provider/native"
@@ -97,9 +98,10 @@ func liveProcFS(dir string) bool {
 }
 
 // takeSnapshot reads the fast signals twice, wait apart (the first read
-// primes the CPU delta), then the slow signals once each, and merges them:
-// a known thermal state and a valid battery reading override the fast
-// snapshot's unknowns. The error collects what could not be read, by
+// primes the CPU delta), then the slow signals once each, and merges them
+// as a monitor does: a reading that succeeded and is known (a thermal
+// state, a battery charge) overrides the fast snapshot's field; a failed
+// or panicking read merges nothing and adds its error. The error collects what could not be read, by
 // either fast read: a provider re-reads some sources on a slower cadence
 // (the Linux cgroup limits and PSI, once a second), and the first read is
 // the one that read them.
@@ -127,27 +129,8 @@ func takeSnapshot(ctx context.Context, p provider.SnapshotProvider, wait time.Du
 			}
 		}
 	}
-	if tr, ok := p.(provider.ThermalReader); ok {
-		tctx, cancel := context.WithTimeout(ctx, slowSignalTimeout)
-		th, err := tr.Thermal(tctx)
-		cancel()
-		if th.Known() {
-			s.Thermal = th
-		}
-		if err != nil && !errors.Is(err, provider.ErrUnavailable) {
-			errs = append(errs, err)
-		}
-	}
-	if br, ok := p.(provider.BatteryReader); ok {
-		bctx, cancel := context.WithTimeout(ctx, slowSignalTimeout)
-		b, err := br.Battery(bctx)
-		cancel()
-		if b.Valid {
-			s.BatteryPct = provider.BatteryPct(uint64(b.V))
-		}
-		if err != nil && !errors.Is(err, provider.ErrUnavailable) {
-			errs = append(errs, err)
-		}
+	if err := slowsig.ReadOnce(ctx, slowsig.Of(p), &s, slowSignalTimeout); err != nil {
+		errs = append(errs, flattenErrors(err)...)
 	}
 	return s, errors.Join(errs...)
 }

@@ -3,8 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"strings"
 	"testing"
+
+	"github.com/restel/restel/internal/guard"
+	"github.com/restel/restel/provider"
 )
 
 // invokeSnapshot runs `restel snapshot args...` in-process.
@@ -53,5 +57,28 @@ func checkSnapshotUsageErr(t *testing.T, code int, stdout, stderr, want string) 
 	}
 	if !strings.Contains(stderr, want) {
 		t.Errorf("stderr %q does not name %q", stderr, want)
+	}
+}
+
+// panickySlow is a provider whose slow signals panic or fail.
+type panickySlow struct{}
+
+func (panickySlow) Snapshot(context.Context) (provider.Snapshot, error) {
+	return provider.Snapshot{Thermal: provider.ThermalWarm, BatteryPct: provider.Some[uint8](40)}, nil
+}
+func (panickySlow) Thermal(context.Context) (provider.ThermalState, error) { panic("sensor exploded") }
+func (panickySlow) Battery(context.Context) (provider.Opt[uint8], error) {
+	return provider.Some[uint8](90), errors.New("stale charge")
+}
+
+// A slow signal that panics or fails merges nothing, and says so in the
+// error, as in a monitor: the snapshot keeps the fast read's values.
+func TestTakeSnapshotSlowSignalsGuarded(t *testing.T) {
+	s, err := takeSnapshot(t.Context(), panickySlow{}, 0)
+	if s.Thermal != provider.ThermalWarm || s.BatteryPct != provider.Some[uint8](40) {
+		t.Errorf("snapshot %+v: a failed slow read changed it", s)
+	}
+	if !errors.Is(err, guard.ErrPanic) || !strings.Contains(err.Error(), "stale charge") {
+		t.Errorf("err %v: want the panic and the battery error", err)
 	}
 }

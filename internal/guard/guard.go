@@ -41,23 +41,3 @@ func Snapshot(ctx context.Context, read func(context.Context) (provider.Snapshot
 	}
 	return s, err
 }
-
-// MergeSlow reads p's slow signals once each, on the calling goroutine,
-// when p has them ([provider.ThermalReader], [provider.BatteryReader]),
-// and merges the known values into s: a failed, panicking or empty read
-// leaves s's field alone. It is for replays on a steered clock, where a
-// read takes no real time; a live monitor polls slow signals off the hot
-// path instead. MergeSlow never panics.
-func MergeSlow(ctx context.Context, p provider.SnapshotProvider, s provider.Snapshot) provider.Snapshot {
-	if r, ok := p.(provider.ThermalReader); ok {
-		if t, err := Call(ctx, r.Thermal); err == nil && t.Known() {
-			s.Thermal = t
-		}
-	}
-	if r, ok := p.(provider.BatteryReader); ok {
-		if b, err := Call(ctx, r.Battery); err == nil && b.Valid {
-			s.BatteryPct = provider.Some(min(b.V, 100))
-		}
-	}
-	return s
-}

@@ -43,13 +43,21 @@ type Cache struct {
 	inline  bool
 	full    Kind // the cache entry a Full request uses: Full, or Fast without RunSnapshot
 
-	last  [2]atomic.Pointer[flight] // newest completed read: Fast of either kind, Full of kind Full
-	slot  [2]atomic.Pointer[flight] // the read in flight, per kind
-	ctx   context.Context           // cancelled by Close; every read runs under it
-	stop  context.CancelFunc
-	shut  atomic.Bool
-	timer sync.Pool // *time.Timer, stopped
+	// last is the newest completed read (Fast of either kind, Full of
+	// kind Full): atomic, so a cache hit is one load with no lock.
+	last [2]atomic.Pointer[flight]
+	// slot is the read in flight, per kind: atomic, so concurrent misses
+	// find and join it with one compare-and-swap.
+	slot [2]atomic.Pointer[flight]
+	ctx  context.Context // cancelled by Close; every read runs under it
+	stop context.CancelFunc
+	// shut is set by Close and read by every miss, on any goroutine.
+	shut atomic.Bool
+	// timer pools the waiters' timers (*time.Timer, stopped), so a wait
+	// for a read handed off allocates none.
+	timer sync.Pool
 
+	// The counters are added by whichever goroutine read or waited.
 	reads, errs, panics, timeouts, abandoned atomic.Uint64
 }
 

@@ -1,0 +1,121 @@
+// Package slowsig is the list of slow signals: readings a provider makes
+// off the hot path, each on its own cadence (the thermal state, the
+// battery charge; docs/contract.md §2). A signal is one [Signal] entry —
+// a read, a default cadence — whose reads yield a [Reading] that knows how
+// to merge itself into a snapshot. The live monitor polls the list, a
+// replay and the CLI's one-shot snapshot read it once per snapshot; all
+// of them merge through [Merge], and every read passes through the panic
+// guard.
+//
+// A new slow signal is a new entry in [Of] and a Reading type with its
+// Merge method.
+package slowsig
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/restel/restel/internal/guard"
+	"github.com/restel/restel/provider"
+)
+
+// Default cadences.
+const (
+	ThermalEvery = 2 * time.Second
+	BatteryEvery = 30 * time.Second
+)
+
+// Reading is one slow signal's known value. Merge returns s with it
+// written in (by value, so a snapshot merged on the hot path stays on the
+// stack). A nil Reading is unknown and merges nothing.
+type Reading interface {
+	Merge(s provider.Snapshot) provider.Snapshot
+}
+
+// Signal is one slow signal of a provider.
+type Signal struct {
+	// Name names the signal in errors ("thermal", "battery").
+	Name string
+	// Every is the default polling cadence.
+	Every time.Duration
+	// Read reads the signal once. It never panics: a panic is an error
+	// wrapping guard.ErrPanic. Its Reading is nil (unknown) when the read
+	// failed or found no sensor (a nil error or one wrapping
+	// provider.ErrUnavailable).
+	Read func(context.Context) (Reading, error)
+}
+
+// Of lists p's slow signals, one entry per capability p has, in a fixed
+// order; nil when it has none.
+func Of(p provider.SnapshotProvider) []Signal {
+	var sigs []Signal
+	if r, ok := p.(provider.ThermalReader); ok {
+		sigs = append(sigs, Signal{Name: "thermal", Every: ThermalEvery, Read: func(ctx context.Context) (Reading, error) {
+			if t, err := guard.Call(ctx, r.Thermal); err != nil || !t.Known() {
+				return nil, err
+			} else {
+				return thermal(t), nil
+			}
+		}})
+	}
+	if r, ok := p.(provider.BatteryReader); ok {
+		sigs = append(sigs, Signal{Name: "battery", Every: BatteryEvery, Read: func(ctx context.Context) (Reading, error) {
+			if b, err := guard.Call(ctx, r.Battery); err != nil || !b.Valid {
+				return nil, err
+			} else {
+				return battery(min(b.V, 100)), nil
+			}
+		}})
+	}
+	return sigs
+}
+
+// thermal is a known thermal state.
+type thermal provider.ThermalState
+
+func (t thermal) Merge(s provider.Snapshot) provider.Snapshot {
+	s.Thermal = provider.ThermalState(t)
+	return s
+}
+
+// battery is a known battery charge in percent, at most 100.
+type battery uint8
+
+func (b battery) Merge(s provider.Snapshot) provider.Snapshot {
+	s.BatteryPct = provider.Some(uint8(b))
+	return s
+}
+
+// Merge merges the known readings into s, in order; unknown (nil) ones
+// leave s's fields alone.
+func Merge(s *provider.Snapshot, rs []Reading) {
+	for _, r := range rs {
+		if r != nil {
+			*s = r.Merge(*s)
+		}
+	}
+}
+
+// ReadOnce reads each of sigs once on the calling goroutine, each read
+// bounded by timeout (<= 0: by ctx alone), and merges the known readings
+// into s. The error joins the failures; a signal reporting no sensor is
+// not a failure.
+func ReadOnce(ctx context.Context, sigs []Signal, s *provider.Snapshot, timeout time.Duration) error {
+	var errs []error
+	for _, sig := range sigs {
+		rctx, cancel := ctx, context.CancelFunc(func() {})
+		if timeout > 0 {
+			rctx, cancel = context.WithTimeout(ctx, timeout)
+		}
+		r, err := sig.Read(rctx)
+		cancel()
+		if r != nil {
+			*s = r.Merge(*s)
+		}
+		if err != nil && !errors.Is(err, provider.ErrUnavailable) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
