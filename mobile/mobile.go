@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/restel/restel"
+	"github.com/restel/restel/headroom"
 	"github.com/restel/restel/orchestrator"
 	"github.com/restel/restel/provider"
 )
@@ -91,6 +92,17 @@ func pushThermal(fn string, s provider.ThermalState, err error) error {
 // ClearThermalState withdraws the pushed thermal state.
 func ClearThermalState() { target.host().ClearThermalState() }
 
+// SetThermalHeadroom pushes Android's own thermal headroom: now is
+// PowerManager.getThermalHeadroom(0), forecast is
+// getThermalHeadroom(forecastSeconds). It is used as given, until
+// cleared; a NaN (Android's "cannot tell") or negative value clears it.
+func SetThermalHeadroom(now, forecast float64, forecastSeconds int) {
+	target.host().SetThermalHeadroom(now, forecast, time.Duration(forecastSeconds)*time.Second)
+}
+
+// ClearThermalHeadroom forgets the pushed thermal headroom.
+func ClearThermalHeadroom() { target.host().ClearThermalHeadroom() }
+
 // CurrentSnapshotJSON returns the current snapshot as its wire JSON object
 // (docs/contract.md §2), no older than maxAgeMillis milliseconds; 0 or less forces a
 // refresh. It never fails: a provider problem shows as null fields.
@@ -117,4 +129,22 @@ func maxAge(ms int64) time.Duration {
 		return math.MaxInt64
 	}
 	return time.Duration(ms) * time.Millisecond
+}
+
+// HeadroomJSON returns what the device can still give the app, as the
+// JSON object of docs/contract.md §10 (effective CPUs, usable memory,
+// free accelerator memory, thermal headroom now and forecastSeconds
+// ahead, at most 60), from the monitor's cached readings. It never
+// fails: what cannot be read is null.
+func HeadroomJSON(forecastSeconds int) string {
+	var h headroom.Headroom
+	func() {
+		defer func() {
+			if recover() != nil {
+				h = headroom.Headroom{}
+			}
+		}()
+		h = target.monitor().Headroom(time.Duration(max(forecastSeconds, 0)) * time.Second)
+	}()
+	return string(h.AppendJSON(make([]byte, 0, 320)))
 }

@@ -1,7 +1,9 @@
 package orchestrator
 
 import (
+	"math"
 	"sync/atomic"
+	"time"
 
 	"github.com/restel/restel/provider"
 )
@@ -19,6 +21,45 @@ import (
 type HostState struct {
 	battery atomic.Uint32 // 0: nothing pushed; otherwise pct+1
 	thermal atomic.Uint32 // provider.ThermalState; ThermalUnknown: nothing pushed
+	// headroom is the platform's own thermal headroom (Android's
+	// PowerManager.getThermalHeadroom), nil when none is pushed.
+	headroom atomic.Pointer[PushedHeadroom]
+}
+
+// PushedHeadroom is a thermal headroom the host read from its platform:
+// Now, and Forecast the platform's forecast Horizon ahead.
+type PushedHeadroom struct {
+	Now, Forecast float64
+	Horizon       time.Duration
+}
+
+// SetThermalHeadroom pushes the platform's own numeric thermal headroom
+// (Android: PowerManager.getThermalHeadroom(0) for now and
+// getThermalHeadroom(n) for n seconds ahead; 1.0 is the severe
+// threshold). It is used as given by [Monitor.Headroom], in place of any
+// reading of restel's, until cleared. A value that is not a number (what
+// Android returns when it cannot tell) or negative clears it.
+func (h *HostState) SetThermalHeadroom(now, forecast float64, horizon time.Duration) {
+	if math.IsNaN(now) || math.IsNaN(forecast) || now < 0 || forecast < 0 || math.IsInf(now, 0) || math.IsInf(forecast, 0) {
+		h.headroom.Store(nil)
+		return
+	}
+	h.headroom.Store(&PushedHeadroom{Now: now, Forecast: forecast, Horizon: max(horizon, 0)})
+}
+
+// ClearThermalHeadroom forgets the pushed thermal headroom.
+func (h *HostState) ClearThermalHeadroom() { h.headroom.Store(nil) }
+
+// ThermalHeadroom returns the pushed thermal headroom; ok is false when
+// none is pushed.
+func (h *HostState) ThermalHeadroom() (PushedHeadroom, bool) {
+	if h == nil {
+		return PushedHeadroom{}, false
+	}
+	if p := h.headroom.Load(); p != nil {
+		return *p, true
+	}
+	return PushedHeadroom{}, false
 }
 
 // SetBatteryLevel pushes the battery charge in percent; above 100 is

@@ -206,6 +206,9 @@ type Monitor struct {
 	cache *snapcache.Cache
 
 	slow []slowsig.Signal // the provider's slow signals, cadences resolved
+	// capIdx is the capacity signal's index in slow (Headroom's source),
+	// -1 when the provider cannot read its capacity.
+	capIdx int
 	// readings are the slow signals' latest readings (nil: unknown),
 	// merged into every provider read. Atomic because the owner writes
 	// them while any caller's read merges them.
@@ -290,6 +293,11 @@ func New(p provider.SnapshotProvider, opts ...Option) *Monitor {
 		done: make(chan struct{}),
 	}
 	m.slow = slowsig.Of(p)
+	m.capIdx = -1
+	if sig, ok := slowsig.Capacity(p); ok {
+		m.capIdx = len(m.slow)
+		m.slow = append(m.slow, sig)
+	}
 	for i := range m.slow {
 		switch m.slow[i].Name {
 		case "thermal":

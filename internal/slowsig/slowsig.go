@@ -14,8 +14,10 @@ package slowsig
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
+	"github.com/restel/restel/headroom"
 	"github.com/restel/restel/internal/guard"
 	"github.com/restel/restel/provider"
 )
@@ -118,4 +120,52 @@ func ReadOnce(ctx context.Context, sigs []Signal, s *provider.Snapshot, timeout 
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// CapacityEvery is the capacity signal's cadence: one second, the spacing
+// of the thermal forecast's samples (docs/contract.md §10).
+const CapacityEvery = time.Second
+
+// CapacityReading is the capacity signal's reading: the headroom of its
+// last read and its sensors' trends, from which a caller forecasts at
+// any horizon. It is not part of a snapshot: its Merge leaves the
+// snapshot alone, and [orchestrator.Monitor.Headroom] reads it.
+type CapacityReading struct {
+	Headroom headroom.Headroom
+	Trends   []headroom.Trend
+}
+
+// Merge leaves s alone: capacity is not a snapshot field.
+func (CapacityReading) Merge(s provider.Snapshot) provider.Snapshot { return s }
+
+// Capacity returns the capacity signal of p — its provider.CapacityReader
+// and, where p has one, its provider.AcceleratorReader, folded into
+// headroom by a [headroom.Tracker] that keeps the throttle counters and
+// the sensors' one-second history between reads — and false when p cannot
+// read its capacity. It is not in [Of]: only a monitor polls it; a
+// one-shot snapshot has no use for it.
+func Capacity(p provider.SnapshotProvider) (Signal, bool) {
+	r, ok := p.(provider.CapacityReader)
+	if !ok {
+		return Signal{}, false
+	}
+	ar, _ := p.(provider.AcceleratorReader)
+	var (
+		mu     sync.Mutex // reads of one signal never overlap; this keeps it so for an abandoned one
+		tr     headroom.Tracker
+		c      provider.Capacity
+		accels []provider.Accelerator
+	)
+	return Signal{Name: "capacity", Every: CapacityEvery, Read: func(ctx context.Context) (Reading, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		_, err := guard.Call(ctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, r.Capacity(ctx, &c) })
+		var aerr error
+		accels = accels[:0]
+		if ar != nil {
+			accels, aerr = guard.Call(ctx, func(ctx context.Context) ([]provider.Accelerator, error) { return ar.Accelerators(ctx, accels) })
+		}
+		h := tr.Update(time.Now(), &c, accels, provider.ThermalUnknown, 0)
+		return CapacityReading{Headroom: h, Trends: tr.Trends(nil)}, errors.Join(err, aerr)
+	}}, true
 }
