@@ -10,8 +10,10 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // serverC is a pass-through FUSE server over the directory $HANG_BASE:
@@ -118,9 +120,20 @@ type Mount struct {
 	// the server.
 	Dir string
 
-	cmd  *exec.Cmd
-	once sync.Once
+	cmd      *exec.Cmd
+	once     sync.Once
+	watchdog *time.Timer
+	stopped  atomic.Bool
 }
+
+// Stopped reports whether the server has been stopped (by Stop, or by the
+// watchdog).
+func (m *Mount) Stopped() bool { return m.stopped.Load() }
+
+// watchdog is how long a mount may live: a test that hangs on it (the
+// defect it exists to catch) is released by the server's end rather than
+// leaving the server and the mount behind when the test binary is killed.
+const watchdog = 2 * time.Minute
 
 // build compiles the server into dir.
 func build(dir string) (string, error) {
@@ -185,6 +198,7 @@ func New(t testing.TB, backing string, hang ...string) *Mount {
 	}
 	w.Close()
 	m := &Mount{Dir: dir, cmd: cmd}
+	m.watchdog = time.AfterFunc(watchdog, m.Stop)
 	t.Cleanup(m.Stop) // before TempDir's removal: cleanups run last-in first-out
 	var b [1]byte
 	if n, _ := ready.Read(b[:]); n != 1 {
@@ -196,9 +210,16 @@ func New(t testing.TB, backing string, hang ...string) *Mount {
 
 // Stop kills the server, which makes every read still waiting on it fail
 // (ENOTCONN), reaps it and detaches the mount. It is safe to call more
-// than once.
+// than once, and concurrently.
+//
+// Until then a read the server received is waited for by the kernel
+// uninterruptibly, even by a thread that was sent SIGKILL: a process with
+// such a read in flight cannot finish exiting (its leader shows as a
+// zombie) until Stop.
 func (m *Mount) Stop() {
 	m.once.Do(func() {
+		m.stopped.Store(true)
+		m.watchdog.Stop()
 		_ = m.cmd.Process.Kill()
 		_ = m.cmd.Wait()
 		if err := exec.Command("fusermount3", "-u", "-z", m.Dir).Run(); err != nil {
