@@ -40,7 +40,8 @@
 // The procfs and sysfs roots are constructor values (default /proc and
 // /sys, like node_exporter's --path.procfs / --path.sysfs), so tests point a
 // Provider at a fixture tree. There is no package-level state and no
-// goroutine: every Provider owns its own CPU delta and open files.
+// long-lived goroutine: every Provider owns its own CPU delta and open
+// files.
 //
 // Nothing under a root can hang or balloon a Provider, including its
 // construction. Every open is non-blocking and keeps only a regular file
@@ -51,7 +52,13 @@
 // open only where statfs says the directory is procfs or cgroupfs: under
 // any other root (a fixture tree, a copy another program refreshes by
 // rename) each read opens, reads and closes the file, so a replaced file
-// is seen.
+// is seen. There, too, a regular file on FUSE or NFS can block an open
+// or read whatever its flags, so each such operation runs on a goroutine
+// of its own and one call (New, Snapshot, RunSnapshot, Thermal, Battery)
+// waits at most the read timeout for all of them ([WithReadTimeout]);
+// what does not answer is abandoned, counted ([Provider.Abandoned]) and
+// not retried while it is stuck (see ioGuard). Reads of the live kernel
+// file systems stay inline.
 //
 // Parsers are private functions over []byte named after the file they
 // parse; they are untagged and tested on every GOOS. Only the open/pread
