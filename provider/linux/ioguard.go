@@ -144,7 +144,8 @@ type result[T any] struct {
 
 // guarded runs fn (an operation op on path) as b describes. Its own
 // failures are *fs.PathError values naming op and path and wrapping
-// errTimedOut, errStillStuck, errOutOfTime or the context's error.
+// errTimedOut, errStillStuck, errOutOfTime or the context's error. A
+// context already ended starts nothing.
 func guarded[T any](b *budget, op, path string, fn func() (T, error)) (T, error) {
 	if b == nil || b.g == nil {
 		return fn()
@@ -153,6 +154,9 @@ func guarded[T any](b *budget, op, path string, fn func() (T, error)) (T, error)
 	g := b.g
 	if g.isStuck(path) {
 		return zero, &fs.PathError{Op: op, Path: path, Err: errStillStuck}
+	}
+	if b.ctx != nil && b.ctx.Err() != nil {
+		return zero, &fs.PathError{Op: op, Path: path, Err: b.ctx.Err()}
 	}
 	wait := time.Until(b.until)
 	if wait <= 0 {

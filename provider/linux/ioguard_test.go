@@ -281,3 +281,39 @@ func TestLiveRootsStayInline(t *testing.T) {
 		}
 	}
 }
+
+// TestCancelledContextAbandonsTheWait: a caller whose context ends while
+// a file is stuck gets its answer then, with the context's error; the
+// read is abandoned and counted. A context already ended starts no read.
+func TestCancelledContextAbandonsTheWait(t *testing.T) {
+	procfs, sysfs := stuckRoots(t)
+	temp := filepath.Join(sysfs, "class", "thermal", "thermal_zone0", "temp")
+	synctest.Test(t, func(t *testing.T) {
+		h := newHangingFS(map[string]string{temp: "read"})
+		p, err := New(WithProcFS(procfs), WithSysFS(sysfs), withIOHook(h.hook), WithReadTimeout(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			p.Close()
+			close(h.release)
+			p.guard.settle()
+		}()
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(time.Second, cancel)
+		th, err := p.Thermal(ctx)
+		if th.Known() || !errors.Is(err, context.Canceled) {
+			t.Errorf("Thermal = %v, %v; want unknown, cancelled", th, err)
+		}
+		if p.Abandoned() != 1 {
+			t.Errorf("Abandoned() = %d, want 1", p.Abandoned())
+		}
+		before := h.startedOn(filepath.Join(procfs, "meminfo"))
+		if _, err := p.Snapshot(ctx); !errors.Is(err, context.Canceled) {
+			t.Errorf("Snapshot with an ended context: %v", err)
+		}
+		if n := h.startedOn(filepath.Join(procfs, "meminfo")); n != before {
+			t.Errorf("an ended context started %d reads of meminfo", n-before)
+		}
+	})
+}
