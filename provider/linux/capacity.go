@@ -20,10 +20,13 @@ import (
 // narrowed, at any time), on the slow-signal cadence, never on the hot
 // path.
 type capacityReader struct {
-	mu  sync.Mutex // guards buf and errs: one read at a time
+	mu  sync.Mutex // guards buf, errs and bud: one read at a time
 	buf []byte
 	// errs collects what a read could not use; reused.
 	errs []error
+	// bud bounds the read's file I/O under a root that is not the live
+	// kernel (nil on the live roots: inline).
+	bud *budget
 }
 
 // severeBandsC is the severe threshold of a sensor without usable trip
@@ -70,6 +73,8 @@ func (p *Provider) Capacity(ctx context.Context, c *provider.Capacity) error {
 		r.buf = make([]byte, initialBuf)
 	}
 	r.errs = r.errs[:0]
+	r.bud = p.readBudget(ctx)
+	defer func() { r.bud = nil }()
 	pidDir := filepath.Join(p.procfs, pidDirName(p.procfs, p.pid))
 
 	cgroups, err := r.readFile(filepath.Join(pidDir, "cgroup"))
@@ -88,7 +93,7 @@ func (p *Provider) Capacity(ctx context.Context, c *provider.Capacity) error {
 	v2base := ""
 	if v2ok {
 		for _, base := range []string{cgRoot, filepath.Join(cgRoot, "unified")} {
-			if dirExists(filepath.Join(base, filepath.FromSlash(path.Clean("/"+v2)))) {
+			if fi, err := r.bud.stat(filepath.Join(base, filepath.FromSlash(path.Clean("/"+v2)))); err == nil && fi.IsDir() {
 				v2base = base
 				break
 			}
@@ -196,7 +201,7 @@ func (p *Provider) Capacity(ctx context.Context, c *provider.Capacity) error {
 		}
 	}
 	online := filepath.Join(p.sysfs, "devices", "system", "cpu", "online")
-	if b, err := p.attr(online); err != nil {
+	if b, err := p.readAttrIn(r.bud, online); err != nil {
 		r.note(err)
 	} else if n, ok := cpuListCount(b); ok {
 		c.CPULimits = append(c.CPULimits, provider.CPULimit{By: "host", CPUs: float64(n)})
@@ -224,7 +229,7 @@ func (p *Provider) Capacity(ctx context.Context, c *provider.Capacity) error {
 		c.MemLimits = append(c.MemLimits, provider.MemLimit{By: "host", AvailMB: hostAvail >> 20})
 	}
 
-	p.sensors(ctx, c, &r.errs)
+	p.sensors(ctx, p.slowSignals(ctx), c, &r.errs)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -283,10 +288,9 @@ func (r *capacityReader) memLimits(c *provider.Capacity, base, cg string, v1 boo
 
 // sensors appends the usable thermal zones (else hwmon sensors) with
 // their severe thresholds, and whether a CPU cooling device throttles.
-func (p *Provider) sensors(ctx context.Context, c *provider.Capacity, errs *[]error) {
-	s := p.slow
+func (p *Provider) sensors(ctx context.Context, s *sysfsSignals, c *provider.Capacity, errs *[]error) {
 	thermalDir := s.root + "/class/thermal"
-	names, err := listDir(thermalDir)
+	names, err := s.listDir(thermalDir)
 	if err != nil {
 		*errs = append(*errs, err)
 	}
@@ -311,7 +315,7 @@ func (p *Provider) sensors(ctx context.Context, c *provider.Capacity, errs *[]er
 		})
 	}
 	if len(c.Sensors) == 0 {
-		p.hwmonSensors(ctx, c, errs)
+		hwmonSensors(ctx, s, c, errs)
 	}
 
 	coolers := false
@@ -340,10 +344,9 @@ func (p *Provider) sensors(ctx context.Context, c *provider.Capacity, errs *[]er
 }
 
 // hwmonSensors appends the usable hwmon temperature sensors.
-func (p *Provider) hwmonSensors(ctx context.Context, c *provider.Capacity, errs *[]error) {
-	s := p.slow
+func hwmonSensors(ctx context.Context, s *sysfsSignals, c *provider.Capacity, errs *[]error) {
 	hwmonDir := s.root + "/class/hwmon"
-	devs, err := listDir(hwmonDir)
+	devs, err := s.listDir(hwmonDir)
 	if err != nil {
 		*errs = append(*errs, err)
 	}
@@ -351,7 +354,7 @@ func (p *Provider) hwmonSensors(ctx context.Context, c *provider.Capacity, errs 
 		if !strings.HasPrefix(dev, "hwmon") {
 			continue
 		}
-		files, _ := listDir(hwmonDir + "/" + dev)
+		files, _ := s.listDir(hwmonDir + "/" + dev)
 		for _, f := range files {
 			sensor, ok := strings.CutSuffix(f, "_input")
 			if !ok || !strings.HasPrefix(sensor, "temp") || ctx.Err() != nil {
@@ -420,6 +423,7 @@ func levels(cg string, ok bool) []string {
 // non-blocking like every other read.
 func (r *capacityReader) readFile(name string) ([]byte, error) {
 	pf := newFreshProcFile(name)
+	pf.bud = r.bud
 	return pf.read(&r.buf, true)
 }
 
@@ -430,4 +434,23 @@ func (r *capacityReader) note(err error) {
 	if !errors.Is(err, fs.ErrNotExist) {
 		r.errs = append(r.errs, err)
 	}
+}
+
+// readBudget returns the bound of one slow read's file I/O: under a root
+// that is not the live kernel, the read timeout (and ctx); nil on the
+// live roots, whose reads stay inline.
+func (p *Provider) readBudget(ctx context.Context) *budget {
+	if !p.fast.guarded && !p.slowGuarded {
+		return nil
+	}
+	b := p.guard.newBudget(ctx)
+	return &b
+}
+
+// readAttrIn reads a sysfs attribute within b (inline when b is nil).
+func (p *Provider) readAttrIn(b *budget, path string) ([]byte, error) {
+	if b == nil {
+		return p.attr(path)
+	}
+	return b.attr(path)
 }

@@ -33,6 +33,9 @@ type accelReader struct {
 
 	// pdevs[i] is the bus address of the i-th device of the current read.
 	pdevs []drmName
+	// bud bounds the read's file I/O under a root that is not the live
+	// kernel (nil on the live roots: inline, into the buffers above).
+	bud *budget
 	// prev is each counter device's last busy reading.
 	prev map[string]busyMark
 }
@@ -107,6 +110,8 @@ func (p *Provider) accelerators(ctx context.Context, dst []provider.Accelerator,
 	r := &p.accel
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.bud = p.readBudget(ctx)
+	defer func() { r.bud = nil }()
 	now := p.clock.Now()
 	base := len(dst)
 	r.pdevs = r.pdevs[:0]
@@ -140,7 +145,7 @@ func (p *Provider) accelerators(ctx context.Context, dst []provider.Accelerator,
 // drmCards appends the DRM cards of compute drivers.
 func (r *accelReader) drmCards(p *Provider, dst []provider.Accelerator, errs *[]error) []provider.Accelerator {
 	dir := filepath.Join(p.sysfs, "class", "drm")
-	names, err := listDir(dir)
+	names, err := r.listDir(dir)
 	if err != nil {
 		*errs = append(*errs, err)
 	}
@@ -150,22 +155,22 @@ func (r *accelReader) drmCards(p *Provider, dst []provider.Accelerator, errs *[]
 		}
 		dev := filepath.Join(dir, name, "device")
 		a := provider.Accelerator{Name: name, Driver: r.linkBase(filepath.Join(dev, "driver")), Kind: provider.AccelGPU}
-		if total, ok := p.attrUint(filepath.Join(dev, "mem_info_vram_total")); ok {
+		if total, ok := r.attrUint(p, filepath.Join(dev, "mem_info_vram_total")); ok {
 			a.MemTotalMB = provider.Some(total >> 20)
-			if used, ok := p.attrUint(filepath.Join(dev, "mem_info_vram_used")); ok {
+			if used, ok := r.attrUint(p, filepath.Join(dev, "mem_info_vram_used")); ok {
 				a.MemUsedMB = provider.Some(used >> 20)
 			}
-		} else if total, ok := p.xeVRAM(dev); ok {
+		} else if total, ok := r.xeVRAM(p, dev); ok {
 			a.MemTotalMB = provider.Some(total >> 20)
 		}
-		if busy, ok := p.attrUint(filepath.Join(dev, "gpu_busy_percent")); ok && busy <= 100 {
+		if busy, ok := r.attrUint(p, filepath.Join(dev, "gpu_busy_percent")); ok && busy <= 100 {
 			a.BusyPct = provider.Some(float64(busy))
 		}
 		if !a.MemTotalMB.Valid && !a.BusyPct.Valid && !computeDrivers[a.Driver] {
 			continue // a display controller, not an accelerator
 		}
 		a.Unified = !a.MemTotalMB.Valid
-		a.TempC = p.hwmonTemp(filepath.Join(dev, "hwmon"))
+		a.TempC = r.hwmonTemp(p, filepath.Join(dev, "hwmon"))
 		dst = append(dst, a)
 		r.addPdev(filepath.Join(dir, name, "device"))
 	}
@@ -176,7 +181,7 @@ func (r *accelReader) drmCards(p *Provider, dst []provider.Accelerator, errs *[]
 // (Intel NPU, AMD XDNA, ...).
 func (r *accelReader) accelDevices(p *Provider, dst []provider.Accelerator, now time.Time, errs *[]error) []provider.Accelerator {
 	dir := filepath.Join(p.sysfs, "class", "accel")
-	names, err := listDir(dir)
+	names, err := r.listDir(dir)
 	if err != nil {
 		*errs = append(*errs, err)
 	}
@@ -186,7 +191,7 @@ func (r *accelReader) accelDevices(p *Provider, dst []provider.Accelerator, now 
 		}
 		dev := filepath.Join(dir, name, "device")
 		a := provider.Accelerator{Name: name, Driver: r.linkBase(filepath.Join(dev, "driver")), Kind: provider.AccelNPU, Unified: true}
-		if us, ok := p.attrUint(filepath.Join(dev, "npu_busy_time_us")); ok && us <= uint64(1<<63-1)/uint64(time.Microsecond) {
+		if us, ok := r.attrUint(p, filepath.Join(dev, "npu_busy_time_us")); ok && us <= uint64(1<<63-1)/uint64(time.Microsecond) {
 			busy := time.Duration(us) * time.Microsecond
 			a.BusyTime = provider.Some(busy)
 			if prev, ok := r.prev[name]; ok {
@@ -199,7 +204,7 @@ func (r *accelReader) accelDevices(p *Provider, dst []provider.Accelerator, now 
 			}
 			r.prev[name] = busyMark{now, busy}
 		}
-		if used, ok := p.attrUint(filepath.Join(dev, "npu_memory_utilization")); ok {
+		if used, ok := r.attrUint(p, filepath.Join(dev, "npu_memory_utilization")); ok {
 			a.MemUsedMB = provider.Some(used >> 20)
 		}
 		dst = append(dst, a)
@@ -223,13 +228,13 @@ func busyShare(prev, cur busyMark) (float64, bool) {
 // load attribute (Jetson: busy share in per mille).
 func (r *accelReader) devfreqGPUs(p *Provider, dst []provider.Accelerator, errs *[]error) []provider.Accelerator {
 	dir := filepath.Join(p.sysfs, "class", "devfreq")
-	names, err := listDir(dir)
+	names, err := r.listDir(dir)
 	if err != nil {
 		*errs = append(*errs, err)
 	}
 	for _, name := range names {
 		dev := filepath.Join(dir, name, "device")
-		load, ok := p.attrUint(filepath.Join(dev, "load"))
+		load, ok := r.attrUint(p, filepath.Join(dev, "load"))
 		if !ok || load > 1000 {
 			continue
 		}
@@ -245,7 +250,7 @@ func (r *accelReader) devfreqGPUs(p *Provider, dst []provider.Accelerator, errs 
 // kgsl appends Adreno's kgsl-3d0 when its busy share is readable.
 func (r *accelReader) kgsl(p *Provider, dst []provider.Accelerator) []provider.Accelerator {
 	dev := filepath.Join(p.sysfs, "class", "kgsl", "kgsl-3d0")
-	b, err := p.attr(filepath.Join(dev, "gpu_busy_percentage"))
+	b, err := p.readAttrIn(r.bud, filepath.Join(dev, "gpu_busy_percentage"))
 	if err != nil {
 		return dst
 	}
@@ -255,7 +260,7 @@ func (r *accelReader) kgsl(p *Provider, dst []provider.Accelerator) []provider.A
 		return dst
 	}
 	a := provider.Accelerator{Name: "kgsl-3d0", Driver: "kgsl", Kind: provider.AccelGPU, Unified: true, BusyPct: provider.Some(float64(v))}
-	if b, err := p.attr(filepath.Join(dev, "temp")); err == nil {
+	if b, err := p.readAttrIn(r.bud, filepath.Join(dev, "temp")); err == nil {
 		if milli, ok := parseAttrInt(b); ok && saneReading(milli) {
 			a.TempC = provider.Some(float64(milli) / 1000)
 		}
@@ -334,7 +339,7 @@ func (r *accelReader) addProcess(pidDir []byte) error {
 	base := len(pidDir)
 	r.path = append(pidDir, "/fd"...)
 	var err error
-	r.fds, err = listFDs(r.path, r.dbuf, r.fds[:0], maxFDs)
+	r.fds, err = r.listFDs()
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ESRCH) {
 			return nil // the process is gone
@@ -343,12 +348,12 @@ func (r *accelReader) addProcess(pidDir []byte) error {
 	}
 	for _, fd := range r.fds {
 		r.path = appendInt(append(r.path[:base], "/fd/"...), fd)
-		n, err := readLink(r.path, r.link)
+		n, err := r.readLink(r.path)
 		if err != nil || n >= len(r.link) || !isDRMNode(r.link[:n]) {
 			continue
 		}
 		r.path = appendInt(append(r.path[:base], "/fdinfo/"...), fd)
-		m, err := readTreeFile(r.path, r.buf)
+		m, err := r.readFile(r.path)
 		if err != nil {
 			continue // closed since the listing
 		}
@@ -437,8 +442,8 @@ func appendInt(b []byte, n int) []byte {
 }
 
 // attrUint reads a sysfs attribute holding a non-negative integer.
-func (p *Provider) attrUint(path string) (uint64, bool) {
-	b, err := p.attr(path)
+func (r *accelReader) attrUint(p *Provider, path string) (uint64, bool) {
+	b, err := p.readAttrIn(r.bud, path)
 	if err != nil {
 		return 0, false
 	}
@@ -451,15 +456,15 @@ func (p *Provider) attrUint(path string) (uint64, bool) {
 
 // xeVRAM sums the device memory of an xe card's tiles
 // (device/tile<N>/physical_vram_size_bytes).
-func (p *Provider) xeVRAM(dev string) (uint64, bool) {
-	tiles, _ := listDir(dev)
+func (r *accelReader) xeVRAM(p *Provider, dev string) (uint64, bool) {
+	tiles, _ := r.listDir(dev)
 	var sum uint64
 	var ok bool
 	for _, t := range tiles {
 		if !strings.HasPrefix(t, "tile") || !allDigits(t[len("tile"):]) {
 			continue
 		}
-		if v, good := p.attrUint(filepath.Join(dev, t, "physical_vram_size_bytes")); good && v > 0 {
+		if v, good := r.attrUint(p, filepath.Join(dev, t, "physical_vram_size_bytes")); good && v > 0 {
 			sum, ok = satAdd(sum, v), true
 		}
 	}
@@ -468,10 +473,10 @@ func (p *Provider) xeVRAM(dev string) (uint64, bool) {
 
 // hwmonTemp reads the first usable temp*_input under a device's hwmon
 // directory (amdgpu: the edge sensor).
-func (p *Provider) hwmonTemp(hwmonDir string) provider.Opt[float64] {
-	devs, _ := listDir(hwmonDir)
+func (r *accelReader) hwmonTemp(p *Provider, hwmonDir string) provider.Opt[float64] {
+	devs, _ := r.listDir(hwmonDir)
 	for _, d := range devs {
-		b, err := p.attr(filepath.Join(hwmonDir, d, "temp1_input"))
+		b, err := p.readAttrIn(r.bud, filepath.Join(hwmonDir, d, "temp1_input"))
 		if err != nil {
 			continue
 		}
@@ -480,4 +485,59 @@ func (p *Provider) hwmonTemp(hwmonDir string) provider.Opt[float64] {
 		}
 	}
 	return provider.Opt[float64]{}
+}
+
+// The accel reader's file I/O: inline into its reused buffers on the live
+// roots; under another root, each operation within r.bud on buffers of
+// its own (an abandoned one keeps them), copied into the reader's when it
+// returns in time.
+
+func (r *accelReader) listDir(dir string) ([]string, error) {
+	if r.bud == nil {
+		return listDir(dir)
+	}
+	return r.bud.list(dir)
+}
+
+// readLink reads the link at path into r.link.
+func (r *accelReader) readLink(path []byte) (int, error) {
+	if r.link == nil {
+		r.link = make([]byte, maxLinkBytes)
+	}
+	if r.bud == nil {
+		return readLink(path, r.link)
+	}
+	name := string(path)
+	b, err := guarded(r.bud, "readlink", name, func() ([]byte, error) {
+		buf := make([]byte, maxLinkBytes)
+		n, err := readLink([]byte(name), buf)
+		return buf[:n], err
+	})
+	return copy(r.link, b), err
+}
+
+// readFile reads the file at path into r.buf.
+func (r *accelReader) readFile(path []byte) (int, error) {
+	if r.bud == nil {
+		return readTreeFile(path, r.buf)
+	}
+	name, size := string(path), len(r.buf)
+	b, err := guarded(r.bud, "read", name, func() ([]byte, error) {
+		buf := make([]byte, size)
+		n, err := readTreeFile([]byte(name), buf)
+		return buf[:n], err
+	})
+	return copy(r.buf, b), err
+}
+
+// listFDs lists the descriptors of the fd directory at r.path into r.fds.
+func (r *accelReader) listFDs() ([]int, error) {
+	if r.bud == nil {
+		return listFDs(r.path, r.dbuf, r.fds[:0], maxFDs)
+	}
+	name := string(r.path)
+	fds, err := guarded(r.bud, "open", name, func() ([]int, error) {
+		return listFDs([]byte(name), make([]byte, 8192), nil, maxFDs)
+	})
+	return append(r.fds[:0], fds...), err
 }

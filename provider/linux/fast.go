@@ -76,8 +76,12 @@ func (c *cadence) due(now time.Time) bool {
 type procFile struct {
 	path  string
 	fresh bool // read afresh each time: not on a kernel pseudo file system
-	f     rawFile
-	open  bool
+	// bud, for a fresh file, is the budget of the read in progress: the
+	// open and read run on a goroutine of their own, waited for at most
+	// until the budget's deadline (see ioGuard). Nil: read inline.
+	bud  *budget
+	f    rawFile
+	open bool
 
 	lastOp     string
 	lastCause  error
@@ -102,6 +106,9 @@ func newFreshProcFile(path string) procFile { return procFile{path: path, fresh:
 // error wrapping errTooLarge; without it, a prefix is enough and one pread
 // of len(*buf) bytes is all that is read.
 func (pf *procFile) read(buf *[]byte, whole bool) ([]byte, error) {
+	if pf.fresh && pf.bud != nil && pf.bud.g != nil {
+		return pf.readGuarded(buf, whole)
+	}
 	if !pf.open {
 		f, err := openRaw(pf.path)
 		if err != nil {
@@ -132,6 +139,50 @@ func (pf *procFile) readOpen(buf *[]byte, whole bool) ([]byte, error) {
 		}
 		*buf = make([]byte, min(2*len(*buf), maxReadBytes))
 	}
+}
+
+// readGuarded is read for a fresh file under a budget: the open, reads and
+// close run on the guard's goroutine into a buffer of its own (an
+// abandoned read keeps it), which becomes *buf when the read returns in
+// time. The file is read whole or as a prefix as read describes.
+func (pf *procFile) readGuarded(buf *[]byte, whole bool) ([]byte, error) {
+	type out struct {
+		b   []byte
+		op  string
+		err error
+	}
+	path, size := pf.path, len(*buf)
+	r, err := guarded(pf.bud, "read", path, func() (out, error) {
+		f, err := openRaw(path)
+		if err != nil {
+			return out{op: "open", err: err}, nil
+		}
+		defer f.close()
+		b := make([]byte, size)
+		for {
+			n, err := f.pread(b)
+			if err != nil {
+				return out{op: "read", err: err}, nil
+			}
+			if !whole || n < len(b) {
+				return out{b: b[:n]}, nil
+			}
+			if len(b) >= maxReadBytes {
+				return out{op: "read", err: errTooLarge}, nil
+			}
+			b = make([]byte, min(2*len(b), maxReadBytes))
+		}
+	})
+	if err != nil {
+		return nil, pf.fail("read", err)
+	}
+	if r.err != nil {
+		return nil, pf.fail(r.op, r.err)
+	}
+	if cap(r.b) > len(*buf) {
+		*buf = r.b[:cap(r.b)]
+	}
+	return r.b, nil
 }
 
 func (pf *procFile) fail(op string, err error) error {
@@ -198,10 +249,20 @@ type fastSignals struct {
 	// slow is the cadence of the cgroup limit and PSI re-reads.
 	slow cadence
 
+	// bud is the budget of the refresh in progress, shared by every fresh
+	// file (their procFile.bud points here): renewed by Provider.read
+	// when guarded, i.e. when any file is fresh.
+	bud     budget
+	guarded bool
+
 	errs []error // this refresh's errors; reused
 }
 
-func (f *fastSignals) init(procfs, sysfs, pidDir string, magicOf func(string) (int64, error)) {
+// init finds and classifies the files. cb bounds its own file I/O (the
+// process's cgroup file, the cgroup walks, statfs): nil under the live
+// kernel's roots. g guards the later reads of every file that is not on a
+// kernel pseudo file system.
+func (f *fastSignals) init(procfs, sysfs, pidDir string, cb *budget, g *ioGuard) {
 	f.buf = make([]byte, initialBuf)
 	f.pageSize = uint64(os.Getpagesize())
 	f.hz = userHZ()
@@ -213,10 +274,16 @@ func (f *fastSignals) init(procfs, sysfs, pidDir string, magicOf func(string) (i
 	f.errs = make([]error, 0, 8)
 	f.slow.every = slowEvery
 
-	cgPaths := f.readPIDCgroup(filepath.Join(f.pidDir, "cgroup"))
-	f.cg.discover(cgPaths, sysfs)
-	f.run.init(procfs, f.pidDir, sysfs, cgPaths)
-	f.classify(magicOf)
+	cgPaths := f.readPIDCgroup(filepath.Join(f.pidDir, "cgroup"), cb)
+	f.cg.discover(cgPaths, sysfs, cb)
+	f.run.init(procfs, f.pidDir, sysfs, cgPaths, cb)
+	f.classify(cb.magic)
+	f.bud = budget{g: g}
+	for _, pf := range f.files() {
+		if pf.fresh {
+			pf.bud, f.guarded = &f.bud, true
+		}
+	}
 	// The calling process on the live procfs: its CPU time comes from
 	// getrusage(2) (see runSignals).
 	f.run.self = filepath.Clean(procfs) == defaultProcFS &&
@@ -234,10 +301,11 @@ type cgroupPaths struct {
 }
 
 // readPIDCgroup reads /proc/<pid>/cgroup once, at construction, with the
-// same bounded, non-blocking read as every other file.
-func (f *fastSignals) readPIDCgroup(name string) cgroupPaths {
+// same bounded, non-blocking read as every other file, within cb.
+func (f *fastSignals) readPIDCgroup(name string, cb *budget) cgroupPaths {
 	var c cgroupPaths
 	pf := newFreshProcFile(name)
+	pf.bud = cb
 	b, err := pf.read(&f.buf, true)
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
@@ -384,7 +452,7 @@ func (f *fastSignals) readRSS() (mib, bytes provider.Opt[uint64]) {
 	}
 	b, err := f.statm.read(&f.buf, false)
 	if err != nil {
-		if errors.Is(err, syscall.ESRCH) || (errors.Is(err, fs.ErrNotExist) && !dirExists(f.pidDir)) {
+		if errors.Is(err, syscall.ESRCH) || (errors.Is(err, fs.ErrNotExist) && !f.dirExists(f.pidDir)) {
 			f.pidGone = true
 			f.statm.close()
 			f.addErr(fmt.Errorf("linux: %w: process %s has exited: %w", provider.ErrUnavailable, f.pidDir, err))
@@ -409,8 +477,14 @@ func (f *fastSignals) readRSS() (mib, bytes provider.Opt[uint64]) {
 	return provider.MiB(rss), provider.Some(rss)
 }
 
-func dirExists(dir string) bool {
-	fi, err := os.Stat(dir)
+// dirExists reports whether dir is a directory, within the refresh's
+// budget when guarded.
+func (f *fastSignals) dirExists(dir string) bool {
+	var b *budget
+	if f.guarded {
+		b = &f.bud
+	}
+	fi, err := b.stat(dir)
 	return err == nil && fi.IsDir()
 }
 
@@ -524,7 +598,7 @@ type cgroupBound struct {
 // hybrid hosts), else the cgroup v1 memory controller (under
 // <sysfs>/fs/cgroup/memory). The walk reaches the mount root, which inside
 // a container without a cgroup namespace is the container's own cgroup.
-func (c *cgroupBound) discover(cg cgroupPaths, sysfs string) {
+func (c *cgroupBound) discover(cg cgroupPaths, sysfs string, cb *budget) {
 	c.best = -1
 	c.unknown = cg.err
 	if cg.err != nil {
@@ -533,22 +607,22 @@ func (c *cgroupBound) discover(cg cgroupPaths, sysfs string) {
 	cgroupRoot := filepath.Join(sysfs, "fs", "cgroup")
 	if cg.v2ok {
 		for _, base := range []string{cgroupRoot, filepath.Join(cgroupRoot, "unified")} {
-			c.levels = walkCgroup(base, cg.v2, "memory.max", "memory.current")
+			c.levels = walkCgroup(base, cg.v2, "memory.max", "memory.current", cb)
 			if len(c.levels) > 0 {
 				return
 			}
 		}
 	}
 	if cg.v1memOK {
-		c.levels = walkCgroup(filepath.Join(cgroupRoot, "memory"), cg.v1mem, "memory.limit_in_bytes", "memory.usage_in_bytes")
+		c.levels = walkCgroup(filepath.Join(cgroupRoot, "memory"), cg.v1mem, "memory.limit_in_bytes", "memory.usage_in_bytes", cb)
 		c.levels = slices.DeleteFunc(c.levels, func(lv cgroupLevel) bool { return lv.v1Root })
 		c.v1 = len(c.levels) > 0
 	}
 }
 
-func walkCgroup(base, cgPath, limitName, usageName string) []cgroupLevel {
-	return cgroupLevels(base, cgPath, limitName, func(dir string) cgroupLevel {
-		_, err := os.Stat(filepath.Join(dir, "cgroup.sane_behavior"))
+func walkCgroup(base, cgPath, limitName, usageName string, cb *budget) []cgroupLevel {
+	return cgroupLevels(base, cgPath, limitName, cb, func(dir string) cgroupLevel {
+		_, err := cb.stat(filepath.Join(dir, "cgroup.sane_behavior"))
 		return cgroupLevel{
 			v1Root: err == nil,
 			limit:  newProcFile(filepath.Join(dir, limitName)),
@@ -562,13 +636,13 @@ func walkCgroup(base, cgPath, limitName, usageName string) []cgroupLevel {
 // and returns, in that order, the level mk makes of each directory that
 // has a file named limitName. Any file by that name makes a level,
 // whatever its type: one that is not a regular file fails its reads with
-// an error naming it.
-func cgroupLevels[L any](base, cgPath, limitName string, mk func(dir string) L) []L {
+// an error naming it. The stats run within cb.
+func cgroupLevels[L any](base, cgPath, limitName string, cb *budget, mk func(dir string) L) []L {
 	var levels []L
 	p := path.Clean("/" + cgPath)
 	for range maxCgroupDepth {
 		dir := filepath.Join(base, filepath.FromSlash(p))
-		if _, err := os.Stat(filepath.Join(dir, limitName)); err == nil {
+		if _, err := cb.stat(filepath.Join(dir, limitName)); err == nil {
 			levels = append(levels, mk(dir))
 		}
 		if p == "/" {

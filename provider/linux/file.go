@@ -52,6 +52,9 @@ func sameCause(a, b error) bool {
 		eb, ok := b.(syscall.Errno)
 		return ok && ea == eb
 	}
+	if ga, ok := a.(*guardErr); ok {
+		return ga == b
+	}
 	switch a {
 	case errIsDir, errIsFIFO, errIsDevice, errIsSocket, errIsOther, errTooLarge, errAttrTooLarge:
 		return a == b

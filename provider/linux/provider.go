@@ -40,7 +40,8 @@
 // The procfs and sysfs roots are constructor values (default /proc and
 // /sys, like node_exporter's --path.procfs / --path.sysfs), so tests point a
 // Provider at a fixture tree. There is no package-level state and no
-// goroutine: every Provider owns its own CPU delta and open files.
+// long-lived goroutine: every Provider owns its own CPU delta and open
+// files.
 //
 // Nothing under a root can hang or balloon a Provider, including its
 // construction. Every open is non-blocking and keeps only a regular file
@@ -51,7 +52,13 @@
 // open only where statfs says the directory is procfs or cgroupfs: under
 // any other root (a fixture tree, a copy another program refreshes by
 // rename) each read opens, reads and closes the file, so a replaced file
-// is seen.
+// is seen. There, too, a regular file on FUSE or NFS can block an open
+// or read whatever its flags, so each such operation runs on a goroutine
+// of its own and one call (New, Snapshot, RunSnapshot, Thermal, Battery)
+// waits at most the read timeout for all of them ([WithReadTimeout]);
+// what does not answer is abandoned, counted ([Provider.Abandoned]) and
+// not retried while it is stuck (see ioGuard). Reads of the live kernel
+// file systems stay inline.
 //
 // Parsers are private functions over []byte named after the file they
 // parse; they are untagged and tested on every GOOS. Only the open/pread
@@ -68,6 +75,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/restel/restel/provider"
 )
@@ -84,6 +92,12 @@ type Provider struct {
 	clock   provider.Clock
 	closed  atomic.Bool
 	bounded bool // every fast-signal file is on procfs or cgroupfs
+
+	// guard bounds the file I/O of every read of a file that is not on a
+	// kernel pseudo file system (see ioGuard); slowGuarded: the sysfs root
+	// is not the live sysfs, so Thermal and Battery read through it.
+	guard       *ioGuard
+	slowGuarded bool
 
 	mu   sync.Mutex // guards fast
 	fast fastSignals
@@ -107,6 +121,8 @@ type config struct {
 	procfs, sysfs string
 	pid           int
 	clock         provider.Clock
+	readTimeout   time.Duration
+	ioHook        func(op, path string) // tests: see ioGuard.hook
 }
 
 // Option configures [New].
@@ -127,6 +143,20 @@ func WithPID(pid int) Option { return func(c *config) { c.pid = pid } }
 // WithClock sets the clock that stamps snapshots (default the system clock).
 func WithClock(clk provider.Clock) Option { return func(c *config) { c.clock = clk } }
 
+// WithReadTimeout bounds the file I/O of [New] and of each Snapshot,
+// RunSnapshot, Thermal and Battery call on a root that is not the live
+// kernel (default [DefaultReadTimeout]; zero or negative selects it). An
+// open, read or stat still running at the timeout is abandoned: the
+// field it feeds is unknown and the error names the file (wrapping
+// [ErrAbandoned]). Reads of the live procfs, cgroupfs and sysfs are never
+// handed off and ignore it.
+func WithReadTimeout(d time.Duration) Option { return func(c *config) { c.readTimeout = d } }
+
+// withIOHook runs hook on the I/O goroutine before each guarded operation
+// (tests: a hook that blocks stands in for a file system that does not
+// answer).
+func withIOHook(hook func(op, path string)) Option { return func(c *config) { c.ioHook = hook } }
+
 // ErrRoot is wrapped by [New] when a root directory or the process's
 // directory is missing or not a directory (a pid given with [WithPID]
 // whose directory is missing is [ErrNoProcess] instead).
@@ -146,8 +176,13 @@ const (
 // and sysfs roots and the pid's procfs directory exist (an error wrapping
 // [ErrRoot] and the fs error names the path; [ErrNoProcess] for a pid with
 // no directory) and discovers the process's cgroup from /proc/<pid>/cgroup.
-// It opens files but starts no goroutine. Every open is non-blocking and
-// every read bounded, so a foreign root cannot hang or balloon it.
+// Every open is non-blocking and every read bounded, so a foreign root
+// cannot balloon it. Under the default roots it starts no goroutine; under
+// any other root its file I/O runs on goroutines it waits for at most the
+// read timeout ([WithReadTimeout]), so a FUSE or network file system that
+// does not answer cannot hang it either: what did not answer is
+// abandoned, and a process cgroup file that did not is an unknown memory
+// bound, reported by every Snapshot.
 func New(opts ...Option) (*Provider, error) {
 	cfg := config{procfs: defaultProcFS, sysfs: defaultSysFS}
 	for _, o := range opts {
@@ -161,18 +196,26 @@ func New(opts ...Option) (*Provider, error) {
 	if cfg.clock == nil {
 		cfg.clock = provider.SystemClock{}
 	}
-	if err := checkDir("procfs root", cfg.procfs); err != nil {
-		return nil, err
-	}
-	if err := checkDir("sysfs root", cfg.sysfs); err != nil {
-		return nil, err
-	}
 	if cfg.pid < 0 {
 		return nil, fmt.Errorf("linux: %w: pid %d is negative", provider.ErrInvalid, cfg.pid)
 	}
+	g := newIOGuard(cfg.readTimeout, cfg.ioHook)
+	// cb bounds construction's own file I/O, except under the live
+	// kernel's roots.
+	var cb *budget
+	if !liveRoots(cfg.procfs, cfg.sysfs) {
+		b := g.newBudget(nil)
+		cb = &b
+	}
+	if err := checkDir(cb, "procfs root", cfg.procfs); err != nil {
+		return nil, err
+	}
+	if err := checkDir(cb, "sysfs root", cfg.sysfs); err != nil {
+		return nil, err
+	}
 	pidDir := pidDirName(cfg.procfs, cfg.pid)
-	if err := checkDir("process directory", filepath.Join(cfg.procfs, pidDir)); err != nil {
-		if _, serr := os.Stat(filepath.Join(cfg.procfs, pidDir)); cfg.pid > 0 && errors.Is(serr, fs.ErrNotExist) {
+	if err := checkDir(cb, "process directory", filepath.Join(cfg.procfs, pidDir)); err != nil {
+		if _, serr := cb.stat(filepath.Join(cfg.procfs, pidDir)); cfg.pid > 0 && errors.Is(serr, fs.ErrNotExist) {
 			return nil, fmt.Errorf("linux: %w %d (%w)", ErrNoProcess, cfg.pid, serr)
 		}
 		return nil, err
@@ -184,10 +227,19 @@ func New(opts ...Option) (*Provider, error) {
 		attr:   readAttr,
 		slow:   newSysfsSignals(cfg.sysfs, readAttr),
 		clock:  cfg.clock,
+		guard:  g,
 	}
-	p.fast.init(cfg.procfs, cfg.sysfs, pidDir, fsMagic)
-	p.bounded = boundedRoots(p.fast.fastDirs(cfg.procfs), fsMagic)
+	p.fast.init(cfg.procfs, cfg.sysfs, pidDir, cb, g)
+	p.bounded = boundedRoots(p.fast.fastDirs(cfg.procfs), cb.magic)
+	m, err := cb.magic(cfg.sysfs)
+	p.slowGuarded = err != nil || m != sysfsMagic
 	return p, nil
+}
+
+// liveRoots reports whether the roots are the default /proc and /sys, the
+// live kernel's: New then reads them inline.
+func liveRoots(procfs, sysfs string) bool {
+	return filepath.Clean(procfs) == defaultProcFS && filepath.Clean(sysfs) == defaultSysFS
 }
 
 // pidDirName is the directory under the procfs root holding the observed
@@ -203,8 +255,9 @@ func pidDirName(procfs string, pid int) string {
 	return strconv.Itoa(pid)
 }
 
-func checkDir(what, dir string) error {
-	fi, err := os.Stat(dir)
+// checkDir checks that dir is a directory, within cb.
+func checkDir(cb *budget, what, dir string) error {
+	fi, err := cb.stat(dir)
 	if err != nil {
 		return fmt.Errorf("linux: %w: %s %s: %w", ErrRoot, what, dir, err)
 	}
@@ -254,6 +307,10 @@ func (p *Provider) read(ctx context.Context, run bool) (provider.Snapshot, error
 	if p.closed.Load() {
 		return provider.Unknown(now), provider.ErrClosed
 	}
+	if p.fast.guarded {
+		p.fast.bud = p.guard.newBudget(ctx)
+		defer func() { p.fast.bud.ctx = nil }()
+	}
 	s, err := p.fast.refresh(now, run)
 	s.CapturedAtMS = now.UnixMilli()
 	return s, err
@@ -275,7 +332,7 @@ func (p *Provider) Thermal(ctx context.Context) (provider.ThermalState, error) {
 	if p.closed.Load() {
 		return provider.ThermalUnknown, provider.ErrClosed
 	}
-	return p.slow.Thermal(ctx)
+	return p.slowSignals(ctx).Thermal(ctx)
 }
 
 // Battery reads the battery charge from sysfs power_supply (docs/contract.md §2).
@@ -283,8 +340,27 @@ func (p *Provider) Battery(ctx context.Context) (provider.Opt[uint8], error) {
 	if p.closed.Load() {
 		return provider.Opt[uint8]{}, provider.ErrClosed
 	}
-	return p.slow.Battery(ctx)
+	return p.slowSignals(ctx).Battery(ctx)
 }
+
+// slowSignals is the slow-signal reader for one call: under a sysfs root
+// that is not the live sysfs, one whose every read and listing is bounded
+// by the read timeout (and ctx).
+func (p *Provider) slowSignals(ctx context.Context) *sysfsSignals {
+	if !p.slowGuarded {
+		return p.slow
+	}
+	b := p.guard.newBudget(ctx)
+	return &sysfsSignals{root: p.slow.root, read: b.attr, list: b.list}
+}
+
+// Abandoned returns how many file operations (an open, read or stat of a
+// root that is not the live kernel) this Provider has abandoned because
+// they did not return within the read timeout, construction included.
+// Each left a goroutine blocked in its system call until the file system
+// answers; no second one is started on a file whose first has not
+// returned.
+func (p *Provider) Abandoned() uint64 { return p.guard.abandoned.Load() }
 
 // Close releases the open files. It is safe to call more than once and
 // concurrently with Snapshot; later Snapshots fail with provider.ErrClosed.

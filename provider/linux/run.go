@@ -3,7 +3,6 @@ package linux
 import (
 	"errors"
 	"io/fs"
-	"os"
 	"path"
 	"path/filepath"
 	"syscall"
@@ -69,7 +68,7 @@ type quotaLevel struct {
 	stat  procFile // cpu.stat
 }
 
-func (r *runSignals) init(procfs, pidDir, sysfs string, cg cgroupPaths) {
+func (r *runSignals) init(procfs, pidDir, sysfs string, cg cgroupPaths, cb *budget) {
 	r.pidStat = newProcFile(filepath.Join(pidDir, "stat"))
 	r.pidStatus = newProcFile(filepath.Join(pidDir, "status"))
 	cgroupRoot := filepath.Join(sysfs, "fs", "cgroup")
@@ -78,7 +77,7 @@ func (r *runSignals) init(procfs, pidDir, sysfs string, cg cgroupPaths) {
 		if cg.v2ok && cg.err == nil {
 			for _, base := range []string{cgroupRoot, filepath.Join(cgroupRoot, "unified")} {
 				own := filepath.Join(base, filepath.FromSlash(path.Clean("/"+cg.v2)), res+".pressure")
-				if _, err := os.Stat(own); err == nil {
+				if _, err := cb.stat(own); err == nil {
 					name = own
 					break
 				}
@@ -92,7 +91,7 @@ func (r *runSignals) init(procfs, pidDir, sysfs string, cg cgroupPaths) {
 	case cg.err != nil:
 	case cg.v1cpuOK:
 		for _, mount := range []string{"cpu,cpuacct", "cpu", "cpuacct,cpu"} {
-			r.quota.levels = walkQuota(filepath.Join(cgroupRoot, mount), cg.v1cpu, "cpu.cfs_quota_us")
+			r.quota.levels = walkQuota(filepath.Join(cgroupRoot, mount), cg.v1cpu, "cpu.cfs_quota_us", cb)
 			if len(r.quota.levels) > 0 {
 				r.quota.v1 = true
 				break
@@ -100,7 +99,7 @@ func (r *runSignals) init(procfs, pidDir, sysfs string, cg cgroupPaths) {
 		}
 	case cg.v2ok:
 		for _, base := range []string{cgroupRoot, filepath.Join(cgroupRoot, "unified")} {
-			if r.quota.levels = walkQuota(base, cg.v2, "cpu.max"); len(r.quota.levels) > 0 {
+			if r.quota.levels = walkQuota(base, cg.v2, "cpu.max", cb); len(r.quota.levels) > 0 {
 				break
 			}
 		}
@@ -109,8 +108,8 @@ func (r *runSignals) init(procfs, pidDir, sysfs string, cg cgroupPaths) {
 
 // walkQuota lists the levels from cgPath up to the root of the hierarchy
 // at base that have a quota file named limitName.
-func walkQuota(base, cgPath, limitName string) []quotaLevel {
-	return cgroupLevels(base, cgPath, limitName, func(dir string) quotaLevel {
+func walkQuota(base, cgPath, limitName string, cb *budget) []quotaLevel {
+	return cgroupLevels(base, cgPath, limitName, cb, func(dir string) quotaLevel {
 		return quotaLevel{
 			limit: newProcFile(filepath.Join(dir, limitName)),
 			stat:  newProcFile(filepath.Join(dir, "cpu.stat")),

@@ -17,7 +17,7 @@ func (s *sysfsSignals) battery(ctx context.Context, psDir string) (provider.Opt[
 	if err := ctx.Err(); err != nil {
 		return provider.Opt[uint8]{}, err
 	}
-	names, err := listDir(psDir)
+	names, err := s.listDir(psDir)
 	if err != nil {
 		return provider.Opt[uint8]{}, fmt.Errorf("battery: %w", err)
 	}

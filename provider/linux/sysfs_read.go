@@ -17,6 +17,9 @@ type attrReader func(path string) ([]byte, error)
 // so 4 KiB holds every attribute restel reads.
 const maxAttrBytes = 4096
 
+// sysfsMagic is SYSFS_MAGIC, the statfs(2) f_type of the live sysfs.
+const sysfsMagic = 0x62656572
+
 // readAttr is the default attrReader: ONE bounded, non-blocking read, as
 // prometheus/procfs internal/util/sysreadfile.go does. The file is opened
 // O_RDONLY|O_NONBLOCK and read once (never io.ReadAll): broken hwmon and

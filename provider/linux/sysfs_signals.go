@@ -22,6 +22,16 @@ import (
 type sysfsSignals struct {
 	root string     // sysfs mount point, "/sys" on a live system
 	read attrReader // one bounded, non-blocking attribute read
+	// list lists a class directory; nil selects listDir.
+	list func(dir string) ([]string, error)
+}
+
+// listDir lists a class directory through s.list (see listDir).
+func (s *sysfsSignals) listDir(dir string) ([]string, error) {
+	if s.list != nil {
+		return s.list(dir)
+	}
+	return listDir(dir)
 }
 
 // newSysfsSignals returns the slow-signal reader for the sysfs tree at
@@ -54,7 +64,7 @@ func (s *sysfsSignals) Thermal(ctx context.Context) (provider.ThermalState, erro
 	var bad error
 	s = s.noting(&bad)
 	thermalDir := s.root + "/class/thermal"
-	names, listErr := listDir(thermalDir)
+	names, listErr := s.listDir(thermalDir)
 
 	state, err := s.zonesState(ctx, thermalDir, names)
 	if err != nil {
@@ -80,7 +90,9 @@ func (s *sysfsSignals) Thermal(ctx context.Context) (provider.ThermalState, erro
 	if err := ctx.Err(); err != nil {
 		return provider.ThermalUnknown, err // a zone's trips may have been cut short
 	}
-	if !state.Known() && listErr == nil {
+	if !state.Known() && (listErr == nil || errors.Is(bad, ErrAbandoned)) {
+		// A sensor that did not answer spent the read timeout: what was
+		// not read after it is its consequence, not the cause.
 		listErr = bad
 	}
 	if !state.Known() && listErr != nil {
@@ -91,14 +103,15 @@ func (s *sysfsSignals) Thermal(ctx context.Context) (provider.ThermalState, erro
 
 // noting returns a copy of s whose reads record in *bad the first read
 // refused because the attribute is not a regular file or is too large to be
-// one: a sensor skipped
-// for that is not a driver's transient fault but a tree that is not sysfs,
-// worth an error when nothing else was usable.
+// one, or abandoned because it did not answer within the read timeout: a
+// sensor skipped for that is not a driver's transient fault but a tree
+// that is not sysfs, worth an error when nothing else was usable.
 func (s *sysfsSignals) noting(bad *error) *sysfsSignals {
 	read := s.read
-	return &sysfsSignals{root: s.root, read: func(path string) ([]byte, error) {
+	return &sysfsSignals{root: s.root, list: s.list, read: func(path string) ([]byte, error) {
 		b, err := read(path)
-		if err != nil && *bad == nil && (errors.Is(err, errNotRegular) || errors.Is(err, errAttrTooLarge)) {
+		if err != nil && *bad == nil && (errors.Is(err, errNotRegular) || errors.Is(err, errAttrTooLarge) ||
+			errors.Is(err, ErrAbandoned) || errors.Is(err, errOutOfTime)) {
 			*bad = err
 		}
 		return b, err

@@ -125,7 +125,7 @@ func (s *sysfsSignals) throttling(ctx context.Context, thermalDir string, names 
 // limits classify it (see classifyHwmon). The error reports a class or
 // device directory that exists but cannot be listed, or a cancelled ctx.
 func (s *sysfsSignals) hwmonState(ctx context.Context, hwmonDir string) (provider.ThermalState, error) {
-	devs, err := listDir(hwmonDir)
+	devs, err := s.listDir(hwmonDir)
 	state := provider.ThermalUnknown
 	for _, dev := range devs {
 		if !strings.HasPrefix(dev, "hwmon") {
@@ -135,7 +135,7 @@ func (s *sysfsSignals) hwmonState(ctx context.Context, hwmonDir string) (provide
 			return provider.ThermalUnknown, cerr
 		}
 		dir := hwmonDir + "/" + dev
-		files, lerr := listDir(dir)
+		files, lerr := s.listDir(dir)
 		if lerr != nil && err == nil {
 			err = lerr
 		}
