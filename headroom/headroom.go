@@ -38,6 +38,10 @@ type Headroom struct {
 	// source; unknown where nothing tells.
 	Throttling   provider.Opt[bool]
 	ThrottlingBy string
+	// Unified reports that the device's accelerators all share host
+	// memory (there is no device budget: a model's device memory is host
+	// memory); pass it to [Headroom.Fits]. It is not on the wire.
+	Unified bool
 }
 
 // AppendJSON appends the wire form of h to dst: the fields of

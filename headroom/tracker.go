@@ -66,6 +66,7 @@ func (t *Tracker) Update(now time.Time, c *provider.Capacity, accels []provider.
 	if h.UsableGPUMemMB.Valid {
 		h.GPULimitBy = GPUBy(best.Name)
 	}
+	h.Unified = Unified(accels)
 	return h
 }
 

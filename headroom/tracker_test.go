@@ -98,7 +98,10 @@ func TestTrackerAccelerators(t *testing.T) {
 	if h.UsableGPUMemMB.Valid {
 		t.Errorf("unified: device budget %+v", h.UsableGPUMemMB)
 	}
-	if v := h.Fits(Need{MemBytes: 20 << 30, GPUMemBytes: 12 << 30}, Unified(gpus[3:])); v.Fits || !v.Known || !v.Unified || v.NeedMemBytes != 32<<30 {
+	if !h.Unified {
+		t.Error("integrated GPU only: Unified is false")
+	}
+	if v := h.Fits(Need{MemBytes: 20 << 30, GPUMemBytes: 12 << 30}, h.Unified); v.Fits || !v.Known || !v.Unified || v.NeedMemBytes != 32<<30 {
 		t.Errorf("unified fit %+v", v)
 	}
 }
