@@ -20,9 +20,10 @@ import (
 // the first capacity read has landed (Prewarm waits for it) the figures
 // are unknown.
 //
-// A provider that cannot read its capacity ([provider.CapacityReader]) is
+// A provider that cannot read its limits ([provider.CapacityReader]) is
 // bounded by the host alone: its available memory (from the cached
-// snapshot) and the CPUs the Go runtime sees. Where no sensor gives a
+// snapshot) and the CPUs the Go runtime sees; its accelerators
+// ([provider.AcceleratorReader]) still give the device-memory figures. Where no sensor gives a
 // temperature, the thermal headroom is the band of the snapshot's
 // thermal state ([headroom.FromState]), now and ahead.
 func (m *Monitor) Headroom(horizon time.Duration) headroom.Headroom {
@@ -54,7 +55,7 @@ func (m *Monitor) headroom(horizon time.Duration) headroom.Headroom {
 				h.Thermal, h.ThermalForecast = headroom.ThermalAt(r.Trends, horizon)
 			}
 		}
-		if h.Thermal.Valid {
+		if h.Thermal.Valid && m.capLimits {
 			return h
 		}
 	}
@@ -65,11 +66,15 @@ func (m *Monitor) headroom(horizon time.Duration) headroom.Headroom {
 	} else {
 		s = m.CurrentSnapshot(DefaultTTL)
 	}
-	if m.capIdx < 0 {
+	if !m.capLimits {
 		h.EffectiveCPUs, h.CPULimitBy = provider.Some(float64(runtime.NumCPU())), headroom.ByHost
+		h.UsableMemMB, h.MemLimitBy = provider.Opt[uint64]{}, ""
 		if s.AvailableMemMB.Valid {
 			h.UsableMemMB, h.MemLimitBy = s.AvailableMemMB, headroom.ByHost
 		}
+	}
+	if h.Thermal.Valid {
+		return h
 	}
 	h.Thermal = headroom.FromState(s.Thermal)
 	h.ThermalForecast = h.Thermal

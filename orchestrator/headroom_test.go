@@ -164,3 +164,31 @@ func TestHeadroomAllocs(t *testing.T) {
 		t.Errorf("Headroom allocates %v times", n)
 	}
 }
+
+// gpuOnly reads its accelerators but not its limits (the macOS and
+// Windows providers): device memory from the accelerators, the rest from
+// the host.
+type gpuOnly struct{}
+
+func (gpuOnly) Snapshot(context.Context) (provider.Snapshot, error) {
+	return provider.Snapshot{AvailableMemMB: provider.Some[uint64](7000), TotalMemMB: provider.Some[uint64](16000)}, nil
+}
+
+func (gpuOnly) Accelerators(_ context.Context, dst []provider.Accelerator) ([]provider.Accelerator, error) {
+	return append(dst, provider.Accelerator{Name: "gpu0", MemTotalMB: provider.Some[uint64](8192), MemUsedMB: provider.Some[uint64](2048)}), nil
+}
+
+func TestMonitorHeadroomAcceleratorsOnly(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m := New(gpuOnly{})
+		defer m.Close()
+		m.Prewarm()
+		h := m.Headroom(0)
+		if h.UsableGPUMemMB != provider.Some[uint64](6144) || h.GPULimitBy != "gpu:gpu0" {
+			t.Errorf("device memory %+v by %q", h.UsableGPUMemMB, h.GPULimitBy)
+		}
+		if h.UsableMemMB != provider.Some[uint64](7000) || h.MemLimitBy != "host" || h.CPULimitBy != "host" {
+			t.Errorf("host figures %+v", h)
+		}
+	})
+}

@@ -207,8 +207,10 @@ type Monitor struct {
 
 	slow []slowsig.Signal // the provider's slow signals, cadences resolved
 	// capIdx is the capacity signal's index in slow (Headroom's source),
-	// -1 when the provider cannot read its capacity.
-	capIdx int
+	// -1 when the provider reads neither its capacity nor accelerators;
+	// capLimits reports that it reads its CPU and memory limits.
+	capIdx    int
+	capLimits bool
 	// readings are the slow signals' latest readings (nil: unknown),
 	// merged into every provider read. Atomic because the owner writes
 	// them while any caller's read merges them.
@@ -298,6 +300,7 @@ func New(p provider.SnapshotProvider, opts ...Option) *Monitor {
 		m.capIdx = len(m.slow)
 		m.slow = append(m.slow, sig)
 	}
+	_, m.capLimits = p.(provider.CapacityReader)
 	for i := range m.slow {
 		switch m.slow[i].Name {
 		case "thermal":

@@ -139,17 +139,17 @@ type CapacityReading struct {
 func (CapacityReading) Merge(s provider.Snapshot) provider.Snapshot { return s }
 
 // Capacity returns the capacity signal of p — its provider.CapacityReader
-// and, where p has one, its provider.AcceleratorReader, folded into
+// and its provider.AcceleratorReader, whichever it has, folded into
 // headroom by a [headroom.Tracker] that keeps the throttle counters and
-// the sensors' one-second history between reads — and false when p cannot
-// read its capacity. It is not in [Of]: only a monitor polls it; a
+// the sensors' one-second history between reads — and false when p has
+// neither. It is not in [Of]: only a monitor polls it; a
 // one-shot snapshot has no use for it.
 func Capacity(p provider.SnapshotProvider) (Signal, bool) {
-	r, ok := p.(provider.CapacityReader)
-	if !ok {
+	r, _ := p.(provider.CapacityReader)
+	ar, _ := p.(provider.AcceleratorReader)
+	if r == nil && ar == nil {
 		return Signal{}, false
 	}
-	ar, _ := p.(provider.AcceleratorReader)
 	var (
 		mu     sync.Mutex // reads of one signal never overlap; this keeps it so for an abandoned one
 		tr     headroom.Tracker
@@ -159,7 +159,10 @@ func Capacity(p provider.SnapshotProvider) (Signal, bool) {
 	return Signal{Name: "capacity", Every: CapacityEvery, Read: func(ctx context.Context) (Reading, error) {
 		mu.Lock()
 		defer mu.Unlock()
-		_, err := guard.Call(ctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, r.Capacity(ctx, &c) })
+		var err error
+		if r != nil {
+			_, err = guard.Call(ctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, r.Capacity(ctx, &c) })
+		}
 		var aerr error
 		accels = accels[:0]
 		if ar != nil {
