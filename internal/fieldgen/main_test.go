@@ -15,7 +15,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // The generated files are what their rows say: a row added without go
 // generate fails here.
 func TestGeneratedUpToDate(t *testing.T) {
-	for _, pkg := range []string{"provider"} {
+	for _, pkg := range []string{"provider", "aggregate"} {
 		want, err := Generate(pkg)
 		if err != nil {
 			t.Fatal(err)
