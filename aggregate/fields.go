@@ -70,6 +70,10 @@ type SummaryField struct {
 	Optional bool
 	// Doc is a one-line description.
 	Doc string
+
+	// Get reaches the field in a Usage (all nil for the mode's fields,
+	// read from Usage.Mode). It is filled from Name by go generate.
+	Get provider.Access[Usage]
 }
 
 // SummaryFields describes every field of the summary in wire order

@@ -30,6 +30,12 @@ var summaryAccess = [len(summaryFields)]provider.Access[Usage]{
 	{Count: func(u *Usage) *uint64 { return &u.SamplesSkipped }},               // samples_skipped
 }
 
+func init() {
+	for i := range summaryFields {
+		summaryFields[i].Get = summaryAccess[i]
+	}
+}
+
 // appendWire appends u, already in wire form, as its JSON object.
 func (u *Usage) appendWire(dst []byte) []byte {
 	dst = append(dst, `{"cpu_avg_pct":`...)

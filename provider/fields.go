@@ -70,6 +70,11 @@ type Field struct {
 	Bytes string
 	// Doc is a one-line description.
 	Doc string
+
+	// Get reaches the field in a snapshot, GetBytes its MemoryBytes twin
+	// (nil when Bytes is ""). Both are filled from Name by go generate.
+	Get      Access[Snapshot]
+	GetBytes func(*Snapshot) *Opt[uint64]
 }
 
 // SnapshotFields describes every field of a [Snapshot], wire fields first

@@ -35,6 +35,12 @@ var snapshotBytes = [len(snapshotFields)]func(*Snapshot) *Opt[uint64]{
 	3: func(s *Snapshot) *Opt[uint64] { return &s.Bytes.Total },      // total_mem_mb
 }
 
+func init() {
+	for i := range snapshotFields {
+		snapshotFields[i].Get, snapshotFields[i].GetBytes = snapshotAccess[i], snapshotBytes[i]
+	}
+}
+
 // appendWire appends s, already in wire form, as its JSON object.
 func (s *Snapshot) appendWire(dst []byte) []byte {
 	dst = append(dst, `{"cpu_pct":`...)

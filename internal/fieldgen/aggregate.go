@@ -48,6 +48,11 @@ func genAggregate(g *gen) {
 	}
 	g.p("}\n")
 
+	g.p("func init() {")
+	g.p("for i := range summaryFields {")
+	g.p("summaryFields[i].Get = summaryAccess[i]")
+	g.p("}\n}\n")
+
 	// The encoder.
 	g.p("// appendWire appends u, already in wire form, as its JSON object.")
 	g.p("func (u *Usage) appendWire(dst []byte) []byte {")

@@ -174,6 +174,10 @@ func (g *gen) provider() {
 	}
 	g.p("}\n")
 
+	g.p("func init() {")
+	g.p("for i := range snapshotFields {")
+	g.p("snapshotFields[i].Get, snapshotFields[i].GetBytes = snapshotAccess[i], snapshotBytes[i]")
+	g.p("}\n}\n")
 	g.p("// appendWire appends s, already in wire form, as its JSON object.")
 	g.p("func (s *Snapshot) appendWire(dst []byte) []byte {")
 	g.lit = "{"
