@@ -4,7 +4,7 @@ go 1.26.0
 
 require (
 	github.com/google/go-cmp v0.7.0
-	github.com/restel/restel v0.0.0-20261206143653-f6734bf0dd68
+	github.com/restel/restel v0.0.0-20261206150937-78c91e8e38ac
 	go.opentelemetry.io/otel v1.47.0
 	go.opentelemetry.io/otel/metric v1.47.0
 	go.opentelemetry.io/otel/sdk v1.47.0
