@@ -33,8 +33,8 @@ type Aggregator struct {
 	iv intervals
 	lv levels
 
-	// Mid-run samples due but not taken (Skip), saturating: 32 bits fill
-	// the struct's tail padding and count 34 years of 250 ms ticks.
+	// Mid-run samples due but not taken (Skip), saturating: 32 bits
+	// count 34 years of 250 ms ticks.
 	skipped uint32
 }
 
