@@ -1,10 +1,12 @@
 package aggregate
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"math/bits"
-	"strconv"
+	"strings"
 	"time"
 
 	"github.com/restel/restel/internal/strictjson"
@@ -26,17 +28,13 @@ type Aggregator struct {
 	start, last     provider.Counters
 	startMS, lastMS int64
 
-	cpu  intervalMean // device CPU per interval
-	pcpu intervalMean // the process's CPU per interval (trace pcpu)
+	// The fields folded per interval and level by level, one per row of
+	// SummaryFields that folds so (fields_gen.go).
+	iv intervals
+	lv levels
 
-	rssPeak     provider.Opt[uint64]
-	availMin    provider.Opt[uint64]
-	pressure    provider.MemoryPressure
-	thermal     provider.ThermalState
-	batteryLast provider.Opt[uint8]
-
-	// Mid-run samples due but not taken (Skip), saturating: 32 bits fill
-	// the struct's tail padding and count 34 years of 250 ms ticks.
+	// Mid-run samples due but not taken (Skip), saturating: 32 bits
+	// count 34 years of 250 ms ticks.
 	skipped uint32
 }
 
@@ -239,34 +237,16 @@ func addSat(a, b int64) int64 {
 }
 
 // interval records k consecutive intervals from a snapshot with counters
-// prev to s (identical when k > 1) lasting dur ms in all.
+// prev to s (identical when k > 1) lasting dur ms in all: each
+// IntervalMean or IntervalPeak row of SummaryFields takes the value its
+// counters give over the interval, else its snapshot field's value in s.
 func (a *Aggregator) interval(prev *provider.Counters, s *provider.Snapshot, k, dur uint64) {
-	u := busyRatio(prev.CPUBusy, s.Counters.CPUBusy, prev.CPUTotal, s.Counters.CPUTotal)
-	if !u.Valid {
-		u = s.CPUPct
-	}
-	if u.Valid {
-		a.cpu.add(u.V, k, dur)
-	}
-	if s.ProcessCPUPct.Valid {
-		a.pcpu.add(s.ProcessCPUPct.V, k, dur)
-	}
+	a.iv.add(prev, s, k, dur)
 }
 
-// levels folds in s's levels: peaks, minimum, last battery.
-func (a *Aggregator) levels(s *provider.Snapshot) {
-	if s.ProcessRSSMB.Valid && (!a.rssPeak.Valid || s.ProcessRSSMB.V > a.rssPeak.V) {
-		a.rssPeak = s.ProcessRSSMB
-	}
-	if s.AvailableMemMB.Valid && (!a.availMin.Valid || s.AvailableMemMB.V < a.availMin.V) {
-		a.availMin = s.AvailableMemMB
-	}
-	a.pressure = a.pressure.Worst(s.MemoryPressure)
-	a.thermal = a.thermal.Worst(s.Thermal)
-	if s.BatteryPct.Valid {
-		a.batteryLast = s.BatteryPct
-	}
-}
+// levels folds in s's levels: peaks, minimum, last battery (the Max,
+// Min, Worst and Last rows of SummaryFields).
+func (a *Aggregator) levels(s *provider.Snapshot) { a.lv.fold(s) }
 
 // Count returns the number of snapshots observed.
 func (a *Aggregator) Count() uint64 { return a.count }
@@ -284,32 +264,18 @@ func (a *Aggregator) Skip(n uint64) {
 // end. It does not reset the aggregator.
 func (a *Aggregator) Usage(mode Mode) Usage {
 	u := Usage{
-		CPUAvgPct:          a.cpu.mean(),
-		CPUPeakPct:         a.cpu.peak(),
-		ProcessRSSPeakMB:   a.rssPeak,
-		AvailableMemMinMB:  a.availMin,
-		MemoryPressurePeak: a.pressure,
-		ThermalPeak:        a.thermal.Worst(provider.ThermalNormal), // normal baseline (docs/contract.md §4)
-		BatteryPctEnd:      a.batteryLast,
-		SampleCount:        a.count,
-		Mode:               mode.Normalized(),
-		SamplesSkipped:     uint64(a.skipped),
+		SampleCount:    a.count,
+		Mode:           mode.Normalized(),
+		SamplesSkipped: uint64(a.skipped),
 	}
+	end := a.last
+	a.foldInto(&u, &end)
 	if a.count == 0 {
 		return u
 	}
-	end := a.last
 	if a.lastMS >= a.startMS {
 		u.DurationMS = provider.Some(uint64(a.lastMS - a.startMS))
 	}
-	u.ProcessCPUPct = ratio(a.start.ProcessCPU, end.ProcessCPU, a.start.CPUTotal, end.CPUTotal)
-	if !u.ProcessCPUPct.Valid {
-		u.ProcessCPUPct = a.pcpu.mean()
-	}
-	u.CPUStallMS = growthMS(a.start.CPUStall, end.CPUStall)
-	u.MemoryStallMS = growthMS(a.start.MemoryStall, end.MemoryStall)
-	u.IOStallMS = growthMS(a.start.IOStall, end.IOStall)
-	u.CPUThrottledMS = growthMS(a.start.Throttled, end.Throttled)
 	// The kernel's high-water mark counts when it grew during the run:
 	// then the peak it records was reached after the start.
 	if hwm := end.RSSHighWaterMB; hwm.Valid && hwm.V > 0 && (!a.start.RSSHighWaterMB.Valid || hwm.V > a.start.RSSHighWaterMB.V) {
@@ -379,18 +345,7 @@ type Usage struct {
 // unknown, the mode normalized (its interval clamped). Every writer of a
 // summary (AppendJSON, the OpenTelemetry attributes) writes this form.
 func (u Usage) Wire() Usage {
-	u.CPUAvgPct = wirePercent(u.CPUAvgPct)
-	u.CPUPeakPct = wirePercent(u.CPUPeakPct)
-	u.ProcessCPUPct = wirePercent(u.ProcessCPUPct)
-	if u.BatteryPctEnd.Valid && u.BatteryPctEnd.V > 100 {
-		u.BatteryPctEnd.V = 100
-	}
-	if u.MemoryPressurePeak > provider.MemoryPressureCritical {
-		u.MemoryPressurePeak = provider.MemoryPressureUnknown
-	}
-	if !u.ThermalPeak.Known() {
-		u.ThermalPeak = provider.ThermalUnknown
-	}
+	u.wireFields() // each field's own rule, from its row in SummaryFields
 	u.Mode = u.Mode.Normalized()
 	return u
 }
@@ -402,44 +357,7 @@ func (u Usage) Wire() Usage {
 // "normal" for the thermal peak.
 func (u Usage) AppendJSON(dst []byte) []byte {
 	u = u.Wire()
-	dst = append(dst, `{"cpu_avg_pct":`...)
-	dst = provider.AppendFloat(dst, u.CPUAvgPct)
-	dst = append(dst, `,"cpu_peak_pct":`...)
-	dst = provider.AppendFloat(dst, u.CPUPeakPct)
-	dst = append(dst, `,"process_rss_peak_mb":`...)
-	dst = provider.AppendUint(dst, u.ProcessRSSPeakMB)
-	dst = append(dst, `,"available_mem_min_mb":`...)
-	dst = provider.AppendUint(dst, u.AvailableMemMinMB)
-	dst = append(dst, `,"memory_pressure_peak":"`...)
-	dst = append(dst, u.MemoryPressurePeak.WireLabel()...)
-	dst = append(dst, `","thermal_state_peak":"`...)
-	dst = append(dst, u.ThermalPeak.WireLabel()...)
-	dst = append(dst, `","battery_pct_end":`...)
-	dst = provider.AppendUint(dst, u.BatteryPctEnd)
-	dst = append(dst, `,"sample_count":`...)
-	dst = strconv.AppendUint(dst, u.SampleCount, 10)
-	dst = append(dst, `,"sampling_mode":"`...)
-	dst = append(dst, u.Mode.Label()...)
-	dst = append(dst, '"')
-	if u.Mode.Sampled() {
-		dst = append(dst, `,"sampling_interval_ms":`...)
-		dst = strconv.AppendInt(dst, u.Mode.Interval.Milliseconds(), 10)
-	}
-	dst = append(dst, `,"duration_ms":`...)
-	dst = provider.AppendUint(dst, u.DurationMS)
-	dst = append(dst, `,"process_cpu_pct":`...)
-	dst = provider.AppendFloat(dst, u.ProcessCPUPct)
-	dst = append(dst, `,"cpu_stall_ms":`...)
-	dst = provider.AppendUint(dst, u.CPUStallMS)
-	dst = append(dst, `,"memory_stall_ms":`...)
-	dst = provider.AppendUint(dst, u.MemoryStallMS)
-	dst = append(dst, `,"io_stall_ms":`...)
-	dst = provider.AppendUint(dst, u.IOStallMS)
-	dst = append(dst, `,"cpu_throttled_ms":`...)
-	dst = provider.AppendUint(dst, u.CPUThrottledMS)
-	dst = append(dst, `,"samples_skipped":`...)
-	dst = strconv.AppendUint(dst, u.SamplesSkipped, 10)
-	return append(dst, '}')
+	return u.appendWire(dst)
 }
 
 // wirePercent is a CPU value as the wire carries it: clamped to [0, 100],
@@ -454,94 +372,103 @@ func wirePercent(o provider.Opt[float64]) provider.Opt[float64] {
 // MarshalJSON implements json.Marshaler with [Usage.AppendJSON].
 func (u Usage) MarshalJSON() ([]byte, error) { return u.AppendJSON(make([]byte, 0, 256)), nil }
 
-type usageWire struct {
-	CPUAvgPct          *float64 `json:"cpu_avg_pct"`
-	CPUPeakPct         *float64 `json:"cpu_peak_pct"`
-	ProcessRSSPeakMB   *uint64  `json:"process_rss_peak_mb"`
-	AvailableMemMinMB  *uint64  `json:"available_mem_min_mb"`
-	MemoryPressurePeak *string  `json:"memory_pressure_peak"`
-	ThermalStatePeak   *string  `json:"thermal_state_peak"`
-	BatteryPctEnd      *uint8   `json:"battery_pct_end"`
-	SampleCount        *uint64  `json:"sample_count"`
-	SamplingMode       *string  `json:"sampling_mode"`
-	SamplingIntervalMS *int64   `json:"sampling_interval_ms"`
-	DurationMS         *uint64  `json:"duration_ms"`
-	ProcessCPUPct      *float64 `json:"process_cpu_pct"`
-	CPUStallMS         *uint64  `json:"cpu_stall_ms"`
-	MemoryStallMS      *uint64  `json:"memory_stall_ms"`
-	IOStallMS          *uint64  `json:"io_stall_ms"`
-	CPUThrottledMS     *uint64  `json:"cpu_throttled_ms"`
-	SamplesSkipped     *uint64  `json:"samples_skipped"`
-}
-
-// UnmarshalJSON parses the wire form strictly (unknown fields, bad enums,
-// a missing required field or an interval on a boundary summary are errors
-// wrapping provider.ErrInvalid). A missing (or null) samples_skipped reads
-// as 0, as a summary written before the field existed means.
+// UnmarshalJSON parses the wire form strictly, by the rows of
+// [SummaryFields] (unknown fields, bad enums, a missing required field or
+// an interval on a boundary summary are errors wrapping
+// provider.ErrInvalid that name the field). A missing (or null)
+// samples_skipped reads as 0, as a summary written before the field
+// existed means.
 func (u *Usage) UnmarshalJSON(b []byte) error {
-	var w usageWire
-	if err := strictjson.Decode(b, &w); err != nil {
-		return fmt.Errorf("%w: usage summary: %v", provider.ErrInvalid, err)
-	}
-	if w.MemoryPressurePeak == nil || w.ThermalStatePeak == nil || w.SampleCount == nil || w.SamplingMode == nil {
-		return fmt.Errorf("%w: usage summary: memory_pressure_peak, thermal_state_peak, sample_count and sampling_mode are required", provider.ErrInvalid)
-	}
 	var out Usage
-	var err error
-	for _, f := range []struct {
-		p   *float64
-		dst *provider.Opt[float64]
-	}{{w.CPUAvgPct, &out.CPUAvgPct}, {w.CPUPeakPct, &out.CPUPeakPct}, {w.ProcessCPUPct, &out.ProcessCPUPct}} {
-		if f.p != nil {
-			if math.IsNaN(*f.p) || *f.p < 0 || *f.p > 100 {
-				return fmt.Errorf("%w: usage summary: cpu value %v outside [0,100]", provider.ErrInvalid, *f.p)
+	var seen [len(summaryFields)]bool
+	var mode, interval json.RawMessage
+	err := strictjson.Object(b, func(key string, raw json.RawMessage) error {
+		i := lookupKey(key)
+		if i < 0 {
+			return fmt.Errorf("%w: usage summary: unknown field %q", provider.ErrInvalid, key)
+		}
+		seen[i] = true
+		switch f := summaryFields[i]; f.Key {
+		case "sampling_mode":
+			mode = raw
+		case "sampling_interval_ms":
+			interval = raw
+		default:
+			if string(raw) == "null" && !f.Optional && neverNull(f.Type) {
+				return fmt.Errorf("%w: usage summary: %s is required (never null)", provider.ErrInvalid, f.Key)
 			}
-			*f.dst = provider.Some(*f.p)
+			if err := summaryAccess[i].SetJSON(&out, raw); err != nil {
+				return fmt.Errorf("usage summary: %s: %w", f.Key, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		if !errors.Is(err, provider.ErrInvalid) {
+			err = fmt.Errorf("%w: usage summary: %v", provider.ErrInvalid, err)
+		}
+		return err
+	}
+	for i, f := range summaryFields {
+		if !seen[i] && !f.Optional && (f.Key == "sampling_mode" || f.Name != "" && neverNull(f.Type)) {
+			return fmt.Errorf("%w: usage summary: %s is required", provider.ErrInvalid, f.Key)
 		}
 	}
-	for _, f := range []struct {
-		p   *uint64
-		dst *provider.Opt[uint64]
-	}{
-		{w.ProcessRSSPeakMB, &out.ProcessRSSPeakMB}, {w.AvailableMemMinMB, &out.AvailableMemMinMB},
-		{w.DurationMS, &out.DurationMS}, {w.CPUStallMS, &out.CPUStallMS}, {w.MemoryStallMS, &out.MemoryStallMS},
-		{w.IOStallMS, &out.IOStallMS}, {w.CPUThrottledMS, &out.CPUThrottledMS},
-	} {
-		if f.p != nil {
-			*f.dst = provider.Some(*f.p)
-		}
-	}
-	if w.BatteryPctEnd != nil {
-		if *w.BatteryPctEnd > 100 {
-			return fmt.Errorf("%w: usage summary: battery_pct_end %d above 100", provider.ErrInvalid, *w.BatteryPctEnd)
-		}
-		out.BatteryPctEnd = provider.Some(*w.BatteryPctEnd)
-	}
-	if out.MemoryPressurePeak, err = provider.ParseMemoryPressure(*w.MemoryPressurePeak); err != nil {
-		return fmt.Errorf("usage summary: %w", err)
-	}
-	if out.ThermalPeak, err = provider.ParseThermalState(*w.ThermalStatePeak); err != nil {
-		return fmt.Errorf("usage summary: %w", err)
-	}
-	out.SampleCount = *w.SampleCount
-	if w.SamplesSkipped != nil {
-		out.SamplesSkipped = *w.SamplesSkipped
-	}
-	switch *w.SamplingMode {
-	case "boundary":
-		if w.SamplingIntervalMS != nil {
-			return fmt.Errorf("%w: usage summary: boundary summary with sampling_interval_ms", provider.ErrInvalid)
-		}
-		out.Mode = ModeBoundary
-	case "summary", "debug_local":
-		if w.SamplingIntervalMS == nil || *w.SamplingIntervalMS < MinInterval.Milliseconds() {
-			return fmt.Errorf("%w: usage summary: %s summary needs sampling_interval_ms >= %d", provider.ErrInvalid, *w.SamplingMode, MinInterval.Milliseconds())
-		}
-		out.Mode, _ = ParseMode(*w.SamplingMode)
-		out.Mode.Interval = time.Duration(*w.SamplingIntervalMS) * time.Millisecond
-	default:
-		return fmt.Errorf("%w: usage summary: sampling_mode %q (want boundary, summary or debug_local)", provider.ErrInvalid, *w.SamplingMode)
+	if out.Mode, err = decodeMode(mode, interval); err != nil {
+		return err
 	}
 	*u = out
 	return nil
+}
+
+// neverNull reports whether a field of type t is always on the wire with
+// a value.
+func neverNull(t provider.Type) bool {
+	return t == provider.Pressure || t == provider.Thermal || t == provider.UnixMS || t == provider.Count
+}
+
+// lookupKey returns the row of SummaryFields with wire key key, matched
+// as encoding/json matches struct fields (exactly, else ignoring case),
+// or -1.
+func lookupKey(key string) int {
+	for i, f := range summaryFields {
+		if f.Key == key {
+			return i
+		}
+	}
+	for i, f := range summaryFields {
+		if strings.EqualFold(f.Key, key) {
+			return i
+		}
+	}
+	return -1
+}
+
+// decodeMode reads sampling_mode and sampling_interval_ms.
+func decodeMode(modeRaw, intervalRaw json.RawMessage) (Mode, error) {
+	var label string
+	if err := json.Unmarshal(modeRaw, &label); err != nil {
+		return Mode{}, fmt.Errorf("%w: usage summary: sampling_mode: %v", provider.ErrInvalid, err)
+	}
+	var ms *int64
+	if intervalRaw != nil {
+		if err := json.Unmarshal(intervalRaw, &ms); err != nil {
+			return Mode{}, fmt.Errorf("%w: usage summary: sampling_interval_ms: %v", provider.ErrInvalid, err)
+		}
+	}
+	switch label {
+	case "boundary":
+		if ms != nil {
+			return Mode{}, fmt.Errorf("%w: usage summary: boundary summary with sampling_interval_ms", provider.ErrInvalid)
+		}
+		return ModeBoundary, nil
+	case "summary", "debug_local":
+		if ms == nil || *ms < MinInterval.Milliseconds() {
+			return Mode{}, fmt.Errorf("%w: usage summary: %s summary needs sampling_interval_ms >= %d", provider.ErrInvalid, label, MinInterval.Milliseconds())
+		}
+		m, _ := ParseMode(label)
+		m.Interval = time.Duration(*ms) * time.Millisecond
+		return m, nil
+	}
+	return Mode{}, fmt.Errorf("%w: usage summary: sampling_mode %q (want boundary, summary or debug_local)", provider.ErrInvalid, label)
 }

@@ -7,7 +7,6 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/restel/restel/aggregate"
-	"github.com/restel/restel/provider"
 )
 
 // SummaryPrefix is the namespace of the summary attributes.
@@ -22,61 +21,52 @@ func SetSummary(span trace.Span, u aggregate.Usage) {
 	if span == nil || !span.IsRecording() {
 		return
 	}
-	var buf [20]attribute.KeyValue
-	span.SetAttributes(SummaryAttributes(buf[:0], u)...)
+	span.SetAttributes(SummaryAttributes(make([]attribute.KeyValue, 0, len(aggregate.SummaryFields())), u)...)
 }
 
 // SummaryAttributes appends the fields of u's wire form
-// ([aggregate.Usage.Wire]) to dst as attributes, in the wire order, and
-// returns the extended slice: percentages as float64, MiB, milliseconds
-// and counts as int64, memory_pressure_peak, thermal_state_peak and
-// sampling_mode as their wire strings. A field the summary does not know is left out rather
-// than written as a zero: an unknown number, a memory pressure or
-// thermal peak of no reading, and sampling_interval_ms for a mode without
-// an interval.
+// ([aggregate.Usage.Wire]) to dst as attributes, one per row of
+// [aggregate.SummaryFields] in the wire order, and returns the extended
+// slice: percentages as float64, MiB, milliseconds and counts as int64,
+// memory_pressure_peak, thermal_state_peak and sampling_mode as their wire
+// strings. A field the summary does not know is left out rather than
+// written as a zero: an unknown number, a memory pressure or thermal peak
+// of no reading, and sampling_interval_ms for a mode without an interval.
 func SummaryAttributes(dst []attribute.KeyValue, u aggregate.Usage) []attribute.KeyValue {
 	u = u.Wire()
-	dst = appendPct(dst, "cpu_avg_pct", u.CPUAvgPct)
-	dst = appendPct(dst, "cpu_peak_pct", u.CPUPeakPct)
-	dst = appendInt(dst, "process_rss_peak_mb", u.ProcessRSSPeakMB)
-	dst = appendInt(dst, "available_mem_min_mb", u.AvailableMemMinMB)
-	if u.MemoryPressurePeak != provider.MemoryPressureUnknown {
-		dst = append(dst, attribute.String(SummaryPrefix+"memory_pressure_peak", u.MemoryPressurePeak.String()))
+	for _, f := range aggregate.SummaryFields() {
+		if kv, ok := summaryAttribute(f, &u); ok {
+			dst = append(dst, kv)
+		}
 	}
-	if u.ThermalPeak.Known() {
-		dst = append(dst, attribute.String(SummaryPrefix+"thermal_state_peak", u.ThermalPeak.String()))
-	}
-	if u.BatteryPctEnd.Valid {
-		dst = append(dst, attribute.Int64(SummaryPrefix+"battery_pct_end", int64(u.BatteryPctEnd.V)))
-	}
-	dst = append(dst, attribute.Int64(SummaryPrefix+"sample_count", clampInt64(u.SampleCount)))
-	dst = append(dst, attribute.String(SummaryPrefix+"sampling_mode", u.Mode.Label()))
-	if u.Mode.Sampled() {
-		dst = append(dst, attribute.Int64(SummaryPrefix+"sampling_interval_ms", u.Mode.Interval.Milliseconds()))
-	}
-	dst = appendInt(dst, "duration_ms", u.DurationMS)
-	dst = appendPct(dst, "process_cpu_pct", u.ProcessCPUPct)
-	dst = appendInt(dst, "cpu_stall_ms", u.CPUStallMS)
-	dst = appendInt(dst, "memory_stall_ms", u.MemoryStallMS)
-	dst = appendInt(dst, "io_stall_ms", u.IOStallMS)
-	dst = appendInt(dst, "cpu_throttled_ms", u.CPUThrottledMS)
-	dst = append(dst, attribute.Int64(SummaryPrefix+"samples_skipped", clampInt64(u.SamplesSkipped)))
 	return dst
 }
 
-// appendPct appends a percentage of u.Wire() (already clamped).
-func appendPct(dst []attribute.KeyValue, field string, o provider.Opt[float64]) []attribute.KeyValue {
-	if !o.Valid {
-		return dst
+// summaryAttribute is the attribute of field f of u, and whether u knows
+// it.
+func summaryAttribute(f aggregate.SummaryField, u *aggregate.Usage) (attribute.KeyValue, bool) {
+	key := SummaryPrefix + f.Key
+	switch g := f.Get; {
+	case f.Key == "sampling_mode":
+		return attribute.String(key, u.Mode.Label()), true
+	case f.Key == "sampling_interval_ms":
+		return attribute.Int64(key, u.Mode.Interval.Milliseconds()), u.Mode.Sampled()
+	case !g.Known(u):
+		return attribute.KeyValue{}, false
+	case g.Float != nil:
+		return attribute.Float64(key, g.Float(u).V), true
+	case g.Uint != nil:
+		return attribute.Int64(key, clampInt64(g.Uint(u).V)), true
+	case g.Pct8 != nil:
+		return attribute.Int64(key, int64(g.Pct8(u).V)), true
+	case g.Count != nil:
+		return attribute.Int64(key, clampInt64(*g.Count(u))), true
+	case g.Pressure != nil:
+		return attribute.String(key, g.Pressure(u).String()), true
+	case g.Thermal != nil:
+		return attribute.String(key, g.Thermal(u).String()), true
 	}
-	return append(dst, attribute.Float64(SummaryPrefix+field, o.V))
-}
-
-func appendInt(dst []attribute.KeyValue, field string, o provider.Opt[uint64]) []attribute.KeyValue {
-	if !o.Valid {
-		return dst
-	}
-	return append(dst, attribute.Int64(SummaryPrefix+field, clampInt64(o.V)))
+	return attribute.KeyValue{}, false
 }
 
 // clampInt64 converts v to int64, saturating at the largest int64.

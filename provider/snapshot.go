@@ -5,8 +5,6 @@ import (
 	"math"
 	"strconv"
 	"time"
-
-	"github.com/restel/restel/internal/strictjson"
 )
 
 // Snapshot is one point-in-time observation of device resource state
@@ -112,48 +110,21 @@ func (s Snapshot) CapturedAt() time.Time { return time.UnixMilli(s.CapturedAtMS)
 // kept as they are. Wire is the one place these rules live: the JSON
 // encoders and the aggregator apply it.
 func (s Snapshot) Wire() Snapshot {
-	s.CPUPct = wirePercent(s.CPUPct)
-	s.ProcessCPUPct = wirePercent(s.ProcessCPUPct)
-	if s.TotalMemMB.Valid && s.TotalMemMB.V == 0 {
-		s.TotalMemMB = Opt[uint64]{}
-	}
+	s.wireFields() // each field's own rule, from its row in SnapshotFields
 	if s.AvailableMemMB.Valid && s.TotalMemMB.Valid && s.AvailableMemMB.V > s.TotalMemMB.V {
 		s.AvailableMemMB.V = s.TotalMemMB.V
 	}
-	s.BatteryPct = wireBattery(s.BatteryPct)
-	if s.MemoryPressure > MemoryPressureCritical {
-		s.MemoryPressure = MemoryPressureUnknown
-	}
 	s.MemoryPressure = s.MemoryPressure.Worst(DerivePressure(s.AvailableMemMB, s.TotalMemMB))
-	if s.Thermal > ThermalCritical {
-		s.Thermal = ThermalUnknown
-	}
-	s.CapturedAtMS = max(s.CapturedAtMS, 0)
 	return s
 }
 
 // AppendJSON appends the snapshot's wire form (docs/contract.md §2: field
 // names, order and enum strings exactly; null for unknown) to dst, after
-// [Snapshot.Wire]. It does not allocate when dst has room.
+// [Snapshot.Wire]. It does not allocate when dst has room. The encoder is
+// generated from [SnapshotFields].
 func (s Snapshot) AppendJSON(dst []byte) []byte {
 	s = s.Wire()
-	dst = append(dst, `{"cpu_pct":`...)
-	dst = AppendFloat(dst, s.CPUPct)
-	dst = append(dst, `,"process_rss_mb":`...)
-	dst = AppendUint(dst, s.ProcessRSSMB)
-	dst = append(dst, `,"available_mem_mb":`...)
-	dst = AppendUint(dst, s.AvailableMemMB)
-	dst = append(dst, `,"total_mem_mb":`...)
-	dst = AppendUint(dst, s.TotalMemMB)
-	dst = append(dst, `,"memory_pressure":"`...)
-	dst = append(dst, s.MemoryPressure.String()...)
-	dst = append(dst, `","thermal_state":"`...)
-	dst = append(dst, s.Thermal.WireLabel()...)
-	dst = append(dst, `","battery_pct":`...)
-	dst = AppendUint(dst, s.BatteryPct)
-	dst = append(dst, `,"captured_at_ms":`...)
-	dst = strconv.AppendInt(dst, s.CapturedAtMS, 10)
-	return append(dst, '}')
+	return s.appendWire(dst)
 }
 
 // MarshalJSON implements json.Marshaler with [Snapshot.AppendJSON].
@@ -161,58 +132,41 @@ func (s Snapshot) MarshalJSON() ([]byte, error) {
 	return s.AppendJSON(make([]byte, 0, 192)), nil
 }
 
-// snapshotWire mirrors the wire shape for decoding. Pointers tell null from
-// absent-or-zero; every field is required.
-type snapshotWire struct {
-	CPUPct         *float64 `json:"cpu_pct"`
-	ProcessRSSMB   *uint64  `json:"process_rss_mb"`
-	AvailableMemMB *uint64  `json:"available_mem_mb"`
-	TotalMemMB     *uint64  `json:"total_mem_mb"`
-	MemoryPressure *string  `json:"memory_pressure"`
-	ThermalState   *string  `json:"thermal_state"`
-	BatteryPct     *uint64  `json:"battery_pct"`
-	CapturedAtMS   *int64   `json:"captured_at_ms"`
-}
+// wireKeys are the wire keys of SnapshotFields, in wire order; wireRows
+// their rows' indexes.
+var wireKeys, wireRows = func() (keys []string, rows []int) {
+	for i, f := range snapshotFields {
+		if !f.OffWire {
+			keys, rows = append(keys, f.Key), append(rows, i)
+		}
+	}
+	return keys, rows
+}()
 
-// UnmarshalJSON parses the wire form strictly: unknown fields, a missing
-// non-null field, a bad enum string or an out-of-range value is an error
-// wrapping [ErrInvalid]. A thermal_state of "normal" parses as ThermalNormal.
+// UnmarshalJSON parses the wire form strictly, by the rows of
+// [SnapshotFields]: unknown fields, a missing or null field that is never
+// null (memory_pressure, thermal_state, captured_at_ms), a bad enum string
+// or an out-of-range value is an error wrapping [ErrInvalid] that names
+// the field. A missing field that may be null is unknown. A thermal_state
+// of "normal" parses as ThermalNormal.
 func (s *Snapshot) UnmarshalJSON(b []byte) error {
-	var w snapshotWire
-	if err := strictjson.Decode(b, &w); err != nil {
-		return fmt.Errorf("%w: snapshot: %v", ErrInvalid, err)
-	}
 	var out Snapshot
-	if w.CPUPct != nil {
-		c := *w.CPUPct
-		if math.IsNaN(c) || c < 0 || c > 100 {
-			return fmt.Errorf("%w: snapshot: cpu_pct %v outside [0,100]", ErrInvalid, c)
+	seen, err := decodeFields(b, &out, "snapshot", wireKeys, func(i int) Access[Snapshot] { return snapshotAccess[wireRows[i]] })
+	if err != nil {
+		return err
+	}
+	for i, k := range wireKeys {
+		if !seen[i] && neverNull(snapshotFields[wireRows[i]].Type) {
+			return fmt.Errorf("%w: snapshot: %s is required", ErrInvalid, k)
 		}
-		out.CPUPct = Some(c)
 	}
-	out.ProcessRSSMB = optFromPtr(w.ProcessRSSMB)
-	out.AvailableMemMB = optFromPtr(w.AvailableMemMB)
-	out.TotalMemMB = optFromPtr(w.TotalMemMB)
-	if w.MemoryPressure == nil || w.ThermalState == nil || w.CapturedAtMS == nil {
-		return fmt.Errorf("%w: snapshot: memory_pressure, thermal_state and captured_at_ms are required", ErrInvalid)
-	}
-	var err error
-	if out.MemoryPressure, err = ParseMemoryPressure(*w.MemoryPressure); err != nil {
-		return fmt.Errorf("snapshot: %w", err)
-	}
-	if out.Thermal, err = ParseThermalState(*w.ThermalState); err != nil {
-		return fmt.Errorf("snapshot: %w", err)
-	}
-	if w.BatteryPct != nil {
-		if *w.BatteryPct > 100 {
-			return fmt.Errorf("%w: snapshot: battery_pct %d above 100", ErrInvalid, *w.BatteryPct)
-		}
-		out.BatteryPct = Some(uint8(*w.BatteryPct))
-	}
-	out.CapturedAtMS = *w.CapturedAtMS
 	*s = out
 	return nil
 }
+
+// neverNull reports whether a field of type t is always on the wire with
+// a value.
+func neverNull(t Type) bool { return t == Pressure || t == Thermal || t == UnixMS || t == Count }
 
 func optFromPtr(p *uint64) Opt[uint64] {
 	if p == nil {
@@ -228,15 +182,6 @@ func wirePercent(o Opt[float64]) Opt[float64] {
 		return o
 	}
 	return CPUPercent(o.V)
-}
-
-// wireBattery returns o as the wire carries a battery level: clamped to
-// 100.
-func wireBattery(o Opt[uint8]) Opt[uint8] {
-	if o.Valid && o.V > 100 {
-		o.V = 100
-	}
-	return o
 }
 
 // AppendFloat appends o as a JSON number in its shortest exact decimal

@@ -72,3 +72,63 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestObject(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want string // the members seen, key=value;
+		ok   bool
+	}{
+		{in: `{"a":1,"b":null}`, want: "a=1;b=null;", ok: true},
+		{in: ` {"a":{"x":[1,2]}} `, want: `a={"x":[1,2]};`, ok: true},
+		{in: `{"a":1,"a":2}`, want: "a=1;a=2;", ok: true},
+		{in: `{}`, ok: true},
+		{in: `null`, ok: true},
+		{in: `[1]`},
+		{in: `1`},
+		{in: `"a"`},
+		{in: `{"a":1}{}`},
+		{in: `{"a":1`},
+		{in: `{"a"}`},
+		{in: ``},
+	} {
+		var got string
+		err := strictjson.Object([]byte(tc.in), func(k string, raw json.RawMessage) error {
+			got += k + "=" + string(raw) + ";"
+			return nil
+		})
+		if (err == nil) != tc.ok || (tc.ok && got != tc.want) {
+			t.Errorf("%q: got %q, %v; want %q, ok %v", tc.in, got, err, tc.want, tc.ok)
+		}
+	}
+}
+
+// Whatever Object accepts, encoding/json decodes as an object (or null)
+// with the same members, the last of a repeated key winning; Object never
+// panics.
+func FuzzObject(f *testing.F) {
+	for _, s := range []string{`{"a":1}`, `{"a":1,"a":null}`, `null`, `{"a":[1,{"b":2}]}`, `{"a":1}}`, `[1]`, ``} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		seen := map[string]string{}
+		if err := strictjson.Object(b, func(k string, raw json.RawMessage) error {
+			seen[k] = string(raw)
+			return nil
+		}); err != nil {
+			return
+		}
+		var loose map[string]json.RawMessage
+		if err := json.Unmarshal(b, &loose); err != nil {
+			t.Fatalf("Object accepted %q, which encoding/json rejects: %v", b, err)
+		}
+		if len(loose) != len(seen) {
+			t.Fatalf("%q: Object saw %d keys, encoding/json %d", b, len(seen), len(loose))
+		}
+		for k, v := range loose {
+			if seen[k] != string(v) {
+				t.Fatalf("%q: key %q: Object %q, encoding/json %q", b, k, seen[k], v)
+			}
+		}
+	})
+}

@@ -26,9 +26,9 @@ func TestParseProcessCPUAndCounters(t *testing.T) {
 		at   time.Duration
 		want State
 	}{
-		{0, State{PCPU: provider.Some(12.5), CPUStall: d(1500 * time.Millisecond), MemStall: d(0), IOStall: d(2 * time.Millisecond), Throttled: d(10 * time.Microsecond)}},
-		{time.Second, State{MemStall: d(0), IOStall: d(2 * time.Millisecond), Throttled: d(10 * time.Microsecond)}},
-		{2 * time.Second, State{CPUStall: d(1500 * time.Millisecond), MemStall: d(0), IOStall: d(2 * time.Millisecond), Throttled: d(10 * time.Microsecond)}},
+		{0, State{Readings: provider.Snapshot{ProcessCPUPct: provider.Some(12.5), Counters: provider.Counters{CPUStall: d(1500 * time.Millisecond), MemoryStall: d(0), IOStall: d(2 * time.Millisecond), Throttled: d(10 * time.Microsecond)}}}},
+		{time.Second, State{Readings: provider.Snapshot{Counters: provider.Counters{MemoryStall: d(0), IOStall: d(2 * time.Millisecond), Throttled: d(10 * time.Microsecond)}}}},
+		{2 * time.Second, State{Readings: provider.Snapshot{Counters: provider.Counters{CPUStall: d(1500 * time.Millisecond), MemoryStall: d(0), IOStall: d(2 * time.Millisecond), Throttled: d(10 * time.Microsecond)}}}},
 	} {
 		if diff := cmp.Diff(tc.want, tr.At(tc.at)); diff != "" {
 			t.Errorf("At(%v) (-want +got):\n%s", tc.at, diff)

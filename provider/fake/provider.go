@@ -108,7 +108,7 @@ func (p *Provider) Thermal(ctx context.Context) (provider.ThermalState, error) {
 	if err != nil {
 		return provider.ThermalUnknown, err
 	}
-	return st.Thermal, nil
+	return st.Readings.Thermal, nil
 }
 
 // Battery implements provider.BatteryReader: the trace's battery charge at
@@ -119,7 +119,7 @@ func (p *Provider) Battery(ctx context.Context) (provider.Opt[uint8], error) {
 	if err != nil {
 		return provider.Opt[uint8]{}, err
 	}
-	return st.Battery, nil
+	return st.Readings.BatteryPct, nil
 }
 
 // Reads returns how many times Snapshot has been called.

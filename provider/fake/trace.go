@@ -2,10 +2,12 @@ package fake
 
 import (
 	"bufio"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"sort"
 	"strconv"
@@ -45,26 +47,18 @@ const (
 	MaxEvents = 1 << 16
 	// MaxMiB is the largest rss/avail/total value (2^40 MiB, an exbibyte):
 	// it keeps memory arithmetic far from overflow.
-	MaxMiB = 1 << 40
+	MaxMiB = 1 << 40 // the TraceMax of the memory rows of provider.SnapshotFields
 )
 
 // State is what a trace says at one offset: the readings, and the faults
 // that reads at that offset suffer.
 type State struct {
-	CPU      provider.Opt[float64] // percent, in [0, 100]
-	RSS      provider.Opt[uint64]  // MiB
-	Avail    provider.Opt[uint64]  // MiB
-	Total    provider.Opt[uint64]  // MiB, at least 1
-	Thermal  provider.ThermalState
-	Battery  provider.Opt[uint8]
-	Pressure provider.MemoryPressure // the native signal only; see Snapshot
-	// PCPU is the observed process's CPU use in percent of all CPUs, in
-	// [0, 100] (pcpu=).
-	PCPU provider.Opt[float64]
-	// CPUStall, MemStall, IOStall and Throttled are cumulative counters
-	// (cpu_stall=, mem_stall=, io_stall=, throttled=); a trace never
-	// lets one decrease.
-	CPUStall, MemStall, IOStall, Throttled provider.Opt[time.Duration]
+	// Readings holds the value of every key the trace has set so far, in
+	// the snapshot field whose row of provider.SnapshotFields has that
+	// trace key (cpu= is CPUPct, pcpu= ProcessCPUPct, cpu_stall=
+	// Counters.CPUStall, ...). Its MemoryPressure is the native signal
+	// only (pressure=); see Snapshot.
+	Readings provider.Snapshot
 	// Err, when not empty, makes reads fail with this text (error=).
 	Err string
 	// Delay is how long a read takes on the provider's clock (delay=).
@@ -72,78 +66,57 @@ type State struct {
 }
 
 // Snapshot returns the readings of s as a snapshot captured at at. Its
-// memory pressure combines the pressure derived from Avail/Total with the
-// native signal: provider.PressureFrom(Avail, Total, Pressure). PCPU is
-// its ProcessCPUPct and the counters are its Counters (the device CPU
-// counters and the high-water mark stay unknown). Err and Delay are not
-// part of a snapshot.
+// memory pressure combines the pressure derived from available/total
+// memory with the native signal: provider.PressureFrom(available, total,
+// pressure). Err and Delay are not part of a snapshot.
 func (s State) Snapshot(at time.Time) provider.Snapshot {
-	return provider.Snapshot{
-		ProcessCPUPct: s.PCPU,
-		Counters: provider.Counters{
-			CPUStall: s.CPUStall, MemoryStall: s.MemStall, IOStall: s.IOStall, Throttled: s.Throttled,
-		},
-		CPUPct:         s.CPU,
-		ProcessRSSMB:   s.RSS,
-		AvailableMemMB: s.Avail,
-		TotalMemMB:     s.Total,
-		MemoryPressure: provider.PressureFrom(s.Avail, s.Total, s.Pressure),
-		Thermal:        s.Thermal,
-		BatteryPct:     s.Battery,
-		CapturedAtMS:   at.UnixMilli(),
-	}
+	r := s.Readings
+	r.MemoryPressure = provider.PressureFrom(r.AvailableMemMB, r.TotalMemMB, r.MemoryPressure)
+	r.CapturedAtMS = at.UnixMilli()
+	return r
 }
 
-// key is a trace key. The order is the canonical order of Trace.String.
+// key is a trace key: the index of its row in traceRows, then delay and
+// error. The order is the canonical order of Trace.String.
 type key uint8
 
-const (
-	keyCPU key = iota
-	keyRSS
-	keyAvail
-	keyTotal
-	keyThermal
-	keyBattery
-	keyPressure
-	keyPCPU
-	keyCPUStall
-	keyMemStall
-	keyIOStall
-	keyThrottled
-	keyDelay
-	keyError
-	numKeys
+// traceRows are the rows of provider.SnapshotFields a trace sets, in
+// table order: the value keys.
+var traceRows = func() (rows []provider.Field) {
+	for _, f := range provider.SnapshotFields() {
+		if f.Trace != "" {
+			rows = append(rows, f)
+		}
+	}
+	return rows
+}()
+
+var (
+	keyDelay = key(len(traceRows))
+	keyError = keyDelay + 1
+	numKeys  = keyError + 1
 )
 
-var keyNames = [numKeys]string{"cpu", "rss", "avail", "total", "thermal", "battery", "pressure",
-	"pcpu", "cpu_stall", "mem_stall", "io_stall", "throttled", "delay", "error"}
+// keyNames are the trace keys by key.
+var keyNames = func() (names []string) {
+	for _, f := range traceRows {
+		names = append(names, f.Trace)
+	}
+	return append(names, "delay", "error")
+}()
 
 // keyList names the keys for an error message: "cpu, rss, ... or error".
 var keyList = strings.Join(keyNames[:numKeys-1], ", ") + " or " + keyNames[numKeys-1]
 
 // isCounter reports whether k is a cumulative counter.
-func isCounter(k key) bool { return k >= keyCPUStall && k <= keyThrottled }
-
-// counter returns the field of st that counter key k sets.
-func counter(st *State, k key) *provider.Opt[time.Duration] {
-	switch k {
-	case keyCPUStall:
-		return &st.CPUStall
-	case keyMemStall:
-		return &st.MemStall
-	case keyIOStall:
-		return &st.IOStall
-	default:
-		return &st.Throttled
-	}
-}
+func isCounter(k key) bool { return k < keyDelay && traceRows[k].Type == provider.Duration }
 
 // event is one parsed line: its offset, the keys it named and the state
 // after it.
 type event struct {
 	line  int
 	at    time.Duration
-	named [numKeys]bool
+	named []bool // by key
 	state State
 }
 
@@ -226,7 +199,7 @@ type parser struct {
 	last time.Duration
 	// high is each counter's highest value so far: a counter never
 	// decreases, even across a span where it is unknown.
-	high [numKeys]provider.Opt[time.Duration]
+	high map[key]time.Duration
 }
 
 // errTooBig is returned by a limitReader past its limit.
@@ -315,7 +288,7 @@ func (p *parser) parseLine(raw string) error {
 	if len(p.t.events) >= MaxEvents {
 		return p.errorf(p.line, "more than %d event lines (the limit on a trace)", MaxEvents)
 	}
-	ev := event{line: p.line, at: at}
+	ev := event{line: p.line, at: at, named: make([]bool, numKeys)}
 	st := p.cur
 	st.Err = "" // a line without error= ends an error span
 	for !isComment(rest) {
@@ -348,17 +321,20 @@ func (p *parser) parseLine(raw string) error {
 			return p.errorf(p.line, "%s", err)
 		}
 		if isCounter(k) {
-			v := *counter(&st, k)
-			if h := p.high[k]; v.Valid && h.Valid && v.V < h.V {
-				return p.errorf(p.line, "%s=%s is below its earlier value %v: a cumulative counter never decreases", name, val, h.V)
+			v := *traceRows[k].Get.Duration(&st.Readings)
+			if h, ok := p.high[k]; v.Valid && ok && v.V < h {
+				return p.errorf(p.line, "%s=%s is below its earlier value %v: a cumulative counter never decreases", name, val, h)
 			}
 			if v.Valid {
-				p.high[k] = v
+				if p.high == nil {
+					p.high = map[key]time.Duration{}
+				}
+				p.high[k] = v.V
 			}
 		}
 	}
-	if st.Avail.Valid && st.Total.Valid && st.Avail.V > st.Total.V {
-		return p.errorf(p.line, "avail %d MiB exceeds total %d MiB", st.Avail.V, st.Total.V)
+	if r := &st.Readings; r.AvailableMemMB.Valid && r.TotalMemMB.Valid && r.AvailableMemMB.V > r.TotalMemMB.V {
+		return p.errorf(p.line, "avail %d MiB exceeds total %d MiB", r.AvailableMemMB.V, r.TotalMemMB.V)
 	}
 	ev.state = st
 	p.cur = st
@@ -376,36 +352,32 @@ func lookupKey(name string) key {
 	return numKeys
 }
 
-// setKey parses val for k into st. Its errors are the problem text only.
+// setKey parses val for k into st, as the type of k's row says. Its
+// errors are the problem text only.
 func setKey(st *State, k key, val string) error {
 	name := keyNames[k]
-	if val == "-" {
-		switch k {
-		case keyCPU:
-			st.CPU = provider.Opt[float64]{}
-		case keyRSS:
-			st.RSS = provider.Opt[uint64]{}
-		case keyAvail:
-			st.Avail = provider.Opt[uint64]{}
-		case keyTotal:
-			st.Total = provider.Opt[uint64]{}
-		case keyThermal:
-			st.Thermal = provider.ThermalUnknown
-		case keyBattery:
-			st.Battery = provider.Opt[uint8]{}
-		case keyPressure:
-			st.Pressure = provider.MemoryPressureUnknown
-		case keyPCPU:
-			st.PCPU = provider.Opt[float64]{}
-		case keyCPUStall, keyMemStall, keyIOStall, keyThrottled:
-			*counter(st, k) = provider.Opt[time.Duration]{}
-		case keyDelay:
+	if k == keyDelay {
+		if val == "-" {
 			return errors.New("delay=- is not a duration (delay=0s clears a delay)")
 		}
+		d, err := time.ParseDuration(val)
+		if err != nil {
+			return fmt.Errorf("bad delay %q: want a Go duration like 300ms", val)
+		}
+		if d < 0 {
+			return fmt.Errorf("negative delay %q", val)
+		}
+		st.Delay = d
 		return nil
 	}
-	switch k {
-	case keyCPU, keyPCPU:
+	f := traceRows[k]
+	g, r := f.Get, &st.Readings
+	switch f.Type {
+	case provider.Percent:
+		if val == "-" {
+			*g.Float(r) = provider.Opt[float64]{}
+			return nil
+		}
 		if !isDecimal(val) {
 			return fmt.Errorf("bad %s %q: want a percentage like 12.5, or - for unknown", name, val)
 		}
@@ -416,12 +388,12 @@ func setKey(st *State, k key, val string) error {
 		if err != nil {
 			return fmt.Errorf("bad %s %q: want a percentage like 12.5, or - for unknown", name, val)
 		}
-		if k == keyCPU {
-			st.CPU = provider.Some(v)
-		} else {
-			st.PCPU = provider.Some(v)
+		*g.Float(r) = provider.Some(v)
+	case provider.Duration:
+		if val == "-" {
+			*g.Duration(r) = provider.Opt[time.Duration]{}
+			return nil
 		}
-	case keyCPUStall, keyMemStall, keyIOStall, keyThrottled:
 		d, err := time.ParseDuration(val)
 		if err != nil {
 			return fmt.Errorf("bad %s %q: want a Go duration like 1.5s, or - for unknown", name, val)
@@ -429,50 +401,52 @@ func setKey(st *State, k key, val string) error {
 		if d < 0 {
 			return fmt.Errorf("negative %s %q", name, val)
 		}
-		*counter(st, k) = provider.Some(d)
-	case keyRSS, keyAvail, keyTotal:
-		v, err := parseUint(name, val, MaxMiB)
+		*g.Duration(r) = provider.Some(d)
+	case provider.Uint:
+		if val == "-" {
+			*g.Uint(r) = provider.Opt[uint64]{}
+			return nil
+		}
+		v, err := parseUint(name, val, cmp.Or(f.TraceMax, math.MaxUint64))
 		if err != nil {
 			return err
 		}
-		switch k {
-		case keyRSS:
-			st.RSS = provider.Some(v)
-		case keyAvail:
-			st.Avail = provider.Some(v)
-		default:
-			if v == 0 {
-				return errors.New("total=0: a device has memory (write total=- for unknown)")
-			}
-			st.Total = provider.Some(v)
+		if v == 0 && f.TraceNonZero {
+			return fmt.Errorf("%s=0: a device has memory (write %s=- for unknown)", name, name)
 		}
-	case keyBattery:
+		*g.Uint(r) = provider.Some(v)
+	case provider.Pct8:
+		if val == "-" {
+			*g.Pct8(r) = provider.Opt[uint8]{}
+			return nil
+		}
 		v, err := parseUint(name, val, 100)
 		if err != nil {
 			return err
 		}
-		st.Battery = provider.Some(uint8(v))
-	case keyThermal:
+		*g.Pct8(r) = provider.Some(uint8(v))
+	case provider.Thermal:
+		if val == "-" {
+			*g.Thermal(r) = provider.ThermalUnknown
+			return nil
+		}
 		t, err := provider.ParseThermalState(val)
 		if err != nil {
-			return fmt.Errorf("bad thermal %q: want normal, warm, hot, critical or -", val)
+			return fmt.Errorf("bad %s %q: want normal, warm, hot, critical or -", name, val)
 		}
-		st.Thermal = t
-	case keyPressure:
+		*g.Thermal(r) = t
+	case provider.Pressure:
+		if val == "-" {
+			*g.Pressure(r) = provider.MemoryPressureUnknown
+			return nil
+		}
 		m, err := provider.ParseMemoryPressure(val)
 		if err != nil {
-			return fmt.Errorf("bad pressure %q: want unknown, normal, warn, critical or -", val)
+			return fmt.Errorf("bad %s %q: want unknown, normal, warn, critical or -", name, val)
 		}
-		st.Pressure = m
-	case keyDelay:
-		d, err := time.ParseDuration(val)
-		if err != nil {
-			return fmt.Errorf("bad delay %q: want a Go duration like 300ms", val)
-		}
-		if d < 0 {
-			return fmt.Errorf("negative delay %q", val)
-		}
-		st.Delay = d
+		*g.Pressure(r) = m
+	default:
+		return fmt.Errorf("%s: a trace cannot set a field of type %d", name, f.Type)
 	}
 	return nil
 }
@@ -579,32 +553,12 @@ func (t *Trace) String() string {
 			b.WriteString(keyNames[k])
 			b.WriteString("=")
 			switch k {
-			case keyCPU:
-				b.WriteString(optString(st.CPU, func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }))
-			case keyRSS:
-				b.WriteString(optString(st.RSS, formatUint))
-			case keyAvail:
-				b.WriteString(optString(st.Avail, formatUint))
-			case keyTotal:
-				b.WriteString(optString(st.Total, formatUint))
-			case keyThermal:
-				if st.Thermal.Known() {
-					b.WriteString(st.Thermal.String())
-				} else {
-					b.WriteString("-")
-				}
-			case keyBattery:
-				b.WriteString(optString(st.Battery, func(v uint8) string { return formatUint(uint64(v)) }))
-			case keyPressure:
-				b.WriteString(st.Pressure.String())
-			case keyPCPU:
-				b.WriteString(optString(st.PCPU, func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }))
-			case keyCPUStall, keyMemStall, keyIOStall, keyThrottled:
-				b.WriteString(optString(*counter(&st, k), time.Duration.String))
 			case keyDelay:
 				b.WriteString(st.Delay.String())
 			case keyError:
 				b.WriteString(st.Err)
+			default:
+				b.WriteString(formatValue(traceRows[k], &st.Readings))
 			}
 		}
 		b.WriteString("\n")
@@ -616,6 +570,30 @@ func (t *Trace) String() string {
 }
 
 func formatUint(v uint64) string { return strconv.FormatUint(v, 10) }
+
+// formatValue is the value of f's field in r in its shortest form, or -
+// when unknown.
+func formatValue(f provider.Field, r *provider.Snapshot) string {
+	g := f.Get
+	switch f.Type {
+	case provider.Percent:
+		return optString(*g.Float(r), func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) })
+	case provider.Uint:
+		return optString(*g.Uint(r), formatUint)
+	case provider.Pct8:
+		return optString(*g.Pct8(r), func(v uint8) string { return formatUint(uint64(v)) })
+	case provider.Duration:
+		return optString(*g.Duration(r), time.Duration.String)
+	case provider.Thermal:
+		if t := *g.Thermal(r); t.Known() {
+			return t.String()
+		}
+		return "-"
+	case provider.Pressure:
+		return g.Pressure(r).String()
+	}
+	return "-"
+}
 
 func optString[T any](o provider.Opt[T], f func(T) string) string {
 	if !o.Valid {

@@ -34,16 +34,13 @@ func TestParseContractExample(t *testing.T) {
 @900ms cpu=- battery=78
 @1.2s  end
 `)
-	first := State{
-		CPU: provider.Some(12.5), RSS: provider.Some[uint64](100), Avail: provider.Some[uint64](8000),
-		Total: provider.Some[uint64](16000), Thermal: provider.ThermalNormal, Battery: provider.Some[uint8](80),
-	}
+	first := State{Readings: provider.Snapshot{CPUPct: provider.Some(12.5), ProcessRSSMB: provider.Some[uint64](100), AvailableMemMB: provider.Some[uint64](8000), TotalMemMB: provider.Some[uint64](16000), Thermal: provider.ThermalNormal, BatteryPct: provider.Some[uint8](80)}}
 	second := first
-	second.CPU, second.RSS, second.Avail, second.Thermal = provider.Some(90.0), provider.Some[uint64](500), provider.Some[uint64](1000), provider.ThermalHot
+	second.Readings.CPUPct, second.Readings.ProcessRSSMB, second.Readings.AvailableMemMB, second.Readings.Thermal = provider.Some(90.0), provider.Some[uint64](500), provider.Some[uint64](1000), provider.ThermalHot
 	failing := second
 	failing.Err = "sysfs read failed"
 	last := second
-	last.CPU, last.Battery = provider.Opt[float64]{}, provider.Some[uint8](78)
+	last.Readings.CPUPct, last.Readings.BatteryPct = provider.Opt[float64]{}, provider.Some[uint8](78)
 	for _, tc := range []struct {
 		at   time.Duration
 		want State
@@ -83,7 +80,7 @@ func TestParseRules(t *testing.T) {
 		{
 			name: "end defaults to last line",
 			src:  "@0s cpu=1\n@2s cpu=2\n",
-			at:   3 * time.Second, want: State{CPU: provider.Some(2.0)}, end: 2 * time.Second,
+			at:   3 * time.Second, want: State{Readings: provider.Snapshot{CPUPct: provider.Some(2.0)}}, end: 2 * time.Second,
 		},
 		{
 			name: "before first line is all unknown",
@@ -93,12 +90,12 @@ func TestParseRules(t *testing.T) {
 		{
 			name: "same offset: last line wins",
 			src:  "@0s cpu=1\n@1s cpu=2\n@1s cpu=3 battery=4\n",
-			at:   time.Second, want: State{CPU: provider.Some(3.0), Battery: provider.Some[uint8](4)}, end: time.Second,
+			at:   time.Second, want: State{Readings: provider.Snapshot{CPUPct: provider.Some(3.0), BatteryPct: provider.Some[uint8](4)}}, end: time.Second,
 		},
 		{
 			name: "delay persists until changed",
 			src:  "@0s cpu=1 delay=300ms\n@1s cpu=2\n@2s end",
-			at:   1500 * time.Millisecond, want: State{CPU: provider.Some(2.0), Delay: 300 * time.Millisecond}, end: 2 * time.Second,
+			at:   1500 * time.Millisecond, want: State{Readings: provider.Snapshot{CPUPct: provider.Some(2.0)}, Delay: 300 * time.Millisecond}, end: 2 * time.Second,
 		},
 		{
 			name: "delay=0s clears",
@@ -108,17 +105,17 @@ func TestParseRules(t *testing.T) {
 		{
 			name: "delay-only line ends an error span",
 			src:  "@0s cpu=5\n@1s error=boom\n@2s delay=10ms\n",
-			at:   2 * time.Second, want: State{CPU: provider.Some(5.0), Delay: 10 * time.Millisecond}, end: 2 * time.Second,
+			at:   2 * time.Second, want: State{Readings: provider.Snapshot{CPUPct: provider.Some(5.0)}, Delay: 10 * time.Millisecond}, end: 2 * time.Second,
 		},
 		{
 			name: "keys before error= apply and show after the span",
 			src:  "@0s cpu=5\n@1s cpu=50 delay=1ms error=EC timeout # not a comment\n@2s battery=9\n",
-			at:   2 * time.Second, want: State{CPU: provider.Some(50.0), Battery: provider.Some[uint8](9), Delay: time.Millisecond}, end: 2 * time.Second,
+			at:   2 * time.Second, want: State{Readings: provider.Snapshot{CPUPct: provider.Some(50.0), BatteryPct: provider.Some[uint8](9)}, Delay: time.Millisecond}, end: 2 * time.Second,
 		},
 		{
 			name: "error text is the rest of the line, verbatim",
 			src:  "@0s cpu=5\n@1s\terror=  EC  timeout # not a comment  \n",
-			at:   time.Second, want: State{CPU: provider.Some(5.0), Err: "EC  timeout # not a comment"}, end: time.Second,
+			at:   time.Second, want: State{Readings: provider.Snapshot{CPUPct: provider.Some(5.0)}, Err: "EC  timeout # not a comment"}, end: time.Second,
 		},
 		{
 			name: "consecutive error lines replace the text",
@@ -134,29 +131,29 @@ func TestParseRules(t *testing.T) {
 			name: "trailing comments, tabs, CRLF, leading spaces",
 			src:  "  # header\r\n\t@0s\tcpu=0 rss=0 avail=0 total=1 battery=0 # all the zeros that are real\r\n  @1.5s   end   # done\r\n\r\n# trailer\n",
 			at:   time.Second,
-			want: State{CPU: provider.Some(0.0), RSS: provider.Some[uint64](0), Avail: provider.Some[uint64](0), Total: provider.Some[uint64](1), Battery: provider.Some[uint8](0)},
+			want: State{Readings: provider.Snapshot{CPUPct: provider.Some(0.0), ProcessRSSMB: provider.Some[uint64](0), AvailableMemMB: provider.Some[uint64](0), TotalMemMB: provider.Some[uint64](1), BatteryPct: provider.Some[uint8](0)}},
 			end:  1500 * time.Millisecond,
 		},
 		{
 			name: "edges of the ranges",
 			src:  "@0s cpu=100 battery=100 total=1099511627776 avail=1099511627776 pressure=unknown\n@0s cpu=0.000001\n",
 			at:   0,
-			want: State{CPU: provider.Some(0.000001), Battery: provider.Some[uint8](100), Total: provider.Some[uint64](MaxMiB), Avail: provider.Some[uint64](MaxMiB)},
+			want: State{Readings: provider.Snapshot{CPUPct: provider.Some(0.000001), BatteryPct: provider.Some[uint8](100), TotalMemMB: provider.Some[uint64](MaxMiB), AvailableMemMB: provider.Some[uint64](MaxMiB)}},
 		},
 		{
 			name: "100 exactly, written with zeros",
 			src:  "@0s cpu=0100.000000000000000000000000 pcpu=100.0\n",
-			at:   0, want: State{CPU: provider.Some(100.0), PCPU: provider.Some(100.0)},
+			at:   0, want: State{Readings: provider.Snapshot{CPUPct: provider.Some(100.0), ProcessCPUPct: provider.Some(100.0)}},
 		},
 		{
 			name: "below 100 by less than a float64 can tell",
 			src:  "@0s cpu=99.9999999999999999999999 pcpu=0.0000000000000000000000000000001\n",
-			at:   0, want: State{CPU: provider.Some(100.0), PCPU: provider.Some(1e-31)},
+			at:   0, want: State{Readings: provider.Snapshot{CPUPct: provider.Some(100.0), ProcessCPUPct: provider.Some(1e-31)}},
 		},
 		{
 			name: "end at the same offset as the last line",
 			src:  "@0s cpu=1\n@1s cpu=2\n@1s end\n",
-			at:   time.Second, want: State{CPU: provider.Some(2.0)}, end: time.Second,
+			at:   time.Second, want: State{Readings: provider.Snapshot{CPUPct: provider.Some(2.0)}}, end: time.Second,
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -316,10 +313,10 @@ func TestStringRoundTrip(t *testing.T) {
 @2m end
 `
 	tr := mustParse(t, src)
-	want := "@0s cpu=12.5 rss=100 avail=8000 total=16000 thermal=normal battery=80 pressure=warn\n" +
+	want := "@0s cpu=12.5 rss=100 avail=8000 total=16000 pressure=warn thermal=normal battery=80\n" +
 		"@250ms cpu=- delay=1.5s\n" +
 		"@600ms rss=7 error=sysfs # read failed\n" +
-		"@1m30s thermal=- pressure=unknown delay=0s\n" +
+		"@1m30s pressure=unknown thermal=- delay=0s\n" +
 		"@2m0s end\n"
 	if diff := cmp.Diff(want, tr.String()); diff != "" {
 		t.Errorf("String (-want +got):\n%s", diff)
@@ -345,7 +342,7 @@ func checkRoundTrip(t *testing.T, tr *Trace) {
 
 type point struct {
 	At    time.Duration
-	Named [numKeys]bool
+	Named []bool
 	State State
 }
 
@@ -397,7 +394,7 @@ func FuzzParse(f *testing.F) {
 			prev = ev.at
 			checkState(t, ev.state)
 			st := ev.state
-			for j, c := range []provider.Opt[time.Duration]{st.CPUStall, st.MemStall, st.IOStall, st.Throttled} {
+			for j, c := range []provider.Opt[time.Duration]{st.Readings.Counters.CPUStall, st.Readings.Counters.MemoryStall, st.Readings.Counters.IOStall, st.Readings.Counters.Throttled} {
 				if c.Valid && c.V < high[j] {
 					t.Fatalf("counter %d decreased to %v after %v", j, c.V, high[j])
 				}
@@ -422,30 +419,31 @@ func FuzzParse(f *testing.F) {
 }
 
 // checkState checks that a parsed state holds only valid readings.
-func checkState(t *testing.T, s State) {
+func checkState(t *testing.T, st State) {
 	t.Helper()
-	if s.CPU.Valid && !(s.CPU.V >= 0 && s.CPU.V <= 100) {
-		t.Fatalf("cpu %v out of range", s.CPU.V)
+	s := &st.Readings
+	if s.CPUPct.Valid && !(s.CPUPct.V >= 0 && s.CPUPct.V <= 100) {
+		t.Fatalf("cpu %v out of range", s.CPUPct.V)
 	}
-	if s.Battery.Valid && s.Battery.V > 100 {
-		t.Fatalf("battery %d above 100", s.Battery.V)
+	if s.BatteryPct.Valid && s.BatteryPct.V > 100 {
+		t.Fatalf("battery %d above 100", s.BatteryPct.V)
 	}
-	if s.Total.Valid && s.Total.V == 0 {
+	if s.TotalMemMB.Valid && s.TotalMemMB.V == 0 {
 		t.Fatal("total 0 accepted")
 	}
-	if s.Avail.Valid && s.Total.Valid && s.Avail.V > s.Total.V {
-		t.Fatalf("avail %d above total %d", s.Avail.V, s.Total.V)
+	if s.AvailableMemMB.Valid && s.TotalMemMB.Valid && s.AvailableMemMB.V > s.TotalMemMB.V {
+		t.Fatalf("avail %d above total %d", s.AvailableMemMB.V, s.TotalMemMB.V)
 	}
-	if s.PCPU.Valid && !(s.PCPU.V >= 0 && s.PCPU.V <= 100) {
-		t.Fatalf("pcpu %v out of range", s.PCPU.V)
+	if s.ProcessCPUPct.Valid && !(s.ProcessCPUPct.V >= 0 && s.ProcessCPUPct.V <= 100) {
+		t.Fatalf("pcpu %v out of range", s.ProcessCPUPct.V)
 	}
-	for _, c := range []provider.Opt[time.Duration]{s.CPUStall, s.MemStall, s.IOStall, s.Throttled} {
+	for _, c := range []provider.Opt[time.Duration]{s.Counters.CPUStall, s.Counters.MemoryStall, s.Counters.IOStall, s.Counters.Throttled} {
 		if c.Valid && c.V < 0 {
 			t.Fatalf("negative counter %v", c.V)
 		}
 	}
-	if s.Thermal > provider.ThermalCritical || s.Pressure > provider.MemoryPressureCritical || s.Delay < 0 {
-		t.Fatalf("bad enum or delay: %+v", s)
+	if s.Thermal > provider.ThermalCritical || s.MemoryPressure > provider.MemoryPressureCritical || st.Delay < 0 {
+		t.Fatalf("bad enum or delay: %+v", st)
 	}
 }
 

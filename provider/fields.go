@@ -1,0 +1,135 @@
+package provider
+
+//go:generate go run ../internal/fieldgen -pkg provider -out fields_gen.go
+
+// Type is how a field of a [Snapshot] or of a run's summary holds its
+// value, and so how it is written on the wire, read back and checked.
+type Type uint8
+
+// Field types. The wire rule of each is applied by [Snapshot.Wire] (and
+// the summary's Wire) before anything is written.
+const (
+	// Percent is an Opt[float64] in percent: clamped to [0, 100] on the
+	// wire, null when unknown or not finite; decoding rejects a value
+	// outside [0, 100].
+	Percent Type = iota + 1
+	// Uint is an Opt[uint64] (MiB, milliseconds): null when unknown.
+	Uint
+	// Pct8 is an Opt[uint8] percentage (a battery level): at most 100 on
+	// the wire, null when unknown; decoding rejects a value above 100.
+	Pct8
+	// Pressure is a [MemoryPressure]: its label, never null; a value no
+	// constant names is "unknown".
+	Pressure
+	// Thermal is a [ThermalState]: its wire label, never null; unknown is
+	// written "normal".
+	Thermal
+	// UnixMS is an int64 of milliseconds since the Unix epoch, never null,
+	// clamped to the epoch on the wire.
+	UnixMS
+	// Duration is a cumulative Opt[time.Duration] counter, off the wire.
+	Duration
+	// Count is a uint64 count, never null.
+	Count
+)
+
+// Field describes one field of a [Snapshot] once: everything that
+// encodes, decodes, parses traces, aggregates, exports or shows it reads
+// this description. [SnapshotFields] lists them all.
+//
+// Adding a field is adding a row (and the struct field it names) and
+// running go generate, which writes the encoder, the wire rules and the
+// accessors from the rows (fields_gen.go).
+type Field struct {
+	// Key is the wire key ("cpu_pct"); a field off the wire has the key
+	// it would have, for its trace key and error messages.
+	Key string
+	// Name is the Go field of Snapshot that holds it ("CPUPct",
+	// "Counters.CPUStall").
+	Name string
+	// Type is how it holds its value.
+	Type Type
+	// Unit is the unit of its value ("%", "MiB", "ms", "" for a level).
+	Unit string
+	// OffWire is true for a field the wire does not carry (counters, the
+	// process's CPU share).
+	OffWire bool
+	// NullWhenZero makes a known zero unknown on the wire (a total memory
+	// of 0 comes from a source that did not know).
+	NullWhenZero bool
+	// Trace is the key a scripted trace sets it with ("cpu"); "" when a
+	// trace cannot set it.
+	Trace string
+	// TraceMax is the largest value a trace may give a Uint field; 0 for
+	// no limit beyond the type's.
+	TraceMax uint64
+	// TraceNonZero rejects a trace value of 0 (a device has memory).
+	TraceNonZero bool
+	// Bytes names the field of MemoryBytes holding the same value at its
+	// source's precision ("Total"), "" when there is none.
+	Bytes string
+	// Doc is a one-line description.
+	Doc string
+
+	// Get reaches the field in a snapshot, GetBytes its MemoryBytes twin
+	// (nil when Bytes is ""). Both are filled from Name by go generate.
+	Get      Access[Snapshot]
+	GetBytes func(*Snapshot) *Opt[uint64]
+}
+
+// SnapshotFields describes every field of a [Snapshot], wire fields first
+// in wire order (docs/contract.md §2). The result is shared: do not
+// modify it.
+func SnapshotFields() []Field { return snapshotFields[:] }
+
+// traceMaxMiB is the largest MiB value a trace may give (2^40 MiB, an
+// exbibyte): it keeps memory arithmetic far from overflow.
+const traceMaxMiB = 1 << 40
+
+var snapshotFields = [...]Field{
+	{Key: "cpu_pct", Name: "CPUPct", Type: Percent, Unit: "%", Trace: "cpu",
+		Doc: "system-wide CPU use in percent of all CPUs"},
+	{Key: "process_rss_mb", Name: "ProcessRSSMB", Type: Uint, Unit: "MiB", Trace: "rss", TraceMax: traceMaxMiB, Bytes: "ProcessRSS",
+		Doc: "the observed process's resident set size"},
+	{Key: "available_mem_mb", Name: "AvailableMemMB", Type: Uint, Unit: "MiB", Trace: "avail", TraceMax: traceMaxMiB, Bytes: "Available",
+		Doc: "memory available to the process, at most total_mem_mb"},
+	{Key: "total_mem_mb", Name: "TotalMemMB", Type: Uint, Unit: "MiB", Trace: "total", TraceMax: traceMaxMiB, TraceNonZero: true, NullWhenZero: true, Bytes: "Total",
+		Doc: "total memory, bounded by the container's limit"},
+	{Key: "memory_pressure", Name: "MemoryPressure", Type: Pressure, Trace: "pressure",
+		Doc: "memory pressure, at least what available/total derive (a trace sets the native signal)"},
+	{Key: "thermal_state", Name: "Thermal", Type: Thermal, Trace: "thermal",
+		Doc: "the device's thermal state"},
+	{Key: "battery_pct", Name: "BatteryPct", Type: Pct8, Unit: "%", Trace: "battery",
+		Doc: "battery charge"},
+	{Key: "captured_at_ms", Name: "CapturedAtMS", Type: UnixMS, Unit: "ms",
+		Doc: "when the snapshot was taken"},
+
+	{Key: "process_cpu_pct", Name: "ProcessCPUPct", Type: Percent, Unit: "%", OffWire: true, Trace: "pcpu",
+		Doc: "the observed process's CPU use over the last interval"},
+	{Key: "cpu_busy", Name: "Counters.CPUBusy", Type: Duration, Unit: "s", OffWire: true,
+		Doc: "busy CPU time of all CPUs"},
+	{Key: "cpu_total", Name: "Counters.CPUTotal", Type: Duration, Unit: "s", OffWire: true,
+		Doc: "CPU time of all CPUs"},
+	{Key: "process_cpu", Name: "Counters.ProcessCPU", Type: Duration, Unit: "s", OffWire: true,
+		Doc: "user+system CPU time of the observed process"},
+	{Key: "cpu_stall", Name: "Counters.CPUStall", Type: Duration, Unit: "s", OffWire: true, Trace: "cpu_stall",
+		Doc: "time some task waited for a CPU"},
+	{Key: "memory_stall", Name: "Counters.MemoryStall", Type: Duration, Unit: "s", OffWire: true, Trace: "mem_stall",
+		Doc: "time some task waited for memory"},
+	{Key: "io_stall", Name: "Counters.IOStall", Type: Duration, Unit: "s", OffWire: true, Trace: "io_stall",
+		Doc: "time some task waited for IO"},
+	{Key: "cpu_throttled", Name: "Counters.Throttled", Type: Duration, Unit: "s", OffWire: true, Trace: "throttled",
+		Doc: "time the cgroup was throttled by its CPU quota"},
+	{Key: "rss_high_water_mb", Name: "Counters.RSSHighWaterMB", Type: Uint, Unit: "MiB", OffWire: true,
+		Doc: "the kernel's high-water mark of the process's resident set"},
+}
+
+// SnapshotField returns the row of the snapshot field with wire key key.
+func SnapshotField(key string) (Field, bool) {
+	for _, f := range snapshotFields {
+		if f.Key == key {
+			return f, true
+		}
+	}
+	return Field{}, false
+}
