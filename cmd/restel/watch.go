@@ -62,8 +62,8 @@ func watchMain(e env, args []string) int {
 	var resized <-chan os.Signal
 	if tv, ok := v.(*tableView); ok {
 		if out, ok := e.stdout.(*os.File); ok {
-			tv.cols = func() int { return termCols(out) }
-			tv.rows = func() int { return termRows(out) }
+			tv.cols = func() int { c, _ := termSize(out); return c }
+			tv.rows = func() int { _, r := termSize(out); return r }
 		}
 		var stopResize func()
 		resized, stopResize = notifyResize()

@@ -181,14 +181,10 @@ func (p *Provider) RunSnapshot(ctx context.Context) (provider.Snapshot, error) {
 // read is Snapshot, and RunSnapshot when run is set.
 func (p *Provider) read(ctx context.Context, run bool) (provider.Snapshot, error) {
 	now := p.clock.Now()
-	if err := ctx.Err(); err != nil {
+	if err := procopt.BeginRead(ctx, &p.mu, &p.closed); err != nil {
 		return provider.Unknown(now), err
 	}
-	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.closed.Load() {
-		return provider.Unknown(now), provider.ErrClosed
-	}
 	s := provider.Unknown(now)
 	var errs []error
 
@@ -388,11 +384,8 @@ func (p *Provider) Bounded() bool { return p.bounded }
 // Thermal reads the thermal pressure level published on
 // com.apple.system.thermalpressurelevel (notify_get_state).
 func (p *Provider) Thermal(ctx context.Context) (provider.ThermalState, error) {
-	if err := ctx.Err(); err != nil {
+	if err := procopt.CheckRead(ctx, &p.closed); err != nil {
 		return provider.ThermalUnknown, err
-	}
-	if p.closed.Load() {
-		return provider.ThermalUnknown, provider.ErrClosed
 	}
 	lvl, err := p.sys.thermalLevel()
 	if err != nil {
@@ -405,11 +398,8 @@ func (p *Provider) Thermal(ctx context.Context) (provider.ThermalState, error) {
 // A Mac without a battery gives an invalid Opt and a nil error. On iOS the
 // error wraps provider.ErrUnavailable: the host app pushes the level.
 func (p *Provider) Battery(ctx context.Context) (provider.Opt[uint8], error) {
-	if err := ctx.Err(); err != nil {
+	if err := procopt.CheckRead(ctx, &p.closed); err != nil {
 		return provider.Opt[uint8]{}, err
-	}
-	if p.closed.Load() {
-		return provider.Opt[uint8]{}, provider.ErrClosed
 	}
 	srcs, err := p.sys.powerSources()
 	if err != nil {
@@ -422,10 +412,5 @@ func (p *Provider) Battery(ctx context.Context) (provider.Opt[uint8], error) {
 // loaded for the process. Close is idempotent and safe to call concurrently
 // with reads; later reads fail with provider.ErrClosed.
 func (p *Provider) Close() error {
-	if p.closed.Swap(true) {
-		return nil
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.sys.close()
+	return procopt.Close(&p.mu, &p.closed, p.sys.close)
 }

@@ -143,14 +143,10 @@ func (p *Provider) RunSnapshot(ctx context.Context) (provider.Snapshot, error) {
 // read is Snapshot, and RunSnapshot when run is set.
 func (p *Provider) read(ctx context.Context, run bool) (provider.Snapshot, error) {
 	now := p.clock.Now()
-	if err := ctx.Err(); err != nil {
+	if err := procopt.BeginRead(ctx, &p.mu, &p.closed); err != nil {
 		return provider.Unknown(now), err
 	}
-	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.closed.Load() {
-		return provider.Unknown(now), provider.ErrClosed
-	}
 	s := provider.Unknown(now)
 	var errs []error
 
@@ -207,11 +203,8 @@ func (p *Provider) Bounded() bool { return p.bounded }
 // Battery reads GetSystemPowerStatus. A machine without a system battery
 // gives an invalid Opt and a nil error.
 func (p *Provider) Battery(ctx context.Context) (provider.Opt[uint8], error) {
-	if err := ctx.Err(); err != nil {
+	if err := procopt.CheckRead(ctx, &p.closed); err != nil {
 		return provider.Opt[uint8]{}, err
-	}
-	if p.closed.Load() {
-		return provider.Opt[uint8]{}, provider.ErrClosed
 	}
 	ps, err := p.sys.powerStatus()
 	if err != nil {
