@@ -61,10 +61,9 @@ type runRec struct {
 	from  uint64 // the first sample read it takes (see owner.seq)
 }
 
-// BeginRun starts a run in mode. A valid RESTEL_RESOURCE_TELEMETRY value
-// (read through the monitor's getenv, see [WithGetenv]) takes precedence
-// over mode, as [Monitor.Mode] says; an invalid one logs a warning and
-// mode stands. The mode is then normalized (the interval clamped).
+// BeginRun starts a run in mode, normalized (the interval clamped). It
+// takes the mode it is given: a program that lets
+// RESTEL_RESOURCE_TELEMETRY choose passes [Monitor.ModeFromEnv]'s result.
 //
 // Off samples nothing: no snapshot, no goroutine, no allocation, and
 // Finish reports false. Every other mode takes its start snapshot with a
@@ -96,7 +95,7 @@ type runRec struct {
 // its start and end snapshots. Runs begun after [Monitor.Close] sample
 // nothing.
 func (m *Monitor) BeginRun(ctx context.Context, mode aggregate.Mode) *Run {
-	mode = m.Mode(mode).Normalized()
+	mode = mode.Normalized()
 	if m == nil || mode.Kind == aggregate.Off || m.state.Load() == closed {
 		return offRun
 	}
