@@ -4,8 +4,8 @@
 // sampler per interval, a live subscription ([Monitor.Watch]), the
 // host-pushed platform state of mobile hosts ([HostState]), the
 // RESTEL_RESOURCE_TELEMETRY override ([Monitor.ModeFromEnv]) and a pipeline
-// stage adapter ([Stage]). [Replay] runs a scripted trace on a steered
-// clock. The package links no platform code: the process-wide monitor on
+// stage adapter ([Stage]). Package replay runs a scripted trace on a
+// steered clock. The package links no platform code: the process-wide monitor on
 // the running OS's provider is restel.Default.
 //
 // Telemetry never fails or slows the inference it observes: no method
