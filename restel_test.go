@@ -17,7 +17,17 @@ import (
 	"github.com/restel/restel/provider/native"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { goleak.VerifyTestMain(closingDefault{m}) }
+
+// closingDefault closes the process-wide monitor after the tests and
+// examples, which use it as a program would, before goleak looks.
+type closingDefault struct{ *testing.M }
+
+func (c closingDefault) Run() int {
+	code := c.M.Run()
+	restel.SetDefault(nil).Close()
+	return code
+}
 
 func TestDefaultIsOneMonitor(t *testing.T) {
 	var got [8]*orchestrator.Monitor
