@@ -50,9 +50,9 @@ type runRec struct {
 	ctx    context.Context
 	agg    aggregate.Aggregator
 	dlog   *stream.DebugWriter
-	sub    *stream.Subscription // a Watch's channel; nil for a run
-	reply  chan bool            // the owner's answer to detach: still attached
-	handle weak.Pointer[Run]    // a run's handle; the owner finds it collected
+	sub    *subscription     // a Watch's channel; nil for a run
+	reply  chan bool         // the owner's answer to detach: still attached
+	handle weak.Pointer[Run] // a run's handle; the owner finds it collected
 
 	// The owner goroutine's alone.
 	idx   int32  // in smp.users
@@ -206,10 +206,10 @@ func (m *Monitor) Watch(ctx context.Context, interval time.Duration) <-chan prov
 	if interval <= 0 {
 		interval = aggregate.DefaultInterval
 	}
-	sub := stream.NewSubscription(watchBuffer)
+	sub := newSubscription(watchBuffer)
 	w := &runRec{mode: aggregate.SummaryEvery(interval).Normalized(), ctx: ctx, sub: sub}
 	if m == nil || ctx.Err() != nil || !m.start() || !m.send(request{op: opAttach, run: w}) {
-		sub.Close()
+		sub.close()
 	}
-	return sub.C()
+	return sub.ch
 }
