@@ -12,6 +12,7 @@ import (
 
 	"github.com/restel/restel"
 	"github.com/restel/restel/aggregate"
+	"github.com/restel/restel/internal/vouch"
 	"github.com/restel/restel/orchestrator"
 	"github.com/restel/restel/provider"
 	"github.com/restel/restel/provider/native"
@@ -45,8 +46,8 @@ func TestDefaultIsOneMonitor(t *testing.T) {
 	// The native provider itself, not a wrapper: restel vouches for it
 	// wherever it is Bounded (the live Linux procfs, say).
 	if p, err := native.New(native.Options{}); err == nil {
-		if m.Stats().Inline != provider.IsBounded(p) {
-			t.Errorf("default monitor reads inline: %v; the native provider is Bounded: %v", m.Stats().Inline, provider.IsBounded(p))
+		if m.Stats().Inline != vouch.For(p) {
+			t.Errorf("default monitor reads inline: %v; the native provider is Bounded: %v", m.Stats().Inline, vouch.For(p))
 		}
 		if c, ok := p.(io.Closer); ok {
 			c.Close()

@@ -50,9 +50,8 @@
 // run's start and end snapshots, each sampler tick — is one provider
 // read, shared by every caller that asks while it is in flight:
 //
-//   - a provider restel vouches for ([provider.IsBounded]: one of this
-//     module's own providers on live kernel pseudo-files, checked once by
-//     [New]) is read on the caller's goroutine, without a deadline,
+//   - a provider restel vouches for (one of this module's own providers
+//     on live kernel pseudo-files, checked once by [New]) is read on the caller's goroutine, without a deadline,
 //     because its reads cannot block;
 //   - any other provider — a custom one, one wrapped in another type, a
 //     fixture tree, the fake — is read on a goroutine started for that
@@ -113,6 +112,7 @@ import (
 	"github.com/restel/restel/aggregate"
 	"github.com/restel/restel/internal/slowsig"
 	"github.com/restel/restel/internal/snapcache"
+	"github.com/restel/restel/internal/vouch"
 	"github.com/restel/restel/provider"
 	"github.com/restel/restel/stream"
 )
@@ -260,7 +260,7 @@ type envMode struct {
 var ErrNoProvider = errors.New("orchestrator: no provider")
 
 // New returns a monitor reading p. It starts no goroutine. It asks p once
-// whether restel vouches for it ([provider.IsBounded]). A nil p gives
+// whether restel vouches for it (internal/vouch). A nil p gives
 // all-unknown snapshots.
 func New(p provider.SnapshotProvider, opts ...Option) *Monitor {
 	var cfg config
@@ -312,7 +312,7 @@ func New(p provider.SnapshotProvider, opts ...Option) *Monitor {
 		close(m.ready)
 	}
 	_, unavailable := p.(unknownProvider)
-	inline := unavailable || provider.IsBounded(p)
+	inline := unavailable || vouch.For(p)
 	if cfg.inline != nil {
 		inline = *cfg.inline
 	}

@@ -14,6 +14,8 @@
 // battery) off the hot path implements [ThermalReader] and/or
 // [BatteryReader]; one that reports run counters implements [RunReader];
 // one that holds resources implements io.Closer. restel's own platform
-// providers also implement [Bounded], which the orchestrator takes at its
-// word for them alone ([IsBounded]).
+// providers also tell the orchestrator that their reads cannot block,
+// with a method whose argument only this module can name: no other
+// provider can make that claim, and every other one is read on a
+// goroutine of its own, bounded by the read timeout.
 package provider

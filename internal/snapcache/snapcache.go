@@ -74,7 +74,7 @@ type flight struct {
 // New returns a cache over p. merge (may be nil) is applied to every
 // snapshot read before it is cached; it must be cheap and must not block.
 // inline reads p on the caller's goroutine without a deadline: pass
-// provider.IsBounded(p). timeout is how long a caller waits for a read
+// vouch.For(p). timeout is how long a caller waits for a read
 // handed off to a goroutine (the monitor's read timeout; <= 0: not at
 // all). New starts no goroutine.
 func New(p provider.SnapshotProvider, merge func(provider.Snapshot) provider.Snapshot, timeout time.Duration, inline bool) *Cache {
