@@ -420,19 +420,27 @@ func (m *Monitor) CurrentSnapshot(maxAge time.Duration) (s provider.Snapshot) {
 	return s
 }
 
-// FullSnapshot is CurrentSnapshot with the run counters (process CPU
+// RunSnapshot is CurrentSnapshot with the run counters (process CPU
 // time, pressure stalls, CPU throttling, the RSS high-water mark; see
 // [provider.Counters]) when the provider reports them
-// ([provider.RunReader]): the same TTL, coalescing and timeout rules,
-// with a cache of its own, so the hot path never pays for the extra
-// reads. It is for exporters that publish the stall and throttle
-// counters.
-func (m *Monitor) FullSnapshot(maxAge time.Duration) (s provider.Snapshot) {
-	m.snapshot(snapcache.Full, maxAge, &s)
+// ([provider.RunReader], whose method has the same name): the same TTL,
+// coalescing and timeout rules, with a cache of its own, so the hot path
+// never pays for the extra reads. A run's start and end snapshots are run
+// snapshots; exporters that publish the stall and throttle counters read
+// them too.
+func (m *Monitor) RunSnapshot(maxAge time.Duration) (s provider.Snapshot) {
+	m.snapshot(snapcache.Run, maxAge, &s)
 	return s
 }
 
-// snapshot is CurrentSnapshot and FullSnapshot: it sets *s to the cache
+// FullSnapshot is [Monitor.RunSnapshot], under the name
+// export.FullSource asks for.
+//
+// Deprecated: use [Monitor.RunSnapshot], the name the provider's method
+// has too.
+func (m *Monitor) FullSnapshot(maxAge time.Duration) provider.Snapshot { return m.RunSnapshot(maxAge) }
+
+// snapshot is CurrentSnapshot and RunSnapshot: it sets *s to the cache
 // of kind k if fresh, a refresh otherwise, then applies the host-pushed
 // values. (It writes through s rather than returning the snapshot so the
 // cache hit copies it once.)

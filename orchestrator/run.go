@@ -71,7 +71,7 @@ type runRec struct {
 // ([provider.RunReader]): a read started now, or one of the same kind
 // already in flight, which it joins (so the snapshot may be a few
 // milliseconds older than the call). It is bounded like any read: past
-// the read timeout the run starts from the last full snapshot (or the
+// the read timeout the run starts from the last run snapshot (or the
 // all-unknown one). Boundary does nothing else until Finish. Summary and
 // DebugLocal hand the run to the sampler of their interval, shared by
 // every run and Watch in flight at that interval and started by the
@@ -103,7 +103,7 @@ func (m *Monitor) BeginRun(ctx context.Context, mode aggregate.Mode) *Run {
 		ctx = context.Background()
 	}
 	rec := &runRec{mode: mode, ctx: ctx}
-	start := m.FullSnapshot(0)
+	start := m.RunSnapshot(0)
 	rec.agg.Observe(start)
 	r := &Run{m: m, rec: rec}
 	if !mode.Sampled() || ctx.Err() != nil {
@@ -153,7 +153,7 @@ func (r *Run) finish() (aggregate.Usage, bool) {
 		m.closeDebugLog(rec.dlog)
 		return aggregate.Usage{}, false
 	}
-	end := m.FullSnapshot(0)
+	end := m.RunSnapshot(0)
 	rec.agg.Observe(end)
 	rec.dlog.Write(end)
 	m.closeDebugLog(rec.dlog)
