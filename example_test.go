@@ -35,7 +35,7 @@ func Example() {
 	run := m.BeginRun(context.Background(), restel.ModeBoundary)
 	defer run.Close() // discards the run if Finish is never reached
 	if u, ok := run.Finish(); ok {
-		fmt.Println(u.Mode.Label(), u.SampleCount)
+		fmt.Println(u.Mode.WireLabel(), u.SampleCount)
 	}
 	// Output:
 	// event: infer <nil>

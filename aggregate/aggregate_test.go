@@ -42,6 +42,19 @@ func TestModeNormalizesIntervalFloor(t *testing.T) {
 	}
 }
 
+// A Kind no constant names has a name that says so, and never reaches
+// the wire: its label there is off, as Normalized treats it.
+func TestUnknownKindLabels(t *testing.T) {
+	k := aggregate.Kind(9)
+	if k.String() != "Kind(9)" || k.WireLabel() != "off" {
+		t.Fatalf("Kind(9): String %q WireLabel %q, want Kind(9) and off", k.String(), k.WireLabel())
+	}
+	u := aggregate.Usage{Mode: aggregate.Mode{Kind: k}}
+	if got := string(u.AppendJSON(nil)); !strings.Contains(got, `"sampling_mode":"off"`) {
+		t.Fatalf("a summary of Kind(9) writes %s, want sampling_mode off", got)
+	}
+}
+
 // Ported: mode labels.
 func TestModeLabels(t *testing.T) {
 	tests := []struct {
@@ -55,8 +68,8 @@ func TestModeLabels(t *testing.T) {
 		{aggregate.DebugLocalEvery(500 * time.Millisecond), "debug_local", "debug_local:500ms"},
 	}
 	for _, tt := range tests {
-		if tt.m.Label() != tt.label || tt.m.String() != tt.str {
-			t.Errorf("%+v: label %q string %q, want %q %q", tt.m, tt.m.Label(), tt.m.String(), tt.label, tt.str)
+		if tt.m.WireLabel() != tt.label || tt.m.String() != tt.str {
+			t.Errorf("%+v: label %q string %q, want %q %q", tt.m, tt.m.WireLabel(), tt.m.String(), tt.label, tt.str)
 		}
 		back, err := aggregate.ParseMode(tt.m.String())
 		if err != nil || back != tt.m.Normalized() {

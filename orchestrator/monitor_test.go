@@ -305,14 +305,14 @@ func TestBeginRunTakesItsMode(t *testing.T) {
 				m := newMonitor(t, snap, WithGetenv(func(string) string { return tc.env }),
 					WithLogger(newTextLogger(&logs)))
 				u, ok := m.BeginRun(t.Context(), aggregate.ModeBoundary).Finish()
-				if !ok || u.Mode.Label() != "boundary" {
+				if !ok || u.Mode.WireLabel() != "boundary" {
 					t.Fatalf("env %q: BeginRun(boundary) gave ok %v mode %v; want the boundary it was given", tc.env, ok, u.Mode)
 				}
 				if logs.Len() != 0 {
 					t.Fatalf("env %q: BeginRun read the environment: %q", tc.env, logs.String())
 				}
 				u, ok = m.BeginRun(t.Context(), m.ModeFromEnv(aggregate.ModeBoundary)).Finish()
-				if ok != tc.fromEnvOK || (ok && u.Mode.Label() != tc.fromEnv) {
+				if ok != tc.fromEnvOK || (ok && u.Mode.WireLabel() != tc.fromEnv) {
 					t.Fatalf("env %q: ok %v mode %v; want ok %v mode %s", tc.env, ok, u.Mode, tc.fromEnvOK, tc.fromEnv)
 				}
 				if got := strings.Contains(logs.String(), "WARN"); got != tc.warned {
