@@ -27,7 +27,7 @@ vet:
 # ios/arm64 cannot link without cgo, and go vet links test binaries, so iOS
 # is vetted as darwin/arm64 with the ios tag (the same files a real iOS build
 # picks) and its library packages are compiled for GOOS=ios for real.
-IOS_LIBS := ./provider/... ./mobile/... ./orchestrator/... ./stream/... ./aggregate/... ./internal/... ./export/...
+IOS_LIBS := ./provider/... ./mobile/... ./orchestrator/... ./replay/... ./stream/... ./aggregate/... ./internal/... ./export/...
 cross:
 	@set -e; for p in $(PLATFORMS); do \
 		echo "vet $$p (CGO_ENABLED=0)"; \

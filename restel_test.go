@@ -13,12 +13,23 @@ import (
 
 	"github.com/restel/restel"
 	"github.com/restel/restel/aggregate"
+	"github.com/restel/restel/internal/vouch"
 	"github.com/restel/restel/orchestrator"
 	"github.com/restel/restel/provider"
 	"github.com/restel/restel/provider/native"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { goleak.VerifyTestMain(closingDefault{m}) }
+
+// closingDefault closes the process-wide monitor after the tests and
+// examples, which use it as a program would, before goleak looks.
+type closingDefault struct{ *testing.M }
+
+func (c closingDefault) Run() int {
+	code := c.M.Run()
+	restel.SetDefault(nil).Close()
+	return code
+}
 
 func TestDefaultIsOneMonitor(t *testing.T) {
 	var got [8]*orchestrator.Monitor
@@ -36,8 +47,8 @@ func TestDefaultIsOneMonitor(t *testing.T) {
 	// The native provider itself, not a wrapper: restel vouches for it
 	// wherever it is Bounded (the live Linux procfs, say).
 	if p, err := native.New(native.Options{}); err == nil {
-		if m.Stats().Inline != provider.IsBounded(p) {
-			t.Errorf("default monitor reads inline: %v; the native provider is Bounded: %v", m.Stats().Inline, provider.IsBounded(p))
+		if m.Stats().Inline != vouch.For(p) {
+			t.Errorf("default monitor reads inline: %v; the native provider is Bounded: %v", m.Stats().Inline, vouch.For(p))
 		}
 		if c, ok := p.(io.Closer); ok {
 			c.Close()

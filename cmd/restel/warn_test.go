@@ -175,7 +175,7 @@ func TestMonitorWarningFormat(t *testing.T) {
 		e.cmd = "watch"
 		p := provider.Func(func(context.Context) (provider.Snapshot, error) { return provider.Unknown(time.Now()), nil })
 		m := orchestrator.New(p, orchestrator.WithGetenv(e.getenv), orchestrator.WithLogger(cliLogger(e)))
-		m.Mode(aggregate.Mode{Kind: aggregate.Summary})
+		m.ModeFromEnv(aggregate.Mode{Kind: aggregate.Summary})
 		m.Close()
 		got := stderr.String()
 		if !strings.HasPrefix(got, "restel: watch: ignoring invalid RESTEL_RESOURCE_TELEMETRY") || strings.Count(got, "\n") != 1 || strings.Contains(got, "level=") {

@@ -68,6 +68,7 @@ import (
 
 	"github.com/restel/restel/internal/cputicks"
 	"github.com/restel/restel/internal/procopt"
+	"github.com/restel/restel/internal/vouch"
 	"github.com/restel/restel/provider"
 )
 
@@ -133,7 +134,6 @@ var (
 	_ provider.SnapshotProvider = (*Provider)(nil)
 	_ provider.ThermalReader    = (*Provider)(nil)
 	_ provider.BatteryReader    = (*Provider)(nil)
-	_ provider.Bounded          = (*Provider)(nil)
 	_ provider.RunReader        = (*Provider)(nil)
 )
 
@@ -373,13 +373,23 @@ func totalMiB(b provider.Opt[uint64]) provider.Opt[uint64] {
 	return provider.TotalMiB(b.V)
 }
 
-// Bounded reports that Snapshot and RunSnapshot cannot hang (see
-// [provider.Bounded]): they make only sysctls, host_statistics,
-// proc_pid_rusage and mach_timebase_info (and, on iOS,
+// Bounded reports that Snapshot and RunSnapshot cannot hang
+// ([Provider.Vouch] says so to the orchestrator): they make only
+// sysctls, host_statistics, proc_pid_rusage and mach_timebase_info (and, on iOS,
 // os_proc_available_memory), kernel counters that return at once, so the
 // orchestrator reads them on the caller's goroutine. A Provider built on
 // injected system calls (tests) reports false.
 func (p *Provider) Bounded() bool { return p.bounded }
+
+// Vouch tells the orchestrator that p's reads cannot block, when
+// [Provider.Bounded] reports so: it returns p itself then, and nil
+// otherwise. Its argument is a type only this module can name.
+func (p *Provider) Vouch(vouch.Key) any {
+	if p.bounded {
+		return p
+	}
+	return nil
+}
 
 // Thermal reads the thermal pressure level published on
 // com.apple.system.thermalpressurelevel (notify_get_state).

@@ -95,7 +95,7 @@
 // of an orchestrator can see them. To test a provider without these
 // capabilities, hide them: provider.Func(p.Snapshot).
 //
-// [NewReplay] steers a provider on a [ManualClock] for orchestrator.Replay:
+// [NewReplay] steers a provider on a [ManualClock] for replay.Run:
 // Seek moves the clock to an offset, End is the run's length, and
 // NextChange the next offset at which the trace says something new, so a
 // replay aggregates the samples in between at once.
