@@ -3,7 +3,6 @@ package fake
 import (
 	"context"
 	"fmt"
-	"math/big"
 	"slices"
 	"strconv"
 	"strings"
@@ -36,15 +35,6 @@ const (
 // ByTrace names the cause of a limit or of throttling the trace states
 // itself (cpus=, throttling=true).
 const ByTrace = "trace"
-
-// Temperatures (temp.NAME= and severe.NAME=) lie in (minCelsius,
-// maxCelsius]: below -40 °C no electronics runs, above 150 °C none
-// survives.
-var (
-	minCelsius = big.NewRat(-40, 1)
-	maxCelsius = big.NewRat(150, 1)
-	maxCPUs    = big.NewRat(MaxCPUs, 1)
-)
 
 // Sensor is one temperature sensor a trace names.
 type Sensor struct {
@@ -114,14 +104,14 @@ func setCapacityKey(cp **Capacity, cloned *bool, named *uint64, name, val string
 			c.CPUs = provider.Opt[float64]{}
 			break
 		}
-		v, ok := parseDecimal(val, false)
+		d, ok := splitDecimal(val, false)
 		if !ok {
 			return fmt.Errorf("bad cpus %q: want a number of CPUs like 2 or 8.5, or - for unknown", val)
 		}
-		if v.Sign() <= 0 || v.Cmp(maxCPUs) > 0 {
+		if d.isZero() || !d.atMost(MaxCPUs) {
 			return fmt.Errorf("cpus %s outside (0, %d]", val, MaxCPUs)
 		}
-		f, _ := v.Float64()
+		f, _ := strconv.ParseFloat(val, 64)
 		if !(f > 0 && f <= MaxCPUs) {
 			return fmt.Errorf("cpus %s outside (0, %d] as a float64", val, MaxCPUs)
 		}
@@ -163,14 +153,16 @@ func setCapacityKey(cp **Capacity, cloned *bool, named *uint64, name, val string
 			*field = provider.Opt[float64]{}
 			break
 		}
-		v, ok := parseDecimal(val, true)
+		d, ok := splitDecimal(val, true)
 		if !ok {
 			return fmt.Errorf("bad %s %q: want degrees Celsius like 71.5, or - for unknown", name, val)
 		}
-		if v.Cmp(minCelsius) <= 0 || v.Cmp(maxCelsius) > 0 {
+		// Above -40: a negative value's magnitude below 40, which its
+		// integer digits decide. At most 150: the digits again.
+		if d.neg && d.cmpInt(40) >= 0 || !d.neg && !d.atMost(150) {
 			return fmt.Errorf("%s %s outside (-40, 150] °C", name, val)
 		}
-		f, _ := v.Float64()
+		f, _ := strconv.ParseFloat(val, 64)
 		if !(f > -40 && f <= 150) {
 			return fmt.Errorf("%s %s outside (-40, 150] °C as a float64", name, val)
 		}
@@ -212,19 +204,49 @@ func validSensorName(s string) bool {
 	return true
 }
 
-// parseDecimal parses a plain decimal (see isDecimal), with a leading -
-// when signed is true, exactly: its range is judged on the digits
-// written, not on a rounded float.
-func parseDecimal(s string, signed bool) (*big.Rat, bool) {
-	digits := s
-	if signed {
-		digits = strings.TrimPrefix(s, "-")
-	}
-	if !isDecimal(digits) {
-		return nil, false
-	}
-	return new(big.Rat).SetString(s)
+// decimal is a plain decimal (see isDecimal), with a leading - when
+// signed, taken apart so that its range is judged on the digits written,
+// not on a rounded float.
+type decimal struct {
+	neg      bool
+	intPart  string // integer digits without leading zeros ("" for 0)
+	fracZero bool   // the fraction, if any, is all zeros
 }
+
+func splitDecimal(s string, signed bool) (decimal, bool) {
+	var d decimal
+	if signed && strings.HasPrefix(s, "-") {
+		d.neg, s = true, s[1:]
+	}
+	if !isDecimal(s) {
+		return d, false
+	}
+	intPart, frac, _ := strings.Cut(s, ".")
+	d.intPart, d.fracZero = strings.TrimLeft(intPart, "0"), strings.Trim(frac, "0") == ""
+	return d, true
+}
+
+// cmpInt compares the magnitude's integer part with n >= 0: negative,
+// 0 or positive as it is below, at or above n.
+func (d decimal) cmpInt(n int) int {
+	ns := strconv.Itoa(n)
+	if n == 0 {
+		ns = ""
+	}
+	if c := len(d.intPart) - len(ns); c != 0 {
+		return c
+	}
+	return strings.Compare(d.intPart, ns)
+}
+
+// atMost reports whether the magnitude is at most n.
+func (d decimal) atMost(n int) bool {
+	c := d.cmpInt(n)
+	return c < 0 || c == 0 && d.fracZero
+}
+
+// isZero reports whether the value is 0.
+func (d decimal) isZero() bool { return d.intPart == "" && d.fracZero }
 
 // appendCapacityKeys appends the capacity keys named (a capNamed mask) to
 // b, each as " KEY=VALUE", in canonical order: cpus, throttling, then

@@ -3,6 +3,7 @@ package fake
 import (
 	"context"
 	"errors"
+	"math/big"
 	"strconv"
 	"strings"
 	"testing"
@@ -195,4 +196,41 @@ func TestCapable(t *testing.T) {
 	if err := cr.Capacity(context.Background(), &c); err != nil || p.CapacityReads() != 1 {
 		t.Errorf("Capacity: %v, %d reads", err, p.CapacityReads())
 	}
+}
+
+// FuzzCapacityRange: the digit-wise range checks of temp.NAME=, severe.NAME=
+// and cpus= agree with exact rational arithmetic on every plain decimal.
+func FuzzCapacityRange(f *testing.F) {
+	for _, s := range []string{"0", "-0", "150", "150.0", "150.0000000000000000001", "-40", "-39.9999", "-40.0000001",
+		"0040", "-0039.5", "65536", "65536.00", "65536.1", "0.000", "0.0001", "1000", "-", "--1", "1.", ".5"} {
+		f.Add(s)
+	}
+	lo, hi, maxC := big.NewRat(-40, 1), big.NewRat(150, 1), big.NewRat(MaxCPUs, 1)
+	f.Fuzz(func(t *testing.T, s string) {
+		digits := strings.TrimPrefix(s, "-")
+		if !isDecimal(digits) || len(s) > 200 {
+			if _, ok := splitDecimal(s, true); ok && len(s) <= 200 {
+				t.Fatalf("splitDecimal accepted %q", s)
+			}
+			return
+		}
+		v, ok := new(big.Rat).SetString(s)
+		if !ok {
+			t.Fatalf("big.Rat rejects %q", s)
+		}
+		d, ok := splitDecimal(s, true)
+		if !ok {
+			t.Fatalf("splitDecimal rejects %q", s)
+		}
+		if got, want := !(d.neg && d.cmpInt(40) >= 0 || !d.neg && !d.atMost(150)), v.Cmp(lo) > 0 && v.Cmp(hi) <= 0; got != want {
+			t.Fatalf("%q in (-40, 150]: %v, exact arithmetic says %v", s, got, want)
+		}
+		if s[0] == '-' {
+			return
+		}
+		d, _ = splitDecimal(s, false)
+		if got, want := !d.isZero() && d.atMost(MaxCPUs), v.Sign() > 0 && v.Cmp(maxC) <= 0; got != want {
+			t.Fatalf("%q in (0, %d]: %v, exact arithmetic says %v", s, MaxCPUs, got, want)
+		}
+	})
 }
