@@ -41,6 +41,7 @@ type Provider struct {
 	slow      bool
 	reads     atomic.Int64
 	slowReads atomic.Int64
+	capReads  atomic.Int64
 }
 
 var (
