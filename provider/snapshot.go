@@ -36,6 +36,16 @@ type Snapshot struct {
 	// Unix epoch.
 	CapturedAtMS int64
 
+	// GPUMemUsedMB, GPUMemTotalMB, GPUBusyPct and ProcessGPUMemMB are the
+	// accelerator totals of docs/contract.md §9 ([SumAccelerators]): device
+	// memory in use and in all summed over the discrete accelerators, the
+	// busiest accelerator's busy share, and the device memory the observed
+	// process holds on every accelerator. Unknown on a device without
+	// accelerators. Set them with the list by [Snapshot.SetAccelerators].
+	GPUMemUsedMB, GPUMemTotalMB Opt[uint64]
+	GPUBusyPct                  Opt[float64]
+	ProcessGPUMemMB             Opt[uint64]
+
 	// ProcessCPUPct is the observed process's CPU use over the provider's
 	// last interval, in percent of all CPUs (the scale of CPUPct). It is
 	// off the wire; a scripted trace sets it with pcpu=, and a run uses it
@@ -48,6 +58,43 @@ type Snapshot struct {
 	// wire, where the provider has bytes (exporters publish them); each is
 	// unknown otherwise, and the wire's MiB field is what counts.
 	Bytes MemoryBytes
+	// Accels holds the first NumAccels accelerators the totals were
+	// summed from, off the flat wire: a fixed array, so a snapshot stays
+	// a value that never allocates. A device with more than
+	// [MaxAccelerators] lists the first ones only; the totals cover all.
+	// Read it with [Snapshot.Accelerators].
+	Accels    [MaxAccelerators]Accelerator
+	NumAccels uint8
+}
+
+// MaxAccelerators is how many accelerators a [Snapshot] lists.
+const MaxAccelerators = 8
+
+// Accelerators returns the snapshot's accelerator list (docs/contract.md
+// §9), at most [MaxAccelerators] long. It aliases s.
+func (s *Snapshot) Accelerators() []Accelerator {
+	return s.Accels[:min(int(s.NumAccels), MaxAccelerators)]
+}
+
+// SetAccelerators writes list into s: its first [MaxAccelerators]
+// devices, the flat totals of the whole list ([SumAccelerators]), and
+// the busy counters of the listed devices, read at readMS (milliseconds
+// since the Unix epoch), into s.Counters.
+func (s *Snapshot) SetAccelerators(list []Accelerator, readMS int64) {
+	s.SetAccelTotals(SumAccelerators(list))
+	s.NumAccels = uint8(copy(s.Accels[:], list))
+	clear(s.Accels[s.NumAccels:])
+	s.Counters.AccelBusy = [MaxAccelerators]Opt[time.Duration]{}
+	for i, a := range s.Accelerators() {
+		s.Counters.AccelBusy[i] = a.BusyTime
+	}
+	s.Counters.AccelReadMS = readMS
+}
+
+// SetAccelTotals writes the flat accelerator fields of s.
+func (s *Snapshot) SetAccelTotals(t AccelTotals) {
+	s.GPUMemUsedMB, s.GPUMemTotalMB = t.GPUMemUsedMB, t.GPUMemTotalMB
+	s.GPUBusyPct, s.ProcessGPUMemMB = t.GPUBusyPct, t.ProcessGPUMemMB
 }
 
 // MemoryBytes are a snapshot's memory fields in bytes, as the provider
@@ -83,6 +130,13 @@ type Counters struct {
 	// process's resident set, in MiB (Linux VmHWM, Windows
 	// PeakWorkingSetSize, Apple ri_lifetime_max_phys_footprint).
 	RSSHighWaterMB Opt[uint64]
+	// AccelBusy are the cumulative busy times ([Accelerator.BusyTime]) of
+	// the snapshot's accelerators, by their index in its list, as read at
+	// AccelReadMS (milliseconds since the Unix epoch; 0 when no
+	// accelerator was read). A run's busy share over an interval comes
+	// from their growth between two readings where both have them.
+	AccelBusy   [MaxAccelerators]Opt[time.Duration]
+	AccelReadMS int64
 }
 
 // Unknown returns the all-unknown snapshot captured at t: what a failing
@@ -104,7 +158,7 @@ func (s Snapshot) CapturedAt() time.Time { return time.UnixMilli(s.CapturedAtMS)
 // Wire returns the snapshot as the wire carries it, holding to the
 // contract whatever a provider put in it: cpu_pct clamped to [0, 100]
 // (unknown when not finite), a total under 1 MiB unknown,
-// available at most total, battery at most 100, a level no constant names
+// available at most total, device memory in use at most its total, battery at most 100, a level no constant names
 // unknown, memory pressure at least what available/total derive, and a
 // capture time before the Unix epoch clamped to it. Off-wire fields are
 // kept as they are. Wire is the one place these rules live: the JSON
@@ -113,6 +167,9 @@ func (s Snapshot) Wire() Snapshot {
 	s.wireFields() // each field's own rule, from its row in SnapshotFields
 	if s.AvailableMemMB.Valid && s.TotalMemMB.Valid && s.AvailableMemMB.V > s.TotalMemMB.V {
 		s.AvailableMemMB.V = s.TotalMemMB.V
+	}
+	if s.GPUMemUsedMB.Valid && s.GPUMemTotalMB.Valid && s.GPUMemUsedMB.V > s.GPUMemTotalMB.V {
+		s.GPUMemUsedMB.V = s.GPUMemTotalMB.V
 	}
 	s.MemoryPressure = s.MemoryPressure.Worst(DerivePressure(s.AvailableMemMB, s.TotalMemMB))
 	return s
@@ -129,7 +186,7 @@ func (s Snapshot) AppendJSON(dst []byte) []byte {
 
 // MarshalJSON implements json.Marshaler with [Snapshot.AppendJSON].
 func (s Snapshot) MarshalJSON() ([]byte, error) {
-	return s.AppendJSON(make([]byte, 0, 192)), nil
+	return s.AppendJSON(make([]byte, 0, 320)), nil
 }
 
 // wireKeys are the wire keys of SnapshotFields, in wire order; wireRows
