@@ -1,7 +1,10 @@
 package provider_test
 
 import (
+	"encoding/json"
 	"fmt"
+	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,4 +75,53 @@ func TestSetAcceleratorsAllocs(t *testing.T) {
 	if a := testing.AllocsPerRun(100, func() { s.SetAccelerators(list, 1) }); a != 0 {
 		t.Fatalf("%v allocs per SetAccelerators, want 0", a)
 	}
+}
+
+func TestAcceleratorAppendJSON(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   provider.Accelerator
+		want string
+	}{
+		{"discrete, every field known",
+			provider.Accelerator{Name: "card0", Driver: "amdgpu", Kind: provider.AccelGPU,
+				MemUsedMB: provider.Some[uint64](5800), MemTotalMB: provider.Some[uint64](8192), BusyPct: provider.Some(97.5),
+				TempC: provider.Some(71.0), Throttling: provider.Some(false), ProcessMemMB: provider.Some[uint64](5200)},
+			`{"name":"card0","driver":"amdgpu","kind":"gpu","unified":false,"mem_used_mb":5800,"mem_total_mb":8192,"busy_pct":97.5,"temp_c":71,"throttling":false,"process_mem_mb":5200}`},
+		{"unified NPU, nothing else known",
+			provider.Accelerator{Name: "accel0", Driver: "intel_vpu", Kind: provider.AccelNPU, Unified: true},
+			`{"name":"accel0","driver":"intel_vpu","kind":"npu","unified":true,"mem_used_mb":null,"mem_total_mb":null,"busy_pct":null,"temp_c":null,"throttling":null,"process_mem_mb":null}`},
+		{"hostile values",
+			provider.Accelerator{Name: "a\"b\\c\n\x01\xff", Kind: 9, BusyPct: provider.Some(250.0), TempC: provider.Some(math.NaN()), Throttling: provider.Some(true)},
+			`{"name":"a\"b\\c\u000a\u0001\ufffd","driver":"","kind":"unknown","unified":false,"mem_used_mb":null,"mem_total_mb":null,"busy_pct":100,"temp_c":null,"throttling":true,"process_mem_mb":null}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := string(tc.in.AppendJSON(nil)); got != tc.want {
+				t.Errorf("got  %s\nwant %s", got, tc.want)
+			}
+		})
+	}
+}
+
+// FuzzAcceleratorAppendJSON: whatever a driver names a device, the object
+// is valid JSON and its strings read back (invalid UTF-8 as U+FFFD).
+func FuzzAcceleratorAppendJSON(f *testing.F) {
+	f.Add("card0", "amdgpu", 12.5)
+	f.Add("\x00\"\\\u2028", "\xff\xfe", math.Inf(1))
+	f.Fuzz(func(t *testing.T, name, driver string, busy float64) {
+		b := provider.Accelerator{Name: name, Driver: driver, BusyPct: provider.Some(busy)}.AppendJSON(nil)
+		var back struct {
+			Name, Driver string
+			BusyPct      *float64 `json:"busy_pct"`
+		}
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatalf("%s: %v", b, err)
+		}
+		if back.Name != strings.ToValidUTF8(name, "\ufffd") && back.Name != string([]rune(name)) {
+			t.Errorf("name %q read back as %q", name, back.Name)
+		}
+		if back.BusyPct != nil && (*back.BusyPct < 0 || *back.BusyPct > 100) {
+			t.Errorf("busy_pct %v outside [0, 100]", *back.BusyPct)
+		}
+	})
 }

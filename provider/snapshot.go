@@ -82,12 +82,16 @@ func (s *Snapshot) Accelerators() []Accelerator {
 // since the Unix epoch), into s.Counters.
 func (s *Snapshot) SetAccelerators(list []Accelerator, readMS int64) {
 	s.SetAccelTotals(SumAccelerators(list))
-	s.NumAccels = uint8(copy(s.Accels[:], list))
-	clear(s.Accels[s.NumAccels:])
-	s.Counters.AccelBusy = [MaxAccelerators]Opt[time.Duration]{}
-	for i, a := range s.Accelerators() {
-		s.Counters.AccelBusy[i] = a.BusyTime
+	old := min(int(s.NumAccels), MaxAccelerators)
+	n := copy(s.Accels[:], list)
+	for i := range n {
+		s.Counters.AccelBusy[i] = list[i].BusyTime
 	}
+	if n < old { // slots past the list stay zero: clear only those in use
+		clear(s.Accels[n:old])
+		clear(s.Counters.AccelBusy[n:old])
+	}
+	s.NumAccels = uint8(n)
 	s.Counters.AccelReadMS = readMS
 }
 
