@@ -17,6 +17,10 @@ var snapshotAccess = [len(snapshotFields)]Access[Snapshot]{
 	{Thermal: func(s *Snapshot) *ThermalState { return &s.Thermal }},                     // thermal_state
 	{Pct8: func(s *Snapshot) *Opt[uint8] { return &s.BatteryPct }},                       // battery_pct
 	{UnixMS: func(s *Snapshot) *int64 { return &s.CapturedAtMS }},                        // captured_at_ms
+	{Uint: func(s *Snapshot) *Opt[uint64] { return &s.GPUMemUsedMB }},                    // gpu_mem_used_mb
+	{Uint: func(s *Snapshot) *Opt[uint64] { return &s.GPUMemTotalMB }},                   // gpu_mem_total_mb
+	{Float: func(s *Snapshot) *Opt[float64] { return &s.GPUBusyPct }},                    // gpu_busy_pct
+	{Uint: func(s *Snapshot) *Opt[uint64] { return &s.ProcessGPUMemMB }},                 // process_gpu_mem_mb
 	{Float: func(s *Snapshot) *Opt[float64] { return &s.ProcessCPUPct }},                 // process_cpu_pct
 	{Duration: func(s *Snapshot) *Opt[time.Duration] { return &s.Counters.CPUBusy }},     // cpu_busy
 	{Duration: func(s *Snapshot) *Opt[time.Duration] { return &s.Counters.CPUTotal }},    // cpu_total
@@ -59,6 +63,14 @@ func (s *Snapshot) appendWire(dst []byte) []byte {
 	dst = AppendUint(dst, s.BatteryPct)
 	dst = append(dst, `,"captured_at_ms":`...)
 	dst = strconv.AppendInt(dst, s.CapturedAtMS, 10)
+	dst = append(dst, `,"gpu_mem_used_mb":`...)
+	dst = AppendUint(dst, s.GPUMemUsedMB)
+	dst = append(dst, `,"gpu_mem_total_mb":`...)
+	dst = AppendUint(dst, s.GPUMemTotalMB)
+	dst = append(dst, `,"gpu_busy_pct":`...)
+	dst = AppendFloat(dst, s.GPUBusyPct)
+	dst = append(dst, `,"process_gpu_mem_mb":`...)
+	dst = AppendUint(dst, s.ProcessGPUMemMB)
 	dst = append(dst, `}`...)
 	return dst
 }
@@ -79,5 +91,9 @@ func (s *Snapshot) wireFields() {
 		s.BatteryPct.V = 100
 	}
 	s.CapturedAtMS = max(s.CapturedAtMS, 0)
+	if s.GPUMemTotalMB.Valid && s.GPUMemTotalMB.V == 0 {
+		s.GPUMemTotalMB = Opt[uint64]{}
+	}
+	s.GPUBusyPct = wirePercent(s.GPUBusyPct)
 	s.ProcessCPUPct = wirePercent(s.ProcessCPUPct)
 }
