@@ -122,6 +122,40 @@ func benchBoundaryRun(b *testing.B, p provider.SnapshotProvider) {
 	}
 }
 
+// BenchmarkBoundaryRunBookkeeping is BenchmarkBoundaryRun on a provider
+// whose reads cost nothing (a fixed snapshot with run counters, read on
+// the caller's goroutine, as the live provider is): what a boundary run
+// costs beyond its two run-counter reads.
+func BenchmarkBoundaryRunBookkeeping(b *testing.B) {
+	s := provider.Snapshot{
+		CPUPct: provider.Some(12.5), ProcessRSSMB: provider.Some[uint64](100),
+		AvailableMemMB: provider.Some[uint64](8000), TotalMemMB: provider.Some[uint64](16000),
+	}
+	s.Counters.ProcessCPU = provider.Some(time.Second)
+	m := New(freeRunReader{s}, WithHost(&HostState{}), withInline)
+	defer m.Close()
+	m.Prewarm()
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok := m.BeginRun(ctx, aggregate.ModeBoundary).Finish(); !ok {
+			b.Fatal("no summary")
+		}
+	}
+}
+
+// freeRunReader returns its snapshot, with or without run counters, at no
+// cost.
+type freeRunReader struct{ s provider.Snapshot }
+
+func (f freeRunReader) Snapshot(context.Context) (provider.Snapshot, error) {
+	s := f.s
+	s.Counters = provider.Counters{}
+	return s, nil
+}
+
+func (f freeRunReader) RunSnapshot(context.Context) (provider.Snapshot, error) { return f.s, nil }
+
 // BenchmarkBoundaryRunVsRefresh interleaves one boundary run with one bare
 // read of a second live provider, so the two see the same machine state
 // and the same noise: x-refresh is the run's time as a multiple of one

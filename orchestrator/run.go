@@ -30,6 +30,14 @@ type Run struct {
 	usage aggregate.Usage
 }
 
+// boundaryRun is a boundary run's handle and record in one allocation.
+// A sampled run's record is allocated on its own: the owner holds it, and
+// must not keep the handle reachable (see runRec).
+type boundaryRun struct {
+	Run
+	rec runRec
+}
+
 // offRun is the handle of every run that samples nothing (mode Off, a
 // closed monitor): shared and free.
 var offRun = &Run{state: runDiscarded}
@@ -103,11 +111,19 @@ func (m *Monitor) BeginRun(ctx context.Context, mode aggregate.Mode) *Run {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	if !mode.Sampled() {
+		// The owner never sees a boundary run: its record can share the
+		// handle's allocation.
+		b := &boundaryRun{rec: runRec{mode: mode, ctx: ctx}}
+		b.Run = Run{m: m, rec: &b.rec}
+		b.rec.agg.Observe(m.FullSnapshot(0))
+		return &b.Run
+	}
 	rec := &runRec{mode: mode, ctx: ctx}
 	start := m.FullSnapshot(0)
 	rec.agg.Observe(start)
 	r := &Run{m: m, rec: rec}
-	if !mode.Sampled() || ctx.Err() != nil {
+	if ctx.Err() != nil {
 		return r // the owner never sees it
 	}
 	if mode.Kind == aggregate.DebugLocal {
