@@ -81,8 +81,8 @@ func BenchmarkRefresh(b *testing.B) {
 	}
 }
 
-// BenchmarkProviderRefresh is one bare provider read, the unit the
-// boundary run is measured against (provider/linux's BenchmarkRefresh).
+// BenchmarkProviderRefresh is one bare provider read (provider/linux's
+// BenchmarkRefresh), without the run counters.
 func BenchmarkProviderRefresh(b *testing.B) {
 	p := liveProvider(b)
 	ctx := context.Background()
@@ -159,10 +159,12 @@ func (f freeRunReader) RunSnapshot(context.Context) (provider.Snapshot, error) {
 // BenchmarkBoundaryRunVsRefresh interleaves one boundary run with one bare
 // read of a second live provider, so the two see the same machine state
 // and the same noise: x-refresh is the run's time as a multiple of one
-// provider refresh (the bound is 2.5), run-ns and refresh-ns the parts.
-// ns/op is their sum plus three clock reads. "inline" is the live
+// provider refresh without the run counters, run-ns and refresh-ns the
+// parts. ns/op is their sum plus three clock reads. "inline" is the live
 // provider as it is (Bounded); "handoff" hides that, as for a custom
-// provider.
+// provider (and, hiding RunSnapshot too, reads no run counters). The
+// bound on a boundary run is against the floor of a read with the run
+// counters: provider/linux's BenchmarkBoundaryRunVsRunFloor.
 func BenchmarkBoundaryRunVsRefresh(b *testing.B) {
 	for _, bc := range []struct {
 		name string
