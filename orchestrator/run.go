@@ -23,11 +23,11 @@ type Run struct {
 	rec *runRec // nil for a run that samples nothing
 
 	// mu serializes Finish and Close, which may race each other from any
-	// goroutine (docs/contract.md §1); it guards state, ok and usage.
+	// goroutine (docs/contract.md §1); it guards state. A finished run's
+	// summary is not kept: a second Finish folds it again from rec, which
+	// no one else touches once the run has finished.
 	mu    sync.Mutex
 	state uint8
-	ok    bool
-	usage aggregate.Usage
 }
 
 // boundaryRun is a boundary run's handle and record in one allocation.
@@ -156,8 +156,11 @@ func (r *Run) Finish() (aggregate.Usage, bool) {
 func (r *Run) finish() (aggregate.Usage, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.state != runActive {
-		return r.usage, r.ok
+	switch r.state {
+	case runFinished:
+		return r.rec.agg.Usage(r.rec.mode), true
+	case runDiscarded:
+		return aggregate.Usage{}, false
 	}
 	rec, m := r.rec, r.m
 	r.state = runDiscarded
@@ -174,8 +177,8 @@ func (r *Run) finish() (aggregate.Usage, bool) {
 	rec.agg.Observe(end)
 	rec.dlog.Write(end)
 	m.closeDebugLog(rec.dlog)
-	r.usage, r.ok, r.state = rec.agg.Usage(rec.mode), true, runFinished
-	return r.usage, r.ok
+	r.state = runFinished
+	return rec.agg.Usage(rec.mode), true
 }
 
 // DebugPath returns the file where a DebugLocal run writes its raw
