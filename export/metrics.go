@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/restel/restel/headroom"
 	"github.com/restel/restel/provider"
 )
 
@@ -62,8 +63,17 @@ type Metric struct {
 	// Full is true for the run counters, which only a [FullSource]
 	// reports.
 	Full bool
+	// Vars are the attributes whose values vary from point to point (the
+	// limit that binds, a device's name), after Attrs; their Value is
+	// empty, and [Point.Vars] holds each point's values in this order.
+	// nil for the metrics of [Table].
+	Vars []Attr
 
 	value func(s provider.Snapshot) (float64, bool)
+	// head reads a headroom metric and the value of its one variable
+	// attribute; dev reads a per-device metric.
+	head func(h headroom.Headroom) (float64, string, bool)
+	dev  func(a *provider.Accelerator) (float64, bool)
 }
 
 // Value returns the metric's value in s, a snapshot [Read] returned,
