@@ -61,6 +61,7 @@ func watchMain(e env, args []string) int {
 	v := chooseView(e, cfg, e.stdout)
 	var resized <-chan os.Signal
 	if tv, ok := v.(*tableView); ok {
+		tv.headroom = m.Headroom
 		if out, ok := e.stdout.(*os.File); ok {
 			tv.cols = func() int { return termCols(out) }
 			tv.rows = func() int { return termRows(out) }
