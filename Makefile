@@ -27,7 +27,7 @@ vet:
 # ios/arm64 cannot link without cgo, and go vet links test binaries, so iOS
 # is vetted as darwin/arm64 with the ios tag (the same files a real iOS build
 # picks) and its library packages are compiled for GOOS=ios for real.
-IOS_LIBS := ./provider/... ./mobile/... ./orchestrator/... ./stream/... ./aggregate/... ./internal/... ./export/...
+IOS_LIBS := ./provider/... ./mobile/... ./orchestrator/... ./replay/... ./stream/... ./aggregate/... ./internal/... ./export/...
 cross:
 	@set -e; for p in $(PLATFORMS); do \
 		echo "vet $$p (CGO_ENABLED=0)"; \
@@ -39,9 +39,9 @@ cross:
 		fi; \
 	done
 
-# -short skips the million-run soak test (make soak runs it).
+# The million-run soak test runs only with RESTEL_SOAK=1 (make soak).
 unit:
-	$(GO) test -race -short -count=1 $(PKGS)
+	$(GO) test -race -count=1 $(PKGS)
 
 # The OpenTelemetry bridge is a module of its own (./... of the root
 # module does not reach it): vetted on the host and every platform, and
@@ -58,7 +58,7 @@ vet-otel:
 	done
 
 unit-otel:
-	cd $(OTEL_DIR) && $(GO) test -race -short -count=1 ./...
+	cd $(OTEL_DIR) && $(GO) test -race -count=1 ./...
 
 ## otel-pin: make the bridge require the core module at its newest commit
 ## outside otel/ (a pseudo-version a module proxy can serve once that commit
@@ -98,6 +98,6 @@ fuzz:
 		done; \
 	done
 
-## soak: the long soak tests skipped by make test.
+## soak: the long soak tests, which run only with RESTEL_SOAK=1.
 soak:
-	$(GO) test -race -count=1 -run Soak -timeout 30m $(PKGS)
+	RESTEL_SOAK=1 $(GO) test -race -count=1 -run Soak -timeout 30m $(PKGS)

@@ -1,8 +1,16 @@
-// Package restel holds restel's process-wide state: the default monitor
-// on the running OS's native provider ([Default]) and the host-pushed
-// platform state mobile hosts write ([Host]). It is the one package that
-// links the platform providers into a program; a program that builds its
-// own [orchestrator.Monitor] on its own provider links none of them.
+// Package restel is the one import of the common flow: the process-wide
+// monitor on the running OS's native provider ([Default], [SetDefault]),
+// a monitor on a provider of one's own ([New]), runs and their modes
+// ([Monitor.BeginRun], [Mode], [ModeFromEnv]), the snapshot and the
+// run's summary ([Snapshot], [Usage]), the pipeline-stage adapter
+// ([Stage]) and the host-pushed platform state mobile hosts write
+// ([Host]). Its types are those of the packages that implement them
+// (orchestrator, aggregate, provider), under the same names; package
+// provider stays the interface a device provider implements.
+//
+// It links the platform providers into a program; a program that builds
+// its monitor with orchestrator.New on a provider of its own links none
+// of them.
 //
 // Device resource telemetry around AI-inference runs: a hot-path cached
 // snapshot (CPU, memory, memory pressure, process RSS, thermal, battery)
@@ -28,7 +36,7 @@ var (
 // Host returns the process-wide host-pushed state: what mobile hosts push
 // battery and thermal readings into, merged by the [Default] monitor and
 // by any monitor built WithHost(Host()).
-func Host() *orchestrator.HostState { return &host }
+func Host() *HostState { return &host }
 
 // Default returns the process-wide monitor, built on first use on the
 // running OS's provider (native.New with the zero Options: the calling
@@ -47,7 +55,7 @@ func Host() *orchestrator.HostState { return &host }
 // returns a closed monitor. A pointer kept from before the Close stays
 // closed, as any closed monitor: it serves its last snapshot, ageing, and
 // samples no run (Finish reports false).
-func Default() *orchestrator.Monitor {
+func Default() *Monitor {
 	if m := def.Load(); m != nil && !m.Closed() {
 		return m
 	}
@@ -75,7 +83,7 @@ func Default() *orchestrator.Monitor {
 // through its own bridge, a test): build the monitor WithHost(Host()) so
 // pushed values keep showing. A nil m makes the next Default build the
 // native one again; so does closing m.
-func SetDefault(m *orchestrator.Monitor) *orchestrator.Monitor {
+func SetDefault(m *Monitor) *Monitor {
 	defMu.Lock()
 	defer defMu.Unlock()
 	return def.Swap(m)

@@ -42,6 +42,19 @@ func TestModeNormalizesIntervalFloor(t *testing.T) {
 	}
 }
 
+// A Kind no constant names has a name that says so, and never reaches
+// the wire: its label there is off, as Normalized treats it.
+func TestUnknownKindLabels(t *testing.T) {
+	k := aggregate.Kind(9)
+	if k.String() != "Kind(9)" || k.WireLabel() != "off" {
+		t.Fatalf("Kind(9): String %q WireLabel %q, want Kind(9) and off", k.String(), k.WireLabel())
+	}
+	u := aggregate.Usage{Mode: aggregate.Mode{Kind: k}}
+	if got := string(u.AppendJSON(nil)); !strings.Contains(got, `"sampling_mode":"off"`) {
+		t.Fatalf("a summary of Kind(9) writes %s, want sampling_mode off", got)
+	}
+}
+
 // Ported: mode labels.
 func TestModeLabels(t *testing.T) {
 	tests := []struct {
@@ -55,8 +68,8 @@ func TestModeLabels(t *testing.T) {
 		{aggregate.DebugLocalEvery(500 * time.Millisecond), "debug_local", "debug_local:500ms"},
 	}
 	for _, tt := range tests {
-		if tt.m.Label() != tt.label || tt.m.String() != tt.str {
-			t.Errorf("%+v: label %q string %q, want %q %q", tt.m, tt.m.Label(), tt.m.String(), tt.label, tt.str)
+		if tt.m.WireLabel() != tt.label || tt.m.String() != tt.str {
+			t.Errorf("%+v: label %q string %q, want %q %q", tt.m, tt.m.WireLabel(), tt.m.String(), tt.label, tt.str)
 		}
 		back, err := aggregate.ParseMode(tt.m.String())
 		if err != nil || back != tt.m.Normalized() {
@@ -294,41 +307,6 @@ func TestAggregatorSkip(t *testing.T) {
 	var old aggregate.Usage
 	if err := json.Unmarshal([]byte(`{"memory_pressure_peak":"unknown","thermal_state_peak":"normal","sample_count":2,"sampling_mode":"boundary"}`), &old); err != nil || old.SamplesSkipped != 0 {
 		t.Fatalf("summary without samples_skipped: %d, %v; want 0, nil", old.SamplesSkipped, err)
-	}
-}
-
-func TestSchedule(t *testing.T) {
-	ms := time.Millisecond
-	tests := []struct {
-		name string
-		m    aggregate.Mode
-		end  time.Duration
-		want []time.Duration
-	}{
-		{"off", aggregate.ModeOff, time.Second, nil},
-		{"boundary", aggregate.ModeBoundary, 1200 * ms, []time.Duration{0, 1200 * ms}},
-		{"summary 250ms over 1.2s", aggregate.SummaryEvery(250 * ms), 1200 * ms, []time.Duration{0, 250 * ms, 500 * ms, 750 * ms, 1000 * ms, 1200 * ms}},
-		{"sample exactly at end is the end snapshot", aggregate.SummaryEvery(250 * ms), 1000 * ms, []time.Duration{0, 250 * ms, 500 * ms, 750 * ms, 1000 * ms}},
-		{"run shorter than a tick", aggregate.SummaryEvery(time.Second), 10 * ms, []time.Duration{0, 10 * ms}},
-		{"zero-length run", aggregate.SummaryEvery(time.Second), 0, []time.Duration{0, 0}},
-		{"the longest run, a huge interval", aggregate.SummaryEvery(1000000 * time.Hour), 2562047 * time.Hour,
-			[]time.Duration{0, 1000000 * time.Hour, 2000000 * time.Hour, 2562047 * time.Hour}},
-		{"an interval of 2^62 ns: the next tick would overflow", aggregate.SummaryEvery(1 << 62), 1281024 * time.Hour,
-			[]time.Duration{0, 1 << 62, 1281024 * time.Hour}},
-		{"the largest end", aggregate.DebugLocalEvery(1 << 62), math.MaxInt64,
-			[]time.Duration{0, 1 << 62, math.MaxInt64}},
-	}
-	for _, tt := range tests {
-		if got := slices.Collect(aggregate.Schedule(tt.m, tt.end)); !slices.Equal(got, tt.want) {
-			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
-		}
-		if n := aggregate.Ticks(tt.m, tt.end); tt.want != nil && n != uint64(len(tt.want)-2) {
-			t.Errorf("%s: Ticks = %d, want %d", tt.name, n, len(tt.want)-2)
-		}
-	}
-	// Stopping early is honoured.
-	for range aggregate.Schedule(aggregate.SummaryEvery(250*ms), time.Hour) {
-		break
 	}
 }
 

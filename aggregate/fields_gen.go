@@ -55,7 +55,7 @@ func (u *Usage) appendWire(dst []byte) []byte {
 	dst = append(dst, `,"sample_count":`...)
 	dst = strconv.AppendUint(dst, u.SampleCount, 10)
 	dst = append(dst, `,"sampling_mode":"`...)
-	dst = append(dst, u.Mode.Label()...)
+	dst = append(dst, u.Mode.WireLabel()...)
 	dst = append(dst, `"`...)
 	if u.Mode.Sampled() {
 		dst = append(dst, `,"sampling_interval_ms":`...)

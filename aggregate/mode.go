@@ -26,14 +26,32 @@ const (
 
 var kindLabels = [...]string{"off", "boundary", "summary", "debug_local"}
 
-// Label returns the wire label: "off", "boundary", "summary" or
-// "debug_local".
-func (k Kind) Label() string {
+// String returns the kind's name: its wire label for the four kinds, and
+// Kind(N) for a value no constant names.
+func (k Kind) String() string {
 	if int(k) < len(kindLabels) {
 		return kindLabels[k]
 	}
 	return fmt.Sprintf("Kind(%d)", uint8(k))
 }
+
+// WireLabel returns the label written on the wire: "off", "boundary",
+// "summary" or "debug_local"; a value no constant names is "off", as
+// [Mode.Normalized] treats it. (The rule every enum of restel follows:
+// String is the name a person reads, WireLabel never writes a label
+// docs/contract.md does not list.)
+func (k Kind) WireLabel() string {
+	if int(k) < len(kindLabels) {
+		return kindLabels[k]
+	}
+	return kindLabels[Off]
+}
+
+// Label is [Kind.String].
+//
+// Deprecated: use [Kind.WireLabel] for the wire and [Kind.String]
+// otherwise.
+func (k Kind) Label() string { return k.String() }
 
 // Interval bounds (docs/contract.md §3).
 const (
@@ -86,17 +104,24 @@ func (m Mode) Normalized() Mode {
 	}
 }
 
-// Label returns the wire label of the mode's kind.
-func (m Mode) Label() string { return m.Kind.Label() }
+// WireLabel returns the wire label of the mode's kind (the summary's
+// sampling_mode), see [Kind.WireLabel].
+func (m Mode) WireLabel() string { return m.Kind.WireLabel() }
+
+// Label is m.Kind.String().
+//
+// Deprecated: use [Mode.WireLabel] for the wire, [Mode.String] for the
+// text form.
+func (m Mode) Label() string { return m.Kind.String() }
 
 // String returns the textual form that [ParseMode] reads: "off",
 // "boundary", "summary:1s", "debug_local:250ms".
 func (m Mode) String() string {
 	m = m.Normalized()
 	if m.Sampled() {
-		return m.Kind.Label() + ":" + m.Interval.String()
+		return m.Kind.String() + ":" + m.Interval.String()
 	}
-	return m.Kind.Label()
+	return m.Kind.String()
 }
 
 // ParseMode parses the textual form of docs/contract.md §3: off, boundary, summary or

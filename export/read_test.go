@@ -109,10 +109,11 @@ func TestCollect(t *testing.T) {
 	busy, idle := index("restel.cpu.time{state=busy}"), index("restel.cpu.time{state=idle}")
 	total, stall := index("system.memory.limit"), index("restel.cpu.stall.time")
 	pressure := index("restel.memory.pressure") // normal: available is total
-	avail := index("system.memory.linux.available")
+	availName := "system.memory.linux.available"
 	if goos != "linux" && goos != "android" {
-		avail = index("restel.memory.available")
+		availName = "restel.memory.available"
 	}
+	avail := index(availName)
 	for _, tc := range []struct {
 		name string
 		src  export.Source

@@ -194,7 +194,7 @@ func (o *owner) serve(r request) {
 		for _, s := range o.sched.samplers {
 			for _, u := range s.users {
 				if u.sub != nil {
-					st.WatchDropped += u.sub.Dropped()
+					st.WatchDropped += u.sub.dropped.Load()
 				}
 			}
 		}
@@ -284,8 +284,8 @@ func (o *owner) end(rec *runRec) {
 		})
 	}
 	if rec.sub != nil {
-		o.st.WatchDropped += rec.sub.Dropped()
-		rec.sub.Close()
+		o.st.WatchDropped += rec.sub.dropped.Load()
+		rec.sub.close()
 	}
 }
 
@@ -370,7 +370,7 @@ func (o *owner) deliver(smp sample) {
 				continue
 			case !smp.fresh:
 			case u.sub != nil:
-				u.sub.Send(smp.snap)
+				u.sub.send(smp.snap)
 			default:
 				u.agg.ObserveWired(&wired)
 				u.dlog.Write(wired)

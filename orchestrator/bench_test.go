@@ -253,16 +253,24 @@ func BenchmarkTimeNowParallel(b *testing.B) {
 // machine state: x-timenow is the cached read's time as a multiple of one
 // time.Now() (the bound is 1.5).
 func BenchmarkCurrentSnapshotCachedVsTimeNow(b *testing.B) {
-	const block = 1000
 	m := New(liveProvider(b), WithHost(&HostState{}))
 	defer m.Close()
 	m.Prewarm()
+	benchVsTimeNow(b, func() { sinkSnap = m.CurrentSnapshot(time.Hour) })
+}
+
+// benchVsTimeNow interleaves blocks of 1,000 calls of f with blocks of
+// 1,000 time.Now() calls, so both see the same machine state, and reports
+// x-timenow (a call of f as a multiple of one time.Now()), read-ns and
+// now-ns.
+func benchVsTimeNow(b *testing.B, f func()) {
+	const block = 1000
 	var readD, nowD time.Duration
 	b.ReportAllocs()
 	for b.Loop() {
 		t0 := time.Now()
 		for range block {
-			sinkSnap = m.CurrentSnapshot(time.Hour)
+			f()
 		}
 		t1 := time.Now()
 		for range block {

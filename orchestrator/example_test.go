@@ -33,7 +33,7 @@ func ExampleStage() {
 	// The monitor a runtime embeds: one per process (or restel.Default()).
 	m := orchestrator.New(provider.Func(device.Snapshot), orchestrator.WithReadTimeout(time.Second))
 	defer m.Close()
-	// A runtime would pass m.Mode(configured), which applies the
+	// A runtime would pass m.ModeFromEnv(configured), which applies the
 	// RESTEL_RESOURCE_TELEMETRY override; the example pins its mode.
 	mode := aggregate.ModeBoundary
 	emit := func(ev orchestrator.Event) { fmt.Printf("%s\n", ev.AppendJSON(nil)) }

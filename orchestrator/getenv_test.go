@@ -47,7 +47,7 @@ func TestOffRunFromEnv(t *testing.T) {
 	t.Setenv(EnvMode, "off")
 	m := newMonitor(t, boundedProvider{unknownProvider{ErrNoProvider}})
 	if n := testing.AllocsPerRun(100, func() {
-		if _, ok := m.BeginRun(t.Context(), aggregate.ModeBoundary).Finish(); ok {
+		if _, ok := m.BeginRun(t.Context(), m.ModeFromEnv(aggregate.ModeBoundary)).Finish(); ok {
 			t.Fatal("a run the environment turned off yielded a summary")
 		}
 	}); n != 0 {

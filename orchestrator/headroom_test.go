@@ -128,29 +128,11 @@ func TestMonitorHeadroomWithoutCapacity(t *testing.T) {
 // calls with blocks of time.Now() calls: x-timenow is a call's time as a
 // multiple of one time.Now() (the bound is 1.5).
 func BenchmarkHeadroomCachedVsTimeNow(b *testing.B) {
-	const block = 1000
 	d := &capDevice{start: time.Now()}
 	m := New(d, WithHost(&HostState{}))
 	defer m.Close()
 	m.Prewarm()
-	var readD, nowD time.Duration
-	b.ReportAllocs()
-	for b.Loop() {
-		t0 := time.Now()
-		for range block {
-			sinkHeadroom = m.Headroom(10 * time.Second)
-		}
-		t1 := time.Now()
-		for range block {
-			sinkTime = time.Now()
-		}
-		t2 := time.Now()
-		readD += t1.Sub(t0)
-		nowD += t2.Sub(t1)
-	}
-	n := float64(b.N) * block
-	b.ReportMetric(float64(readD)/float64(nowD), "x-timenow")
-	b.ReportMetric(float64(readD.Nanoseconds())/n, "read-ns")
+	benchVsTimeNow(b, func() { sinkHeadroom = m.Headroom(10 * time.Second) })
 }
 
 var sinkHeadroom headroom.Headroom

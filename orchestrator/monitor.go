@@ -3,9 +3,9 @@
 // per-run usage summaries ([Monitor.BeginRun]) sampled by one shared
 // sampler per interval, a live subscription ([Monitor.Watch]), the
 // host-pushed platform state of mobile hosts ([HostState]), the
-// RESTEL_RESOURCE_TELEMETRY override ([Monitor.Mode]) and a pipeline
-// stage adapter ([Stage]). [Replay] runs a scripted trace on a steered
-// clock. The package links no platform code: the process-wide monitor on
+// RESTEL_RESOURCE_TELEMETRY override ([Monitor.ModeFromEnv]) and a pipeline
+// stage adapter ([Stage]). Package replay runs a scripted trace on a
+// steered clock. The package links no platform code: the process-wide monitor on
 // the running OS's provider is restel.Default.
 //
 // Telemetry never fails or slows the inference it observes: no method
@@ -50,9 +50,8 @@
 // run's start and end snapshots, each sampler tick — is one provider
 // read, shared by every caller that asks while it is in flight:
 //
-//   - a provider restel vouches for ([provider.IsBounded]: one of this
-//     module's own providers on live kernel pseudo-files, checked once by
-//     [New]) is read on the caller's goroutine, without a deadline,
+//   - a provider restel vouches for (one of this module's own providers
+//     on live kernel pseudo-files, checked once by [New]) is read on the caller's goroutine, without a deadline,
 //     because its reads cannot block;
 //   - any other provider — a custom one, one wrapped in another type, a
 //     fixture tree, the fake — is read on a goroutine started for that
@@ -113,12 +112,13 @@ import (
 	"github.com/restel/restel/aggregate"
 	"github.com/restel/restel/internal/slowsig"
 	"github.com/restel/restel/internal/snapcache"
+	"github.com/restel/restel/internal/vouch"
 	"github.com/restel/restel/provider"
 	"github.com/restel/restel/stream"
 )
 
-// EnvMode is the environment variable that overrides the configured mode
-// (docs/contract.md §3), read by [Monitor.Mode].
+// EnvMode is the environment variable whose value [ModeFromEnv] and
+// [Monitor.ModeFromEnv] put over a program's mode (docs/contract.md §3).
 const EnvMode = "RESTEL_RESOURCE_TELEMETRY"
 
 // DefaultTTL is the cache age internal callers accept (docs/contract.md §1).
@@ -179,7 +179,7 @@ func WithDebugDir(dir string) Option { return func(c *config) { c.debugDir = dir
 // none; restel.Default uses the process-wide restel.Host).
 func WithHost(h *HostState) Option { return func(c *config) { c.host = h } }
 
-// WithGetenv sets how [Monitor.Mode] reads RESTEL_RESOURCE_TELEMETRY
+// WithGetenv sets how [Monitor.ModeFromEnv] reads RESTEL_RESOURCE_TELEMETRY
 // (default: the process environment, as os.Getenv, read without
 // allocating while the value stays the same).
 func WithGetenv(f func(string) string) Option { return func(c *config) { c.getenv = f } }
@@ -230,9 +230,8 @@ type Monitor struct {
 	// Stats reads what Close stored without a lock.
 	final atomic.Pointer[Stats]
 
-	// env caches the parsed RESTEL_RESOURCE_TELEMETRY. Atomic because
-	// every BeginRun reads it without a lock.
-	env atomic.Pointer[envMode]
+	// env caches the parsed RESTEL_RESOURCE_TELEMETRY of ModeFromEnv.
+	env envCache
 	// debugOnce keeps the debug-file warning to one per monitor, from
 	// whichever run's goroutine hits it first.
 	debugOnce sync.Once
@@ -261,7 +260,7 @@ type envMode struct {
 var ErrNoProvider = errors.New("orchestrator: no provider")
 
 // New returns a monitor reading p. It starts no goroutine. It asks p once
-// whether restel vouches for it ([provider.IsBounded]). A nil p gives
+// whether restel vouches for it (internal/vouch). A nil p gives
 // all-unknown snapshots.
 func New(p provider.SnapshotProvider, opts ...Option) *Monitor {
 	var cfg config
@@ -313,7 +312,7 @@ func New(p provider.SnapshotProvider, opts ...Option) *Monitor {
 		close(m.ready)
 	}
 	_, unavailable := p.(unknownProvider)
-	inline := unavailable || provider.IsBounded(p)
+	inline := unavailable || vouch.For(p)
 	if cfg.inline != nil {
 		inline = *cfg.inline
 	}
@@ -421,19 +420,27 @@ func (m *Monitor) CurrentSnapshot(maxAge time.Duration) (s provider.Snapshot) {
 	return s
 }
 
-// FullSnapshot is CurrentSnapshot with the run counters (process CPU
+// RunSnapshot is CurrentSnapshot with the run counters (process CPU
 // time, pressure stalls, CPU throttling, the RSS high-water mark; see
 // [provider.Counters]) when the provider reports them
-// ([provider.RunReader]): the same TTL, coalescing and timeout rules,
-// with a cache of its own, so the hot path never pays for the extra
-// reads. It is for exporters that publish the stall and throttle
-// counters.
-func (m *Monitor) FullSnapshot(maxAge time.Duration) (s provider.Snapshot) {
-	m.snapshot(snapcache.Full, maxAge, &s)
+// ([provider.RunReader], whose method has the same name): the same TTL,
+// coalescing and timeout rules, with a cache of its own, so the hot path
+// never pays for the extra reads. A run's start and end snapshots are run
+// snapshots; exporters that publish the stall and throttle counters read
+// them too.
+func (m *Monitor) RunSnapshot(maxAge time.Duration) (s provider.Snapshot) {
+	m.snapshot(snapcache.Run, maxAge, &s)
 	return s
 }
 
-// snapshot is CurrentSnapshot and FullSnapshot: it sets *s to the cache
+// FullSnapshot is [Monitor.RunSnapshot], under the name
+// export.FullSource asks for.
+//
+// Deprecated: use [Monitor.RunSnapshot], the name the provider's method
+// has too.
+func (m *Monitor) FullSnapshot(maxAge time.Duration) provider.Snapshot { return m.RunSnapshot(maxAge) }
+
+// snapshot is CurrentSnapshot and RunSnapshot: it sets *s to the cache
 // of kind k if fresh, a refresh otherwise, then applies the host-pushed
 // values. (It writes through s rather than returning the snapshot so the
 // cache hit copies it once.)
@@ -458,29 +465,58 @@ func (m *Monitor) refresh(k snapcache.Kind, maxAge time.Duration) provider.Snaps
 	return m.cache.Refresh(k, maxAge)
 }
 
-// Mode applies the RESTEL_RESOURCE_TELEMETRY override (docs/contract.md §3)
-// to the configured mode: an unset or empty variable keeps configured; a
-// valid value replaces it; an invalid one logs a warning (once per
-// distinct value) and keeps configured.
-func (m *Monitor) Mode(configured aggregate.Mode) aggregate.Mode {
+// ModeFromEnv applies the RESTEL_RESOURCE_TELEMETRY override
+// (docs/contract.md §3) to fallback, reading the variable through the
+// monitor's getenv ([WithGetenv]) and warning through its logger: an
+// unset or empty variable keeps fallback; a valid value replaces it; an
+// invalid one logs a warning (once per distinct value) and keeps
+// fallback. [Monitor.BeginRun] and [Stage] take the mode they are given;
+// a program that lets the environment choose passes them
+// m.ModeFromEnv(configured). A look-up of an unchanged value allocates
+// nothing.
+func (m *Monitor) ModeFromEnv(fallback aggregate.Mode) aggregate.Mode {
 	if m == nil {
-		return configured
+		return fallback
 	}
-	raw := m.cfg.getenv(EnvMode)
+	return m.env.apply(m.cfg.getenv, m.cfg.logger, fallback)
+}
+
+// Mode is [Monitor.ModeFromEnv].
+//
+// Deprecated: use [Monitor.ModeFromEnv], whose name says what it reads.
+func (m *Monitor) Mode(configured aggregate.Mode) aggregate.Mode { return m.ModeFromEnv(configured) }
+
+// processEnv is the environment cache of [ModeFromEnv].
+var processEnv envCache
+
+// ModeFromEnv applies the RESTEL_RESOURCE_TELEMETRY override
+// (docs/contract.md §3) to fallback, as [Monitor.ModeFromEnv] does, for
+// the process environment, warning through slog.Default.
+func ModeFromEnv(fallback aggregate.Mode) aggregate.Mode {
+	return processEnv.apply(defaultGetenv, slog.Default(), fallback)
+}
+
+// envCache caches the last parsed RESTEL_RESOURCE_TELEMETRY value.
+// Atomic because every caller reads it without a lock.
+type envCache struct{ p atomic.Pointer[envMode] }
+
+// apply is ModeFromEnv with getenv and the logger given.
+func (c *envCache) apply(getenv func(string) string, logger *slog.Logger, fallback aggregate.Mode) aggregate.Mode {
+	raw := getenv(EnvMode)
 	if raw == "" {
-		return configured
+		return fallback
 	}
-	e := m.env.Load()
+	e := c.p.Load()
 	if e == nil || e.raw != raw {
 		e = &envMode{raw: raw}
 		e.mode, e.err = aggregate.ParseMode(raw)
-		if old := m.env.Swap(e); e.err != nil && (old == nil || old.raw != raw) {
-			m.cfg.logger.Warn("restel: ignoring invalid "+EnvMode,
-				"value", raw, "err", e.err, "mode", configured.String())
+		if old := c.p.Swap(e); e.err != nil && (old == nil || old.raw != raw) {
+			logger.Warn("restel: ignoring invalid "+EnvMode,
+				"value", raw, "err", e.err, "mode", fallback.String())
 		}
 	}
 	if e.err != nil {
-		return configured
+		return fallback
 	}
 	return e.mode
 }

@@ -241,7 +241,7 @@ func TestModeEnvOverride(t *testing.T) {
 				}),
 				WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 			for range 3 {
-				if got := m.Mode(aggregate.SummaryEvery(time.Second)); got != tc.want {
+				if got := m.ModeFromEnv(aggregate.SummaryEvery(time.Second)); got != tc.want {
 					t.Fatalf("Mode = %v, want %v", got, tc.want)
 				}
 			}
@@ -263,35 +263,36 @@ func TestModeEnvChanges(t *testing.T) {
 	var logs bytes.Buffer
 	m := newMonitor(t, nil, WithGetenv(func(string) string { return env }),
 		WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
-	if m.Mode(aggregate.ModeOff) != aggregate.ModeBoundary {
+	if m.ModeFromEnv(aggregate.ModeOff) != aggregate.ModeBoundary {
 		t.Fatal("boundary not applied")
 	}
 	env = "nope"
-	if m.Mode(aggregate.ModeOff) != aggregate.ModeOff || strings.Count(logs.String(), "WARN") != 1 {
+	if m.ModeFromEnv(aggregate.ModeOff) != aggregate.ModeOff || strings.Count(logs.String(), "WARN") != 1 {
 		t.Fatalf("invalid value: logs %q", logs.String())
 	}
 	env = "summary"
-	if m.Mode(aggregate.ModeOff) != aggregate.SummaryEvery(0) {
+	if m.ModeFromEnv(aggregate.ModeOff) != aggregate.SummaryEvery(0) {
 		t.Fatal("changed value not re-read")
 	}
 	env = "nope"
-	m.Mode(aggregate.ModeOff)
+	m.ModeFromEnv(aggregate.ModeOff)
 	if strings.Count(logs.String(), "WARN") != 2 {
 		t.Fatalf("an invalid value seen again after a valid one should warn again: %q", logs.String())
 	}
 }
 
-// docs/contract.md §3: the environment override takes precedence over the mode a
-// caller passes to BeginRun (and so to Stage), not only over Mode's result.
-func TestBeginRunAppliesEnvOverride(t *testing.T) {
+// docs/contract.md §3: BeginRun (and so Stage) takes the mode it is given,
+// whatever RESTEL_RESOURCE_TELEMETRY says; the override is ModeFromEnv's
+// result, which a program passes on when it wants the environment to choose.
+func TestBeginRunTakesItsMode(t *testing.T) {
 	snap := provider.Func(func(context.Context) (provider.Snapshot, error) {
 		return provider.Snapshot{CPUPct: provider.Some(10.0)}, nil
 	})
 	for _, tc := range []struct {
-		env    string
-		ok     bool
-		label  string
-		warned bool
+		env       string
+		fromEnvOK bool
+		fromEnv   string // the label of the run in ModeFromEnv(boundary)
+		warned    bool
 	}{
 		{"", true, "boundary", false},
 		{"off", false, "", false},
@@ -304,13 +305,40 @@ func TestBeginRunAppliesEnvOverride(t *testing.T) {
 				m := newMonitor(t, snap, WithGetenv(func(string) string { return tc.env }),
 					WithLogger(newTextLogger(&logs)))
 				u, ok := m.BeginRun(t.Context(), aggregate.ModeBoundary).Finish()
-				if ok != tc.ok || (ok && u.Mode.Label() != tc.label) {
-					t.Fatalf("env %q: ok %v mode %v; want ok %v mode %s", tc.env, ok, u.Mode, tc.ok, tc.label)
+				if !ok || u.Mode.WireLabel() != "boundary" {
+					t.Fatalf("env %q: BeginRun(boundary) gave ok %v mode %v; want the boundary it was given", tc.env, ok, u.Mode)
+				}
+				if logs.Len() != 0 {
+					t.Fatalf("env %q: BeginRun read the environment: %q", tc.env, logs.String())
+				}
+				u, ok = m.BeginRun(t.Context(), m.ModeFromEnv(aggregate.ModeBoundary)).Finish()
+				if ok != tc.fromEnvOK || (ok && u.Mode.WireLabel() != tc.fromEnv) {
+					t.Fatalf("env %q: ok %v mode %v; want ok %v mode %s", tc.env, ok, u.Mode, tc.fromEnvOK, tc.fromEnv)
 				}
 				if got := strings.Contains(logs.String(), "WARN"); got != tc.warned {
 					t.Fatalf("env %q: warning logged %v, want %v (%q)", tc.env, got, tc.warned, logs.String())
 				}
 			})
+		})
+	}
+}
+
+// The package-level ModeFromEnv reads the process environment.
+func TestProcessModeFromEnv(t *testing.T) {
+	for _, tc := range []struct {
+		env  string
+		want aggregate.Mode
+	}{
+		{"", aggregate.ModeBoundary},
+		{"summary:500ms", aggregate.SummaryEvery(500 * time.Millisecond)},
+		{"off", aggregate.ModeOff},
+		{"nonsense", aggregate.ModeBoundary},
+	} {
+		t.Run(tc.env, func(t *testing.T) {
+			t.Setenv(EnvMode, tc.env)
+			if got := ModeFromEnv(aggregate.ModeBoundary); got != tc.want {
+				t.Fatalf("ModeFromEnv(boundary) with %q = %v, want %v", tc.env, got, tc.want)
+			}
 		})
 	}
 }
@@ -336,7 +364,7 @@ func TestNilMonitor(t *testing.T) {
 	if _, ok := <-m.Watch(t.Context(), time.Second); ok {
 		t.Fatal("nil monitor Watch delivered")
 	}
-	if m.Mode(aggregate.ModeBoundary) != aggregate.ModeBoundary || m.Close() != nil {
+	if m.ModeFromEnv(aggregate.ModeBoundary) != aggregate.ModeBoundary || m.Close() != nil {
 		t.Fatal("nil monitor Mode/Close")
 	}
 	_ = m.CurrentSnapshot(0)
@@ -421,7 +449,7 @@ func TestAllocations(t *testing.T) {
 		{"cached read", 0, func() { m.CurrentSnapshot(time.Hour) }},
 		{"cached read with host push", 0, func() { h.SetThermalState(provider.ThermalHot); m.CurrentSnapshot(time.Hour) }},
 		{"off run", 0, func() { m.BeginRun(t.Context(), aggregate.ModeOff).Finish() }},
-		{"env override", 0, func() { m.Mode(aggregate.ModeBoundary) }},
+		{"env override", 0, func() { m.ModeFromEnv(aggregate.ModeBoundary) }},
 		{"boundary run", 10, func() { m.BeginRun(t.Context(), aggregate.ModeBoundary).Finish() }},
 	} {
 		if n := testing.AllocsPerRun(200, tc.f); n > tc.max {

@@ -50,9 +50,9 @@ type runRec struct {
 	ctx    context.Context
 	agg    aggregate.Aggregator
 	dlog   *stream.DebugWriter
-	sub    *stream.Subscription // a Watch's channel; nil for a run
-	reply  chan bool            // the owner's answer to detach: still attached
-	handle weak.Pointer[Run]    // a run's handle; the owner finds it collected
+	sub    *subscription     // a Watch's channel; nil for a run
+	reply  chan bool         // the owner's answer to detach: still attached
+	handle weak.Pointer[Run] // a run's handle; the owner finds it collected
 
 	// The owner goroutine's alone.
 	idx   int32  // in smp.users
@@ -61,10 +61,9 @@ type runRec struct {
 	from  uint64 // the first sample read it takes (see owner.seq)
 }
 
-// BeginRun starts a run in mode. A valid RESTEL_RESOURCE_TELEMETRY value
-// (read through the monitor's getenv, see [WithGetenv]) takes precedence
-// over mode, as [Monitor.Mode] says; an invalid one logs a warning and
-// mode stands. The mode is then normalized (the interval clamped).
+// BeginRun starts a run in mode, normalized (the interval clamped). It
+// takes the mode it is given: a program that lets
+// RESTEL_RESOURCE_TELEMETRY choose passes [Monitor.ModeFromEnv]'s result.
 //
 // Off samples nothing: no snapshot, no goroutine, no allocation, and
 // Finish reports false. Every other mode takes its start snapshot with a
@@ -72,7 +71,7 @@ type runRec struct {
 // ([provider.RunReader]): a read started now, or one of the same kind
 // already in flight, which it joins (so the snapshot may be a few
 // milliseconds older than the call). It is bounded like any read: past
-// the read timeout the run starts from the last full snapshot (or the
+// the read timeout the run starts from the last run snapshot (or the
 // all-unknown one). Boundary does nothing else until Finish. Summary and
 // DebugLocal hand the run to the sampler of their interval, shared by
 // every run and Watch in flight at that interval and started by the
@@ -96,7 +95,7 @@ type runRec struct {
 // its start and end snapshots. Runs begun after [Monitor.Close] sample
 // nothing.
 func (m *Monitor) BeginRun(ctx context.Context, mode aggregate.Mode) *Run {
-	mode = m.Mode(mode).Normalized()
+	mode = mode.Normalized()
 	if m == nil || mode.Kind == aggregate.Off || m.state.Load() == closed {
 		return offRun
 	}
@@ -104,7 +103,7 @@ func (m *Monitor) BeginRun(ctx context.Context, mode aggregate.Mode) *Run {
 		ctx = context.Background()
 	}
 	rec := &runRec{mode: mode, ctx: ctx}
-	start := m.FullSnapshot(0)
+	start := m.RunSnapshot(0)
 	rec.agg.Observe(start)
 	r := &Run{m: m, rec: rec}
 	if !mode.Sampled() || ctx.Err() != nil {
@@ -154,7 +153,7 @@ func (r *Run) finish() (aggregate.Usage, bool) {
 		m.closeDebugLog(rec.dlog)
 		return aggregate.Usage{}, false
 	}
-	end := m.FullSnapshot(0)
+	end := m.RunSnapshot(0)
 	rec.agg.Observe(end)
 	rec.dlog.Write(end)
 	m.closeDebugLog(rec.dlog)
@@ -207,10 +206,10 @@ func (m *Monitor) Watch(ctx context.Context, interval time.Duration) <-chan prov
 	if interval <= 0 {
 		interval = aggregate.DefaultInterval
 	}
-	sub := stream.NewSubscription(watchBuffer)
+	sub := newSubscription(watchBuffer)
 	w := &runRec{mode: aggregate.SummaryEvery(interval).Normalized(), ctx: ctx, sub: sub}
 	if m == nil || ctx.Err() != nil || !m.start() || !m.send(request{op: opAttach, run: w}) {
-		sub.Close()
+		sub.close()
 	}
-	return sub.C()
+	return sub.ch
 }

@@ -17,10 +17,11 @@ import (
 	"github.com/restel/restel/internal/winacl"
 	"github.com/restel/restel/provider"
 	"github.com/restel/restel/provider/fake"
+	"github.com/restel/restel/replay"
 )
 
 // A live run on the fake provider's trace, begun at 0 and finished at the
-// trace's end, summarizes exactly what orchestrator.Replay does (docs/contract.md §5
+// trace's end, summarizes exactly what replay.Run does (docs/contract.md §5
 // timing: start at 0, samples at k·I < end, end snapshot at end).
 func TestLiveRunMatchesReplay(t *testing.T) {
 	files, err := filepath.Glob("../testdata/scripts/*.trace")
@@ -43,7 +44,7 @@ func TestLiveRunMatchesReplay(t *testing.T) {
 				if end == 0 || tr.At(end) != tr.At(end-time.Nanosecond) {
 					t.Skip("the trace changes at its end offset")
 				}
-				want, err := Replay(t.Context(), fake.NewReplay(tr), mode)
+				want, err := replay.Run(t.Context(), fake.NewReplay(tr), mode)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -48,25 +48,25 @@ func TestRunBoundariesReadTheRunCounters(t *testing.T) {
 	})
 }
 
-// FullSnapshot carries the run counters under the same TTL rules; the hot
+// RunSnapshot carries the run counters under the same TTL rules; the hot
 // path never reads them.
-func TestFullSnapshot(t *testing.T) {
+func TestRunSnapshot(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := &counters{}
 		m := newMonitor(t, p)
 		if s := m.CurrentSnapshot(time.Hour); s.Counters.CPUStall.Valid || p.full.Load() != 0 {
 			t.Fatalf("CurrentSnapshot read the run counters: %+v", s)
 		}
-		s := m.FullSnapshot(time.Second)
+		s := m.RunSnapshot(time.Second)
 		if s.Counters.CPUStall != provider.Some(10*time.Millisecond) {
-			t.Fatalf("FullSnapshot %+v, want the first stall total", s)
+			t.Fatalf("RunSnapshot %+v, want the first stall total", s)
 		}
 		time.Sleep(time.Second)
-		if m.FullSnapshot(time.Second); p.full.Load() != 1 {
-			t.Fatal("a FullSnapshot within its TTL read again")
+		if m.RunSnapshot(time.Second); p.full.Load() != 1 {
+			t.Fatal("a RunSnapshot within its TTL read again")
 		}
 		time.Sleep(time.Millisecond)
-		if s := m.FullSnapshot(time.Second); s.Counters.CPUStall != provider.Some(20*time.Millisecond) {
+		if s := m.RunSnapshot(time.Second); s.Counters.CPUStall != provider.Some(20*time.Millisecond) {
 			t.Fatalf("past the TTL: %+v, want a fresh read", s)
 		}
 		if s := m.CurrentSnapshot(time.Hour); s.Counters.CPUStall != provider.Some(20*time.Millisecond) || p.fast.Load() != 1 {

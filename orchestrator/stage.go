@@ -54,10 +54,11 @@ func (e Event) AppendJSON(dst []byte) []byte {
 // MarshalJSON implements json.Marshaler with [Event.AppendJSON].
 func (e Event) MarshalJSON() ([]byte, error) { return e.AppendJSON(make([]byte, 0, 320)), nil }
 
-// Stage wraps f so that each call is one run of m in mode (a valid
-// RESTEL_RESOURCE_TELEMETRY value takes precedence, as in
-// [Monitor.BeginRun]): the run begins before f and finishes when f
-// returns, with or without an error, and emit (when not nil) receives the
+// Stage wraps f so that each call is one run of m in mode, taken as
+// given, as [Monitor.BeginRun] takes it (a program that lets
+// RESTEL_RESOURCE_TELEMETRY choose passes [Monitor.ModeFromEnv]'s result,
+// read once when it builds the stage): the run begins before f and
+// finishes when f returns, with or without an error, and emit (when not nil) receives the
 // call's [Event] with the summary attached as resource_summary. A call
 // whose context is cancelled or passes its deadline stops sampling then,
 // and its event carries both the error and the summary (start, the

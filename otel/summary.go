@@ -48,7 +48,7 @@ func summaryAttribute(f aggregate.SummaryField, u *aggregate.Usage) (attribute.K
 	key := SummaryPrefix + f.Key
 	switch g := f.Get; {
 	case f.Key == "sampling_mode":
-		return attribute.String(key, u.Mode.Label()), true
+		return attribute.String(key, u.Mode.WireLabel()), true
 	case f.Key == "sampling_interval_ms":
 		return attribute.Int64(key, u.Mode.Interval.Milliseconds()), u.Mode.Sampled()
 	case !g.Known(u):

@@ -14,6 +14,16 @@
 // battery) off the hot path implements [ThermalReader] and/or
 // [BatteryReader]; one that reports run counters implements [RunReader];
 // one that holds resources implements io.Closer. restel's own platform
-// providers also implement [Bounded], which the orchestrator takes at its
-// word for them alone ([IsBounded]).
+// providers also tell the orchestrator that their reads cannot block,
+// with a method whose argument only this module can name: no other
+// provider can make that claim, and every other one is read on a
+// goroutine of its own, bounded by the read timeout.
+//
+// Every enum of restel ([ThermalState], [MemoryPressure], and the mode's
+// aggregate.Kind) follows one rule for its labels: String is the name a
+// person reads (what %v and logs print: "unknown" for no reading, and
+// Type(N) for a value no constant names); WireLabel is what the wire
+// carries, and is never a label docs/contract.md does not list (a value
+// no constant names, and an unknown thermal state, are written as the
+// contract says: "unknown" memory pressure, "normal" thermal state).
 package provider

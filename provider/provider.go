@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"reflect"
 	"time"
 )
 
@@ -50,54 +49,6 @@ type BatteryReader interface {
 // of Snapshot apply.
 type RunReader interface {
 	RunSnapshot(ctx context.Context) (Snapshot, error)
-}
-
-// Bounded is the capability of restel's own platform providers whose
-// reads cannot block: Bounded reports whether every Snapshot call returns
-// promptly because it only makes system calls that cannot wait
-// indefinitely (reads of kernel pseudo-files such as procfs and cgroupfs,
-// sysctls, counters) — no lock held across I/O, no device, network or
-// FUSE file system, no sleep, no IPC.
-//
-// The orchestrator reads a provider restel vouches for ([IsBounded]) on
-// the caller's own goroutine without a deadline, saving a hand-off to a
-// read goroutine. Only the module's own providers are taken at their
-// word: a Bounded method on any other type — a custom provider, or a type
-// that embeds or wraps one of restel's — is ignored, and that provider is
-// read on a goroutine of its own, where a hung read holds no caller past
-// the read timeout.
-type Bounded interface {
-	Bounded() bool
-}
-
-// vouched lists the types whose Bounded answer restel takes: the platform
-// providers of this module (package path and type name).
-var vouched = map[[2]string]bool{
-	{"github.com/restel/restel/provider/linux", "Provider"}:   true,
-	{"github.com/restel/restel/provider/darwin", "Provider"}:  true,
-	{"github.com/restel/restel/provider/windows", "Provider"}: true,
-}
-
-// IsBounded reports whether restel vouches for p: p is one of this
-// module's platform providers itself (a pointer to provider/linux,
-// provider/darwin or provider/windows's Provider, not a type wrapping or
-// embedding one) and its [Bounded] method reports true. A Bounded method
-// that panics counts as false.
-func IsBounded(p SnapshotProvider) (ok bool) {
-	b, is := p.(Bounded)
-	if !is {
-		return false
-	}
-	t := reflect.TypeOf(p)
-	if t.Kind() != reflect.Pointer || !vouched[[2]string{t.Elem().PkgPath(), t.Elem().Name()}] {
-		return false
-	}
-	defer func() {
-		if recover() != nil {
-			ok = false
-		}
-	}()
-	return b.Bounded()
 }
 
 // Func adapts a function to a SnapshotProvider.

@@ -1,7 +1,6 @@
 package provider_test
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"math"
@@ -308,38 +307,6 @@ func TestSnapshotJSONFromMisbehavingProvider(t *testing.T) {
 				t.Errorf("wire form does not parse back: %v", err)
 			}
 		})
-	}
-}
-
-type boundedAs struct {
-	provider.Func
-	bounded bool
-}
-
-func (b boundedAs) Bounded() bool { return b.bounded }
-
-type boundedPanics struct{ provider.Func }
-
-func (boundedPanics) Bounded() bool { panic("broken capability") }
-
-func TestIsBounded(t *testing.T) {
-	read := provider.Func(func(context.Context) (provider.Snapshot, error) { return provider.Snapshot{}, nil })
-	for _, tc := range []struct {
-		name string
-		p    provider.SnapshotProvider
-		want bool
-	}{
-		{"not implemented", read, false},
-		// Only the module's own providers are taken at their word.
-		{"a third party reports true", boundedAs{read, true}, false},
-		{"a third party reports true by pointer", &boundedAs{read, true}, false},
-		{"reports false", boundedAs{read, false}, false},
-		{"panics", boundedPanics{read}, false},
-		{"nil", nil, false},
-	} {
-		if got := provider.IsBounded(tc.p); got != tc.want {
-			t.Errorf("%s: IsBounded = %v, want %v", tc.name, got, tc.want)
-		}
 	}
 }
 

@@ -89,7 +89,7 @@ func headroomMain(e env, args []string) int {
 // readHeadroom opens the provider the flags name and reads its headroom;
 // unified reports whether its accelerators all share host memory.
 func readHeadroom(e env, cmd string, hf headroomFlags, forecast time.Duration) (h headroom.Headroom, unified bool, warn error, status int) {
-	p, err := openProvider(native.Options{PID: *hf.pid, ProcFS: *hf.procfs, SysFS: *hf.sysfs})
+	p, err := openProvider(native.Options{PID: *hf.pid, ProcFS: *hf.procfs, SysFS: *hf.sysfs, ReadTimeout: foreignRootTimeout})
 	if errors.Is(err, linux.ErrNoProcess) {
 		return h, false, nil, usageErr(e, "%s: --pid %d: no process %d", cmd, *hf.pid, *hf.pid)
 	}

@@ -65,9 +65,9 @@ func register(c command) { commands[c.name] = c }
 const exitUsage = 2
 
 // usageErr prints a one-line error naming the problem and returns exit
-// status 2. What a terminal would act on is escaped (see oneLine).
+// status 2. What a terminal would act on is escaped (see cliLine).
 func usageErr(e env, format string, args ...any) int {
-	fmt.Fprintf(e.stderr, "restel: %s\n", oneLine(fmt.Sprintf(format, args...)))
+	cliLine(e, fmt.Sprintf(format, args...))
 	return exitUsage
 }
 

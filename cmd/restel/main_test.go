@@ -172,8 +172,9 @@ func binary(t *testing.T, stdin string, args ...string) (int, string, string) {
 }
 
 // TestBinary checks docs/contract.md §6 black-box, on a real process: exit statuses
-// through os.Exit, real standard streams, NDJSON on a pipe. It runs under
-// -short too (a few seconds): it is the test closest to the outside checks.
+// through os.Exit, real standard streams, NDJSON on a pipe. It runs in
+// every go test (a few seconds): it is the test closest to the outside
+// checks.
 func TestBinary(t *testing.T) {
 	spike := filepath.Join(replayScripts, "cpu-spike.trace")
 	t.Run("replay golden", func(t *testing.T) {

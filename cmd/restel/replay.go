@@ -4,8 +4,8 @@ import (
 	"flag"
 
 	"github.com/restel/restel/aggregate"
-	"github.com/restel/restel/orchestrator"
 	"github.com/restel/restel/provider/fake"
+	"github.com/restel/restel/replay"
 )
 
 func init() {
@@ -55,7 +55,7 @@ func runReplay(e env, args []string) int {
 		return usageErr(e, "replay: %v", err)
 	}
 	modeArg.noteClamped(e, "replay")
-	res, err := orchestrator.Replay(e.ctx, fake.NewReplay(tr), mode)
+	res, err := replay.Run(e.ctx, fake.NewReplay(tr), mode)
 	if res.DebugPath != "" {
 		note(e, "replay: raw samples written to %s", res.DebugPath)
 	}

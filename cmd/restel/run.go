@@ -152,25 +152,17 @@ func sampleChild(e env, cfg runConfig, cmd *exec.Cmd, gone func()) (u aggregate.
 	}
 	p, closeP := childProvider(e, cmd.Process.Pid)
 	defer closeP()
-	// BeginRun applies RESTEL_RESOURCE_TELEMETRY over the configured mode;
-	// an explicit --mode beats the environment (docs/contract.md §6), so the monitor
-	// then does not see the variable.
-	getenv := e.getenv
-	mode := aggregate.SummaryEvery(aggregate.DefaultInterval)
-	if cfg.modeSet {
-		mode = cfg.mode
-		getenv = func(k string) string {
-			if k == orchestrator.EnvMode {
-				return ""
-			}
-			return e.getenv(k)
-		}
-	}
-	m := orchestrator.New(p, orchestrator.WithGetenv(getenv), orchestrator.WithLogger(cliLogger(e)))
+	m := orchestrator.New(p, orchestrator.WithGetenv(e.getenv), orchestrator.WithLogger(cliLogger(e)))
 	defer m.Close()
+	// An explicit --mode beats the environment (docs/contract.md §6);
+	// without it, RESTEL_RESOURCE_TELEMETRY overrides the default.
+	mode := cfg.mode
+	if !cfg.modeSet {
+		mode = m.ModeFromEnv(aggregate.SummaryEvery(aggregate.DefaultInterval))
+	}
 	run := m.BeginRun(e.ctx, mode)
 	defer run.Close()
-	stopWatch := watchTree(p, m.Mode(mode))
+	stopWatch := watchTree(p, mode)
 	defer stopWatch()
 	if awaitExit(cmd.Process) {
 		gone()

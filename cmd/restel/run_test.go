@@ -175,7 +175,7 @@ func TestRunModes(t *testing.T) {
 				return
 			}
 			u := parseUsage(t, line)
-			if u.Mode.Label() != tc.want || u.Mode.Interval.Milliseconds() != tc.ms {
+			if u.Mode.WireLabel() != tc.want || u.Mode.Interval.Milliseconds() != tc.ms {
 				t.Errorf("summary %s: want mode %s interval %dms", line, tc.want, tc.ms)
 			}
 			// debug_local says where the raw samples went, as replay does,

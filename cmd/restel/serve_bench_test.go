@@ -40,7 +40,7 @@ func benchMonitor(b *testing.B) (*orchestrator.Monitor, *fake.Provider) {
 type withCPUTime struct{ *orchestrator.Monitor }
 
 func (w withCPUTime) FullSnapshot(maxAge time.Duration) provider.Snapshot {
-	s := w.Monitor.FullSnapshot(maxAge)
+	s := w.Monitor.RunSnapshot(maxAge)
 	s.Counters.CPUBusy, s.Counters.CPUTotal = provider.Some(90*time.Second), provider.Some(360*time.Second)
 	return s
 }

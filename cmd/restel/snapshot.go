@@ -26,6 +26,11 @@ func init() {
 const (
 	// defaultSnapshotWait spaces the two reads so cpu_pct has a delta.
 	defaultSnapshotWait = 200 * time.Millisecond
+	// foreignRootTimeout bounds each read of a --procfs or --sysfs root
+	// that is not the live kernel (a fixture tree, a FUSE or network
+	// mount): a one-shot command can afford more than a monitor's 100 ms,
+	// and a copy on a slow disk is still read whole.
+	foreignRootTimeout = time.Second
 	// slowSignalTimeout bounds the one thermal and one battery read.
 	slowSignalTimeout = 2 * time.Second
 )
@@ -58,7 +63,7 @@ func snapshotMain(e env, args []string) int {
 	case *wait < 0:
 		return usageErr(e, "snapshot: --wait %v: want a non-negative duration", *wait)
 	}
-	p, err := openProvider(native.Options{PID: *pid, ProcFS: *procfs, SysFS: *sysfs})
+	p, err := openProvider(native.Options{PID: *pid, ProcFS: *procfs, SysFS: *sysfs, ReadTimeout: foreignRootTimeout})
 	if errors.Is(err, linux.ErrNoProcess) {
 		return usageErr(e, "snapshot: --pid %d: no process %d", *pid, *pid)
 	}

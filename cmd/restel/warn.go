@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 )
 
@@ -14,15 +15,24 @@ import (
 //
 //	restel: CMD: message
 //
-// (just "restel: message" before a command is known). The CLI's own lines
-// come from usageErr and note; a library's slog records (a Monitor's
-// warnings) go through cliHandler, which writes them the same way.
+// (just "restel: message" before a command is known). Every one goes
+// through cliHandler: the CLI's own lines (usageErr, note, through
+// cliLine) and a library's slog records (a Monitor's warnings, through
+// cliLogger).
 
 // cliLogger is where a Monitor's warnings go on the command line (an
 // invalid RESTEL_RESOURCE_TELEMETRY, an unusable debug directory): one
 // "restel: CMD: message" line each on e.stderr.
 func cliLogger(e env) *slog.Logger {
 	return slog.New(&cliHandler{out: &lineWriter{w: e.stderr}, cmd: e.cmd, level: slog.LevelInfo})
+}
+
+// cliLine writes msg, one of the CLI's own messages, as one line through
+// cliHandler. Those messages name their command themselves ("watch:
+// ..."), so the handler is given none.
+func cliLine(e env, msg string) {
+	h := cliHandler{out: &lineWriter{w: e.stderr}, level: slog.LevelInfo}
+	_ = h.Handle(context.Background(), slog.NewRecord(time.Time{}, slog.LevelWarn, msg, 0))
 }
 
 // lineWriter writes whole lines to w, one at a time.

@@ -137,6 +137,32 @@ func TestUsageErrEscapes(t *testing.T) {
 	}
 }
 
+// TestCLILinesThroughHandler: usageErr and note write the same one line
+// that cliHandler writes for a record with that message, escapes and
+// multi-line folding included.
+func TestCLILinesThroughHandler(t *testing.T) {
+	for _, tc := range []struct{ name, msg, want string }{
+		{"plain", "watch: negative --interval -1s", "restel: watch: negative --interval -1s\n"},
+		{"no command", "missing command", "restel: missing command\n"},
+		{"multi-line", "serve: a\nb\n", "restel: serve: a; b\n"},
+		{"escaped", "run: \x1b[2J\xff\u202e", `restel: run: \x1b[2J\xff\u202e` + "\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var viaNote, viaUsage, viaLogger bytes.Buffer
+			note(env{stderr: &viaNote}, "%s", tc.msg)
+			if status := usageErr(env{stderr: &viaUsage}, "%s", tc.msg); status != exitUsage {
+				t.Errorf("usageErr status %d, want %d", status, exitUsage)
+			}
+			cliLogger(env{stderr: &viaLogger}).Warn(tc.msg)
+			for name, got := range map[string]string{"note": viaNote.String(), "usageErr": viaUsage.String(), "cliLogger": viaLogger.String()} {
+				if got != tc.want {
+					t.Errorf("%s wrote %q, want %q", name, got, tc.want)
+				}
+			}
+		})
+	}
+}
+
 // TestMonitorWarningFormat: a Monitor's own warning (an invalid
 // RESTEL_RESOURCE_TELEMETRY) reaches the CLI in the one format, with the
 // echoed value escaped.
@@ -149,7 +175,7 @@ func TestMonitorWarningFormat(t *testing.T) {
 		e.cmd = "watch"
 		p := provider.Func(func(context.Context) (provider.Snapshot, error) { return provider.Unknown(time.Now()), nil })
 		m := orchestrator.New(p, orchestrator.WithGetenv(e.getenv), orchestrator.WithLogger(cliLogger(e)))
-		m.Mode(aggregate.Mode{Kind: aggregate.Summary})
+		m.ModeFromEnv(aggregate.Mode{Kind: aggregate.Summary})
 		m.Close()
 		got := stderr.String()
 		if !strings.HasPrefix(got, "restel: watch: ignoring invalid RESTEL_RESOURCE_TELEMETRY") || strings.Count(got, "\n") != 1 || strings.Contains(got, "level=") {

@@ -63,8 +63,8 @@ func watchMain(e env, args []string) int {
 	if tv, ok := v.(*tableView); ok {
 		tv.headroom = m.Headroom
 		if out, ok := e.stdout.(*os.File); ok {
-			tv.cols = func() int { return termCols(out) }
-			tv.rows = func() int { return termRows(out) }
+			tv.cols = func() int { c, _ := termSize(out); return c }
+			tv.rows = func() int { _, r := termSize(out); return r }
 		}
 		var stopResize func()
 		resized, stopResize = notifyResize()

@@ -66,7 +66,7 @@ func genAggregate(g *gen) {
 		case keyMode:
 			g.lit += sep + `"` + f.Key + `":"`
 			g.flush()
-			g.p("dst = append(dst, u.Mode.Label()...)")
+			g.p("dst = append(dst, u.Mode.WireLabel()...)")
 			g.lit = `"`
 		case keyInterval:
 			g.flush()

@@ -1,5 +1,5 @@
 // Package snapcache is the monitor's read path: a TTL cache over one
-// provider. Concurrent misses of one kind — fast (Snapshot) or full
+// provider. Concurrent misses of one kind — fast (Snapshot) or run
 // (RunSnapshot, for run boundaries) — coalesce into one read, so at most
 // two reads are ever outstanding; each read passes through one panic
 // guard. A provider the caller vouches for (inline) is read on the
@@ -27,11 +27,11 @@ type Kind uint8
 const (
 	// Fast is the provider's Snapshot.
 	Fast Kind = iota
-	// Full is RunSnapshot when the provider has it. For a provider without
-	// it a Full read reads Snapshot and shares the Fast cache entry (a
-	// fresh Fast snapshot serves a Full request), while a forced Full read
+	// Run is RunSnapshot when the provider has it. For a provider without
+	// it a Run read reads Snapshot and shares the Fast cache entry (a
+	// fresh Fast snapshot serves a Run request), while a forced Run read
 	// still has a flight of its own.
-	Full
+	Run
 )
 
 // Cache is the TTL cache; create it with [New]. It is safe for concurrent
@@ -41,10 +41,10 @@ type Cache struct {
 	merge   func(provider.Snapshot) provider.Snapshot
 	timeout time.Duration
 	inline  bool
-	full    Kind // the cache entry a Full request uses: Full, or Fast without RunSnapshot
+	run     Kind // the cache entry a Run request uses: Run, or Fast without RunSnapshot
 
-	// last is the newest completed read (Fast of either kind, Full of
-	// kind Full): atomic, so a cache hit is one load with no lock.
+	// last is the newest completed read (Fast of either kind, Run of
+	// kind Run): atomic, so a cache hit is one load with no lock.
 	last [2]atomic.Pointer[flight]
 	// slot is the read in flight, per kind: atomic, so concurrent misses
 	// find and join it with one compare-and-swap.
@@ -74,14 +74,14 @@ type flight struct {
 // New returns a cache over p. merge (may be nil) is applied to every
 // snapshot read before it is cached; it must be cheap and must not block.
 // inline reads p on the caller's goroutine without a deadline: pass
-// provider.IsBounded(p). timeout is how long a caller waits for a read
+// vouch.For(p). timeout is how long a caller waits for a read
 // handed off to a goroutine (the monitor's read timeout; <= 0: not at
 // all). New starts no goroutine.
 func New(p provider.SnapshotProvider, merge func(provider.Snapshot) provider.Snapshot, timeout time.Duration, inline bool) *Cache {
 	c := &Cache{merge: merge, timeout: timeout, inline: inline}
-	c.read[Fast], c.read[Full] = p.Snapshot, p.Snapshot
+	c.read[Fast], c.read[Run] = p.Snapshot, p.Snapshot
 	if rr, ok := p.(provider.RunReader); ok {
-		c.read[Full], c.full = rr.RunSnapshot, Full
+		c.read[Run], c.run = rr.RunSnapshot, Run
 	}
 	c.ctx, c.stop = context.WithCancel(context.Background())
 	return c
@@ -106,11 +106,11 @@ func (c *Cache) Get(k Kind, maxAge time.Duration) provider.Snapshot {
 // or panicked is fresh: its snapshot says what is unknown.
 func (c *Cache) Read(k Kind) (s provider.Snapshot, fresh bool) { return c.miss(k, 0) }
 
-// kind is the cache entry a request for k uses: Full only when the
+// kind is the cache entry a request for k uses: Run only when the
 // provider has RunSnapshot.
 func (c *Cache) kind(k Kind) Kind {
-	if k == Full {
-		return c.full
+	if k == Run {
+		return c.run
 	}
 	return Fast
 }
@@ -191,8 +191,8 @@ func (c *Cache) do(k Kind, f *flight) {
 	} else {
 		f.snap, f.at, f.fresh = s, time.Now(), true
 		c.last[Fast].Store(f)
-		if k == Full {
-			c.last[Full].Store(f)
+		if k == Run {
+			c.last[Run].Store(f)
 		}
 	}
 	completed = true
@@ -241,7 +241,7 @@ func (c *Cache) wait(k Kind, f *flight) (provider.Snapshot, bool) {
 }
 
 // fallback is what a caller of kind k gets when no fresh read is
-// available: the last snapshot of kind k (a Full one keeps the run
+// available: the last snapshot of kind k (a Run one keeps the run
 // counters), else the last of either kind, else the all-unknown one.
 func (c *Cache) fallback(k Kind) provider.Snapshot {
 	if f := c.last[c.kind(k)].Load(); f != nil {

@@ -473,23 +473,23 @@ func TestCacheFullReadsRunSnapshot(t *testing.T) {
 			p := &runReader{}
 			c := New(p, nil, testTimeout, wrap(p) != provider.SnapshotProvider(p))
 			defer c.close()
-			if c.Fresh(Full, time.Hour) != nil {
+			if c.Fresh(Run, time.Hour) != nil {
 				t.Fatal("a full snapshot before any read")
 			}
 			if s := c.Get(Fast, 0); s.Counters.CPUStall.Valid || p.fast.Load() != 1 {
 				t.Fatalf("fast read %+v (%d fast reads)", s, p.fast.Load())
 			}
-			if c.Fresh(Full, time.Hour) != nil {
+			if c.Fresh(Run, time.Hour) != nil {
 				t.Fatal("a fast read filled the full cache")
 			}
-			s := c.Get(Full, time.Hour)
+			s := c.Get(Run, time.Hour)
 			if s.Counters.CPUStall != provider.Some(time.Second) || p.full.Load() != 1 {
 				t.Fatalf("full read %+v (%d full reads)", s, p.full.Load())
 			}
 			if s := c.Get(Fast, time.Hour); s.CPUPct != provider.Some(2.0) || p.fast.Load() != 1 {
 				t.Fatalf("the fast cache after a full read: %+v (%d fast reads)", s, p.fast.Load())
 			}
-			if c.Get(Full, time.Hour); p.full.Load() != 1 {
+			if c.Get(Run, time.Hour); p.full.Load() != 1 {
 				t.Fatal("a fresh full snapshot was read again")
 			}
 		})
@@ -502,16 +502,16 @@ func TestCacheFullWithoutRunReader(t *testing.T) {
 	p := &counting{}
 	c := New(p, nil, testTimeout, true)
 	defer c.close()
-	if got := rss(c.Get(Full, 0)); got != 1 {
+	if got := rss(c.Get(Run, 0)); got != 1 {
 		t.Fatalf("full read %d, want Snapshot's 1", got)
 	}
 	if got := rss(c.Get(Fast, 0)); got != 2 {
 		t.Fatalf("fast read %d, want Snapshot's 2", got)
 	}
-	if got := rss(c.Get(Full, time.Hour)); got != 2 {
+	if got := rss(c.Get(Run, time.Hour)); got != 2 {
 		t.Fatalf("full request after a fresh fast read: %d, want that read's 2 without a new one", got)
 	}
-	if c.Fresh(Full, time.Hour) == nil {
+	if c.Fresh(Run, time.Hour) == nil {
 		t.Fatal("a fresh fast snapshot does not serve a full request")
 	}
 }
@@ -585,21 +585,21 @@ func TestCacheFullFallbackKeepsCounters(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := &stuckFull{release: make(chan struct{})}
 		c := New(p, nil, testTimeout, false)
-		if s := c.Get(Full, 0); !stall(s) {
+		if s := c.Get(Run, 0); !stall(s) {
 			t.Fatalf("full read %+v without the counter", s)
 		}
 		if s := c.Get(Fast, 0); stall(s) {
 			t.Fatalf("fast read %+v with the counter", s)
 		}
-		if s := c.Refresh(Full, time.Hour); !stall(s) || p.full.Load() != 1 {
+		if s := c.Refresh(Run, time.Hour); !stall(s) || p.full.Load() != 1 {
 			t.Fatalf("a fresh-enough full refresh gave %+v after %d full reads, want the cached full snapshot", s, p.full.Load())
 		}
 		p.hang.Store(true)
-		if s, fresh := c.Read(Full); fresh || !stall(s) {
+		if s, fresh := c.Read(Run); fresh || !stall(s) {
 			t.Fatalf("a timed-out full read gave %+v (fresh %v), want the last full snapshot, not fresh", s, fresh)
 		}
 		c.close()
-		if s := c.Get(Full, 0); !stall(s) {
+		if s := c.Get(Run, 0); !stall(s) {
 			t.Fatalf("a full read after Close gave %+v, want the last full snapshot", s)
 		}
 		close(p.release)

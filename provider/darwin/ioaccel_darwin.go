@@ -30,22 +30,9 @@ type accelLib struct {
 }
 
 var loadAccelLib = sync.OnceValues(func() (*accelLib, error) {
-	cf, err := purego.Dlopen(coreFoundationPath, purego.RTLD_NOW|purego.RTLD_GLOBAL)
+	cf, iokit, sym, missing, err := openCFIOKit()
 	if err != nil {
-		return nil, fmt.Errorf("%w: dlopen %s: %w", provider.ErrUnavailable, coreFoundationPath, err)
-	}
-	iokit, err := purego.Dlopen(ioKitPath, purego.RTLD_NOW|purego.RTLD_GLOBAL)
-	if err != nil {
-		return nil, fmt.Errorf("%w: dlopen %s: %w", provider.ErrUnavailable, ioKitPath, err)
-	}
-	var missing []string
-	sym := func(h uintptr, name string) uintptr {
-		p, err := purego.Dlsym(h, name)
-		if err != nil || p == 0 {
-			missing = append(missing, name)
-			return 0
-		}
-		return p
+		return nil, err
 	}
 	l := &accelLib{
 		serviceMatching:     sym(iokit, "IOServiceMatching"),
@@ -62,8 +49,8 @@ var loadAccelLib = sync.OnceValues(func() (*accelLib, error) {
 	dictGetTypeID := sym(cf, "CFDictionaryGetTypeID")
 	numberGetTypeID := sym(cf, "CFNumberGetTypeID")
 	createString := sym(cf, "CFStringCreateWithCString")
-	if len(missing) > 0 {
-		return nil, fmt.Errorf("%v: %w", missing, errNoSymbol)
+	if len(*missing) > 0 {
+		return nil, fmt.Errorf("%v: %w", *missing, errNoSymbol)
 	}
 	l.dictTypeID, _, _ = purego.SyscallN(dictGetTypeID)
 	l.numberTypeID, _, _ = purego.SyscallN(numberGetTypeID)

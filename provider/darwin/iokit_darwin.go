@@ -35,22 +35,9 @@ type powerLib struct {
 }
 
 var loadPowerLib = sync.OnceValues(func() (*powerLib, error) {
-	cf, err := purego.Dlopen(coreFoundationPath, purego.RTLD_NOW|purego.RTLD_GLOBAL)
+	cf, iokit, sym, missing, err := openCFIOKit()
 	if err != nil {
-		return nil, fmt.Errorf("%w: dlopen %s: %w", provider.ErrUnavailable, coreFoundationPath, err)
-	}
-	iokit, err := purego.Dlopen(ioKitPath, purego.RTLD_NOW|purego.RTLD_GLOBAL)
-	if err != nil {
-		return nil, fmt.Errorf("%w: dlopen %s: %w", provider.ErrUnavailable, ioKitPath, err)
-	}
-	var missing []string
-	sym := func(h uintptr, name string) uintptr {
-		p, err := purego.Dlsym(h, name)
-		if err != nil || p == 0 {
-			missing = append(missing, name)
-			return 0
-		}
-		return p
+		return nil, err
 	}
 	l := &powerLib{
 		psCopyInfo:           sym(iokit, "IOPSCopyPowerSourcesInfo"),
@@ -68,8 +55,8 @@ var loadPowerLib = sync.OnceValues(func() (*powerLib, error) {
 	numberGetTypeID := sym(cf, "CFNumberGetTypeID")
 	booleanGetTypeID := sym(cf, "CFBooleanGetTypeID")
 	createString := sym(cf, "CFStringCreateWithCString")
-	if len(missing) > 0 {
-		return nil, fmt.Errorf("%v: %w", missing, errNoSymbol)
+	if len(*missing) > 0 {
+		return nil, fmt.Errorf("%v: %w", *missing, errNoSymbol)
 	}
 	l.numberTypeID, _, _ = purego.SyscallN(numberGetTypeID)
 	l.booleanTypeID, _, _ = purego.SyscallN(booleanGetTypeID)
@@ -157,4 +144,28 @@ func (l *powerLib) number(dict, key uintptr) (int64, bool) {
 	var v int64
 	ok, _, _ := purego.SyscallN(l.numberGetValue, ref, cfNumberSInt64Type, uintptr(unsafe.Pointer(&v)))
 	return v, uint8(ok) != 0
+}
+
+// openCFIOKit opens CoreFoundation and IOKit and returns a symbol lookup
+// that records, in *missing, each name it cannot find (a reader then
+// reports all of them at once).
+func openCFIOKit() (cf, iokit uintptr, sym func(h uintptr, name string) uintptr, missing *[]string, err error) {
+	cf, err = purego.Dlopen(coreFoundationPath, purego.RTLD_NOW|purego.RTLD_GLOBAL)
+	if err != nil {
+		return 0, 0, nil, nil, fmt.Errorf("%w: dlopen %s: %w", provider.ErrUnavailable, coreFoundationPath, err)
+	}
+	iokit, err = purego.Dlopen(ioKitPath, purego.RTLD_NOW|purego.RTLD_GLOBAL)
+	if err != nil {
+		return 0, 0, nil, nil, fmt.Errorf("%w: dlopen %s: %w", provider.ErrUnavailable, ioKitPath, err)
+	}
+	missing = new([]string)
+	sym = func(h uintptr, name string) uintptr {
+		p, err := purego.Dlsym(h, name)
+		if err != nil || p == 0 {
+			*missing = append(*missing, name)
+			return 0
+		}
+		return p
+	}
+	return cf, iokit, sym, missing, nil
 }

@@ -6,32 +6,17 @@ import (
 )
 
 // Option configures [New].
-type Option func(*config)
-
-// config is what the options set; [New] validates it and fills in the
-// defaults.
-type config struct {
-	pid   int
-	clock provider.Clock
-}
+type Option func(*procopt.Config)
 
 // WithPID sets whose resident set size and run counters are read
 // (default, or 0: the calling process). Reading another user's process
 // needs privileges; its fields are then unknown with an error.
-func WithPID(pid int) Option { return func(c *config) { c.pid = pid } }
+func WithPID(pid int) Option { return func(c *procopt.Config) { c.PID = pid } }
 
 // WithClock sets the clock that stamps snapshots (default, or nil: the
 // system clock).
-func WithClock(clk provider.Clock) Option { return func(c *config) { c.clock = clk } }
+func WithClock(clk provider.Clock) Option { return func(c *procopt.Config) { c.Clock = clk } }
 
 // resolve applies opts in order (a nil Option is skipped) and resolves the
 // result: a negative pid is an error wrapping provider.ErrInvalid.
-func resolve(opts []Option) (procopt.Config, error) {
-	var c config
-	for _, o := range opts {
-		if o != nil {
-			o(&c)
-		}
-	}
-	return procopt.Resolve("darwin", procopt.Config{PID: c.pid, Clock: c.clock})
-}
+func resolve(opts []Option) (procopt.Config, error) { return procopt.Apply("darwin", opts) }

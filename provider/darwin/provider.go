@@ -68,6 +68,7 @@ import (
 
 	"github.com/restel/restel/internal/cputicks"
 	"github.com/restel/restel/internal/procopt"
+	"github.com/restel/restel/internal/vouch"
 	"github.com/restel/restel/provider"
 )
 
@@ -133,7 +134,6 @@ var (
 	_ provider.SnapshotProvider = (*Provider)(nil)
 	_ provider.ThermalReader    = (*Provider)(nil)
 	_ provider.BatteryReader    = (*Provider)(nil)
-	_ provider.Bounded          = (*Provider)(nil)
 	_ provider.RunReader        = (*Provider)(nil)
 )
 
@@ -181,14 +181,10 @@ func (p *Provider) RunSnapshot(ctx context.Context) (provider.Snapshot, error) {
 // read is Snapshot, and RunSnapshot when run is set.
 func (p *Provider) read(ctx context.Context, run bool) (provider.Snapshot, error) {
 	now := p.clock.Now()
-	if err := ctx.Err(); err != nil {
+	if err := procopt.BeginRead(ctx, &p.mu, &p.closed); err != nil {
 		return provider.Unknown(now), err
 	}
-	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.closed.Load() {
-		return provider.Unknown(now), provider.ErrClosed
-	}
 	s := provider.Unknown(now)
 	var errs []error
 
@@ -377,22 +373,29 @@ func totalMiB(b provider.Opt[uint64]) provider.Opt[uint64] {
 	return provider.TotalMiB(b.V)
 }
 
-// Bounded reports that Snapshot and RunSnapshot cannot hang (see
-// [provider.Bounded]): they make only sysctls, host_statistics,
-// proc_pid_rusage and mach_timebase_info (and, on iOS,
+// Bounded reports that Snapshot and RunSnapshot cannot hang
+// ([Provider.Vouch] says so to the orchestrator): they make only
+// sysctls, host_statistics, proc_pid_rusage and mach_timebase_info (and, on iOS,
 // os_proc_available_memory), kernel counters that return at once, so the
 // orchestrator reads them on the caller's goroutine. A Provider built on
 // injected system calls (tests) reports false.
 func (p *Provider) Bounded() bool { return p.bounded }
 
+// Vouch tells the orchestrator that p's reads cannot block, when
+// [Provider.Bounded] reports so: it returns p itself then, and nil
+// otherwise. Its argument is a type only this module can name.
+func (p *Provider) Vouch(vouch.Key) any {
+	if p.bounded {
+		return p
+	}
+	return nil
+}
+
 // Thermal reads the thermal pressure level published on
 // com.apple.system.thermalpressurelevel (notify_get_state).
 func (p *Provider) Thermal(ctx context.Context) (provider.ThermalState, error) {
-	if err := ctx.Err(); err != nil {
+	if err := procopt.CheckRead(ctx, &p.closed); err != nil {
 		return provider.ThermalUnknown, err
-	}
-	if p.closed.Load() {
-		return provider.ThermalUnknown, provider.ErrClosed
 	}
 	lvl, err := p.sys.thermalLevel()
 	if err != nil {
@@ -405,11 +408,8 @@ func (p *Provider) Thermal(ctx context.Context) (provider.ThermalState, error) {
 // A Mac without a battery gives an invalid Opt and a nil error. On iOS the
 // error wraps provider.ErrUnavailable: the host app pushes the level.
 func (p *Provider) Battery(ctx context.Context) (provider.Opt[uint8], error) {
-	if err := ctx.Err(); err != nil {
+	if err := procopt.CheckRead(ctx, &p.closed); err != nil {
 		return provider.Opt[uint8]{}, err
-	}
-	if p.closed.Load() {
-		return provider.Opt[uint8]{}, provider.ErrClosed
 	}
 	srcs, err := p.sys.powerSources()
 	if err != nil {
@@ -422,10 +422,5 @@ func (p *Provider) Battery(ctx context.Context) (provider.Opt[uint8], error) {
 // loaded for the process. Close is idempotent and safe to call concurrently
 // with reads; later reads fail with provider.ErrClosed.
 func (p *Provider) Close() error {
-	if p.closed.Swap(true) {
-		return nil
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.sys.close()
+	return procopt.Close(&p.mu, &p.closed, p.sys.close)
 }

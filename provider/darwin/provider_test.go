@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/restel/restel/internal/platformtest"
 	"github.com/restel/restel/provider"
 	"github.com/restel/restel/provider/fake"
 )
@@ -522,40 +523,11 @@ func TestSnapshotDegrades(t *testing.T) {
 	}
 }
 
+// TestSnapshotContextAndClose: a cancelled context and a closed provider
+// answer every read with their error; Close releases once.
 func TestSnapshotContextAndClose(t *testing.T) {
 	f := newFakeSys()
-	p := newTestProvider(t, f)
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	s, err := p.Snapshot(ctx)
-	if !errors.Is(err, context.Canceled) || s != provider.Unknown(t0) {
-		t.Errorf("cancelled ctx: %+v, %v", s, err)
-	}
-	if _, err := p.Thermal(ctx); !errors.Is(err, context.Canceled) {
-		t.Errorf("Thermal cancelled ctx: %v", err)
-	}
-	if _, err := p.Battery(ctx); !errors.Is(err, context.Canceled) {
-		t.Errorf("Battery cancelled ctx: %v", err)
-	}
-	if err := p.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Close(); err != nil {
-		t.Fatalf("second Close: %v", err)
-	}
-	if f.closed != 1 {
-		t.Errorf("sys closed %d times, want 1", f.closed)
-	}
-	bg := context.Background()
-	if _, err := p.Snapshot(bg); !errors.Is(err, provider.ErrClosed) {
-		t.Errorf("Snapshot after Close: %v", err)
-	}
-	if _, err := p.Thermal(bg); !errors.Is(err, provider.ErrClosed) {
-		t.Errorf("Thermal after Close: %v", err)
-	}
-	if _, err := p.Battery(bg); !errors.Is(err, provider.ErrClosed) {
-		t.Errorf("Battery after Close: %v", err)
-	}
+	platformtest.Lifecycle(t, newTestProvider(t, f), t0, func() int { return f.closed })
 }
 
 func TestSlowSignals(t *testing.T) {
@@ -618,23 +590,7 @@ func TestNewOptions(t *testing.T) {
 func TestConcurrentUse(t *testing.T) {
 	f := newFakeSys()
 	f.ticks = []cpuTicks{{1, 1, 1, 1}}
-	p := newTestProvider(t, f)
-	ctx := context.Background()
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Go(func() {
-			for range 50 {
-				p.Snapshot(ctx)
-				p.Thermal(ctx)
-				p.Battery(ctx)
-			}
-		})
-	}
-	wg.Go(func() { p.Close() })
-	wg.Wait()
-	if f.closed != 1 {
-		t.Errorf("sys closed %d times", f.closed)
-	}
+	platformtest.Concurrent(t, newTestProvider(t, f), func() int { return f.closed })
 }
 
 func BenchmarkSnapshot(b *testing.B) {

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/restel/restel/aggregate"
-	"github.com/restel/restel/orchestrator"
 	"github.com/restel/restel/provider/fake"
+	"github.com/restel/restel/replay"
 )
 
 func longRun(b *testing.B) ([]byte, *fake.Trace) {
@@ -59,7 +59,7 @@ func BenchmarkReplayLongRun(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		if res, err := orchestrator.Replay(ctx, fake.NewReplay(tr), mode); err != nil || res.Summary.SampleCount != 241 {
+		if res, err := replay.Run(ctx, fake.NewReplay(tr), mode); err != nil || res.Summary.SampleCount != 241 {
 			b.Fatalf("sample_count %d, %v", res.Summary.SampleCount, err)
 		}
 	}

@@ -36,6 +36,13 @@
 //	mem_stall=DUR  Counters): pressure-stall "some" totals for cpu,
 //	io_stall=DUR   memory and io, and the cgroup CPU quota's throttled
 //	throttled=DUR  time; a counter never decreases
+//	temp.NAME=C    temperature of sensor NAME in °C, a plain decimal
+//	               with an optional leading -, in (-40, 150]
+//	severe.NAME=C  its severe threshold (thermal headroom 1.0), likewise
+//	throttling=B   true or false: a cooling device throttles the CPU,
+//	               whatever the temperatures say
+//	cpus=N         the CPUs the process may use, a plain decimal in
+//	               (0, 65536]
 //	delay=DUR      reads take DUR on the provider's clock
 //	error=TEXT     reads fail with TEXT (the rest of the line)
 //
@@ -88,6 +95,15 @@
 // wrapping ctx.Err(). A failing read returns the all-unknown snapshot and an
 // error wrapping [ErrInjected] whose message carries TEXT.
 //
+// The capacity keys (temp.NAME, severe.NAME, throttling, cpus) are not
+// snapshot fields: they never change a snapshot or a summary. They are
+// read by [Provider.ReadCapacity] (with avail as the host's memory
+// limit), which [Provider.Capable] exposes as a provider.CapacityReader
+// when the trace names any of them. NAME is 1 to [MaxSensorName]
+// letters, digits, _, - or /; a trace names at most [MaxSensors] sensors;
+// a sensor with a known temperature needs a known severe threshold
+// (checked after each line); temp.NAME=- makes the sensor unreadable.
+//
 // A *[Provider] always implements [provider.ThermalReader] and
 // [provider.BatteryReader] (subject to the same delay and error rules). By
 // default Snapshot also reports thermal and battery; with
@@ -95,7 +111,7 @@
 // of an orchestrator can see them. To test a provider without these
 // capabilities, hide them: provider.Func(p.Snapshot).
 //
-// [NewReplay] steers a provider on a [ManualClock] for orchestrator.Replay:
+// [NewReplay] steers a provider on a [ManualClock] for replay.Run:
 // Seek moves the clock to an offset, End is the run's length, and
 // NextChange the next offset at which the trace says something new, so a
 // replay aggregates the samples in between at once.

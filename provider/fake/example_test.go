@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/restel/restel/aggregate"
-	"github.com/restel/restel/orchestrator"
 	"github.com/restel/restel/provider/fake"
+	"github.com/restel/restel/replay"
 )
 
 // Parse a small trace, replay it in summary mode every 250 ms on a fake
@@ -30,7 +30,7 @@ func Example() {
 	// at 1250 ms. Each 250 ms interval takes the later sample's cpu: 20,
 	// 80, unknown, 30, 30 (the start's own cpu covers time before the
 	// run), so cpu_avg_pct is 160/4; pcpu likewise gives 95/4.
-	res, err := orchestrator.Replay(context.Background(), fake.NewReplay(tr), aggregate.SummaryEvery(250*time.Millisecond))
+	res, err := replay.Run(context.Background(), fake.NewReplay(tr), aggregate.SummaryEvery(250*time.Millisecond))
 	if err != nil {
 		fmt.Println(err)
 		return

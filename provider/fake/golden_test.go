@@ -16,9 +16,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/restel/restel/aggregate"
 	"github.com/restel/restel/internal/winacl"
-	"github.com/restel/restel/orchestrator"
 	"github.com/restel/restel/provider"
 	"github.com/restel/restel/provider/fake"
+	"github.com/restel/restel/replay"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/scripts/*.golden.json from the replays")
@@ -29,13 +29,13 @@ var scriptsDir = filepath.Join("..", "..", "testdata", "scripts")
 // summary:250ms FILE`.
 var goldenMode = aggregate.SummaryEvery(250 * time.Millisecond)
 
-func replayFile(t *testing.T, path string, mode aggregate.Mode, opts ...orchestrator.ReplayOption) orchestrator.ReplayResult {
+func replayFile(t *testing.T, path string, mode aggregate.Mode, opts ...replay.Option) replay.Result {
 	t.Helper()
 	tr, err := fake.ParseFile(path)
 	if err != nil {
 		t.Fatalf("ParseFile: %v", err)
 	}
-	res, err := orchestrator.Replay(context.Background(), fake.NewReplay(tr), mode, opts...)
+	res, err := replay.Run(context.Background(), fake.NewReplay(tr), mode, opts...)
 	if err != nil {
 		t.Fatalf("Replay: %v", err)
 	}
@@ -282,7 +282,7 @@ func TestReplayDebugLocal(t *testing.T) {
 	// slow-sensor.trace: reads from 1 s take 300 ms, from 2 s 800 ms, from
 	// 3 s none. The delay shows in captured_at_ms of the raw samples only.
 	dir := filepath.Join(t.TempDir(), "debug")
-	res := replayFile(t, filepath.Join(scriptsDir, "slow-sensor.trace"), aggregate.DebugLocalEvery(250*time.Millisecond), orchestrator.ReplayDebugDir(dir))
+	res := replayFile(t, filepath.Join(scriptsDir, "slow-sensor.trace"), aggregate.DebugLocalEvery(250*time.Millisecond), replay.WithDebugDir(dir))
 	if !res.HasSummary || res.DebugErr != nil || res.DebugPath == "" {
 		t.Fatalf("debug_local replay: summary %v, DebugErr %v, DebugPath %q", res.HasSummary, res.DebugErr, res.DebugPath)
 	}
@@ -345,7 +345,7 @@ func TestReplayDebugLocal(t *testing.T) {
 	}
 }
 
-// seekRecorder records the offsets orchestrator.Replay samples at. It
+// seekRecorder records the offsets replay.Run samples at. It
 // claims a change at every nanosecond, so that Replay reads every sample.
 type seekRecorder struct {
 	*fake.Replay
@@ -391,7 +391,7 @@ func TestReplayTiming(t *testing.T) {
 				t.Fatal(err)
 			}
 			rec := &seekRecorder{Replay: fake.NewReplay(tr)}
-			res, err := orchestrator.Replay(context.Background(), rec, tc.mode)
+			res, err := replay.Run(context.Background(), rec, tc.mode)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -41,6 +41,7 @@ type Provider struct {
 	slow      bool
 	reads     atomic.Int64
 	slowReads atomic.Int64
+	capReads  atomic.Int64
 }
 
 var (
@@ -129,7 +130,7 @@ func (p *Provider) Reads() int64 { return p.reads.Load() }
 func (p *Provider) SlowReads() int64 { return p.slowReads.Load() }
 
 // Replay is a Provider on a ManualClock that the caller steers; it
-// implements orchestrator.Timeline. The run starts at time.Unix(0, 0), so
+// implements replay.Timeline. The run starts at time.Unix(0, 0), so
 // a snapshot's CapturedAtMS is its offset in milliseconds (plus any delay).
 type Replay struct {
 	*Provider
@@ -157,7 +158,7 @@ func (r *Replay) End() time.Duration { return r.trace.End() }
 func (r *Replay) NextChange(off time.Duration) (time.Duration, bool) { return r.trace.NextChange(off) }
 
 // Now returns the replay clock's time, so a Replay is also a provider.Clock
-// (orchestrator.Replay stamps unstamped snapshots with it).
+// (replay.Run stamps unstamped snapshots with it).
 func (r *Replay) Now() time.Time { return r.clock.Now() }
 
 // Clock returns the replay's clock.

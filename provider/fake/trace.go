@@ -63,6 +63,10 @@ type State struct {
 	Err string
 	// Delay is how long a read takes on the provider's clock (delay=).
 	Delay time.Duration
+	// Capacity is what the capacity keys (temp.NAME=, severe.NAME=,
+	// throttling=, cpus=) have said so far; nil before the first. It is
+	// shared by the states of several lines: do not modify it.
+	Capacity *Capacity
 }
 
 // Snapshot returns the readings of s as a snapshot captured at at. Its
@@ -106,7 +110,8 @@ var keyNames = func() (names []string) {
 }()
 
 // keyList names the keys for an error message: "cpu, rss, ... or error".
-var keyList = strings.Join(keyNames[:numKeys-1], ", ") + " or " + keyNames[numKeys-1]
+var keyList = strings.Join(keyNames[:keyDelay], ", ") + ", " + keyCPUs + ", " + keyThrottling + ", " +
+	prefixTemp + "NAME, " + prefixSevere + "NAME, " + strings.Join(keyNames[keyDelay:numKeys-1], ", ") + " or " + keyNames[numKeys-1]
 
 // isCounter reports whether k is a cumulative counter.
 func isCounter(k key) bool { return k < keyDelay && traceRows[k].Type == provider.Duration }
@@ -117,7 +122,9 @@ type event struct {
 	line  int
 	at    time.Duration
 	named []bool // by key
-	state State
+	// capNamed are the capacity keys it named (see capBit).
+	capNamed uint64
+	state    State
 }
 
 // Trace is a parsed trace. It is immutable and safe for concurrent use.
@@ -291,6 +298,7 @@ func (p *parser) parseLine(raw string) error {
 	ev := event{line: p.line, at: at, named: make([]bool, numKeys)}
 	st := p.cur
 	st.Err = "" // a line without error= ends an error span
+	capCloned := false
 	for !isComment(rest) {
 		before := rest
 		tok, rest = nextWord(rest)
@@ -302,6 +310,12 @@ func (p *parser) parseLine(raw string) error {
 			return p.errorf(p.line, "want KEY=VALUE, got %q", tok)
 		}
 		k := lookupKey(name)
+		if k == numKeys && isCapacityKey(name) {
+			if err := setCapacityKey(&st.Capacity, &capCloned, &ev.capNamed, name, val); err != nil {
+				return p.errorf(p.line, "%s", err)
+			}
+			continue
+		}
 		if k == numKeys {
 			return p.errorf(p.line, "unknown key %q: want %s", name, keyList)
 		}
@@ -335,6 +349,9 @@ func (p *parser) parseLine(raw string) error {
 	}
 	if r := &st.Readings; r.AvailableMemMB.Valid && r.TotalMemMB.Valid && r.AvailableMemMB.V > r.TotalMemMB.V {
 		return p.errorf(p.line, "avail %d MiB exceeds total %d MiB", r.AvailableMemMB.V, r.TotalMemMB.V)
+	}
+	if err := checkCapacity(st.Capacity); err != nil {
+		return p.errorf(p.line, "%s", err)
 	}
 	ev.state = st
 	p.cur = st
@@ -546,6 +563,9 @@ func (t *Trace) String() string {
 		b.WriteString(ev.at.String())
 		st := ev.state
 		for k := range numKeys {
+			if k == keyDelay {
+				appendCapacityKeys(&b, st.Capacity, ev.capNamed)
+			}
 			if !ev.named[k] {
 				continue
 			}

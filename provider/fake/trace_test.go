@@ -369,7 +369,13 @@ func FuzzParse(f *testing.F) {
 			f.Add(tc.src)
 		}
 	}
+	for _, tc := range malformedCapacity {
+		if len(tc.src) < 1024 {
+			f.Add(tc.src)
+		}
+	}
 	f.Add("@0s cpu=1 error=x # y\n@0s delay=1ns\n@1h end # z")
+	f.Add("@0s temp.a=-39.5 severe.a=150 cpus=0.001 throttling=true\n@1s temp.a=- temp.b/c=1 severe.b/c=2 error=e\n")
 	f.Fuzz(func(t *testing.T, src string) {
 		tr, err := Parse("fuzz.trace", strings.NewReader(src))
 		if err != nil {
@@ -444,6 +450,24 @@ func checkState(t *testing.T, st State) {
 	}
 	if s.Thermal > provider.ThermalCritical || s.MemoryPressure > provider.MemoryPressureCritical || st.Delay < 0 {
 		t.Fatalf("bad enum or delay: %+v", st)
+	}
+	if c := st.Capacity; c != nil {
+		if c.CPUs.Valid && !(c.CPUs.V > 0 && c.CPUs.V <= MaxCPUs) {
+			t.Fatalf("cpus %v out of range", c.CPUs.V)
+		}
+		if len(c.Sensors) > MaxSensors {
+			t.Fatalf("%d sensors", len(c.Sensors))
+		}
+		for _, sn := range c.Sensors {
+			for _, v := range []provider.Opt[float64]{sn.Celsius, sn.SevereC} {
+				if v.Valid && !(v.V > -40 && v.V <= 150) {
+					t.Fatalf("sensor %s: %v °C out of range", sn.Name, v.V)
+				}
+			}
+			if sn.Celsius.Valid && !sn.SevereC.Valid {
+				t.Fatalf("sensor %s has a temperature and no severe threshold", sn.Name)
+			}
+		}
 	}
 }
 

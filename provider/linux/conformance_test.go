@@ -19,7 +19,7 @@ func TestConformance(t *testing.T) {
 	for _, tr := range trees {
 		t.Run(tr.name, func(t *testing.T) {
 			providertest.Run(t, func(t *testing.T) provider.SnapshotProvider {
-				p, err := New(WithProcFS(filepath.Join("testdata", tr.procfs)), WithSysFS(filepath.Join("testdata", tr.sysfs)))
+				p, err := New(WithProcFS(filepath.Join("testdata", tr.procfs)), WithSysFS(filepath.Join("testdata", tr.sysfs)), WithReadTimeout(fixtureReadTimeout))
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -46,6 +46,7 @@ func newHangingFS(hang map[string]string) *hangingFS {
 }
 
 func (h *hangingFS) hook(op, path string) {
+	path = filepath.Clean(path) // sysfs paths are joined with "/", the test's with the OS separator
 	h.mu.Lock()
 	h.started[path]++
 	stuck := h.hang[path] == op
@@ -58,13 +59,14 @@ func (h *hangingFS) hook(op, path string) {
 func (h *hangingFS) startedOn(path string) int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.started[path]
+	return h.started[filepath.Clean(path)]
 }
 
 // wantAbandoned checks that err names path and was abandoned.
 func wantAbandoned(t *testing.T, what string, err error, path string) {
 	t.Helper()
-	if !errors.Is(err, ErrAbandoned) || !strings.Contains(errString(err), path) {
+	// sysfs paths are joined with "/": compare with the OS's separator.
+	if !errors.Is(err, ErrAbandoned) || !strings.Contains(filepath.FromSlash(errString(err)), path) {
 		t.Errorf("%s: error %v; want one naming %s and wrapping ErrAbandoned", what, err, path)
 	}
 }

@@ -290,7 +290,7 @@ func TestLiveRunSnapshotSelf(t *testing.T) {
 	if got := s.Counters.ProcessCPU; !got.Valid || got.V < before || got.V > after+2*tick { // stat floors utime and stime to ticks apart
 		t.Errorf("process CPU %v; /proc/self/stat said %v then %v", got, before, after)
 	}
-	q, err := New(WithProcFS(fixture("procfs-k8s")), WithSysFS(fixture("sysfs-laptop")))
+	q, err := New(WithProcFS(fixture("procfs-k8s")), WithSysFS(fixture("sysfs-laptop")), WithReadTimeout(fixtureReadTimeout))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -77,6 +77,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/restel/restel/internal/vouch"
 	"github.com/restel/restel/provider"
 )
 
@@ -111,7 +112,6 @@ var (
 	_ provider.SnapshotProvider  = (*Provider)(nil)
 	_ provider.ThermalReader     = (*Provider)(nil)
 	_ provider.BatteryReader     = (*Provider)(nil)
-	_ provider.Bounded           = (*Provider)(nil)
 	_ provider.RunReader         = (*Provider)(nil)
 	_ provider.CapacityReader    = (*Provider)(nil)
 	_ provider.AcceleratorReader = (*Provider)(nil)
@@ -316,7 +316,8 @@ func (p *Provider) read(ctx context.Context, run bool) (provider.Snapshot, error
 	return s, err
 }
 
-// Bounded reports whether Snapshot cannot hang (see [provider.Bounded]):
+// Bounded reports whether Snapshot cannot hang ([Provider.Vouch] says so
+// to the orchestrator):
 // true when the procfs root, the process's directory and every cgroup
 // directory the fast signals read are on procfs or cgroupfs, as they are
 // under the default roots on Linux and Android. Those files are generated
@@ -325,6 +326,16 @@ func (p *Provider) read(ctx context.Context, run bool) (provider.Snapshot, error
 // network mount could hang a read), reports false. It is decided once, in
 // [New].
 func (p *Provider) Bounded() bool { return p.bounded }
+
+// Vouch tells the orchestrator that p's reads cannot block, when
+// [Provider.Bounded] reports so: it returns p itself then, and nil
+// otherwise. Its argument is a type only this module can name.
+func (p *Provider) Vouch(vouch.Key) any {
+	if p.bounded {
+		return p
+	}
+	return nil
+}
 
 // Thermal reads the thermal state from sysfs (thermal zones with trip
 // points, else hwmon, raised by throttling cooling devices; docs/contract.md §2).

@@ -68,10 +68,17 @@ func copyProcTree(t testing.TB, name string) string {
 	return dst
 }
 
+// fixtureReadTimeout bounds the reads of a fixture root in the tests that
+// check what a tree's files give, not how a stuck file is abandoned: a
+// loaded machine, or Wine's slower file I/O, can take longer than the
+// default 100 ms over a whole refresh of a fixture tree. The abandonment
+// tests set their own timeouts.
+const fixtureReadTimeout = time.Minute
+
 func newTestProvider(t testing.TB, procfs, sysfs string, opts ...Option) (*Provider, *stepClock) {
 	t.Helper()
 	clk := newStepClock()
-	p, err := New(append([]Option{WithProcFS(procfs), WithSysFS(sysfs), WithClock(clk)}, opts...)...)
+	p, err := New(append([]Option{WithProcFS(procfs), WithSysFS(sysfs), WithClock(clk), WithReadTimeout(fixtureReadTimeout)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,8 @@
 // and its kernel peak memory (see provider/darwin and provider/windows).
 package native
 
+import "time"
+
 // Options selects what a native provider observes. The zero value observes
 // the calling process on the live system.
 type Options struct {
@@ -23,4 +25,9 @@ type Options struct {
 	// ProcFS and SysFS are the procfs and sysfs roots on Linux and Android
 	// (default "/proc" and "/sys"). They are ignored on other systems.
 	ProcFS, SysFS string
+	// ReadTimeout bounds each read of a procfs or sysfs root that is not
+	// the live kernel (a fixture tree, a FUSE or network mount), and the
+	// provider's construction on it; 0 selects the provider's default.
+	// Ignored where there are no such roots.
+	ReadTimeout time.Duration
 }

@@ -23,6 +23,9 @@ func New(opts Options) (provider.SnapshotProvider, error) {
 	if opts.PID != 0 {
 		o = append(o, linux.WithPID(opts.PID))
 	}
+	if opts.ReadTimeout > 0 {
+		o = append(o, linux.WithReadTimeout(opts.ReadTimeout))
+	}
 	p, err := linux.New(o...)
 	if err != nil {
 		return nil, err // a nil *linux.Provider must not become a non-nil interface

@@ -21,8 +21,8 @@ import (
 // Snapshot, Thermal is unknown, Battery says no battery and Capacity
 // reads nothing, as the capabilities define for a device without the
 // signal). Close closes r, then p if it is an io.Closer. The wrapper is
-// not one of restel's platform providers, so provider.IsBounded is false
-// for it: an orchestrator reads it on a goroutine of its own.
+// not one of restel's platform providers and does not vouch for its
+// reads: an orchestrator reads it on a goroutine of its own.
 func Wrap(p provider.SnapshotProvider, r *Reader) provider.SnapshotProvider {
 	return &wrapped{p: p, r: r}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/restel/restel/internal/vouch"
 	"github.com/restel/restel/provider"
 )
 
@@ -85,7 +86,7 @@ func TestWrapMerges(t *testing.T) {
 	if _ = p.(provider.CapacityReader).Capacity(ctx, &c); c.ThrottlingBy != "native" {
 		t.Errorf("Capacity not forwarded: %+v", c)
 	}
-	if provider.IsBounded(p) {
+	if vouch.For(p) {
 		t.Error("a wrapped provider is vouched bounded")
 	}
 	if err := p.(io.Closer).Close(); err != nil || nat.closed != 1 || l.shutdowns != 1 {

@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/restel/restel/internal/vouch"
 	"github.com/restel/restel/provider"
 	"github.com/restel/restel/provider/providertest"
 )
@@ -39,7 +40,7 @@ func TestConformanceNative(t *testing.T) {
 // Injected system calls (a test's) may block: such a Provider does not
 // claim to be Bounded, so the orchestrator hands its reads off.
 func TestInjectedSysIsNotBounded(t *testing.T) {
-	if p := mustProvider(t, newFakeSys()); p.Bounded() || provider.IsBounded(p) {
+	if p := mustProvider(t, newFakeSys()); p.Bounded() || vouch.For(p) {
 		t.Fatal("a Provider over injected system calls reports Bounded")
 	}
 }

@@ -48,6 +48,7 @@ import (
 
 	"github.com/restel/restel/internal/cputicks"
 	"github.com/restel/restel/internal/procopt"
+	"github.com/restel/restel/internal/vouch"
 	"github.com/restel/restel/provider"
 )
 
@@ -93,7 +94,6 @@ type Provider struct {
 var (
 	_ provider.SnapshotProvider = (*Provider)(nil)
 	_ provider.BatteryReader    = (*Provider)(nil)
-	_ provider.Bounded          = (*Provider)(nil)
 	_ provider.RunReader        = (*Provider)(nil)
 )
 
@@ -143,14 +143,10 @@ func (p *Provider) RunSnapshot(ctx context.Context) (provider.Snapshot, error) {
 // read is Snapshot, and RunSnapshot when run is set.
 func (p *Provider) read(ctx context.Context, run bool) (provider.Snapshot, error) {
 	now := p.clock.Now()
-	if err := ctx.Err(); err != nil {
+	if err := procopt.BeginRead(ctx, &p.mu, &p.closed); err != nil {
 		return provider.Unknown(now), err
 	}
-	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.closed.Load() {
-		return provider.Unknown(now), provider.ErrClosed
-	}
 	s := provider.Unknown(now)
 	var errs []error
 
@@ -196,22 +192,29 @@ func (p *Provider) read(ctx context.Context, run bool) (provider.Snapshot, error
 	return s, errors.Join(errs...)
 }
 
-// Bounded reports that Snapshot and RunSnapshot cannot hang (see
-// [provider.Bounded]): they make only GlobalMemoryStatusEx,
+// Bounded reports that Snapshot and RunSnapshot cannot hang
+// ([Provider.Vouch] says so to the orchestrator): they make only GlobalMemoryStatusEx,
 // QueryMemoryResourceNotification, GetSystemTimes,
 // K32GetProcessMemoryInfo and GetProcessTimes, kernel counters that return
 // at once, so the orchestrator reads them on the caller's goroutine. A
 // Provider built on injected system calls (tests) reports false.
 func (p *Provider) Bounded() bool { return p.bounded }
 
+// Vouch tells the orchestrator that p's reads cannot block, when
+// [Provider.Bounded] reports so: it returns p itself then, and nil
+// otherwise. Its argument is a type only this module can name.
+func (p *Provider) Vouch(vouch.Key) any {
+	if p.bounded {
+		return p
+	}
+	return nil
+}
+
 // Battery reads GetSystemPowerStatus. A machine without a system battery
 // gives an invalid Opt and a nil error.
 func (p *Provider) Battery(ctx context.Context) (provider.Opt[uint8], error) {
-	if err := ctx.Err(); err != nil {
+	if err := procopt.CheckRead(ctx, &p.closed); err != nil {
 		return provider.Opt[uint8]{}, err
-	}
-	if p.closed.Load() {
-		return provider.Opt[uint8]{}, provider.ErrClosed
 	}
 	ps, err := p.sys.powerStatus()
 	if err != nil {

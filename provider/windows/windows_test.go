@@ -11,6 +11,7 @@ import (
 	"unsafe"
 
 	"github.com/restel/restel/internal/cputicks"
+	"github.com/restel/restel/internal/platformtest"
 	"github.com/restel/restel/provider"
 	"github.com/restel/restel/provider/fake"
 )
@@ -533,29 +534,7 @@ func TestBatteryAndClose(t *testing.T) {
 	if b, err := p.Battery(ctx); b.Valid || !errors.Is(err, f.powErr) {
 		t.Errorf("failing Battery = %+v, %v", b, err)
 	}
-	cctx, cancel := context.WithCancel(ctx)
-	cancel()
-	if _, err := p.Snapshot(cctx); !errors.Is(err, context.Canceled) {
-		t.Errorf("Snapshot cancelled: %v", err)
-	}
-	if _, err := p.Battery(cctx); !errors.Is(err, context.Canceled) {
-		t.Errorf("Battery cancelled: %v", err)
-	}
-	if err := p.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if f.closed != 1 {
-		t.Errorf("sys closed %d times, want 1", f.closed)
-	}
-	if _, err := p.Snapshot(ctx); !errors.Is(err, provider.ErrClosed) {
-		t.Errorf("Snapshot after Close: %v", err)
-	}
-	if _, err := p.Battery(ctx); !errors.Is(err, provider.ErrClosed) {
-		t.Errorf("Battery after Close: %v", err)
-	}
+	platformtest.Lifecycle(t, p, t0, func() int { return f.closed })
 }
 
 func TestOptions(t *testing.T) {
@@ -574,22 +553,7 @@ func TestOptions(t *testing.T) {
 
 func TestConcurrentUse(t *testing.T) {
 	f := newFakeSys()
-	p := newTestProvider(t, f)
-	ctx := context.Background()
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Go(func() {
-			for range 50 {
-				p.Snapshot(ctx)
-				p.Battery(ctx)
-			}
-		})
-	}
-	wg.Go(func() { p.Close() })
-	wg.Wait()
-	if f.closed != 1 {
-		t.Errorf("sys closed %d times", f.closed)
-	}
+	platformtest.Concurrent(t, newTestProvider(t, f), func() int { return f.closed })
 }
 
 func BenchmarkSnapshot(b *testing.B) {

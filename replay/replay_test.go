@@ -1,4 +1,4 @@
-package orchestrator
+package replay
 
 import (
 	"context"
@@ -36,9 +36,9 @@ func traceFiles(t testing.TB) []*fake.Trace {
 	return out
 }
 
-func mustReplay(t testing.TB, tl Timeline, mode aggregate.Mode, opts ...ReplayOption) ReplayResult {
+func mustReplay(t testing.TB, tl Timeline, mode aggregate.Mode, opts ...Option) Result {
 	t.Helper()
-	res, err := Replay(t.Context(), tl, mode, opts...)
+	res, err := Run(t.Context(), tl, mode, opts...)
 	if err != nil {
 		t.Fatalf("Replay: %v", err)
 	}
@@ -68,7 +68,7 @@ func oneByOne(ctx context.Context, tl Timeline, mode aggregate.Mode) (provider.O
 	}
 	var a aggregate.Aggregator
 	var failed uint64
-	for off := range aggregate.Schedule(mode, tl.End()) {
+	for off := range schedule(mode, tl.End()) {
 		tl.Seek(off)
 		s, err := tl.Snapshot(ctx)
 		if err != nil {
@@ -140,7 +140,7 @@ func TestReplayLongRuns(t *testing.T) {
 			}
 			ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 			defer cancel()
-			res, err := Replay(ctx, fake.NewReplay(tr), tc.mode, ReplayDebugDir(filepath.Join(t.TempDir(), "debug")))
+			res, err := Run(ctx, fake.NewReplay(tr), tc.mode, WithDebugDir(filepath.Join(t.TempDir(), "debug")))
 			if err != nil {
 				t.Fatalf("Replay: %v", err)
 			}
@@ -185,7 +185,7 @@ func TestReplayDebugLocalStopsAtItsCap(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
-	res, err := Replay(ctx, fake.NewReplay(tr), aggregate.DebugLocalEvery(250*time.Millisecond), ReplayDebugDir(filepath.Join(t.TempDir(), "debug")))
+	res, err := Run(ctx, fake.NewReplay(tr), aggregate.DebugLocalEvery(250*time.Millisecond), WithDebugDir(filepath.Join(t.TempDir(), "debug")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +234,7 @@ func TestReplayHonoursItsContext(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		cancel()
 		tl := &cancelAfter{Replay: fake.NewReplay(tr)}
-		res, err := Replay(ctx, tl, mode)
+		res, err := Run(ctx, tl, mode)
 		if !errors.Is(err, context.Canceled) || res.HasSummary || tl.reads != 0 {
 			t.Fatalf("err %v, summary %v, %d reads: want context.Canceled, none, 0", err, res.HasSummary, tl.reads)
 		}
@@ -243,13 +243,13 @@ func TestReplayHonoursItsContext(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
 		tl := &cancelAfter{Replay: fake.NewReplay(tr), n: 1000, cancel: cancel}
-		res, err := Replay(ctx, tl, mode)
+		res, err := Run(ctx, tl, mode)
 		if !errors.Is(err, context.Canceled) || res.HasSummary || tl.reads != 1000 {
 			t.Fatalf("err %v, summary %v, %d reads: want context.Canceled, none, 1000", err, res.HasSummary, tl.reads)
 		}
 	})
 	t.Run("off ignores it", func(t *testing.T) {
-		res, err := Replay(t.Context(), fake.NewReplay(tr), aggregate.ModeOff)
+		res, err := Run(t.Context(), fake.NewReplay(tr), aggregate.ModeOff)
 		if err != nil || res.HasSummary {
 			t.Fatalf("off: %+v %v", res, err)
 		}
@@ -341,7 +341,7 @@ func FuzzReplay(f *testing.F) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		res, err := Replay(ctx, fake.NewReplay(tr), mode)
+		res, err := Run(ctx, fake.NewReplay(tr), mode)
 		if err != nil {
 			t.Fatalf("Replay: %v", err)
 		}
@@ -352,7 +352,7 @@ func FuzzReplay(f *testing.F) {
 			return
 		}
 		u := res.Summary
-		if want := aggregate.Ticks(mode, tr.End()) + 2; u.SampleCount != want || res.ReadErrors > u.SampleCount {
+		if want := tickCount(mode, tr.End()) + 2; u.SampleCount != want || res.ReadErrors > u.SampleCount {
 			t.Fatalf("sample_count %d, read errors %d: want %d samples", u.SampleCount, res.ReadErrors, want)
 		}
 		// The end snapshot is captured at end, the start at 0, each later
@@ -387,11 +387,11 @@ func BenchmarkReplayLong(b *testing.B) {
 				b.Fatal(err)
 			}
 			mode := aggregate.SummaryEvery(250 * time.Millisecond)
-			want := aggregate.Ticks(mode, tr.End()) + 2
+			want := tickCount(mode, tr.End()) + 2
 			ctx := context.Background()
 			b.ReportAllocs()
 			for b.Loop() {
-				if res, err := Replay(ctx, fake.NewReplay(tr), mode); err != nil || res.Summary.SampleCount != want {
+				if res, err := Run(ctx, fake.NewReplay(tr), mode); err != nil || res.Summary.SampleCount != want {
 					b.Fatalf("sample_count %d, want %d (%v)", res.Summary.SampleCount, want, err)
 				}
 			}
@@ -419,7 +419,7 @@ func (failingTimeline) Battery(context.Context) (provider.Opt[uint8], error) {
 // Slow signals are merged into every replayed read, a failed one too,
 // with the battery clamped to 100.
 func TestReplayMergesSlowSignalsIntoFailedReads(t *testing.T) {
-	res, err := Replay(t.Context(), failingTimeline{}, aggregate.SummaryEvery(250*time.Millisecond))
+	res, err := Run(t.Context(), failingTimeline{}, aggregate.SummaryEvery(250*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}

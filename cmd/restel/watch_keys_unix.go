@@ -1,4 +1,4 @@
-//go:build linux || darwin
+//go:build darwin || dragonfly || freebsd || linux || netbsd || openbsd || solaris
 
 package main
 
@@ -8,26 +8,6 @@ import (
 
 	"golang.org/x/sys/unix"
 )
-
-// termCols returns the width of the terminal f is open on (TIOCGWINSZ),
-// 0 when unknown.
-func termCols(f *os.File) int {
-	ws, err := unix.IoctlGetWinsize(int(f.Fd()), unix.TIOCGWINSZ)
-	if err != nil {
-		return 0
-	}
-	return int(ws.Col)
-}
-
-// termRows returns the height of the terminal f is open on (TIOCGWINSZ),
-// 0 when unknown.
-func termRows(f *os.File) int {
-	ws, err := unix.IoctlGetWinsize(int(f.Fd()), unix.TIOCGWINSZ)
-	if err != nil {
-		return 0
-	}
-	return int(ws.Row)
-}
 
 // startKeys puts the terminal in (a terminal) into cbreak mode, keys
 // delivered one at a time and not echoed (ICANON and ECHO off; ISIG kept,
