@@ -25,6 +25,11 @@
 //	restel.io.stall.time           s        counter         restel_io_stall_time_seconds_total (counter)
 //	restel.cpu.throttled.time      s        counter         restel_cpu_throttled_time_seconds_total (counter)
 //
+// Each of these is a column of its field's row in
+// [provider.SnapshotFields] (name, unit, kind, description, constant
+// attribute); only available memory's name outside Linux and Android and
+// the derived idle state of restel.cpu.time are entries of their own.
+//
 // and their values, from the snapshot (docs/contract.md §2):
 //
 //	process.memory.usage           process_rss_mb in bytes: the observed process's resident set
@@ -88,6 +93,33 @@
 // idle, iowait, ...), while restel reports all CPUs together in two
 // states.
 //
+// # Headroom and accelerators
+//
+// [Metrics] adds, after [Table], the headroom gauges of a source that is
+// a [HeadroomSource] (an orchestrator.Monitor; docs/contract.md §10) and
+// the semantic conventions' per-GPU metrics of the snapshot's
+// accelerators ([Collector.CollectPoints] emits them):
+//
+//	OpenTelemetry name                unit   kind            Prometheus name
+//	restel.cpu.effective              {cpu}  gauge           restel_cpu_effective
+//	restel.cpu.throttled_ratio        1      gauge           restel_cpu_throttled_ratio
+//	restel.memory.usable              By     up-down counter restel_memory_usable_bytes
+//	restel.gpu.memory.usable          By     up-down counter restel_gpu_memory_usable_bytes
+//	restel.thermal.headroom           1      gauge           restel_thermal_headroom_ratio
+//	restel.thermal.headroom.forecast  1      gauge           restel_thermal_headroom_forecast_ratio
+//	hw.gpu.utilization                1      gauge           hw_gpu_utilization_ratio
+//	hw.gpu.memory.usage               By     up-down counter hw_gpu_memory_usage_bytes
+//	hw.gpu.memory.limit               By     up-down counter hw_gpu_memory_limit_bytes
+//
+// restel.cpu.effective and restel.memory.usable carry the limit that
+// binds as restel.limit.by ("host", "cgroup:/kubepods/..."),
+// restel.gpu.memory.usable the roomiest accelerator as hw.id, the
+// forecast its window as restel.forecast.window="10s", and the hw.gpu.*
+// points each GPU's name as hw.id and its maker as hw.vendor. A source
+// without headroom has none of the headroom gauges; the headroom is read
+// in the same collection as the snapshot, from the source's cached
+// figures, never by a second provider read.
+//
 // # Counters
 //
 // A counter is never exported negative or decreasing: [Collector] drops
@@ -111,8 +143,8 @@
 // from any other source they are absent.
 //
 // The package imports only the standard library and restel's provider
-// package: the OpenTelemetry and Prometheus dependencies live with their
-// exporters.
+// and headroom packages: the OpenTelemetry and Prometheus dependencies
+// live with their exporters.
 package export
 
 import (
