@@ -4,6 +4,9 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/semconv/v1.43.0/hwconv"
+
+	"github.com/restel/restel/export"
 	"github.com/restel/restel/headroom"
 	"github.com/restel/restel/provider"
 )
@@ -60,6 +63,38 @@ func TestNoHeadroomSource(t *testing.T) {
 	for _, name := range []string{"restel.cpu.effective", "restel.cpu.throttled_ratio", "restel.memory.usable", "restel.gpu.memory.usable", "restel.thermal.headroom", "restel.thermal.headroom.forecast"} {
 		if _, ok := got[name]; ok {
 			t.Errorf("%s from a source without headroom", name)
+		}
+	}
+}
+
+// TestGPUConventions checks the per-GPU metrics against the conventions'
+// generated Go package: name and unit, and the description where restel
+// measures exactly the convention's quantity (the utilization is the
+// whole device's busy share, not one task's).
+func TestGPUConventions(t *testing.T) {
+	for _, c := range []struct {
+		name, unit, desc string
+		sameDesc         bool
+	}{
+		{hwconv.GpuMemoryUsage{}.Name(), hwconv.GpuMemoryUsage{}.Unit(), hwconv.GpuMemoryUsage{}.Description(), true},
+		{hwconv.GpuMemoryLimit{}.Name(), hwconv.GpuMemoryLimit{}.Unit(), hwconv.GpuMemoryLimit{}.Description(), true},
+		{hwconv.GpuUtilization{}.Name(), hwconv.GpuUtilization{}.Unit(), "", false},
+	} {
+		found := false
+		for _, m := range export.Metrics() {
+			if m.Name != c.name {
+				continue
+			}
+			found = true
+			if m.Unit != c.unit || (c.sameDesc && m.Description != c.desc) {
+				t.Errorf("%s: unit %q description %q; the convention says %q, %q", m.Name, m.Unit, m.Description, c.unit, c.desc)
+			}
+			if len(m.Vars) == 0 || m.Vars[0].Key != "hw.id" {
+				t.Errorf("%s: attributes %v, want hw.id first (the convention requires it)", m.Name, m.Vars)
+			}
+		}
+		if !found {
+			t.Errorf("%s: not exported", c.name)
 		}
 	}
 }
