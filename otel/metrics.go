@@ -21,6 +21,7 @@ package restelotel
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -104,6 +105,7 @@ func newCollector(meter metric.Meter, src export.Source, maxAge time.Duration) (
 		opts:  make([][]metric.ObserveOption, len(tab)),
 		attrs: make([][]attribute.KeyValue, len(tab)),
 		vars:  make([][]attribute.Key, len(tab)),
+		sets:  make([]lastSet, len(tab)),
 	}
 	var observables []metric.Observable
 	byName := map[string]metric.Float64Observable{}
@@ -141,6 +143,18 @@ type collector struct {
 	opts  [][]metric.ObserveOption
 	attrs [][]attribute.KeyValue
 	vars  [][]attribute.Key
+
+	// mu guards sets: per metric with variable attributes, the options
+	// observing the last attribute set built and the values it was built
+	// from, so a collection whose limits did not change builds none and
+	// allocates nothing (two readers may collect at once).
+	mu   sync.Mutex
+	sets []lastSet
+}
+
+type lastSet struct {
+	vals [2]string
+	opts []metric.ObserveOption
 }
 
 // observe is the callback: one read, then every known value.
@@ -155,15 +169,21 @@ func (c *collector) observe(_ context.Context, o metric.Observer) (err error) {
 			o.ObserveFloat64(c.insts[p.I], p.V, c.opts[p.I]...)
 			return
 		}
-		o.ObserveFloat64(c.insts[p.I], p.V, metric.WithAttributeSet(c.pointAttrs(p)))
+		o.ObserveFloat64(c.insts[p.I], p.V, c.pointOpts(p)...)
 	})
 	return nil
 }
 
-// pointAttrs is the attribute set of a point of a metric with variable
-// attributes: its constant ones, then each variable one that has a value
-// (an unknown vendor is no attribute, not an empty one).
-func (c *collector) pointAttrs(p export.Point) attribute.Set {
+// pointOpts observes a point of a metric with variable attributes with
+// its attribute set: the metric's constant attributes, then each variable
+// one that has a value (an unknown vendor is no attribute, not an empty
+// one).
+func (c *collector) pointOpts(p export.Point) []metric.ObserveOption {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if l := &c.sets[p.I]; l.opts != nil && l.vals == p.Vars {
+		return l.opts
+	}
 	kvs := make([]attribute.KeyValue, 0, len(c.attrs[p.I])+len(c.vars[p.I]))
 	kvs = append(kvs, c.attrs[p.I]...)
 	for j, k := range c.vars[p.I] {
@@ -171,5 +191,7 @@ func (c *collector) pointAttrs(p export.Point) attribute.Set {
 			kvs = append(kvs, k.String(p.Vars[j]))
 		}
 	}
-	return attribute.NewSet(kvs...)
+	opts := []metric.ObserveOption{metric.WithAttributeSet(attribute.NewSet(kvs...))}
+	c.sets[p.I] = lastSet{vals: p.Vars, opts: opts}
+	return opts
 }
