@@ -147,6 +147,42 @@ func busyRatio(busy0, busy1, total0, total1 provider.Opt[time.Duration]) provide
 	return ratio(busy0, busy1, total0, total1)
 }
 
+// accelBusy is an interval's accelerator busy share from the busy
+// counters of its two ends (docs/contract.md §9): for each accelerator of
+// s whose counter both ends have (the same device at the same place in
+// both readings), its growth over the time between the two readings; for the others, their own busy share in s; the busiest.
+// It is unknown when no counter serves (no accelerator keeps one, or both
+// ends carry the same reading), and the interval then takes s's
+// GPUBusyPct.
+func accelBusy(prev *provider.Counters, s *provider.Snapshot) provider.Opt[float64] {
+	p, c := prev.Accel, s.Counters.Accel
+	if p.ReadMS() <= 0 || c.ReadMS() <= p.ReadMS() {
+		return provider.Opt[float64]{}
+	}
+	dt := time.Duration(c.ReadMS()-p.ReadMS()) * time.Millisecond
+	var best provider.Opt[float64]
+	counted := false
+	before := p.List()
+	for i, a := range c.List() {
+		u := a.BusyPct
+		if i < len(before) && before[i].Name == a.Name {
+			if b0, b1 := before[i].BusyTime, a.BusyTime; b0.Valid && b1.Valid {
+				if b1.V < b0.V || b0.V < 0 {
+					continue // the counter went backwards: nothing about the interval
+				}
+				u, counted = provider.Some(100*float64(b1.V-b0.V)/float64(dt)), true
+			}
+		}
+		if u = wirePercent(u); u.Valid && (!best.Valid || u.V > best.V) {
+			best = u
+		}
+	}
+	if !counted {
+		return provider.Opt[float64]{}
+	}
+	return best
+}
+
 // ratio returns 100·Δpart/Δtotal over the two readings when all four are
 // known, the total grew and the part did not shrink.
 func ratio(part0, part1, total0, total1 provider.Opt[time.Duration]) provider.Opt[float64] {
@@ -337,6 +373,17 @@ type Usage struct {
 	// unknown: 0 when nothing was skipped, and always 0 for a boundary
 	// run and a replay.
 	SamplesSkipped uint64
+
+	// GPUBusyAvgPct is the accelerators' busy share over the run, as
+	// CPUAvgPct is the CPU's: the duration-weighted mean over the run's
+	// intervals, each from the accelerators' busy counters at its two
+	// ends where they keep them, else the later snapshot's GPUBusyPct;
+	// GPUBusyPeakPct is the busiest interval.
+	GPUBusyAvgPct, GPUBusyPeakPct provider.Opt[float64]
+	// GPUMemPeakMB is the highest device memory in use
+	// (gpu_mem_used_mb); ProcessGPUMemPeakMB the highest the observed
+	// process held (process_gpu_mem_mb).
+	GPUMemPeakMB, ProcessGPUMemPeakMB provider.Opt[uint64]
 }
 
 // Wire returns u as the wire carries it, holding to the contract whatever

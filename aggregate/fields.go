@@ -117,4 +117,13 @@ var summaryFields = [...]SummaryField{
 		Doc: "growth of the cgroup's throttled time"},
 	{Key: "samples_skipped", Name: "SamplesSkipped", Type: provider.Count, Fold: Run, Optional: true,
 		Doc: "mid-run samples due but not taken"},
+	{Key: "gpu_busy_avg_pct", Name: "GPUBusyAvgPct", Type: provider.Percent, Unit: "%", Fold: IntervalMean, Of: "gpu_busy_pct",
+		Util: "accelBusy(prev, s)",
+		Doc:  "duration-weighted mean of the busiest accelerator's busy share"},
+	{Key: "gpu_busy_peak_pct", Name: "GPUBusyPeakPct", Type: provider.Percent, Unit: "%", Fold: IntervalPeak, Of: "gpu_busy_pct",
+		Doc: "highest per-interval accelerator busy share"},
+	{Key: "gpu_mem_peak_mb", Name: "GPUMemPeakMB", Type: provider.Uint, Unit: "MiB", Fold: Max, Of: "gpu_mem_used_mb",
+		Doc: "highest device memory in use"},
+	{Key: "process_gpu_mem_peak_mb", Name: "ProcessGPUMemPeakMB", Type: provider.Uint, Unit: "MiB", Fold: Max, Of: "process_gpu_mem_mb",
+		Doc: "highest device memory the process held"},
 }

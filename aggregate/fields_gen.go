@@ -21,13 +21,17 @@ var summaryAccess = [len(summaryFields)]provider.Access[Usage]{
 	{Count: func(u *Usage) *uint64 { return &u.SampleCount }},                            // sample_count
 	{}, // sampling_mode
 	{}, // sampling_interval_ms
-	{Uint: func(u *Usage) *provider.Opt[uint64] { return &u.DurationMS }},      // duration_ms
-	{Float: func(u *Usage) *provider.Opt[float64] { return &u.ProcessCPUPct }}, // process_cpu_pct
-	{Uint: func(u *Usage) *provider.Opt[uint64] { return &u.CPUStallMS }},      // cpu_stall_ms
-	{Uint: func(u *Usage) *provider.Opt[uint64] { return &u.MemoryStallMS }},   // memory_stall_ms
-	{Uint: func(u *Usage) *provider.Opt[uint64] { return &u.IOStallMS }},       // io_stall_ms
-	{Uint: func(u *Usage) *provider.Opt[uint64] { return &u.CPUThrottledMS }},  // cpu_throttled_ms
-	{Count: func(u *Usage) *uint64 { return &u.SamplesSkipped }},               // samples_skipped
+	{Uint: func(u *Usage) *provider.Opt[uint64] { return &u.DurationMS }},          // duration_ms
+	{Float: func(u *Usage) *provider.Opt[float64] { return &u.ProcessCPUPct }},     // process_cpu_pct
+	{Uint: func(u *Usage) *provider.Opt[uint64] { return &u.CPUStallMS }},          // cpu_stall_ms
+	{Uint: func(u *Usage) *provider.Opt[uint64] { return &u.MemoryStallMS }},       // memory_stall_ms
+	{Uint: func(u *Usage) *provider.Opt[uint64] { return &u.IOStallMS }},           // io_stall_ms
+	{Uint: func(u *Usage) *provider.Opt[uint64] { return &u.CPUThrottledMS }},      // cpu_throttled_ms
+	{Count: func(u *Usage) *uint64 { return &u.SamplesSkipped }},                   // samples_skipped
+	{Float: func(u *Usage) *provider.Opt[float64] { return &u.GPUBusyAvgPct }},     // gpu_busy_avg_pct
+	{Float: func(u *Usage) *provider.Opt[float64] { return &u.GPUBusyPeakPct }},    // gpu_busy_peak_pct
+	{Uint: func(u *Usage) *provider.Opt[uint64] { return &u.GPUMemPeakMB }},        // gpu_mem_peak_mb
+	{Uint: func(u *Usage) *provider.Opt[uint64] { return &u.ProcessGPUMemPeakMB }}, // process_gpu_mem_peak_mb
 }
 
 func init() {
@@ -75,6 +79,14 @@ func (u *Usage) appendWire(dst []byte) []byte {
 	dst = provider.AppendUint(dst, u.CPUThrottledMS)
 	dst = append(dst, `,"samples_skipped":`...)
 	dst = strconv.AppendUint(dst, u.SamplesSkipped, 10)
+	dst = append(dst, `,"gpu_busy_avg_pct":`...)
+	dst = provider.AppendFloat(dst, u.GPUBusyAvgPct)
+	dst = append(dst, `,"gpu_busy_peak_pct":`...)
+	dst = provider.AppendFloat(dst, u.GPUBusyPeakPct)
+	dst = append(dst, `,"gpu_mem_peak_mb":`...)
+	dst = provider.AppendUint(dst, u.GPUMemPeakMB)
+	dst = append(dst, `,"process_gpu_mem_peak_mb":`...)
+	dst = provider.AppendUint(dst, u.ProcessGPUMemPeakMB)
 	dst = append(dst, `}`...)
 	return dst
 }
@@ -93,15 +105,19 @@ func (u *Usage) wireFields() {
 		u.BatteryPctEnd.V = 100
 	}
 	u.ProcessCPUPct = wirePercent(u.ProcessCPUPct)
+	u.GPUBusyAvgPct = wirePercent(u.GPUBusyAvgPct)
+	u.GPUBusyPeakPct = wirePercent(u.GPUBusyPeakPct)
 }
 
 // levels are the running values of the fields folded level by level.
 type levels struct {
-	ProcessRSSPeakMB   provider.Opt[uint64]    // process_rss_peak_mb
-	AvailableMemMinMB  provider.Opt[uint64]    // available_mem_min_mb
-	MemoryPressurePeak provider.MemoryPressure // memory_pressure_peak
-	ThermalPeak        provider.ThermalState   // thermal_state_peak
-	BatteryPctEnd      provider.Opt[uint8]     // battery_pct_end
+	ProcessRSSPeakMB    provider.Opt[uint64]    // process_rss_peak_mb
+	AvailableMemMinMB   provider.Opt[uint64]    // available_mem_min_mb
+	MemoryPressurePeak  provider.MemoryPressure // memory_pressure_peak
+	ThermalPeak         provider.ThermalState   // thermal_state_peak
+	BatteryPctEnd       provider.Opt[uint8]     // battery_pct_end
+	GPUMemPeakMB        provider.Opt[uint64]    // gpu_mem_peak_mb
+	ProcessGPUMemPeakMB provider.Opt[uint64]    // process_gpu_mem_peak_mb
 }
 
 // fold folds in the levels of s.
@@ -117,12 +133,19 @@ func (l *levels) fold(s *provider.Snapshot) {
 	if s.BatteryPct.Valid {
 		l.BatteryPctEnd = s.BatteryPct
 	}
+	if s.GPUMemUsedMB.Valid && (!l.GPUMemPeakMB.Valid || s.GPUMemUsedMB.V > l.GPUMemPeakMB.V) {
+		l.GPUMemPeakMB = s.GPUMemUsedMB
+	}
+	if s.ProcessGPUMemMB.Valid && (!l.ProcessGPUMemPeakMB.Valid || s.ProcessGPUMemMB.V > l.ProcessGPUMemPeakMB.V) {
+		l.ProcessGPUMemPeakMB = s.ProcessGPUMemMB
+	}
 }
 
 // intervals are the per-interval means of the fields folded by interval.
 type intervals struct {
 	CPUPct        intervalMean // cpu_pct
 	ProcessCPUPct intervalMean // process_cpu_pct
+	GPUBusyPct    intervalMean // gpu_busy_pct
 }
 
 // add records k consecutive intervals from a snapshot with counters
@@ -135,6 +158,11 @@ func (iv *intervals) add(prev *provider.Counters, s *provider.Snapshot, k, dur u
 	}
 	if u := s.ProcessCPUPct; u.Valid {
 		iv.ProcessCPUPct.add(u.V, k, dur)
+	}
+	if u := accelBusy(prev, s); u.Valid {
+		iv.GPUBusyPct.add(u.V, k, dur)
+	} else if u := s.GPUBusyPct; u.Valid {
+		iv.GPUBusyPct.add(u.V, k, dur)
 	}
 }
 
@@ -155,4 +183,8 @@ func (a *Aggregator) foldInto(u *Usage, end *provider.Counters) {
 	u.MemoryStallMS = growthMS(a.start.MemoryStall, end.MemoryStall)
 	u.IOStallMS = growthMS(a.start.IOStall, end.IOStall)
 	u.CPUThrottledMS = growthMS(a.start.Throttled, end.Throttled)
+	u.GPUBusyAvgPct = a.iv.GPUBusyPct.mean()
+	u.GPUBusyPeakPct = a.iv.GPUBusyPct.peak()
+	u.GPUMemPeakMB = a.lv.GPUMemPeakMB
+	u.ProcessGPUMemPeakMB = a.lv.ProcessGPUMemPeakMB
 }

@@ -336,3 +336,77 @@ func TestUsageJSONNormalizesMode(t *testing.T) {
 		}
 	}
 }
+
+// accel returns s with the accelerators list, read at readMS.
+func accel(s provider.Snapshot, readMS int64, list ...provider.Accelerator) provider.Snapshot {
+	s.SetAccelerators(provider.NewAccelList(list, readMS))
+	return s
+}
+
+// The accelerators over a run (docs/contract.md §9): like the CPU, each
+// interval takes the busy counters of its two ends where an accelerator
+// keeps one (their growth over the time between the two readings), the
+// other accelerators' own busy share, the busiest; else the later
+// snapshot's gpu_busy_pct. Memory peaks are the highest flat values.
+func TestAccelOverRun(t *testing.T) {
+	s := time.Second
+	npu := func(busy time.Duration, pct float64) provider.Accelerator {
+		return provider.Accelerator{Name: "accel0", Driver: "intel_vpu", Kind: provider.AccelNPU, Unified: true,
+			BusyTime: d(busy), BusyPct: f(pct)}
+	}
+	gpu := func(pct float64, used uint64) provider.Accelerator {
+		return provider.Accelerator{Name: "card0", Driver: "amdgpu", Kind: provider.AccelGPU,
+			BusyPct: f(pct), MemUsedMB: u(used), MemTotalMB: u(8192), ProcessMemMB: u(used / 2)}
+	}
+	tests := []struct {
+		name      string
+		snaps     []provider.Snapshot
+		avg, peak provider.Opt[float64]
+		mem, pmem provider.Opt[uint64]
+	}{
+		{"no accelerator", []provider.Snapshot{at(0, provider.Snapshot{}), at(1000, provider.Snapshot{})},
+			provider.Opt[float64]{}, provider.Opt[float64]{}, provider.Opt[uint64]{}, provider.Opt[uint64]{}},
+		{"counters at both ends win over the reader's own share",
+			[]provider.Snapshot{
+				accel(at(0, provider.Snapshot{}), 1000, npu(10*s, 5)),
+				// read 2 s later: 1.5 s busy, 75 %; the reader's share says 99
+				accel(at(2000, provider.Snapshot{}), 3000, npu(11500*time.Millisecond, 99)),
+			}, f(75), f(75), provider.Opt[uint64]{}, provider.Opt[uint64]{}},
+		{"the same reading at both ends takes the snapshot's share",
+			[]provider.Snapshot{
+				accel(at(0, provider.Snapshot{}), 1000, npu(10*s, 40)),
+				accel(at(500, provider.Snapshot{}), 1000, npu(10*s, 40)),
+			}, f(40), f(40), provider.Opt[uint64]{}, provider.Opt[uint64]{}},
+		{"a counter that went backwards falls back",
+			[]provider.Snapshot{
+				accel(at(0, provider.Snapshot{}), 1000, npu(10*s, 5)),
+				accel(at(1000, provider.Snapshot{}), 2000, npu(1*s, 30)),
+			}, f(30), f(30), provider.Opt[uint64]{}, provider.Opt[uint64]{}},
+		{"the busiest device, counted or not",
+			[]provider.Snapshot{
+				accel(at(0, provider.Snapshot{}), 1000, npu(10*s, 5), gpu(10, 1000)),
+				accel(at(1000, provider.Snapshot{}), 2000, npu(10500*time.Millisecond, 5), gpu(80, 3000)), // npu 50, gpu 80
+				accel(at(3000, provider.Snapshot{}), 4000, npu(12500*time.Millisecond, 5), gpu(20, 2000)), // npu 100, gpu 20
+			}, f((80*1000 + 100*2000) / 3000.0), f(100), u(3000), u(1500)},
+		{"flat fields alone (a trace)",
+			[]provider.Snapshot{
+				at(0, provider.Snapshot{GPUBusyPct: f(50), GPUMemUsedMB: u(10), GPUMemTotalMB: u(100)}),
+				at(1000, provider.Snapshot{GPUBusyPct: f(90), GPUMemUsedMB: u(100), GPUMemTotalMB: u(100), ProcessGPUMemMB: u(70)}),
+				at(4000, provider.Snapshot{GPUBusyPct: f(10), GPUMemUsedMB: u(60), GPUMemTotalMB: u(100)}),
+			}, f((90*1000 + 10*3000) / 4000.0), f(90), u(100), u(70)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var a aggregate.Aggregator
+			for _, s := range tt.snaps {
+				a.Observe(s)
+			}
+			got := a.Usage(aggregate.SummaryEvery(time.Second))
+			want := aggregate.Usage{GPUBusyAvgPct: tt.avg, GPUBusyPeakPct: tt.peak, GPUMemPeakMB: tt.mem, ProcessGPUMemPeakMB: tt.pmem}
+			have := aggregate.Usage{GPUBusyAvgPct: got.GPUBusyAvgPct, GPUBusyPeakPct: got.GPUBusyPeakPct, GPUMemPeakMB: got.GPUMemPeakMB, ProcessGPUMemPeakMB: got.ProcessGPUMemPeakMB}
+			if diff := cmp.Diff(want, have, cmp.Comparer(func(a, b float64) bool { return math.Abs(a-b) < 1e-9 })); diff != "" {
+				t.Errorf("accelerator fields (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -161,9 +161,8 @@ func Vendor(driver string) string {
 }
 
 // accelerators is the snapshot's per-device accelerator list, which the
-// device metrics read. The snapshot does not carry the list yet: until it
-// does, no device metric has a point.
-func accelerators(*provider.Snapshot) []provider.Accelerator { return nil }
+// device metrics read (shared, not copied).
+func accelerators(s *provider.Snapshot) []provider.Accelerator { return s.Accelerators() }
 
 // Metrics returns every metric a [Collector] emits with
 // [Collector.CollectPoints]: [Table], then the headroom metrics (from a

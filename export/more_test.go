@@ -204,3 +204,39 @@ func TestVendor(t *testing.T) {
 		}
 	}
 }
+
+// TestCollectPointsAccelerators: the snapshot's GPUs give the hw.gpu.*
+// points, with hw.id and hw.vendor; an NPU gives none.
+func TestCollectPointsAccelerators(t *testing.T) {
+	snap := provider.Snapshot{}
+	snap.SetAccelerators(provider.NewAccelList([]provider.Accelerator{
+		{Name: "card0", Driver: "amdgpu", Kind: provider.AccelGPU,
+			MemUsedMB: provider.Some[uint64](512), MemTotalMB: provider.Some[uint64](8192), BusyPct: provider.Some(25.0)},
+		{Name: "nvidia0", Driver: "nvidia", Kind: provider.AccelGPU, MemTotalMB: provider.Some[uint64](24576)},
+		{Name: "accel0", Driver: "intel_vpu", Kind: provider.AccelNPU, BusyPct: provider.Some(10.0)},
+	}, 1))
+	got := map[string]float64{}
+	c := export.NewCollector(&source{snap: snap}, time.Second)
+	c.CollectPoints(func(p export.Point) {
+		if p.I >= len(export.Table()) {
+			got[pointKey(p)] = p.V
+		}
+	})
+	want := map[string]float64{
+		"hw.gpu.utilization{hw.id=card0}{hw.vendor=AMD}":       0.25,
+		"hw.gpu.memory.usage{hw.id=card0}{hw.vendor=AMD}":      512 << 20,
+		"hw.gpu.memory.limit{hw.id=card0}{hw.vendor=AMD}":      8192 << 20,
+		"hw.gpu.memory.limit{hw.id=nvidia0}{hw.vendor=NVIDIA}": 24576 << 20,
+	}
+	if len(got) != len(want) {
+		t.Errorf("points %v, want %v", got, want)
+	}
+	for k, w := range want {
+		if g, ok := got[k]; !ok || g != w {
+			t.Errorf("%s = %v (present %v), want %v", k, g, ok, w)
+		}
+	}
+	if a := testing.AllocsPerRun(50, func() { c.CollectPoints(func(export.Point) {}) }); a != 0 {
+		t.Errorf("CollectPoints with accelerators allocates %v times, want 0", a)
+	}
+}

@@ -246,6 +246,6 @@ func Example() {
 	ClearBatteryLevel()
 	ClearThermalState()
 	// Output:
-	// {"cpu_pct":12.5,"process_rss_mb":300,"available_mem_mb":2000,"total_mem_mb":8000,"memory_pressure":"normal","thermal_state":"warm","battery_pct":80,"captured_at_ms":1764097200000}
+	// {"cpu_pct":12.5,"process_rss_mb":300,"available_mem_mb":2000,"total_mem_mb":8000,"memory_pressure":"normal","thermal_state":"warm","battery_pct":80,"captured_at_ms":1764097200000,"gpu_mem_used_mb":null,"gpu_mem_total_mb":null,"gpu_busy_pct":null,"process_gpu_mem_mb":null}
 	// mobile: SetAppleThermalState: invalid value: ProcessInfo.ThermalState raw value 9 (want 0..3)
 }

@@ -81,8 +81,8 @@ func BenchmarkRefresh(b *testing.B) {
 	}
 }
 
-// BenchmarkProviderRefresh is one bare provider read, the unit the
-// boundary run is measured against (provider/linux's BenchmarkRefresh).
+// BenchmarkProviderRefresh is one bare provider read (provider/linux's
+// BenchmarkRefresh), without the run counters.
 func BenchmarkProviderRefresh(b *testing.B) {
 	p := liveProvider(b)
 	ctx := context.Background()
@@ -122,13 +122,49 @@ func benchBoundaryRun(b *testing.B, p provider.SnapshotProvider) {
 	}
 }
 
+// BenchmarkBoundaryRunBookkeeping is BenchmarkBoundaryRun on a provider
+// whose reads cost nothing (a fixed snapshot with run counters, read on
+// the caller's goroutine, as the live provider is): what a boundary run
+// costs beyond its two run-counter reads.
+func BenchmarkBoundaryRunBookkeeping(b *testing.B) {
+	s := provider.Snapshot{
+		CPUPct: provider.Some(12.5), ProcessRSSMB: provider.Some[uint64](100),
+		AvailableMemMB: provider.Some[uint64](8000), TotalMemMB: provider.Some[uint64](16000),
+	}
+	s.Counters.ProcessCPU = provider.Some(time.Second)
+	m := New(freeRunReader{s}, WithHost(&HostState{}), withInline)
+	defer m.Close()
+	m.Prewarm()
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok := m.BeginRun(ctx, aggregate.ModeBoundary).Finish(); !ok {
+			b.Fatal("no summary")
+		}
+	}
+}
+
+// freeRunReader returns its snapshot, with or without run counters, at no
+// cost.
+type freeRunReader struct{ s provider.Snapshot }
+
+func (f freeRunReader) Snapshot(context.Context) (provider.Snapshot, error) {
+	s := f.s
+	s.Counters = provider.Counters{}
+	return s, nil
+}
+
+func (f freeRunReader) RunSnapshot(context.Context) (provider.Snapshot, error) { return f.s, nil }
+
 // BenchmarkBoundaryRunVsRefresh interleaves one boundary run with one bare
 // read of a second live provider, so the two see the same machine state
 // and the same noise: x-refresh is the run's time as a multiple of one
-// provider refresh (the bound is 2.5), run-ns and refresh-ns the parts.
-// ns/op is their sum plus three clock reads. "inline" is the live
+// provider refresh without the run counters, run-ns and refresh-ns the
+// parts. ns/op is their sum plus three clock reads. "inline" is the live
 // provider as it is (Bounded); "handoff" hides that, as for a custom
-// provider.
+// provider (and, hiding RunSnapshot too, reads no run counters). The
+// bound on a boundary run is against the floor of a read with the run
+// counters: provider/linux's BenchmarkBoundaryRunVsRunFloor.
 func BenchmarkBoundaryRunVsRefresh(b *testing.B) {
 	for _, bc := range []struct {
 		name string

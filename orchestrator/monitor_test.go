@@ -435,12 +435,17 @@ func TestErrNoProvider(t *testing.T) {
 }
 
 // The hot path allocates nothing: a cached read, a host push, an off run.
-// A boundary run stays within its budget of 10 allocations.
+// A boundary run stays within its budget of 10 allocations; read on the
+// caller's goroutine, as the live providers are, it makes five: its
+// handle and record in one, and each of its two reads' flight and done
+// channel.
 func TestAllocations(t *testing.T) {
 	p := fake.New(trace(t, "@0s cpu=10 rss=100\n@1h end\n"))
 	h := &HostState{}
 	m := newMonitor(t, provider.Func(p.Snapshot), WithHost(h))
 	m.Prewarm()
+	inline := newMonitor(t, provider.Func(p.Snapshot), WithHost(h), withInline)
+	inline.Prewarm()
 	for _, tc := range []struct {
 		name string
 		max  float64
@@ -451,6 +456,7 @@ func TestAllocations(t *testing.T) {
 		{"off run", 0, func() { m.BeginRun(t.Context(), aggregate.ModeOff).Finish() }},
 		{"env override", 0, func() { m.ModeFromEnv(aggregate.ModeBoundary) }},
 		{"boundary run", 10, func() { m.BeginRun(t.Context(), aggregate.ModeBoundary).Finish() }},
+		{"boundary run, inline", 5, func() { inline.BeginRun(t.Context(), aggregate.ModeBoundary).Finish() }},
 	} {
 		if n := testing.AllocsPerRun(200, tc.f); n > tc.max {
 			t.Errorf("%s: %v allocations, want <= %v", tc.name, n, tc.max)

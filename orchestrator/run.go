@@ -23,11 +23,19 @@ type Run struct {
 	rec *runRec // nil for a run that samples nothing
 
 	// mu serializes Finish and Close, which may race each other from any
-	// goroutine (docs/contract.md §1); it guards state, ok and usage.
+	// goroutine (docs/contract.md §1); it guards state. A finished run's
+	// summary is not kept: a second Finish folds it again from rec, which
+	// no one else touches once the run has finished.
 	mu    sync.Mutex
 	state uint8
-	ok    bool
-	usage aggregate.Usage
+}
+
+// boundaryRun is a boundary run's handle and record in one allocation.
+// A sampled run's record is allocated on its own: the owner holds it, and
+// must not keep the handle reachable (see runRec).
+type boundaryRun struct {
+	Run
+	rec runRec
 }
 
 // offRun is the handle of every run that samples nothing (mode Off, a
@@ -102,11 +110,19 @@ func (m *Monitor) BeginRun(ctx context.Context, mode aggregate.Mode) *Run {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	if !mode.Sampled() {
+		// The owner never sees a boundary run: its record can share the
+		// handle's allocation.
+		b := &boundaryRun{rec: runRec{mode: mode, ctx: ctx}}
+		b.Run = Run{m: m, rec: &b.rec}
+		b.rec.agg.Observe(m.FullSnapshot(0))
+		return &b.Run
+	}
 	rec := &runRec{mode: mode, ctx: ctx}
 	start := m.RunSnapshot(0)
 	rec.agg.Observe(start)
 	r := &Run{m: m, rec: rec}
-	if !mode.Sampled() || ctx.Err() != nil {
+	if ctx.Err() != nil {
 		return r // the owner never sees it
 	}
 	if mode.Kind == aggregate.DebugLocal {
@@ -139,8 +155,11 @@ func (r *Run) Finish() (aggregate.Usage, bool) {
 func (r *Run) finish() (aggregate.Usage, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.state != runActive {
-		return r.usage, r.ok
+	switch r.state {
+	case runFinished:
+		return r.rec.agg.Usage(r.rec.mode), true
+	case runDiscarded:
+		return aggregate.Usage{}, false
 	}
 	rec, m := r.rec, r.m
 	r.state = runDiscarded
@@ -157,8 +176,8 @@ func (r *Run) finish() (aggregate.Usage, bool) {
 	rec.agg.Observe(end)
 	rec.dlog.Write(end)
 	m.closeDebugLog(rec.dlog)
-	r.usage, r.ok, r.state = rec.agg.Usage(rec.mode), true, runFinished
-	return r.usage, r.ok
+	r.state = runFinished
+	return rec.agg.Usage(rec.mode), true
 }
 
 // DebugPath returns the file where a DebugLocal run writes its raw

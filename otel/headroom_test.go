@@ -98,3 +98,30 @@ func TestGPUConventions(t *testing.T) {
 		}
 	}
 }
+
+// TestGPUMetrics: each GPU of the snapshot is a point of the hw.gpu.*
+// instruments with hw.id and, where its driver names one, hw.vendor.
+func TestGPUMetrics(t *testing.T) {
+	snap := device
+	snap.SetAccelerators(provider.NewAccelList([]provider.Accelerator{
+		{Name: "card0", Driver: "amdgpu", Kind: provider.AccelGPU,
+			MemUsedMB: provider.Some[uint64](512), MemTotalMB: provider.Some[uint64](8192), BusyPct: provider.Some(50.0)},
+		{Name: "card1", Driver: "mystery", Kind: provider.AccelGPU, BusyPct: provider.Some(10.0)},
+	}, 1))
+	got := collect(t, newReader(t, &fullScript{script: script{snaps: []provider.Snapshot{snap}}}))
+	for key, w := range map[string]struct {
+		kind  string
+		value float64
+		attrs string
+	}{
+		"hw.gpu.utilization{hw.id=card0,hw.vendor=AMD}": {"gauge", 0.5, "hw.id=card0,hw.vendor=AMD"},
+		"hw.gpu.utilization{hw.id=card1}":               {"gauge", 0.1, "hw.id=card1"},
+		"hw.gpu.memory.usage":                           {"updowncounter", 512 << 20, "hw.id=card0,hw.vendor=AMD"},
+		"hw.gpu.memory.limit":                           {"updowncounter", 8192 << 20, "hw.id=card0,hw.vendor=AMD"},
+	} {
+		g, ok := got[key]
+		if !ok || g.kind != w.kind || g.value != w.value || g.attrs != w.attrs {
+			t.Errorf("%s = %+v (present %v), want %+v", key, g, ok, w)
+		}
+	}
+}

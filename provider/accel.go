@@ -2,7 +2,9 @@ package provider
 
 import (
 	"context"
+	"strconv"
 	"time"
+	"unicode/utf8"
 )
 
 // AccelKind says what an accelerator is.
@@ -110,4 +112,66 @@ func addOpt(a, b Opt[uint64]) Opt[uint64] {
 		s = ^uint64(0)
 	}
 	return Some(s)
+}
+
+// AppendJSON appends a as the JSON object `restel snapshot` lists under
+// "accelerators" (docs/contract.md §9): name, driver, kind ("gpu", "npu"
+// or "unknown"), unified, mem_used_mb, mem_total_mb, busy_pct (clamped to
+// [0, 100]), temp_c, throttling and process_mem_mb, null where unknown.
+func (a Accelerator) AppendJSON(dst []byte) []byte {
+	dst = append(dst, `{"name":`...)
+	dst = appendJSONString(dst, a.Name)
+	dst = append(dst, `,"driver":`...)
+	dst = appendJSONString(dst, a.Driver)
+	dst = append(dst, `,"kind":"`...)
+	dst = append(dst, a.Kind.String()...)
+	dst = append(dst, `","unified":`...)
+	dst = strconv.AppendBool(dst, a.Unified)
+	dst = append(dst, `,"mem_used_mb":`...)
+	dst = AppendUint(dst, a.MemUsedMB)
+	dst = append(dst, `,"mem_total_mb":`...)
+	dst = AppendUint(dst, a.MemTotalMB)
+	dst = append(dst, `,"busy_pct":`...)
+	dst = AppendFloat(dst, wirePercent(a.BusyPct))
+	dst = append(dst, `,"temp_c":`...)
+	dst = AppendFloat(dst, a.TempC)
+	dst = append(dst, `,"throttling":`...)
+	if a.Throttling.Valid {
+		dst = strconv.AppendBool(dst, a.Throttling.V)
+	} else {
+		dst = append(dst, "null"...)
+	}
+	dst = append(dst, `,"process_mem_mb":`...)
+	dst = AppendUint(dst, a.ProcessMemMB)
+	return append(dst, '}')
+}
+
+// appendJSONString appends s as a JSON string: quote and backslash
+// escaped, control characters as \u00XX, invalid UTF-8 as U+FFFD.
+func appendJSONString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			dst = append(dst, '\\', c)
+			i++
+		case c < 0x20:
+			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			i++
+		case c < utf8.RuneSelf:
+			dst = append(dst, c)
+			i++
+		default:
+			r, n := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && n == 1 {
+				dst = append(dst, `\ufffd`...)
+			} else {
+				dst = append(dst, s[i:i+n]...)
+			}
+			i += n
+		}
+	}
+	return append(dst, '"')
 }

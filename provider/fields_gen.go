@@ -17,6 +17,10 @@ var snapshotAccess = [len(snapshotFields)]Access[Snapshot]{
 	{Thermal: func(s *Snapshot) *ThermalState { return &s.Thermal }},                     // thermal_state
 	{Pct8: func(s *Snapshot) *Opt[uint8] { return &s.BatteryPct }},                       // battery_pct
 	{UnixMS: func(s *Snapshot) *int64 { return &s.CapturedAtMS }},                        // captured_at_ms
+	{Uint: func(s *Snapshot) *Opt[uint64] { return &s.GPUMemUsedMB }},                    // gpu_mem_used_mb
+	{Uint: func(s *Snapshot) *Opt[uint64] { return &s.GPUMemTotalMB }},                   // gpu_mem_total_mb
+	{Float: func(s *Snapshot) *Opt[float64] { return &s.GPUBusyPct }},                    // gpu_busy_pct
+	{Uint: func(s *Snapshot) *Opt[uint64] { return &s.ProcessGPUMemMB }},                 // process_gpu_mem_mb
 	{Float: func(s *Snapshot) *Opt[float64] { return &s.ProcessCPUPct }},                 // process_cpu_pct
 	{Duration: func(s *Snapshot) *Opt[time.Duration] { return &s.Counters.CPUBusy }},     // cpu_busy
 	{Duration: func(s *Snapshot) *Opt[time.Duration] { return &s.Counters.CPUTotal }},    // cpu_total
@@ -64,22 +68,30 @@ func (s *Snapshot) FieldFloat64(i int) (float64, bool) {
 	case 7:
 		return float64(s.CapturedAtMS), true
 	case 8:
-		return s.ProcessCPUPct.V, s.ProcessCPUPct.Valid
+		return float64(s.GPUMemUsedMB.V), s.GPUMemUsedMB.Valid
 	case 9:
-		return s.Counters.CPUBusy.V.Seconds(), s.Counters.CPUBusy.Valid
+		return float64(s.GPUMemTotalMB.V), s.GPUMemTotalMB.Valid
 	case 10:
-		return s.Counters.CPUTotal.V.Seconds(), s.Counters.CPUTotal.Valid
+		return s.GPUBusyPct.V, s.GPUBusyPct.Valid
 	case 11:
-		return s.Counters.ProcessCPU.V.Seconds(), s.Counters.ProcessCPU.Valid
+		return float64(s.ProcessGPUMemMB.V), s.ProcessGPUMemMB.Valid
 	case 12:
-		return s.Counters.CPUStall.V.Seconds(), s.Counters.CPUStall.Valid
+		return s.ProcessCPUPct.V, s.ProcessCPUPct.Valid
 	case 13:
-		return s.Counters.MemoryStall.V.Seconds(), s.Counters.MemoryStall.Valid
+		return s.Counters.CPUBusy.V.Seconds(), s.Counters.CPUBusy.Valid
 	case 14:
-		return s.Counters.IOStall.V.Seconds(), s.Counters.IOStall.Valid
+		return s.Counters.CPUTotal.V.Seconds(), s.Counters.CPUTotal.Valid
 	case 15:
-		return s.Counters.Throttled.V.Seconds(), s.Counters.Throttled.Valid
+		return s.Counters.ProcessCPU.V.Seconds(), s.Counters.ProcessCPU.Valid
 	case 16:
+		return s.Counters.CPUStall.V.Seconds(), s.Counters.CPUStall.Valid
+	case 17:
+		return s.Counters.MemoryStall.V.Seconds(), s.Counters.MemoryStall.Valid
+	case 18:
+		return s.Counters.IOStall.V.Seconds(), s.Counters.IOStall.Valid
+	case 19:
+		return s.Counters.Throttled.V.Seconds(), s.Counters.Throttled.Valid
+	case 20:
 		return float64(s.Counters.RSSHighWaterMB.V), s.Counters.RSSHighWaterMB.Valid
 	}
 	return 0, false
@@ -96,7 +108,13 @@ func (s *Snapshot) FieldUint(i int) (v, bytes Opt[uint64]) {
 		return s.AvailableMemMB, s.Bytes.Available
 	case 3:
 		return s.TotalMemMB, s.Bytes.Total
-	case 16:
+	case 8:
+		return s.GPUMemUsedMB, Opt[uint64]{}
+	case 9:
+		return s.GPUMemTotalMB, Opt[uint64]{}
+	case 11:
+		return s.ProcessGPUMemMB, Opt[uint64]{}
+	case 20:
 		return s.Counters.RSSHighWaterMB, Opt[uint64]{}
 	}
 	return Opt[uint64]{}, Opt[uint64]{}
@@ -120,6 +138,14 @@ func (s *Snapshot) appendWire(dst []byte) []byte {
 	dst = AppendUint(dst, s.BatteryPct)
 	dst = append(dst, `,"captured_at_ms":`...)
 	dst = strconv.AppendInt(dst, s.CapturedAtMS, 10)
+	dst = append(dst, `,"gpu_mem_used_mb":`...)
+	dst = AppendUint(dst, s.GPUMemUsedMB)
+	dst = append(dst, `,"gpu_mem_total_mb":`...)
+	dst = AppendUint(dst, s.GPUMemTotalMB)
+	dst = append(dst, `,"gpu_busy_pct":`...)
+	dst = AppendFloat(dst, s.GPUBusyPct)
+	dst = append(dst, `,"process_gpu_mem_mb":`...)
+	dst = AppendUint(dst, s.ProcessGPUMemMB)
 	dst = append(dst, `}`...)
 	return dst
 }
@@ -140,5 +166,9 @@ func (s *Snapshot) wireFields() {
 		s.BatteryPct.V = 100
 	}
 	s.CapturedAtMS = max(s.CapturedAtMS, 0)
+	if s.GPUMemTotalMB.Valid && s.GPUMemTotalMB.V == 0 {
+		s.GPUMemTotalMB = Opt[uint64]{}
+	}
+	s.GPUBusyPct = wirePercent(s.GPUBusyPct)
 	s.ProcessCPUPct = wirePercent(s.ProcessCPUPct)
 }

@@ -177,11 +177,11 @@ func TestSnapshotJSONGolden(t *testing.T) {
 		want string
 	}{
 		{"full", fullSnapshot(),
-			`{"cpu_pct":12.5,"process_rss_mb":100,"available_mem_mb":8000,"total_mem_mb":16000,"memory_pressure":"normal","thermal_state":"hot","battery_pct":80,"captured_at_ms":1764090000123}`},
+			`{"cpu_pct":12.5,"process_rss_mb":100,"available_mem_mb":8000,"total_mem_mb":16000,"memory_pressure":"normal","thermal_state":"hot","battery_pct":80,"captured_at_ms":1764090000123,"gpu_mem_used_mb":null,"gpu_mem_total_mb":null,"gpu_busy_pct":null,"process_gpu_mem_mb":null}`},
 		{"all unknown", provider.Unknown(time.UnixMilli(42)),
-			`{"cpu_pct":null,"process_rss_mb":null,"available_mem_mb":null,"total_mem_mb":null,"memory_pressure":"unknown","thermal_state":"normal","battery_pct":null,"captured_at_ms":42}`},
+			`{"cpu_pct":null,"process_rss_mb":null,"available_mem_mb":null,"total_mem_mb":null,"memory_pressure":"unknown","thermal_state":"normal","battery_pct":null,"captured_at_ms":42,"gpu_mem_used_mb":null,"gpu_mem_total_mb":null,"gpu_busy_pct":null,"process_gpu_mem_mb":null}`},
 		{"zeros are values", provider.Snapshot{CPUPct: provider.Some(0.0), ProcessRSSMB: u(0), BatteryPct: provider.Some[uint8](0)},
-			`{"cpu_pct":0,"process_rss_mb":0,"available_mem_mb":null,"total_mem_mb":null,"memory_pressure":"unknown","thermal_state":"normal","battery_pct":0,"captured_at_ms":0}`},
+			`{"cpu_pct":0,"process_rss_mb":0,"available_mem_mb":null,"total_mem_mb":null,"memory_pressure":"unknown","thermal_state":"normal","battery_pct":0,"captured_at_ms":0,"gpu_mem_used_mb":null,"gpu_mem_total_mb":null,"gpu_busy_pct":null,"process_gpu_mem_mb":null}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -208,7 +208,7 @@ func TestSnapshotJSONGolden(t *testing.T) {
 }
 
 func TestSnapshotUnmarshalRejects(t *testing.T) {
-	valid := `{"cpu_pct":1,"process_rss_mb":1,"available_mem_mb":1,"total_mem_mb":1,"memory_pressure":"normal","thermal_state":"normal","battery_pct":1,"captured_at_ms":1}`
+	valid := `{"cpu_pct":1,"process_rss_mb":1,"available_mem_mb":1,"total_mem_mb":1,"memory_pressure":"normal","thermal_state":"normal","battery_pct":1,"captured_at_ms":1,"gpu_mem_used_mb":null,"gpu_mem_total_mb":null,"gpu_busy_pct":null,"process_gpu_mem_mb":null}`
 	tests := []struct{ name, in, mention string }{
 		{"extra field", strings.Replace(valid, `{`, `{"gpu":1,`, 1), "gpu"},
 		{"bad pressure", strings.Replace(valid, `"memory_pressure":"normal"`, `"memory_pressure":"high"`, 1), "high"},
@@ -247,8 +247,8 @@ func TestSnapshotAppendJSONAllocs(t *testing.T) {
 }
 
 func FuzzSnapshotJSON(f *testing.F) {
-	f.Add([]byte(`{"cpu_pct":12.5,"process_rss_mb":100,"available_mem_mb":8000,"total_mem_mb":16000,"memory_pressure":"normal","thermal_state":"hot","battery_pct":80,"captured_at_ms":1}`))
-	f.Add([]byte(`{"cpu_pct":null,"process_rss_mb":null,"available_mem_mb":null,"total_mem_mb":null,"memory_pressure":"unknown","thermal_state":"normal","battery_pct":null,"captured_at_ms":0}`))
+	f.Add([]byte(`{"cpu_pct":12.5,"process_rss_mb":100,"available_mem_mb":8000,"total_mem_mb":16000,"memory_pressure":"normal","thermal_state":"hot","battery_pct":80,"captured_at_ms":1,"gpu_mem_used_mb":null,"gpu_mem_total_mb":null,"gpu_busy_pct":null,"process_gpu_mem_mb":null}`))
+	f.Add([]byte(`{"cpu_pct":null,"process_rss_mb":null,"available_mem_mb":null,"total_mem_mb":null,"memory_pressure":"unknown","thermal_state":"normal","battery_pct":null,"captured_at_ms":0,"gpu_mem_used_mb":null,"gpu_mem_total_mb":null,"gpu_busy_pct":null,"process_gpu_mem_mb":null}`))
 	f.Add([]byte(`{"cpu_pct":1e400}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var s provider.Snapshot
@@ -288,13 +288,16 @@ func TestSnapshotJSONFromMisbehavingProvider(t *testing.T) {
 	}{
 		{"cpu above 100 and battery above 100 are clamped",
 			provider.Snapshot{CPUPct: provider.Some(150.0), BatteryPct: provider.Some[uint8](200), MemoryPressure: provider.MemoryPressureNormal, Thermal: provider.ThermalWarm, CapturedAtMS: 7},
-			`{"cpu_pct":100,"process_rss_mb":null,"available_mem_mb":null,"total_mem_mb":null,"memory_pressure":"normal","thermal_state":"warm","battery_pct":100,"captured_at_ms":7}`},
+			`{"cpu_pct":100,"process_rss_mb":null,"available_mem_mb":null,"total_mem_mb":null,"memory_pressure":"normal","thermal_state":"warm","battery_pct":100,"captured_at_ms":7,"gpu_mem_used_mb":null,"gpu_mem_total_mb":null,"gpu_busy_pct":null,"process_gpu_mem_mb":null}`},
 		{"negative cpu is clamped to 0",
 			provider.Snapshot{CPUPct: provider.Some(-3.5)},
-			`{"cpu_pct":0,"process_rss_mb":null,"available_mem_mb":null,"total_mem_mb":null,"memory_pressure":"unknown","thermal_state":"normal","battery_pct":null,"captured_at_ms":0}`},
+			`{"cpu_pct":0,"process_rss_mb":null,"available_mem_mb":null,"total_mem_mb":null,"memory_pressure":"unknown","thermal_state":"normal","battery_pct":null,"captured_at_ms":0,"gpu_mem_used_mb":null,"gpu_mem_total_mb":null,"gpu_busy_pct":null,"process_gpu_mem_mb":null}`},
+		{"accelerator totals follow captured_at_ms",
+			provider.Snapshot{GPUMemUsedMB: provider.Some[uint64](5800), GPUMemTotalMB: provider.Some[uint64](8192), GPUBusyPct: provider.Some(97.5), ProcessGPUMemMB: provider.Some[uint64](5200), CapturedAtMS: 9},
+			`{"cpu_pct":null,"process_rss_mb":null,"available_mem_mb":null,"total_mem_mb":null,"memory_pressure":"unknown","thermal_state":"normal","battery_pct":null,"captured_at_ms":9,"gpu_mem_used_mb":5800,"gpu_mem_total_mb":8192,"gpu_busy_pct":97.5,"process_gpu_mem_mb":5200}`},
 		{"enum values no constant names are unknown",
 			provider.Snapshot{MemoryPressure: provider.MemoryPressure(9), Thermal: provider.ThermalState(200)},
-			`{"cpu_pct":null,"process_rss_mb":null,"available_mem_mb":null,"total_mem_mb":null,"memory_pressure":"unknown","thermal_state":"normal","battery_pct":null,"captured_at_ms":0}`},
+			`{"cpu_pct":null,"process_rss_mb":null,"available_mem_mb":null,"total_mem_mb":null,"memory_pressure":"unknown","thermal_state":"normal","battery_pct":null,"captured_at_ms":0,"gpu_mem_used_mb":null,"gpu_mem_total_mb":null,"gpu_busy_pct":null,"process_gpu_mem_mb":null}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -349,6 +352,15 @@ func TestWire(t *testing.T) {
 		{"a NaN percentage is unknown",
 			provider.Snapshot{CPUPct: provider.Some(math.NaN())},
 			provider.Snapshot{}},
+		{"device memory in use above its total is the total",
+			provider.Snapshot{GPUMemUsedMB: u(9000), GPUMemTotalMB: u(8192)},
+			provider.Snapshot{GPUMemUsedMB: u(8192), GPUMemTotalMB: u(8192)}},
+		{"a zero device memory total is unknown",
+			provider.Snapshot{GPUMemUsedMB: u(0), GPUMemTotalMB: u(0)},
+			provider.Snapshot{GPUMemUsedMB: u(0)}},
+		{"the accelerator busy share is clamped",
+			provider.Snapshot{GPUBusyPct: provider.Some(130.0)},
+			provider.Snapshot{GPUBusyPct: provider.Some(100.0)}},
 		{"counters pass through",
 			provider.Snapshot{Counters: provider.Counters{CPUStall: provider.Some(time.Second)}},
 			provider.Snapshot{Counters: provider.Counters{CPUStall: provider.Some(time.Second)}}},

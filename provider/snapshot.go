@@ -36,6 +36,16 @@ type Snapshot struct {
 	// Unix epoch.
 	CapturedAtMS int64
 
+	// GPUMemUsedMB, GPUMemTotalMB, GPUBusyPct and ProcessGPUMemMB are the
+	// accelerator totals of docs/contract.md §9 ([SumAccelerators]): device
+	// memory in use and in all summed over the discrete accelerators, the
+	// busiest accelerator's busy share, and the device memory the observed
+	// process holds on every accelerator. Unknown on a device without
+	// accelerators. Set them with the list by [Snapshot.SetAccelerators].
+	GPUMemUsedMB, GPUMemTotalMB Opt[uint64]
+	GPUBusyPct                  Opt[float64]
+	ProcessGPUMemMB             Opt[uint64]
+
 	// ProcessCPUPct is the observed process's CPU use over the provider's
 	// last interval, in percent of all CPUs (the scale of CPUPct). It is
 	// off the wire; a scripted trace sets it with pcpu=, and a run uses it
@@ -48,6 +58,71 @@ type Snapshot struct {
 	// wire, where the provider has bytes (exporters publish them); each is
 	// unknown otherwise, and the wire's MiB field is what counts.
 	Bytes MemoryBytes
+}
+
+// Accelerators returns the snapshot's accelerator list (docs/contract.md
+// §9): the reading its flat accelerator fields were summed from, off the
+// flat wire; nil when it carries none. The list is shared by every copy
+// of the snapshot and must not be modified.
+func (s *Snapshot) Accelerators() []Accelerator { return s.Counters.Accel.List() }
+
+// SetAccelerators makes l the snapshot's accelerator reading and writes
+// its flat totals ([SumAccelerators]). A nil l clears both. It does not
+// allocate: the reading is shared, not copied.
+func (s *Snapshot) SetAccelerators(l *AccelList) {
+	s.Counters.Accel = l
+	s.SetAccelTotals(l.Totals())
+}
+
+// AccelList is one reading of a device's accelerators, shared by the
+// snapshots that carry it: a copy of a snapshot copies a pointer, never
+// the list, so a snapshot stays a small value that never allocates. It
+// holds each device's cumulative busy counter ([Accelerator.BusyTime]) as
+// read at ReadMS, so a run's busy share over an interval comes from their
+// growth between two readings. Build it with [NewAccelList]; it is never
+// changed afterwards.
+type AccelList struct {
+	devices []Accelerator
+	readMS  int64
+	totals  AccelTotals
+}
+
+// NewAccelList returns a reading of devices (copied) taken at readMS
+// (milliseconds since the Unix epoch).
+func NewAccelList(devices []Accelerator, readMS int64) *AccelList {
+	l := &AccelList{devices: append([]Accelerator(nil), devices...), readMS: readMS}
+	l.totals = SumAccelerators(l.devices)
+	return l
+}
+
+// List returns the devices; nil for a nil reading. It must not be modified.
+func (l *AccelList) List() []Accelerator {
+	if l == nil {
+		return nil
+	}
+	return l.devices
+}
+
+// ReadMS returns when the reading was taken; 0 for a nil reading.
+func (l *AccelList) ReadMS() int64 {
+	if l == nil {
+		return 0
+	}
+	return l.readMS
+}
+
+// Totals returns the reading's flat totals; all unknown for a nil one.
+func (l *AccelList) Totals() AccelTotals {
+	if l == nil {
+		return AccelTotals{}
+	}
+	return l.totals
+}
+
+// SetAccelTotals writes the flat accelerator fields of s.
+func (s *Snapshot) SetAccelTotals(t AccelTotals) {
+	s.GPUMemUsedMB, s.GPUMemTotalMB = t.GPUMemUsedMB, t.GPUMemTotalMB
+	s.GPUBusyPct, s.ProcessGPUMemMB = t.GPUBusyPct, t.ProcessGPUMemMB
 }
 
 // MemoryBytes are a snapshot's memory fields in bytes, as the provider
@@ -83,6 +158,10 @@ type Counters struct {
 	// process's resident set, in MiB (Linux VmHWM, Windows
 	// PeakWorkingSetSize, Apple ri_lifetime_max_phys_footprint).
 	RSSHighWaterMB Opt[uint64]
+	// Accel is the accelerator reading the snapshot carries (its devices'
+	// cumulative busy counters, read at its ReadMS); nil when none. See
+	// [Snapshot.Accelerators].
+	Accel *AccelList
 }
 
 // Unknown returns the all-unknown snapshot captured at t: what a failing
@@ -104,7 +183,7 @@ func (s Snapshot) CapturedAt() time.Time { return time.UnixMilli(s.CapturedAtMS)
 // Wire returns the snapshot as the wire carries it, holding to the
 // contract whatever a provider put in it: cpu_pct clamped to [0, 100]
 // (unknown when not finite), a total under 1 MiB unknown,
-// available at most total, battery at most 100, a level no constant names
+// available at most total, device memory in use at most its total, battery at most 100, a level no constant names
 // unknown, memory pressure at least what available/total derive, and a
 // capture time before the Unix epoch clamped to it. Off-wire fields are
 // kept as they are. Wire is the one place these rules live: the JSON
@@ -113,6 +192,9 @@ func (s Snapshot) Wire() Snapshot {
 	s.wireFields() // each field's own rule, from its row in SnapshotFields
 	if s.AvailableMemMB.Valid && s.TotalMemMB.Valid && s.AvailableMemMB.V > s.TotalMemMB.V {
 		s.AvailableMemMB.V = s.TotalMemMB.V
+	}
+	if s.GPUMemUsedMB.Valid && s.GPUMemTotalMB.Valid && s.GPUMemUsedMB.V > s.GPUMemTotalMB.V {
+		s.GPUMemUsedMB.V = s.GPUMemTotalMB.V
 	}
 	s.MemoryPressure = s.MemoryPressure.Worst(DerivePressure(s.AvailableMemMB, s.TotalMemMB))
 	return s
@@ -129,7 +211,7 @@ func (s Snapshot) AppendJSON(dst []byte) []byte {
 
 // MarshalJSON implements json.Marshaler with [Snapshot.AppendJSON].
 func (s Snapshot) MarshalJSON() ([]byte, error) {
-	return s.AppendJSON(make([]byte, 0, 192)), nil
+	return s.AppendJSON(make([]byte, 0, 320)), nil
 }
 
 // wireKeys are the wire keys of SnapshotFields, in wire order; wireRows

@@ -31,14 +31,16 @@ const (
 	// mount): a one-shot command can afford more than a monitor's 100 ms,
 	// and a copy on a slow disk is still read whole.
 	foreignRootTimeout = time.Second
-	// slowSignalTimeout bounds the one thermal and one battery read.
+	// slowSignalTimeout bounds each slow read: thermal, battery,
+	// accelerators.
 	slowSignalTimeout = 2 * time.Second
 )
 
 // snapshotMain implements `restel snapshot [--procfs DIR] [--sysfs DIR]
 // [--pid N] [--wait DUR]` (docs/contract.md §6): two fast reads spaced by --wait, one
-// thermal and one battery read, merged into one snapshot printed as a JSON
-// object and a newline. A missing root, a bad pid or a bad flag exits 2
+// thermal, one battery and one accelerator read, merged into one snapshot
+// printed as a JSON object (the wire snapshot and its accelerators) and a
+// newline. A missing root, a bad pid or a bad flag exits 2
 // with one line on stderr and nothing on stdout. A signal that cannot be
 // read is null in the output and reported as a warning on stderr.
 func snapshotMain(e env, args []string) int {
@@ -75,7 +77,7 @@ func snapshotMain(e env, args []string) int {
 	}
 
 	s, warn := takeSnapshot(e.ctx, p, *wait)
-	out := s.AppendJSON(make([]byte, 0, 256))
+	out := appendSnapshotJSON(make([]byte, 0, 512), &s)
 	if status := writeOutput(e, "snapshot", "stdout", e.stdout, append(out, '\n')); status != 0 {
 		return status
 	}
@@ -134,10 +136,29 @@ func takeSnapshot(ctx context.Context, p provider.SnapshotProvider, wait time.Du
 			}
 		}
 	}
-	if err := slowsig.ReadOnce(ctx, slowsig.Of(p), &s, slowSignalTimeout); err != nil {
+	sigs := slowsig.Of(p)
+	if a, ok := slowsig.Accelerators(p); ok {
+		sigs = append(sigs, a)
+	}
+	if err := slowsig.ReadOnce(ctx, sigs, &s, slowSignalTimeout); err != nil {
 		errs = append(errs, flattenErrors(err)...)
 	}
 	return s, errors.Join(errs...)
+}
+
+// appendSnapshotJSON appends what `restel snapshot` prints
+// (docs/contract.md §9): the snapshot's wire object with, after its flat
+// fields, "accelerators": the devices it lists ([] when none).
+func appendSnapshotJSON(dst []byte, s *provider.Snapshot) []byte {
+	dst = s.AppendJSON(dst)
+	dst = append(dst[:len(dst)-1], `,"accelerators":[`...)
+	for i, a := range s.Accelerators() {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = a.AppendJSON(dst)
+	}
+	return append(dst, "]}"...)
 }
 
 // flattenErrors lists the errors err joins (errors.Join), or err itself;

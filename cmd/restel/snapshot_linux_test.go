@@ -61,14 +61,105 @@ func mergeTrees(t *testing.T, names ...string) string {
 
 func decodeSnapshot(t *testing.T, stdout string) provider.Snapshot {
 	t.Helper()
+	s, _ := decodeSnapshotAccels(t, stdout)
+	return s
+}
+
+// decodeSnapshotAccels decodes what restel snapshot prints: the wire
+// snapshot, strictly, then its "accelerators" array, last, each device
+// with exactly the keys of docs/contract.md §9.
+func decodeSnapshotAccels(t *testing.T, stdout string) (provider.Snapshot, []map[string]any) {
+	t.Helper()
 	if strings.Count(stdout, "\n") != 1 || !strings.HasSuffix(stdout, "\n") {
 		t.Fatalf("stdout %q; want one line", stdout)
 	}
+	i := strings.LastIndex(stdout, `,"accelerators":[`)
+	if i < 0 || !strings.HasSuffix(stdout, "]}\n") {
+		t.Fatalf("stdout %q: no accelerators array after the flat fields", stdout)
+	}
 	var s provider.Snapshot
-	if err := json.Unmarshal([]byte(stdout), &s); err != nil {
+	if err := json.Unmarshal([]byte(stdout[:i]+"}"), &s); err != nil {
 		t.Fatalf("stdout %q: %v", stdout, err)
 	}
-	return s
+	var list []map[string]any
+	if err := json.Unmarshal([]byte(stdout[i+len(`,"accelerators":`):len(stdout)-2]), &list); err != nil || list == nil {
+		t.Fatalf("stdout %q: accelerators %v, %v", stdout, list, err)
+	}
+	keys := []string{"name", "driver", "kind", "unified", "mem_used_mb", "mem_total_mb", "busy_pct", "temp_c", "throttling", "process_mem_mb"}
+	for _, a := range list {
+		if len(a) != len(keys) {
+			t.Errorf("accelerator %v: want the keys %v", a, keys)
+		}
+		for _, k := range keys {
+			if _, ok := a[k]; !ok {
+				t.Errorf("accelerator %v: no %s", a, k)
+			}
+		}
+	}
+	return s, list
+}
+
+// TestSnapshotAccelerators: a discrete amdgpu card and an Intel NPU in
+// the fixture are listed after the flat fields, whose totals count the
+// discrete card's memory only; without accelerators every accelerator
+// field is null and the list is empty.
+func TestSnapshotAccelerators(t *testing.T) {
+	sysfs := t.TempDir()
+	write := func(path, content string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(sysfs, path)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(sysfs, path), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	link := func(target, path string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(sysfs, path)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(target, filepath.Join(sysfs, path)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("devices/0000:03:00.0/mem_info_vram_total", "8589934592\n")
+	write("devices/0000:03:00.0/mem_info_vram_used", "2147483648\n")
+	write("devices/0000:03:00.0/gpu_busy_percent", "42\n")
+	link("../../bus/drivers/amdgpu", "devices/0000:03:00.0/driver")
+	link("../../../devices/0000:03:00.0", "class/drm/card0/device")
+	write("devices/0000:00:0b.0/npu_busy_time_us", "1000\n")
+	link("../../bus/drivers/intel_vpu", "devices/0000:00:0b.0/driver")
+	link("../../../devices/0000:00:0b.0", "class/accel/accel0/device")
+
+	procfs := filepath.Join(linuxTestdata, "procfs-k8s")
+	code, stdout, stderr := invokeSnapshot(t, "--procfs", procfs, "--sysfs", sysfs, "--wait", "0")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	s, list := decodeSnapshotAccels(t, stdout)
+	if s.GPUMemUsedMB != provider.Some[uint64](2048) || s.GPUMemTotalMB != provider.Some[uint64](8192) || s.GPUBusyPct != provider.Some(42.0) {
+		t.Errorf("flat fields %v %v %v; want the card's 2048 of 8192 MiB, 42 %%", s.GPUMemUsedMB, s.GPUMemTotalMB, s.GPUBusyPct)
+	}
+	if len(list) != 2 {
+		t.Fatalf("accelerators %v; want card0 and accel0", list)
+	}
+	want := map[string]any{"name": "card0", "driver": "amdgpu", "kind": "gpu", "unified": false,
+		"mem_used_mb": 2048.0, "mem_total_mb": 8192.0, "busy_pct": 42.0, "temp_c": nil, "throttling": nil, "process_mem_mb": list[0]["process_mem_mb"]}
+	if diff := cmp.Diff(want, list[0]); diff != "" {
+		t.Errorf("card0 (-want +got):\n%s", diff)
+	}
+	if list[1]["name"] != "accel0" || list[1]["kind"] != "npu" || list[1]["unified"] != true {
+		t.Errorf("accel0: %v", list[1])
+	}
+
+	code, stdout, stderr = invokeSnapshot(t, "--procfs", procfs, "--sysfs", t.TempDir(), "--wait", "0")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	if !strings.HasSuffix(stdout, `,"gpu_mem_used_mb":null,"gpu_mem_total_mb":null,"gpu_busy_pct":null,"process_gpu_mem_mb":null,"accelerators":[]}`+"\n") {
+		t.Errorf("without accelerators: %s", stdout)
+	}
 }
 
 func TestSnapshotFixture(t *testing.T) {
@@ -313,6 +404,23 @@ func TestSnapshotLive(t *testing.T) {
 	if s.AvailableMemMB.V > s.TotalMemMB.V {
 		t.Errorf("available %d > total %d", s.AvailableMemMB.V, s.TotalMemMB.V)
 	}
+	// A machine without accelerators: every accelerator field is null.
+	if noAccelerators() {
+		if !strings.HasSuffix(stdout, `,"gpu_mem_used_mb":null,"gpu_mem_total_mb":null,"gpu_busy_pct":null,"process_gpu_mem_mb":null,"accelerators":[]}`+"\n") {
+			t.Errorf("no accelerator here, yet: %s", stdout)
+		}
+	}
+}
+
+// noAccelerators reports whether the live system has no DRM, compute
+// accelerator, devfreq or kgsl class to read accelerators from.
+func noAccelerators() bool {
+	for _, c := range []string{"drm", "accel", "devfreq", "kgsl"} {
+		if entries, err := os.ReadDir("/sys/class/" + c); err == nil && len(entries) > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // TestSnapshotBinaryHostile runs the restel binary on trees with a named

@@ -61,3 +61,26 @@ func TestViewLinesRows(t *testing.T) {
 		}
 	}
 }
+
+// TestTableFrameAccelerators: a snapshot with accelerators gets a line
+// per device, after the field lines: kind and name, busy share, memory in
+// use of its total, driver; "-" for what the driver does not tell.
+func TestTableFrameAccelerators(t *testing.T) {
+	s := fullSnap
+	s.SetAccelerators(provider.NewAccelList([]provider.Accelerator{
+		{Name: "card0", Driver: "amdgpu", Kind: provider.AccelGPU,
+			MemUsedMB: provider.Some[uint64](512), MemTotalMB: provider.Some[uint64](8192), BusyPct: provider.Some(37.54)},
+		{Name: "accel0", Driver: "intel_vpu", Kind: provider.AccelNPU, Unified: true},
+	}, 1))
+	v := &tableView{caps: termCaps{}, interval: time.Second, loc: time.UTC}
+	got := string(v.frame(nil, s))
+	want := "  restel rss   12 MiB\n" +
+		"  gpu card0    37.5 % busy  512 of 8192 MiB  amdgpu\n" +
+		"  npu accel0   - % busy  - of - (host memory)  intel_vpu\n"
+	if !strings.HasSuffix(got, want) {
+		t.Errorf("frame:\n%s\nwant it to end with\n%s", got, want)
+	}
+	if n := strings.Count(got, "\n"); n != tableLines+2 {
+		t.Errorf("frame has %d lines, want %d", n, tableLines+2)
+	}
+}

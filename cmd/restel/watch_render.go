@@ -220,7 +220,7 @@ func (v *tableView) frame(dst []byte, s provider.Snapshot) []byte {
 	if v.cols != nil {
 		cols = max(v.cols(), 0)
 	}
-	lines := v.height()
+	lines := v.height(&s)
 	if v.rows != nil && v.caps.redraw {
 		if r := v.rows(); r > 0 {
 			lines = min(lines, max(r-1, 1))
@@ -308,6 +308,18 @@ func (v *tableView) frame(dst []byte, s provider.Snapshot) []byte {
 		}
 		spark(h, lo, hi)
 	}
+	accels := s.Accelerators()
+	for i := range accels {
+		a := &accels[i]
+		line("  ")
+		start := len(dst)
+		dst = append(dst, a.Kind.String()...)
+		dst = append(dst, ' ')
+		dst = append(dst, a.Name...)
+		dst = appendSpaces(dst, labelWidth-2-(len(dst)-start))
+		dst = appendAccelerator(dst, a)
+		end()
+	}
 	if v.headroom != nil {
 		line("  headroom     ")
 		dst = appendHeadroom(dst, v.lastHead)
@@ -316,12 +328,42 @@ func (v *tableView) frame(dst []byte, s provider.Snapshot) []byte {
 	return cutLines(dst, body, lines)
 }
 
-// height is the number of lines of a full frame.
-func (v *tableView) height() int {
+// height is the number of lines of a full frame of s: the table, a line
+// per accelerator, and the headroom line.
+func (v *tableView) height(s *provider.Snapshot) int {
+	n := tableLines + len(s.Accelerators())
 	if v.headroom != nil {
-		return tableLines + 1
+		n++
 	}
-	return tableLines
+	return n
+}
+
+// appendAccelerator appends an accelerator line's figures: its busy
+// share, its memory in use of its total (host memory for a unified
+// device), and its driver; "-" for what is unknown.
+func appendAccelerator(dst []byte, a *provider.Accelerator) []byte {
+	if b, ok := a.BusyPct.Get(); ok {
+		dst = strconv.AppendFloat(dst, min(max(b, 0), 100), 'f', 1, 64)
+		dst = append(dst, " % busy"...)
+	} else {
+		dst = append(dst, "- % busy"...)
+	}
+	dst = append(dst, "  "...)
+	if u, ok := a.MemUsedMB.Get(); ok {
+		dst = strconv.AppendUint(dst, u, 10)
+	} else {
+		dst = append(dst, '-')
+	}
+	dst = append(dst, " of "...)
+	dst = appendMiB(dst, a.MemTotalMB)
+	if a.Unified {
+		dst = append(dst, " (host memory)"...)
+	}
+	if a.Driver != "" {
+		dst = append(dst, "  "...)
+		dst = append(dst, a.Driver...)
+	}
+	return dst
 }
 
 // appendField appends the value of snapshot row i as its row says: a

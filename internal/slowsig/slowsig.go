@@ -122,28 +122,85 @@ func ReadOnce(ctx context.Context, sigs []Signal, s *provider.Snapshot, timeout 
 	return errors.Join(errs...)
 }
 
-// CapacityEvery is the capacity signal's cadence: one second, the spacing
-// of the thermal forecast's samples (docs/contract.md §10).
-const CapacityEvery = time.Second
-
 // CapacityReading is the capacity signal's reading: the headroom of its
 // last read and its sensors' trends, from which a caller forecasts at
-// any horizon. It is not part of a snapshot: its Merge leaves the
-// snapshot alone, and [orchestrator.Monitor.Headroom] reads it.
+// any horizon ([orchestrator.Monitor.Headroom] reads it), and the
+// accelerators that read found. Its Merge writes the accelerators into
+// the snapshot, so one read of them serves both headroom and snapshots.
 type CapacityReading struct {
 	Headroom headroom.Headroom
 	Trends   []headroom.Trend
+	// Accels is the accelerator reading; nil when the provider does not
+	// read accelerators.
+	Accels *AccelReading
 }
 
-// Merge leaves s alone: capacity is not a snapshot field.
-func (CapacityReading) Merge(s provider.Snapshot) provider.Snapshot { return s }
+// Merge writes the accelerators of the reading into s (see
+// [AccelReading.Merge]); capacity itself is not a snapshot field.
+func (r CapacityReading) Merge(s provider.Snapshot) provider.Snapshot {
+	if r.Accels != nil {
+		return r.Accels.Merge(s)
+	}
+	return s
+}
+
+// AccelReading is one read of a provider's accelerators: the devices
+// (owned by the reading, never changed after it is published), their
+// flat totals and when they were read. An empty list is a device
+// without accelerators: its Merge makes the accelerator fields unknown.
+type AccelReading struct {
+	// List is the devices, read at its ReadMS (the time base of their
+	// busy counters); shared with every snapshot it is merged into.
+	List *provider.AccelList
+}
+
+// Merge makes the reading the accelerators of s
+// ([provider.Snapshot.SetAccelerators]); it does not allocate.
+func (r *AccelReading) Merge(s provider.Snapshot) provider.Snapshot {
+	s.SetAccelerators(r.List)
+	return s
+}
+
+// newAccelReading copies list into a reading of its own, read at t.
+func newAccelReading(list []provider.Accelerator, t time.Time) *AccelReading {
+	return &AccelReading{List: provider.NewAccelList(list, t.UnixMilli())}
+}
+
+// readAccels reads ar's accelerators into dst[:0] through the panic guard.
+func readAccels(ctx context.Context, ar provider.AcceleratorReader, dst []provider.Accelerator) ([]provider.Accelerator, error) {
+	return guard.Call(ctx, func(ctx context.Context) ([]provider.Accelerator, error) { return ar.Accelerators(ctx, dst[:0]) })
+}
+
+// Accelerators returns a signal that reads p's accelerators alone
+// (provider.AcceleratorReader), and false when p has none. It is for a
+// one-shot snapshot ([ReadOnce]); a monitor reads accelerators with its
+// capacity signal ([Capacity]) and must not list this one too.
+func Accelerators(p provider.SnapshotProvider) (Signal, bool) {
+	ar, ok := p.(provider.AcceleratorReader)
+	if !ok {
+		return Signal{}, false
+	}
+	return Signal{Name: "accelerators", Every: CapacityEvery, Read: func(ctx context.Context) (Reading, error) {
+		t := time.Now()
+		list, err := readAccels(ctx, ar, nil)
+		if err != nil && len(list) == 0 {
+			return nil, err // nothing read: unknown, not "no accelerator"
+		}
+		return newAccelReading(list, t), err
+	}}, true
+}
+
+// CapacityEvery is the capacity signal's cadence: one second, the spacing
+// of the thermal forecast's samples (docs/contract.md §10).
+const CapacityEvery = time.Second
 
 // Capacity returns the capacity signal of p — its provider.CapacityReader
 // and its provider.AcceleratorReader, whichever it has, folded into
 // headroom by a [headroom.Tracker] that keeps the throttle counters and
 // the sensors' one-second history between reads — and false when p has
-// neither. It is not in [Of]: only a monitor polls it; a
-// one-shot snapshot has no use for it.
+// neither. The accelerators it reads are also its reading's snapshot
+// fields. It is not in [Of]: only a monitor polls it; a one-shot
+// snapshot reads the accelerators alone ([Accelerators]).
 func Capacity(p provider.SnapshotProvider) (Signal, bool) {
 	r, _ := p.(provider.CapacityReader)
 	ar, _ := p.(provider.AcceleratorReader)
@@ -163,12 +220,19 @@ func Capacity(p provider.SnapshotProvider) (Signal, bool) {
 		if r != nil {
 			_, err = guard.Call(ctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, r.Capacity(ctx, &c) })
 		}
-		var aerr error
+		var (
+			aerr error
+			ar2  *AccelReading
+		)
 		accels = accels[:0]
 		if ar != nil {
-			accels, aerr = guard.Call(ctx, func(ctx context.Context) ([]provider.Accelerator, error) { return ar.Accelerators(ctx, accels) })
+			t := time.Now()
+			accels, aerr = readAccels(ctx, ar, accels)
+			if aerr == nil || len(accels) > 0 {
+				ar2 = newAccelReading(accels, t)
+			}
 		}
 		h := tr.Update(time.Now(), &c, accels, provider.ThermalUnknown, 0)
-		return CapacityReading{Headroom: h, Trends: tr.Trends(nil)}, errors.Join(err, aerr)
+		return CapacityReading{Headroom: h, Trends: tr.Trends(nil), Accels: ar2}, errors.Join(err, aerr)
 	}}, true
 }

@@ -3,6 +3,7 @@ package slowsig_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 
@@ -108,5 +109,98 @@ func TestMergeOrder(t *testing.T) {
 	slowsig.Merge(&s, rs)
 	if s.Thermal != provider.ThermalCritical || s.BatteryPct != provider.Some[uint8](7) {
 		t.Fatalf("merged %+v", s)
+	}
+}
+
+// accels is a provider that reads accelerators.
+type accels struct {
+	read func(dst []provider.Accelerator) ([]provider.Accelerator, error)
+}
+
+func (accels) Snapshot(context.Context) (provider.Snapshot, error) { return provider.Snapshot{}, nil }
+func (a accels) Accelerators(_ context.Context, dst []provider.Accelerator) ([]provider.Accelerator, error) {
+	return a.read(dst)
+}
+
+// TestAccelerators: the one-shot accelerator signal and the capacity
+// signal both write the devices and their totals into the snapshot; no
+// accelerator makes every accelerator field unknown; a failed read
+// writes nothing; a panic is a failed read.
+func TestAccelerators(t *testing.T) {
+	card := provider.Accelerator{Name: "card0", Driver: "amdgpu", Kind: provider.AccelGPU,
+		MemUsedMB: provider.Some[uint64](5000), MemTotalMB: provider.Some[uint64](8192),
+		BusyPct: provider.Some(97.0), ProcessMemMB: provider.Some[uint64](4000)}
+	npu := provider.Accelerator{Name: "accel0", Driver: "intel_vpu", Kind: provider.AccelNPU, Unified: true,
+		BusyTime: provider.Some(3 * time.Second)}
+	errX := errors.New("x")
+	// stale is what an earlier reading left in the snapshot.
+	var stale provider.Snapshot
+	stale.SetAccelerators(provider.NewAccelList([]provider.Accelerator{card, card}, 1))
+	for _, tc := range []struct {
+		name    string
+		read    func(dst []provider.Accelerator) ([]provider.Accelerator, error)
+		want    []provider.Accelerator
+		merged  bool
+		wantErr error
+	}{
+		{"two devices", func(dst []provider.Accelerator) ([]provider.Accelerator, error) { return append(dst, card, npu), nil },
+			[]provider.Accelerator{card, npu}, true, nil},
+		{"no accelerator", func(dst []provider.Accelerator) ([]provider.Accelerator, error) { return dst, nil },
+			nil, true, nil},
+		{"what a failing read found", func(dst []provider.Accelerator) ([]provider.Accelerator, error) { return append(dst, card), errX },
+			[]provider.Accelerator{card}, true, errX},
+		{"a failed read", func(dst []provider.Accelerator) ([]provider.Accelerator, error) { return dst, errX },
+			nil, false, errX},
+		{"a panic", func([]provider.Accelerator) ([]provider.Accelerator, error) { panic("driver") },
+			nil, false, guard.ErrPanic},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := accels{tc.read}
+			one, ok := slowsig.Accelerators(p)
+			capSig, ok2 := slowsig.Capacity(p)
+			if !ok || !ok2 {
+				t.Fatal("no accelerator signal")
+			}
+			for _, sig := range []slowsig.Signal{one, capSig} {
+				got := stale
+				err := slowsig.ReadOnce(t.Context(), []slowsig.Signal{sig}, &got, time.Second)
+				if !errors.Is(err, tc.wantErr) || (tc.wantErr == nil) != (err == nil) {
+					t.Errorf("%s: err %v, want %v", sig.Name, err, tc.wantErr)
+				}
+				if !tc.merged {
+					if got != stale {
+						t.Errorf("%s: a failed read changed the snapshot", sig.Name)
+					}
+					continue
+				}
+				var want provider.Snapshot
+				want.SetAccelerators(provider.NewAccelList(tc.want, got.Counters.Accel.ReadMS()))
+				if !reflect.DeepEqual(got, want) || got.Counters.Accel.ReadMS() <= 1 {
+					t.Errorf("%s: merged %+v, want %+v", sig.Name, got, want)
+				}
+			}
+		})
+	}
+	plain := provider.Func(func(context.Context) (provider.Snapshot, error) { return provider.Snapshot{}, nil })
+	if _, ok := slowsig.Accelerators(plain); ok {
+		t.Error("a provider without accelerators has an accelerator signal")
+	}
+}
+
+// TestAcceleratorsReadingIsOwned: a published reading does not change
+// when the signal reads again into its reused buffer.
+func TestAcceleratorsReadingIsOwned(t *testing.T) {
+	n := 0
+	p := accels{func(dst []provider.Accelerator) ([]provider.Accelerator, error) {
+		n++
+		return append(dst, provider.Accelerator{Name: "card0", BusyPct: provider.Some(float64(n))}), nil
+	}}
+	sig, _ := slowsig.Capacity(p)
+	r1, _ := sig.Read(t.Context())
+	r2, _ := sig.Read(t.Context())
+	var s1, s2 provider.Snapshot
+	s1, s2 = r1.Merge(s1), r2.Merge(s2)
+	if s1.GPUBusyPct != provider.Some(1.0) || s2.GPUBusyPct != provider.Some(2.0) {
+		t.Fatalf("busy %v then %v, want 1 then 2", s1.GPUBusyPct, s2.GPUBusyPct)
 	}
 }

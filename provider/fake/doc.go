@@ -32,6 +32,10 @@
 //	               unknown, normal, warn or critical
 //	pcpu=PCT       the observed process's CPU use in percent of all CPUs,
 //	               like cpu (the snapshot's ProcessCPUPct)
+//	gpu_busy=PCT   the busiest accelerator's busy share, like cpu
+//	gpu_mem=MIB    device memory in use, whole MiB; never above gpu_total
+//	gpu_total=MIB  device memory, whole MiB, at least 1
+//	pgpu_mem=MIB   device memory the observed process holds, whole MiB
 //	cpu_stall=DUR  cumulative counters, Go durations (the snapshot's
 //	mem_stall=DUR  Counters): pressure-stall "some" totals for cpu,
 //	io_stall=DUR   memory and io, and the cgroup CPU quota's throttled
@@ -68,9 +72,10 @@
 //     and blank lines may follow it. Without it the run ends at the last
 //     line's offset. Reads after the end see the final state.
 //   - Trace values are readings, so they are checked, never clamped:
-//     cpu or pcpu outside [0, 100] or not a plain decimal (NaN, Inf, 1e2,
-//     -3), battery above 100, total=0 (write total=- for unknown), avail
-//     above total (checked after each line), MiB counts above 2^40, a
+//     cpu, pcpu or gpu_busy outside [0, 100] or not a plain decimal (NaN,
+//     Inf, 1e2, -3), battery above 100, total=0 or gpu_total=0 (write
+//     total=- for unknown), avail above total and gpu_mem above gpu_total
+//     (checked after each line), MiB counts above 2^40, a
 //     negative counter and a counter below an earlier value of its own
 //     (even across a span where it was unknown) are errors.
 //   - A trace is bounded: lines up to [MaxLineLen] bytes, [MaxEvents]

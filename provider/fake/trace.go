@@ -350,6 +350,9 @@ func (p *parser) parseLine(raw string) error {
 	if r := &st.Readings; r.AvailableMemMB.Valid && r.TotalMemMB.Valid && r.AvailableMemMB.V > r.TotalMemMB.V {
 		return p.errorf(p.line, "avail %d MiB exceeds total %d MiB", r.AvailableMemMB.V, r.TotalMemMB.V)
 	}
+	if r := &st.Readings; r.GPUMemUsedMB.Valid && r.GPUMemTotalMB.Valid && r.GPUMemUsedMB.V > r.GPUMemTotalMB.V {
+		return p.errorf(p.line, "gpu_mem %d MiB exceeds gpu_total %d MiB", r.GPUMemUsedMB.V, r.GPUMemTotalMB.V)
+	}
 	if err := checkCapacity(st.Capacity); err != nil {
 		return p.errorf(p.line, "%s", err)
 	}
