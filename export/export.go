@@ -25,6 +25,11 @@
 //	restel.io.stall.time           s        counter         restel_io_stall_time_seconds_total (counter)
 //	restel.cpu.throttled.time      s        counter         restel_cpu_throttled_time_seconds_total (counter)
 //
+// Each of these is a column of its field's row in
+// [provider.SnapshotFields] (name, unit, kind, description, constant
+// attribute); only available memory's name outside Linux and Android and
+// the derived idle state of restel.cpu.time are entries of their own.
+//
 // and their values, from the snapshot (docs/contract.md §2):
 //
 //	process.memory.usage           process_rss_mb in bytes: the observed process's resident set
@@ -88,6 +93,33 @@
 // idle, iowait, ...), while restel reports all CPUs together in two
 // states.
 //
+// # Headroom and accelerators
+//
+// [Metrics] adds, after [Table], the headroom gauges of a source that is
+// a [HeadroomSource] (an orchestrator.Monitor; docs/contract.md §10) and
+// the semantic conventions' per-GPU metrics of the snapshot's
+// accelerators ([Collector.CollectPoints] emits them):
+//
+//	OpenTelemetry name                unit   kind            Prometheus name
+//	restel.cpu.effective              {cpu}  gauge           restel_cpu_effective
+//	restel.cpu.throttled_ratio        1      gauge           restel_cpu_throttled_ratio
+//	restel.memory.usable              By     up-down counter restel_memory_usable_bytes
+//	restel.gpu.memory.usable          By     up-down counter restel_gpu_memory_usable_bytes
+//	restel.thermal.headroom           1      gauge           restel_thermal_headroom_ratio
+//	restel.thermal.headroom.forecast  1      gauge           restel_thermal_headroom_forecast_ratio
+//	hw.gpu.utilization                1      gauge           hw_gpu_utilization_ratio
+//	hw.gpu.memory.usage               By     up-down counter hw_gpu_memory_usage_bytes
+//	hw.gpu.memory.limit               By     up-down counter hw_gpu_memory_limit_bytes
+//
+// restel.cpu.effective and restel.memory.usable carry the limit that
+// binds as restel.limit.by ("host", "cgroup:/kubepods/..."),
+// restel.gpu.memory.usable the roomiest accelerator as hw.id, the
+// forecast its window as restel.forecast.window="10s", and the hw.gpu.*
+// points each GPU's name as hw.id and its maker as hw.vendor. A source
+// without headroom has none of the headroom gauges; the headroom is read
+// in the same collection as the snapshot, from the source's cached
+// figures, never by a second provider read.
+//
 // # Counters
 //
 // A counter is never exported negative or decreasing: [Collector] drops
@@ -111,8 +143,8 @@
 // from any other source they are absent.
 //
 // The package imports only the standard library and restel's provider
-// package: the OpenTelemetry and Prometheus dependencies live with their
-// exporters.
+// and headroom packages: the OpenTelemetry and Prometheus dependencies
+// live with their exporters.
 package export
 
 import (
@@ -161,9 +193,11 @@ func Read(src Source, maxAge time.Duration) (s provider.Snapshot, full bool) {
 
 // Collector is one exporter's collection: [Collector.Collect] makes the
 // one [Read] of a collection and emits every metric of [Table] that the
-// snapshot knows, and it keeps every counter it emits monotonic. An
-// exporter (a Prometheus registry, an OpenTelemetry callback) owns one
-// Collector for its lifetime. Collect is safe for concurrent use.
+// snapshot knows, [Collector.CollectPoints] those and the headroom and
+// device metrics of [Metrics], and both keep every counter they emit
+// monotonic. An exporter (a Prometheus registry, an OpenTelemetry
+// callback) owns one Collector for its lifetime. Collect and
+// CollectPoints are safe for concurrent use.
 type Collector struct {
 	src    Source
 	maxAge time.Duration
@@ -181,6 +215,14 @@ func NewCollector(src Source, maxAge time.Duration) *Collector {
 	}
 }
 
+// Point is one value a collection emits: metric I of [Metrics], its
+// value V, and the values of the metric's [Metric.Vars] in their order.
+type Point struct {
+	I    int
+	V    float64
+	Vars [2]string
+}
+
 // Collect reads the source once and calls emit with every metric of
 // [Table] that the snapshot knows: i is the metric's index in Table, v its
 // value. The run counters ([Metric.Full]) are skipped unless the source
@@ -196,6 +238,20 @@ func NewCollector(src Source, maxAge time.Duration) *Collector {
 // /proc/stat goes backwards. So rate() and increase() never see a
 // spurious reset.
 func (c *Collector) Collect(emit func(i int, v float64)) {
+	c.collect(emit, nil)
+}
+
+// CollectPoints is [Collector.Collect] over every metric of [Metrics]:
+// the snapshot's metrics, then, when the source is a [HeadroomSource],
+// the headroom it reports beside the snapshot (no second provider read:
+// the headroom is the source's cached figures), then one point per
+// accelerator of the snapshot that knows a device metric. A value the
+// source does not know emits nothing.
+func (c *Collector) CollectPoints(emit func(p Point)) {
+	c.collect(nil, emit)
+}
+
+func (c *Collector) collect(emit func(i int, v float64), point func(p Point)) {
 	s, full := Read(c.src, c.maxAge)
 	for i := range table {
 		m := &table[i]
@@ -211,9 +267,46 @@ func (c *Collector) Collect(emit func(i int, v float64)) {
 				continue
 			}
 		}
-		emit(i, v)
+		if point != nil {
+			point(Point{I: i, V: v})
+		} else {
+			emit(i, v)
+		}
+	}
+	if point == nil {
+		return
+	}
+	i := len(table)
+	if hs, ok := c.src.(HeadroomSource); ok {
+		h := hs.Headroom(ForecastWindow)
+		for j := range headroomMetrics {
+			if v, by, ok := headroomMetrics[j].head(h); ok && finite(v) {
+				point(Point{I: i + j, V: v, Vars: [2]string{by}})
+			}
+		}
+	}
+	i += len(headroomMetrics)
+	devicePoints(accelerators(&s), i, point)
+}
+
+// devicePoints emits the device metrics of every GPU of accels, the
+// first of them as metric base of [Metrics].
+func devicePoints(accels []provider.Accelerator, base int, point func(p Point)) {
+	for k := range accels {
+		a := &accels[k]
+		if a.Kind != provider.AccelGPU {
+			continue
+		}
+		vars := [2]string{a.Name, Vendor(a.Driver)}
+		for j := range deviceMetrics {
+			if v, ok := deviceMetrics[j].dev(a); ok && finite(v) {
+				point(Point{I: base + j, V: v, Vars: vars})
+			}
+		}
 	}
 }
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
 // monotonic returns the value to emit for counter i now that its source
 // says v, and false when v is no counter value at all.

@@ -358,3 +358,45 @@ func TestKindString(t *testing.T) {
 		}
 	}
 }
+
+// TestTableFromRows checks that the table is the snapshot rows' metrics:
+// every row with a metric is exported under the row's name (on Linux),
+// unit, kind, description and attribute, and every other entry is the
+// derived idle state of restel.cpu.time.
+func TestTableFromRows(t *testing.T) {
+	tab := export.TableFor("linux")
+	byKey := map[string]export.Metric{}
+	for _, m := range tab {
+		byKey[key(m)] = m
+	}
+	rows := 0
+	for _, f := range provider.SnapshotFields() {
+		pm := f.Metric
+		if pm.Name == "" {
+			continue
+		}
+		rows++
+		k := pm.Name
+		if pm.Attr != "" {
+			a, v, _ := strings.Cut(pm.Attr, "=")
+			k += "{" + a + "=" + v + "}"
+		}
+		m, ok := byKey[k]
+		if !ok {
+			t.Errorf("row %s: no metric %s in the table", f.Key, k)
+			continue
+		}
+		if m.Unit != pm.Unit || m.Kind != pm.Kind || m.Description != pm.Description || m.Full != pm.Full {
+			t.Errorf("row %s: metric %+v differs from the row's %+v", f.Key, m, pm)
+		}
+		if m.PromName != export.PromName(pm.Name, pm.Unit, pm.Kind) {
+			t.Errorf("row %s: Prometheus name %s", f.Key, m.PromName)
+		}
+	}
+	if len(tab) != rows+1 {
+		t.Errorf("%d metrics from %d exported rows, want the rows and the derived idle state", len(tab), rows)
+	}
+	if _, ok := byKey["restel.cpu.time{state=idle}"]; !ok {
+		t.Error("no derived idle state")
+	}
+}

@@ -2,40 +2,31 @@ package export
 
 import (
 	"runtime"
-	"strconv"
-	"time"
+	"strings"
 
+	"github.com/restel/restel/headroom"
 	"github.com/restel/restel/provider"
 )
 
 // Kind is how a metric's value behaves over time, which decides its
-// OpenTelemetry instrument and its Prometheus type.
-type Kind uint8
+// OpenTelemetry instrument and its Prometheus type. It is the kind a
+// field's row gives its metric ([provider.Metric]).
+type Kind = provider.MetricKind
 
+// Metric kinds.
 const (
 	// Gauge is a value sampled now (an OpenTelemetry observable gauge; a
 	// Prometheus gauge).
-	Gauge Kind = iota
+	Gauge = provider.MetricGauge
 	// UpDownCounter is an amount that can rise and fall, as the semantic
 	// conventions model memory sizes (an OpenTelemetry observable
 	// up-down counter, a non-monotonic sum; a Prometheus gauge).
-	UpDownCounter
+	UpDownCounter = provider.MetricUpDownCounter
 	// Counter is a cumulative total that never decreases (an
 	// OpenTelemetry observable counter, a monotonic sum; a Prometheus
 	// counter, named with _total).
-	Counter
+	Counter = provider.MetricCounter
 )
-
-var kindNames = [...]string{"gauge", "updowncounter", "counter"}
-
-// String returns the kind's name as the semantic conventions write it:
-// "gauge", "updowncounter" or "counter".
-func (k Kind) String() string {
-	if int(k) < len(kindNames) {
-		return kindNames[k]
-	}
-	return "Kind(" + strconv.Itoa(int(k)) + ")"
-}
 
 // Attr is one attribute every point of a metric carries: a constant that
 // the semantic convention requires (hw.id for hw.battery.charge).
@@ -72,8 +63,17 @@ type Metric struct {
 	// Full is true for the run counters, which only a [FullSource]
 	// reports.
 	Full bool
+	// Vars are the attributes whose values vary from point to point (the
+	// limit that binds, a device's name), after Attrs; their Value is
+	// empty, and [Point.Vars] holds each point's values in this order.
+	// nil for the metrics of [Table].
+	Vars []Attr
 
 	value func(s provider.Snapshot) (float64, bool)
+	// head reads a headroom metric and the value of its one variable
+	// attribute; dev reads a per-device metric.
+	head func(h headroom.Headroom) (float64, string, bool)
+	dev  func(a *provider.Accelerator) (float64, bool)
 }
 
 // Value returns the metric's value in s, a snapshot [Read] returned,
@@ -88,143 +88,188 @@ func (m Metric) Value(s provider.Snapshot) (float64, bool) {
 
 const bytesPerMiB = 1 << 20
 
-// Names and descriptions of the semantic conventions' metrics (OpenTelemetry
-// semantic conventions, system, process and hardware metrics).
-const (
-	processMemoryUsage         = "process.memory.usage"
-	systemMemoryLimit          = "system.memory.limit"
-	systemMemoryLinuxAvailable = "system.memory.linux.available"
-	hwBatteryCharge            = "hw.battery.charge"
-	descProcessMemoryUsage     = "The amount of physical memory in use."
-	descSystemMemoryLimit      = "Total virtual memory available in the system."
-	descSystemMemoryAvailable  = "An estimate of how much memory is available for starting new applications, without causing swapping."
-	descHWBatteryCharge        = "Remaining fraction of battery charge."
-	hwIDKey                    = "hw.id"
-	batteryHWID                = "battery"
-	restelMemoryAvailable      = "restel.memory.available"
-	restelMemoryAvailableDesc  = descSystemMemoryAvailable + " The system's own estimate (macOS page counts, Windows ullAvailPhys), bounded by the process's container limit."
-	promAvailableLinux         = "system_memory_linux_available_bytes"
-	promAvailableOther         = "restel_memory_available_bytes"
-)
-
-// Table returns the exported metrics on this system (runtime.GOOS), in a
-// fixed order. The result is shared: do not modify it.
+// Table returns the exported metrics of the snapshot on this system
+// (runtime.GOOS), in a fixed order. The result is shared: do not modify
+// it.
 func Table() []Metric { return table }
 
 var table = TableFor(runtime.GOOS)
 
-// TableFor returns the exported metrics of a system named as GOOS names
-// it. Only available memory differs: system.memory.linux.available on
-// linux and android, restel.memory.available elsewhere (see the package
+// publishedOrder is the order the table was first published in, by wire
+// key (cpuIdleKey is the derived idle state of restel.cpu.time): these
+// come first, every other exported row follows in row order.
+var publishedOrder = [...]string{
+	"process_rss_mb", "total_mem_mb", "available_mem_mb", "battery_pct",
+	"cpu_busy", cpuIdleKey, "memory_pressure", "thermal_state",
+	"cpu_stall", "memory_stall", "io_stall", "cpu_throttled",
+}
+
+// cpuIdleKey names the derived entry of restel.cpu.time's idle state.
+const cpuIdleKey = "cpu_total-cpu_busy"
+
+// Available memory on the systems whose estimate is not /proc/meminfo
+// MemAvailable (see the package documentation).
+const (
+	restelMemoryAvailable = "restel.memory.available"
+	availableOtherDesc    = " The system's own estimate (macOS page counts, Windows ullAvailPhys), bounded by the process's container limit."
+)
+
+// TableFor returns the exported metrics of the snapshot on a system named
+// as GOOS names it: one per row of [provider.SnapshotFields] that has a
+// metric, with its name, unit, kind, description and constant attribute
+// from the row, plus the derived idle state of restel.cpu.time. Only
+// available memory differs between systems: system.memory.linux.available
+// on linux and android, restel.memory.available elsewhere (see the package
 // documentation).
 func TableFor(goos string) []Metric {
-	available := Metric{
-		Name:        restelMemoryAvailable,
-		Unit:        "By",
-		Description: restelMemoryAvailableDesc,
-		Kind:        UpDownCounter,
-		PromName:    promAvailableOther,
-		value:       availableBytes,
+	rows := provider.SnapshotFields()
+	var out []Metric
+	byKey := map[string]Metric{}
+	var order []string
+	for i, f := range rows {
+		if f.Metric.Name == "" {
+			continue
+		}
+		m := fromRow(i, f)
+		if f.Key == "available_mem_mb" && goos != "linux" && goos != "android" {
+			m.Name = restelMemoryAvailable
+			m.Description += availableOtherDesc
+			m.PromName = PromName(m.Name, m.Unit, m.Kind)
+		}
+		byKey[f.Key] = m
+		order = append(order, f.Key)
+		if f.Key == "cpu_busy" {
+			byKey[cpuIdleKey] = cpuIdle(m)
+			order = append(order, cpuIdleKey)
+		}
 	}
-	if goos == "linux" || goos == "android" {
-		available.Name = systemMemoryLinuxAvailable
-		available.Description = descSystemMemoryAvailable
-		available.PromName = promAvailableLinux
+	for _, k := range publishedOrder {
+		if m, ok := byKey[k]; ok {
+			out = append(out, m)
+			delete(byKey, k)
+		}
 	}
-	return []Metric{
-		{
-			Name:        processMemoryUsage,
-			Unit:        "By",
-			Description: descProcessMemoryUsage,
-			Kind:        UpDownCounter,
-			PromName:    "process_memory_usage_bytes",
-			value: func(s provider.Snapshot) (float64, bool) {
-				return memBytes(s.ProcessRSSMB, s.Bytes.ProcessRSS)
-			},
-		},
-		{
-			Name:        systemMemoryLimit,
-			Unit:        "By",
-			Description: descSystemMemoryLimit,
-			Kind:        UpDownCounter,
-			PromName:    "system_memory_limit_bytes",
-			value:       func(s provider.Snapshot) (float64, bool) { return memBytes(s.TotalMemMB, s.Bytes.Total) },
-		},
-		available,
-		{
-			Name:        hwBatteryCharge,
-			Unit:        "1",
-			Description: descHWBatteryCharge,
-			Kind:        Gauge,
-			PromName:    "hw_battery_charge_ratio",
-			Attrs:       []Attr{{Key: hwIDKey, PromKey: "hw_id", Value: batteryHWID}},
-			value: func(s provider.Snapshot) (float64, bool) {
-				return float64(s.BatteryPct.V) / 100, s.BatteryPct.Valid
-			},
-		},
-		cpuTime(cpuStateBusy, func(c provider.Counters) (time.Duration, bool) {
-			return c.CPUBusy.V, c.CPUBusy.Valid
-		}),
-		cpuTime(cpuStateIdle, func(c provider.Counters) (time.Duration, bool) {
-			// Idle and iowait together: total less busy.
-			if !c.CPUBusy.Valid || !c.CPUTotal.Valid || c.CPUBusy.V < 0 || c.CPUTotal.V < c.CPUBusy.V {
+	for _, k := range order {
+		if m, ok := byKey[k]; ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// fromRow is the metric of row i, f.
+func fromRow(i int, f provider.Field) Metric {
+	pm := f.Metric
+	m := Metric{
+		Name:        pm.Name,
+		Unit:        pm.Unit,
+		Description: pm.Description,
+		Kind:        pm.Kind,
+		PromName:    PromName(pm.Name, pm.Unit, pm.Kind),
+		Full:        pm.Full,
+		value:       rowValue(i, f),
+	}
+	if k, v, ok := strings.Cut(pm.Attr, "="); ok {
+		m.Attrs = []Attr{{Key: k, PromKey: promLabel(k), Value: v}}
+	}
+	return m
+}
+
+// rowValue returns how row i's value is read and converted to its
+// metric's unit: memory in MiB to bytes at the source's precision
+// ([memBytes]; available memory at most the total, as the wire form
+// keeps it), a percentage to a ratio for unit 1, a level to its exported
+// level, a counter's seconds never below zero. The snapshot is read
+// through its generated accessors, so no value allocates.
+func rowValue(i int, f provider.Field) func(provider.Snapshot) (float64, bool) {
+	switch {
+	case f.Key == "available_mem_mb":
+		return availableBytes
+	case f.Type == provider.Uint && f.Unit == "MiB" && f.Metric.Unit == "By":
+		return func(s provider.Snapshot) (float64, bool) { return memBytes(s.FieldUint(i)) }
+	case (f.Type == provider.Pct8 || f.Type == provider.Percent) && f.Metric.Unit == "1":
+		return func(s provider.Snapshot) (float64, bool) {
+			v, ok := s.FieldFloat64(i)
+			return v / 100, ok
+		}
+	case f.Type == provider.Pressure:
+		return func(s provider.Snapshot) (float64, bool) {
+			v, ok := s.FieldFloat64(i)
+			if !ok {
 				return 0, false
 			}
-			return c.CPUTotal.V - c.CPUBusy.V, true
-		}),
-		{
-			Name:        "restel.memory.pressure",
-			Unit:        "{level}",
-			Description: "Memory pressure level: 0 normal, 1 warn, 2 critical.",
-			Kind:        Gauge,
-			PromName:    "restel_memory_pressure",
-			value:       func(s provider.Snapshot) (float64, bool) { return PressureLevel(s.MemoryPressure) },
-		},
-		{
-			Name:        "restel.thermal.state",
-			Unit:        "{level}",
-			Description: "Thermal state level: 0 normal, 1 warm, 2 hot, 3 critical.",
-			Kind:        Gauge,
-			PromName:    "restel_thermal_state",
-			value:       func(s provider.Snapshot) (float64, bool) { return ThermalLevel(s.Thermal) },
-		},
-		{
-			Name:        "restel.cpu.stall.time",
-			Unit:        "s",
-			Description: "Time some task waited for a CPU (Linux pressure stall information, cpu some total).",
-			Kind:        Counter,
-			PromName:    "restel_cpu_stall_time_seconds_total",
-			Full:        true,
-			value:       func(s provider.Snapshot) (float64, bool) { return seconds(s.Counters.CPUStall) },
-		},
-		{
-			Name:        "restel.memory.stall.time",
-			Unit:        "s",
-			Description: "Time some task waited for memory (Linux pressure stall information, memory some total).",
-			Kind:        Counter,
-			PromName:    "restel_memory_stall_time_seconds_total",
-			Full:        true,
-			value:       func(s provider.Snapshot) (float64, bool) { return seconds(s.Counters.MemoryStall) },
-		},
-		{
-			Name:        "restel.io.stall.time",
-			Unit:        "s",
-			Description: "Time some task waited for IO (Linux pressure stall information, io some total).",
-			Kind:        Counter,
-			PromName:    "restel_io_stall_time_seconds_total",
-			Full:        true,
-			value:       func(s provider.Snapshot) (float64, bool) { return seconds(s.Counters.IOStall) },
-		},
-		{
-			Name:        "restel.cpu.throttled.time",
-			Unit:        "s",
-			Description: "Time the process's cgroup was throttled by its CPU quota.",
-			Kind:        Counter,
-			PromName:    "restel_cpu_throttled_time_seconds_total",
-			Full:        true,
-			value:       func(s provider.Snapshot) (float64, bool) { return seconds(s.Counters.Throttled) },
-		},
+			return PressureLevel(provider.MemoryPressure(v))
+		}
+	case f.Type == provider.Thermal:
+		return func(s provider.Snapshot) (float64, bool) {
+			v, ok := s.FieldFloat64(i)
+			if !ok {
+				return 0, false
+			}
+			return ThermalLevel(provider.ThermalState(v))
+		}
+	case f.Type == provider.Duration:
+		return func(s provider.Snapshot) (float64, bool) {
+			v, ok := s.FieldFloat64(i)
+			return v, ok && v >= 0
+		}
 	}
+	return func(s provider.Snapshot) (float64, bool) { return s.FieldFloat64(i) }
+}
+
+// cpuIdle is restel.cpu.time's idle state, derived from the busy state's
+// entry busy: the device's CPU time less its busy time (idle and iowait
+// together).
+func cpuIdle(busy Metric) Metric {
+	m := busy
+	m.Attrs = []Attr{{Key: busy.Attrs[0].Key, PromKey: busy.Attrs[0].PromKey, Value: "idle"}}
+	m.value = func(s provider.Snapshot) (float64, bool) {
+		c := s.Counters
+		if !c.CPUBusy.Valid || !c.CPUTotal.Valid || c.CPUBusy.V < 0 || c.CPUTotal.V < c.CPUBusy.V {
+			return 0, false
+		}
+		return (c.CPUTotal.V - c.CPUBusy.V).Seconds(), true
+	}
+	return m
+}
+
+// PromName is the Prometheus name the OpenTelemetry-to-Prometheus
+// translation gives a metric: characters outside [a-zA-Z0-9_:] become
+// '_', a unit's annotation ({level}) adds nothing, By and s add _bytes
+// and _seconds, unit 1 adds _ratio to what Prometheus types as a gauge,
+// and a counter ends in _total.
+func PromName(name, unit string, k Kind) string {
+	out := promLabel(name)
+	suffix := ""
+	switch unit {
+	case "By":
+		suffix = "bytes"
+	case "s":
+		suffix = "seconds"
+	case "1":
+		if k != Counter {
+			suffix = "ratio"
+		}
+	}
+	if suffix != "" && !strings.HasSuffix(out, "_"+suffix) {
+		out += "_" + suffix
+	}
+	if k == Counter {
+		out += "_total"
+	}
+	return out
+}
+
+// promLabel turns an OpenTelemetry name into a Prometheus one: every
+// character outside [a-zA-Z0-9_:] becomes '_'.
+func promLabel(name string) string {
+	b := []byte(name)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == ':') {
+			b[i] = '_'
+		}
+	}
+	return string(b)
 }
 
 // PressureLevel maps memory pressure to its exported level: 0 normal,
@@ -282,36 +327,4 @@ func availableBytes(s provider.Snapshot) (float64, bool) {
 		avail = min(avail, total)
 	}
 	return avail, ok
-}
-
-// seconds returns a counter in seconds. A negative one (only a custom
-// provider can report that) is no value: a counter is never exported
-// below zero.
-func seconds(o provider.Opt[time.Duration]) (float64, bool) {
-	return o.V.Seconds(), o.Valid && o.V >= 0
-}
-
-// CPU time states: the attribute restel.cpu.time's points carry.
-const (
-	cpuStateKey  = "state"
-	cpuStateBusy = "busy"
-	cpuStateIdle = "idle"
-)
-
-// cpuTime is restel.cpu.time's entry for one state: the device's CPU
-// time in that state, summed over all CPUs, read from the snapshot's
-// counters by get.
-func cpuTime(state string, get func(provider.Counters) (time.Duration, bool)) Metric {
-	return Metric{
-		Name:        "restel.cpu.time",
-		Unit:        "s",
-		Description: "CPU time of all CPUs together, by state: busy, or idle (idle includes I/O wait).",
-		Kind:        Counter,
-		PromName:    "restel_cpu_time_seconds_total",
-		Attrs:       []Attr{{Key: cpuStateKey, PromKey: cpuStateKey, Value: state}},
-		value: func(s provider.Snapshot) (float64, bool) {
-			d, ok := get(s.Counters)
-			return seconds(provider.Opt[time.Duration]{V: d, Valid: ok})
-		},
-	}
 }

@@ -5,11 +5,13 @@
 // [RegisterMetrics] registers an observable Float64 instrument for every
 // metric of restel's export table on a caller's metric.MeterProvider —
 // semantic-convention names where they match (process.memory.usage,
-// system.memory.limit, system.memory.linux.available, hw.battery.charge),
-// restel.* otherwise; the table, its units and the level mappings are
-// documented in package github.com/restel/restel/export. One callback
-// feeds them all from one read of the monitor's cached snapshot per
-// collection.
+// system.memory.limit, system.memory.linux.available, hw.battery.charge,
+// hw.gpu.*), restel.* otherwise, the headroom gauges (restel.cpu.effective,
+// restel.memory.usable, restel.thermal.headroom, ...) included; the table,
+// its units and the level mappings are documented in package
+// github.com/restel/restel/export. One callback feeds them all from one
+// read of the monitor's cached snapshot per collection, and its headroom,
+// which reads no provider.
 //
 // [SetSummary] puts a run's usage summary on the caller's span as
 // restel.<field> attributes, the way the GenAI span conventions leave
@@ -19,6 +21,7 @@ package restelotel
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -93,13 +96,16 @@ func newInstrument(meter metric.Meter, m export.Metric) (metric.Float64Observabl
 }
 
 // newCollector creates the instruments of every metric of the export
-// table on meter and returns the callback's state reading src, and the
-// instruments to register it for.
+// table ([export.Metrics]) on meter and returns the callback's state
+// reading src, and the instruments to register it for.
 func newCollector(meter metric.Meter, src export.Source, maxAge time.Duration) (*collector, []metric.Observable, error) {
-	tab := export.Table()
+	tab := export.Metrics()
 	c := &collector{coll: export.NewCollector(src, maxAge),
 		insts: make([]metric.Float64Observable, len(tab)),
 		opts:  make([][]metric.ObserveOption, len(tab)),
+		attrs: make([][]attribute.KeyValue, len(tab)),
+		vars:  make([][]attribute.Key, len(tab)),
+		sets:  make([]lastSet, len(tab)),
 	}
 	var observables []metric.Observable
 	byName := map[string]metric.Float64Observable{}
@@ -114,23 +120,41 @@ func newCollector(meter metric.Meter, src export.Source, maxAge time.Duration) (
 			observables = append(observables, inst)
 		}
 		c.insts[i] = inst
-		if len(m.Attrs) > 0 {
-			kvs := make([]attribute.KeyValue, len(m.Attrs))
-			for j, a := range m.Attrs {
-				kvs[j] = attribute.String(a.Key, a.Value)
-			}
-			c.opts[i] = []metric.ObserveOption{metric.WithAttributeSet(attribute.NewSet(kvs...))}
+		for _, a := range m.Attrs {
+			c.attrs[i] = append(c.attrs[i], attribute.String(a.Key, a.Value))
+		}
+		for _, a := range m.Vars {
+			c.vars[i] = append(c.vars[i], attribute.Key(a.Key))
+		}
+		if len(m.Attrs) > 0 && len(m.Vars) == 0 {
+			c.opts[i] = []metric.ObserveOption{metric.WithAttributeSet(attribute.NewSet(c.attrs[i]...))}
 		}
 	}
 	return c, observables, nil
 }
 
 // collector is the one callback's state, fixed at registration: the
-// export collector and, per table entry, its instrument and attributes.
+// export collector and, per metric, its instrument, its constant
+// attributes (as the option observing them, when they are all it has)
+// and the keys of its variable ones.
 type collector struct {
 	coll  *export.Collector
 	insts []metric.Float64Observable
 	opts  [][]metric.ObserveOption
+	attrs [][]attribute.KeyValue
+	vars  [][]attribute.Key
+
+	// mu guards sets: per metric with variable attributes, the options
+	// observing the last attribute set built and the values it was built
+	// from, so a collection whose limits did not change builds none and
+	// allocates nothing (two readers may collect at once).
+	mu   sync.Mutex
+	sets []lastSet
+}
+
+type lastSet struct {
+	vals [2]string
+	opts []metric.ObserveOption
 }
 
 // observe is the callback: one read, then every known value.
@@ -140,8 +164,34 @@ func (c *collector) observe(_ context.Context, o metric.Observer) (err error) {
 			err = fmt.Errorf("restelotel: reading the snapshot panicked: %v", r)
 		}
 	}()
-	c.coll.Collect(func(i int, v float64) {
-		o.ObserveFloat64(c.insts[i], v, c.opts[i]...)
+	c.coll.CollectPoints(func(p export.Point) {
+		if len(c.vars[p.I]) == 0 {
+			o.ObserveFloat64(c.insts[p.I], p.V, c.opts[p.I]...)
+			return
+		}
+		o.ObserveFloat64(c.insts[p.I], p.V, c.pointOpts(p)...)
 	})
 	return nil
+}
+
+// pointOpts observes a point of a metric with variable attributes with
+// its attribute set: the metric's constant attributes, then each variable
+// one that has a value (an unknown vendor is no attribute, not an empty
+// one).
+func (c *collector) pointOpts(p export.Point) []metric.ObserveOption {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if l := &c.sets[p.I]; l.opts != nil && l.vals == p.Vars {
+		return l.opts
+	}
+	kvs := make([]attribute.KeyValue, 0, len(c.attrs[p.I])+len(c.vars[p.I]))
+	kvs = append(kvs, c.attrs[p.I]...)
+	for j, k := range c.vars[p.I] {
+		if p.Vars[j] != "" {
+			kvs = append(kvs, k.String(p.Vars[j]))
+		}
+	}
+	opts := []metric.ObserveOption{metric.WithAttributeSet(attribute.NewSet(kvs...))}
+	c.sets[p.I] = lastSet{vals: p.Vars, opts: opts}
+	return opts
 }

@@ -45,6 +45,81 @@ func init() {
 	}
 }
 
+// FieldFloat64 returns the value of row i of SnapshotFields in s as its
+// Access's Float64 does (a level as its constant, a duration in
+// seconds) and whether it is known, with no indirect call: exporters
+// read rows through it on the hot path. Another i is unknown.
+func (s *Snapshot) FieldFloat64(i int) (float64, bool) {
+	switch i {
+	case 0:
+		return s.CPUPct.V, s.CPUPct.Valid
+	case 1:
+		return float64(s.ProcessRSSMB.V), s.ProcessRSSMB.Valid
+	case 2:
+		return float64(s.AvailableMemMB.V), s.AvailableMemMB.Valid
+	case 3:
+		return float64(s.TotalMemMB.V), s.TotalMemMB.Valid
+	case 4:
+		return float64(s.MemoryPressure), s.MemoryPressure != MemoryPressureUnknown
+	case 5:
+		return float64(s.Thermal), s.Thermal.Known()
+	case 6:
+		return float64(s.BatteryPct.V), s.BatteryPct.Valid
+	case 7:
+		return float64(s.CapturedAtMS), true
+	case 8:
+		return float64(s.GPUMemUsedMB.V), s.GPUMemUsedMB.Valid
+	case 9:
+		return float64(s.GPUMemTotalMB.V), s.GPUMemTotalMB.Valid
+	case 10:
+		return s.GPUBusyPct.V, s.GPUBusyPct.Valid
+	case 11:
+		return float64(s.ProcessGPUMemMB.V), s.ProcessGPUMemMB.Valid
+	case 12:
+		return s.ProcessCPUPct.V, s.ProcessCPUPct.Valid
+	case 13:
+		return s.Counters.CPUBusy.V.Seconds(), s.Counters.CPUBusy.Valid
+	case 14:
+		return s.Counters.CPUTotal.V.Seconds(), s.Counters.CPUTotal.Valid
+	case 15:
+		return s.Counters.ProcessCPU.V.Seconds(), s.Counters.ProcessCPU.Valid
+	case 16:
+		return s.Counters.CPUStall.V.Seconds(), s.Counters.CPUStall.Valid
+	case 17:
+		return s.Counters.MemoryStall.V.Seconds(), s.Counters.MemoryStall.Valid
+	case 18:
+		return s.Counters.IOStall.V.Seconds(), s.Counters.IOStall.Valid
+	case 19:
+		return s.Counters.Throttled.V.Seconds(), s.Counters.Throttled.Valid
+	case 20:
+		return float64(s.Counters.RSSHighWaterMB.V), s.Counters.RSSHighWaterMB.Valid
+	}
+	return 0, false
+}
+
+// FieldUint returns the value of row i, a Uint row, and its MemoryBytes
+// twin (unknown when the row has none), with no indirect call. Another
+// row is unknown.
+func (s *Snapshot) FieldUint(i int) (v, bytes Opt[uint64]) {
+	switch i {
+	case 1:
+		return s.ProcessRSSMB, s.Bytes.ProcessRSS
+	case 2:
+		return s.AvailableMemMB, s.Bytes.Available
+	case 3:
+		return s.TotalMemMB, s.Bytes.Total
+	case 8:
+		return s.GPUMemUsedMB, Opt[uint64]{}
+	case 9:
+		return s.GPUMemTotalMB, Opt[uint64]{}
+	case 11:
+		return s.ProcessGPUMemMB, Opt[uint64]{}
+	case 20:
+		return s.Counters.RSSHighWaterMB, Opt[uint64]{}
+	}
+	return Opt[uint64]{}, Opt[uint64]{}
+}
+
 // appendWire appends s, already in wire form, as its JSON object.
 func (s *Snapshot) appendWire(dst []byte) []byte {
 	dst = append(dst, `{"cpu_pct":`...)

@@ -163,23 +163,27 @@ func metricsHandler(src export.Source) http.Handler {
 
 // promCollector is a prometheus.Collector over the export table: each
 // Collect makes one read of its source (an [export.Collector], which also
-// keeps the counters monotonic) and emits a constant metric for every
-// value that read knows. Table entries that share a name (the states of
-// restel_cpu_time_seconds_total) share one description, their points
-// told apart by their labels.
+// keeps the counters monotonic, and reads the headroom of a source that
+// has it beside the snapshot) and emits a constant metric for every value
+// that read knows. Entries of [export.Metrics] that share a name (the
+// states of restel_cpu_time_seconds_total) share one description, their
+// points told apart by their labels; a metric with variable attributes
+// (the limit that binds, a device's name) gets their values per point.
 type promCollector struct {
 	coll   *export.Collector
-	descs  []*prometheus.Desc // per table entry; shared by entries of one name
+	descs  []*prometheus.Desc // per metric; shared by entries of one name
 	types  []prometheus.ValueType
-	labels [][]string
+	labels [][]string // per metric: its constant labels' values
+	vars   []int      // per metric: how many variable labels follow
 }
 
 func newPromCollector(src export.Source, maxAge time.Duration) *promCollector {
-	tab := export.Table()
+	tab := export.Metrics()
 	c := &promCollector{coll: export.NewCollector(src, maxAge),
 		descs:  make([]*prometheus.Desc, len(tab)),
 		types:  make([]prometheus.ValueType, len(tab)),
 		labels: make([][]string, len(tab)),
+		vars:   make([]int, len(tab)),
 	}
 	byName := map[string]*prometheus.Desc{}
 	for i, m := range tab {
@@ -188,6 +192,10 @@ func newPromCollector(src export.Source, maxAge time.Duration) *promCollector {
 			keys = append(keys, a.PromKey)
 			c.labels[i] = append(c.labels[i], a.Value)
 		}
+		for _, a := range m.Vars {
+			keys = append(keys, a.PromKey)
+		}
+		c.vars[i] = len(m.Vars)
 		d, ok := byName[m.PromName]
 		if !ok {
 			d = prometheus.NewDesc(m.PromName, m.Description, keys, nil)
@@ -219,7 +227,11 @@ func (c *promCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.NewInvalidMetric(c.descs[0], fmt.Errorf("reading the snapshot panicked: %v", r))
 		}
 	}()
-	c.coll.Collect(func(i int, v float64) {
-		ch <- prometheus.MustNewConstMetric(c.descs[i], c.types[i], v, c.labels[i]...)
+	c.coll.CollectPoints(func(p export.Point) {
+		labels := c.labels[p.I]
+		if n := c.vars[p.I]; n > 0 {
+			labels = append(labels[:len(labels):len(labels)], p.Vars[:n]...)
+		}
+		ch <- prometheus.MustNewConstMetric(c.descs[p.I], c.types[p.I], p.V, labels...)
 	})
 }

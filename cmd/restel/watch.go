@@ -61,6 +61,7 @@ func watchMain(e env, args []string) int {
 	v := chooseView(e, cfg, e.stdout)
 	var resized <-chan os.Signal
 	if tv, ok := v.(*tableView); ok {
+		tv.headroom = m.Headroom
 		if out, ok := e.stdout.(*os.File); ok {
 			tv.cols = func() int { c, _ := termSize(out); return c }
 			tv.rows = func() int { _, r := termSize(out); return r }

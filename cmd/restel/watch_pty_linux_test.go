@@ -82,7 +82,7 @@ func TestWatchOnTerminal(t *testing.T) {
 			var out []byte
 			// Wait for the second frame: it starts by moving the cursor up
 			// over the first one.
-			redraw := []byte("\x1b[" + strconv.Itoa(tableLines) + "A")
+			redraw := []byte("\x1b[" + strconv.Itoa(watchLines) + "A")
 			for c := range chunks {
 				out = append(out, c...)
 				if bytes.Contains(out, redraw) {
@@ -253,7 +253,7 @@ func TestWatchNarrowResize(t *testing.T) {
 		t.Run(strconv.Itoa(start)+" columns", func(t *testing.T) {
 			w := startPTYWatch(t, start, "--interval", "250ms")
 			off := w.waitFor(0, "restel watch")
-			off = w.waitFor(off, "\x1b["+strconv.Itoa(tableLines)+"A") // a second frame
+			off = w.waitFor(off, "\x1b["+strconv.Itoa(watchLines)+"A") // a second frame
 			if start != 30 {
 				setSize(t, w.master, 30) // the kernel sends SIGWINCH
 				off = w.waitFor(off, ansiHome+ansiClearScreen)

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/restel/restel/headroom"
 	"github.com/restel/restel/provider"
 )
 
@@ -83,18 +84,84 @@ type tableView struct {
 	// it puts the terminal back in the mode watch reads keys in.
 	beforeRedraw func()
 
+	// headroom, when set, is what the device can still give (the
+	// Monitor's Headroom): the frame then ends with a headroom line.
+	headroom func(horizon time.Duration) headroom.Headroom
+
 	drawn     bool // a previous frame is on screen
 	clear     bool // the next frame clears the screen first
 	lastCols  int  // the width the previous frame was cut to
 	lastLines int  // the number of lines the previous frame drew
 	last      provider.Snapshot
+	lastHead  headroom.Headroom
 	cpu       *history // cpu_pct, percent
 	avail     *history // available_mem_mb, MiB
 	buf       []byte
 }
 
-// tableLines is the height of a frame.
-const tableLines = 9
+// viewLine is one line of the live table that shows snapshot fields:
+// its label, the row it shows (by wire key), optionally a second row on
+// the same line after a word ("1000 MiB available of 16000 MiB"), and
+// the history a sparkline line under it draws, if any. Values are read
+// and written as their rows say: by the row's type and unit.
+type viewLine struct {
+	label      string
+	key        string
+	word, of   string
+	spark      func(v *tableView) **history
+	row, ofRow int // the rows' indexes in provider.SnapshotFields
+}
+
+// viewLines are the live table's field lines, top to bottom.
+var viewLines = func() []viewLine {
+	ls := []viewLine{
+		{label: "cpu", key: "cpu_pct", spark: func(v *tableView) **history { return &v.cpu }},
+		{label: "memory", key: "available_mem_mb", word: " available of ", of: "total_mem_mb",
+			spark: func(v *tableView) **history { return &v.avail }},
+		{label: "pressure", key: "memory_pressure"},
+		{label: "thermal", key: "thermal_state"},
+		{label: "battery", key: "battery_pct"},
+		{label: "restel rss", key: "process_rss_mb"},
+	}
+	for i := range ls {
+		ls[i].row, ls[i].ofRow = rowIndex(ls[i].key), -1
+		if ls[i].of != "" {
+			ls[i].ofRow = rowIndex(ls[i].of)
+		}
+	}
+	return ls
+}()
+
+// rowIndex is the index of the snapshot row with wire key key.
+func rowIndex(key string) int {
+	for i, f := range provider.SnapshotFields() {
+		if f.Key == key {
+			return i
+		}
+	}
+	panic("watch: no snapshot field " + key)
+}
+
+// tableLines is the height of a frame without a headroom line: the
+// header, the field lines and their sparklines.
+var tableLines = func() int {
+	n := 1
+	for _, l := range viewLines {
+		n++
+		if l.spark != nil {
+			n++
+		}
+	}
+	return n
+}()
+
+// watchLines is the height of restel watch's frame on a terminal: the
+// table and the headroom line of its Monitor.
+var watchLines = tableLines + 1
+
+// headroomHorizon is how far ahead the headroom line's thermal forecast
+// looks.
+const headroomHorizon = 10 * time.Second
 
 // labelWidth is the width of the label column ("  memory       ").
 const labelWidth = 15
@@ -105,14 +172,21 @@ const unknownWidthSpark = 60
 
 func (v *tableView) show(s provider.Snapshot) error {
 	s = s.Wire() // the same values, clamps and words as the JSON
-	if v.cpu == nil {
-		v.cpu, v.avail = newHistory(historyLen(v.interval)), newHistory(historyLen(v.interval))
+	for _, l := range viewLines {
+		if l.spark == nil {
+			continue
+		}
+		h := l.spark(v)
+		if *h == nil {
+			*h = newHistory(historyLen(v.interval))
+		}
+		x, ok := s.FieldFloat64(l.row)
+		(*h).push(x, ok)
 	}
-	c, ok := s.CPUPct.Get()
-	v.cpu.push(c, ok)
-	a, ok := s.AvailableMemMB.Get()
-	v.avail.push(float64(a), ok)
 	v.last = s
+	if v.headroom != nil {
+		v.lastHead = v.headroom(headroomHorizon)
+	}
 	return v.draw()
 }
 
@@ -146,7 +220,7 @@ func (v *tableView) frame(dst []byte, s provider.Snapshot) []byte {
 	if v.cols != nil {
 		cols = max(v.cols(), 0)
 	}
-	lines := tableLines
+	lines := v.height(&s)
 	if v.rows != nil && v.caps.redraw {
 		if r := v.rows(); r > 0 {
 			lines = min(lines, max(r-1, 1))
@@ -202,54 +276,184 @@ func (v *tableView) frame(dst []byte, s provider.Snapshot) []byte {
 	}
 	end()
 
-	line("  cpu          ")
-	if c, ok := s.CPUPct.Get(); ok {
-		dst = strconv.AppendFloat(dst, c, 'f', 1, 64)
-		dst = append(dst, " %"...)
-	} else {
-		dst = append(dst, '-')
-	}
-	end()
-	spark(v.cpu, 0, 100)
-
-	line("  memory       ")
-	dst = appendMiB(dst, s.AvailableMemMB)
-	dst = append(dst, " available of "...)
-	dst = appendMiB(dst, s.TotalMemMB)
-	end()
-	if v.avail != nil {
-		// Scaled to the total when known (a full bar is all of it free),
-		// else to the window's own range.
-		lo, hi, _ := v.avail.bounds(v.avail.len())
-		if t, ok := s.TotalMemMB.Get(); ok {
-			lo, hi = 0, float64(t)
+	for i := range viewLines {
+		l := &viewLines[i]
+		line("  ")
+		dst = append(dst, l.label...)
+		dst = appendSpaces(dst, labelWidth-2-len(l.label))
+		dst = v.appendField(dst, &s, l.row)
+		if l.ofRow >= 0 {
+			dst = append(dst, l.word...)
+			dst = v.appendField(dst, &s, l.ofRow)
 		}
-		spark(v.avail, lo, hi)
-	} else {
-		spark(nil, 0, 0)
+		end()
+		if l.spark == nil {
+			continue
+		}
+		h := *l.spark(v)
+		if h == nil {
+			spark(nil, 0, 0)
+			continue
+		}
+		// Scaled to the second row when known (a full bar of available
+		// memory is all of the total), else to the window's own range.
+		lo, hi, _ := h.bounds(h.len())
+		if f := provider.SnapshotFields()[l.row]; f.Type == provider.Percent {
+			lo, hi = 0, 100
+		}
+		if l.ofRow >= 0 {
+			if t, ok := s.FieldFloat64(l.ofRow); ok {
+				lo, hi = 0, t
+			}
+		}
+		spark(h, lo, hi)
 	}
+	accels := s.Accelerators()
+	for i := range accels {
+		a := &accels[i]
+		line("  ")
+		start := len(dst)
+		dst = append(dst, a.Kind.String()...)
+		dst = append(dst, ' ')
+		dst = append(dst, a.Name...)
+		dst = appendSpaces(dst, labelWidth-2-(len(dst)-start))
+		dst = appendAccelerator(dst, a)
+		end()
+	}
+	if v.headroom != nil {
+		line("  headroom     ")
+		dst = appendHeadroom(dst, v.lastHead)
+		end()
+	}
+	return cutLines(dst, body, lines)
+}
 
-	line("  pressure     ")
-	dst = v.paint(dst, s.MemoryPressure.String(), pressureColour(s.MemoryPressure))
-	end()
+// height is the number of lines of a full frame of s: the table, a line
+// per accelerator, and the headroom line.
+func (v *tableView) height(s *provider.Snapshot) int {
+	n := tableLines + len(s.Accelerators())
+	if v.headroom != nil {
+		n++
+	}
+	return n
+}
 
-	line("  thermal      ")
-	dst = v.paint(dst, s.Thermal.WireLabel(), thermalColour(s.Thermal))
-	end()
-
-	line("  battery      ")
-	if b, ok := s.BatteryPct.Get(); ok {
-		dst = strconv.AppendUint(dst, uint64(b), 10)
-		dst = append(dst, " %"...)
+// appendAccelerator appends an accelerator line's figures: its busy
+// share, its memory in use of its total (host memory for a unified
+// device), and its driver; "-" for what is unknown.
+func appendAccelerator(dst []byte, a *provider.Accelerator) []byte {
+	if b, ok := a.BusyPct.Get(); ok {
+		dst = strconv.AppendFloat(dst, min(max(b, 0), 100), 'f', 1, 64)
+		dst = append(dst, " % busy"...)
+	} else {
+		dst = append(dst, "- % busy"...)
+	}
+	dst = append(dst, "  "...)
+	if u, ok := a.MemUsedMB.Get(); ok {
+		dst = strconv.AppendUint(dst, u, 10)
 	} else {
 		dst = append(dst, '-')
 	}
-	end()
+	dst = append(dst, " of "...)
+	dst = appendMiB(dst, a.MemTotalMB)
+	if a.Unified {
+		dst = append(dst, " (host memory)"...)
+	}
+	if a.Driver != "" {
+		dst = append(dst, "  "...)
+		dst = append(dst, a.Driver...)
+	}
+	return dst
+}
 
-	line("  restel rss   ")
-	dst = appendMiB(dst, s.ProcessRSSMB)
-	end()
-	return cutLines(dst, body, lines)
+// appendField appends the value of snapshot row i as its row says: a
+// percentage with one decimal, a battery-style percentage or an amount
+// with its unit, a level as its word in its colour; "-" when unknown.
+func (v *tableView) appendField(dst []byte, s *provider.Snapshot, i int) []byte {
+	f := provider.SnapshotFields()[i]
+	x, ok := s.FieldFloat64(i)
+	switch f.Type {
+	case provider.Pressure:
+		p := provider.MemoryPressure(x)
+		return v.paint(dst, p.String(), pressureColour(p))
+	case provider.Thermal:
+		t := provider.ThermalState(x)
+		return v.paint(dst, t.WireLabel(), thermalColour(t))
+	}
+	if !ok {
+		return append(dst, '-')
+	}
+	switch f.Type {
+	case provider.Percent:
+		dst = strconv.AppendFloat(dst, x, 'f', 1, 64)
+	case provider.Uint:
+		u, _ := s.FieldUint(i)
+		dst = strconv.AppendUint(dst, u.V, 10)
+	case provider.Pct8:
+		dst = strconv.AppendUint(dst, uint64(x), 10)
+	default:
+		dst = strconv.AppendFloat(dst, x, 'f', -1, 64)
+	}
+	if f.Unit != "" {
+		dst = append(dst, ' ')
+		dst = append(dst, f.Unit...)
+	}
+	return dst
+}
+
+// appendHeadroom appends the headroom line: effective CPUs and what
+// binds them, usable memory and what binds it, the roomiest GPU's free
+// memory when there is one, and the thermal headroom now and forecast;
+// "-" for what is unknown.
+func appendHeadroom(dst []byte, h headroom.Headroom) []byte {
+	if c, ok := h.EffectiveCPUs.Get(); ok {
+		dst = strconv.AppendFloat(dst, c, 'f', -1, 64)
+		dst = append(dst, " CPUs"...)
+		dst = appendBy(dst, h.CPULimitBy)
+	} else {
+		dst = append(dst, "- CPUs"...)
+	}
+	dst = append(dst, "  "...)
+	dst = appendMiB(dst, h.UsableMemMB)
+	dst = append(dst, " usable"...)
+	if h.UsableMemMB.Valid {
+		dst = appendBy(dst, h.MemLimitBy)
+	}
+	if h.UsableGPUMemMB.Valid {
+		dst = append(dst, "  "...)
+		dst = appendMiB(dst, h.UsableGPUMemMB)
+		dst = append(dst, " free"...)
+		dst = appendBy(dst, h.GPULimitBy)
+	}
+	dst = append(dst, "  thermal "...)
+	dst = appendRatio(dst, h.Thermal)
+	dst = append(dst, " -> "...)
+	dst = appendRatio(dst, h.ThermalForecast)
+	dst = append(dst, " in "...)
+	return append(dst, headroom.ClampHorizon(h.Forecast).String()...)
+}
+
+func appendBy(dst []byte, by string) []byte {
+	if by == "" {
+		return dst
+	}
+	dst = append(dst, " ("...)
+	dst = append(dst, by...)
+	return append(dst, ')')
+}
+
+func appendRatio(dst []byte, o provider.Opt[float64]) []byte {
+	if r, ok := o.Get(); ok {
+		return strconv.AppendFloat(dst, r, 'f', 2, 64)
+	}
+	return append(dst, '-')
+}
+
+func appendSpaces(dst []byte, n int) []byte {
+	for range max(n, 1) {
+		dst = append(dst, ' ')
+	}
+	return dst
 }
 
 // cutLines cuts b after the n-th newline from from on, if it has more.

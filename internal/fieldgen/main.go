@@ -178,6 +178,50 @@ func (g *gen) provider() {
 	g.p("for i := range snapshotFields {")
 	g.p("snapshotFields[i].Get, snapshotFields[i].GetBytes = snapshotAccess[i], snapshotBytes[i]")
 	g.p("}\n}\n")
+	g.p("// FieldFloat64 returns the value of row i of SnapshotFields in s as its")
+	g.p("// Access's Float64 does (a level as its constant, a duration in")
+	g.p("// seconds) and whether it is known, with no indirect call: exporters")
+	g.p("// read rows through it on the hot path. Another i is unknown.")
+	g.p("func (s *Snapshot) FieldFloat64(i int) (float64, bool) {")
+	g.p("switch i {")
+	for i, f := range rows {
+		x := "s." + f.Name
+		switch f.Type {
+		case provider.Percent:
+			g.p("case %d: return %s.V, %s.Valid", i, x, x)
+		case provider.Uint, provider.Pct8:
+			g.p("case %d: return float64(%s.V), %s.Valid", i, x, x)
+		case provider.Pressure:
+			g.p("case %d: return float64(%s), %s != MemoryPressureUnknown", i, x, x)
+		case provider.Thermal:
+			g.p("case %d: return float64(%s), %s.Known()", i, x, x)
+		case provider.UnixMS:
+			g.p("case %d: return float64(%s), true", i, x)
+		case provider.Duration:
+			g.p("case %d: return %s.V.Seconds(), %s.Valid", i, x, x)
+		case provider.Count:
+			g.p("case %d: return float64(%s), true", i, x)
+		}
+	}
+	g.p("}")
+	g.p("return 0, false\n}\n")
+	g.p("// FieldUint returns the value of row i, a Uint row, and its MemoryBytes")
+	g.p("// twin (unknown when the row has none), with no indirect call. Another")
+	g.p("// row is unknown.")
+	g.p("func (s *Snapshot) FieldUint(i int) (v, bytes Opt[uint64]) {")
+	g.p("switch i {")
+	for i, f := range rows {
+		if f.Type != provider.Uint {
+			continue
+		}
+		if f.Bytes != "" {
+			g.p("case %d: return s.%s, s.Bytes.%s", i, f.Name, f.Bytes)
+		} else {
+			g.p("case %d: return s.%s, Opt[uint64]{}", i, f.Name)
+		}
+	}
+	g.p("}")
+	g.p("return Opt[uint64]{}, Opt[uint64]{}\n}\n")
 	g.p("// appendWire appends s, already in wire form, as its JSON object.")
 	g.p("func (s *Snapshot) appendWire(dst []byte) []byte {")
 	g.lit = "{"
