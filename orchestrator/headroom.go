@@ -1,6 +1,7 @@
 package orchestrator
 
 import (
+	"math"
 	"runtime"
 	"time"
 
@@ -21,8 +22,9 @@ import (
 // are unknown.
 //
 // A provider that cannot read its limits ([provider.CapacityReader]) is
-// bounded by the host alone: its available memory (from the cached
-// snapshot) and the CPUs the Go runtime sees; its accelerators
+// bounded by the host alone: its available memory (from the last
+// snapshot, whatever its age; unknown before the first) and the CPUs the
+// Go runtime sees; its accelerators
 // ([provider.AcceleratorReader]) still give the device-memory figures. Where no sensor gives a
 // temperature, the thermal headroom is the band of the snapshot's
 // thermal state ([headroom.FromState]), now and ahead.
@@ -59,13 +61,16 @@ func (m *Monitor) headroom(horizon time.Duration) headroom.Headroom {
 			return h
 		}
 	}
+	// The last snapshot, whatever its age: Headroom never reads the
+	// provider. Before the first read there is none, and what it would
+	// give stays unknown.
 	var s provider.Snapshot
-	if p := m.cache.Fresh(snapcache.Fast, DefaultTTL); p != nil {
+	if p := m.cache.Fresh(snapcache.Fast, time.Duration(math.MaxInt64)); p != nil {
 		s = *p
-		m.cfg.host.overlay(&s)
-	} else {
-		s = m.CurrentSnapshot(DefaultTTL)
+	} else if m.state.Load() == idle {
+		m.start() // the first slow reads then fill the cache
 	}
+	m.cfg.host.overlay(&s)
 	if !m.capLimits {
 		h.EffectiveCPUs, h.CPULimitBy = provider.Some(float64(runtime.NumCPU())), headroom.ByHost
 		h.UsableMemMB, h.MemLimitBy = provider.Opt[uint64]{}, ""

@@ -110,6 +110,10 @@ func TestMonitorHeadroomWithoutCapacity(t *testing.T) {
 		})
 		m := New(p)
 		defer m.Close()
+		if h := m.Headroom(5 * time.Second); h.UsableMemMB.Valid || h.Thermal.Valid {
+			t.Errorf("before any read: %+v; Headroom never reads the provider", h)
+		}
+		m.CurrentSnapshot(0)
 		h := m.Headroom(5 * time.Second)
 		if h.EffectiveCPUs != provider.Some(float64(runtime.NumCPU())) || h.CPULimitBy != "host" || h.UsableMemMB != provider.Some[uint64](3000) || h.MemLimitBy != "host" {
 			t.Errorf("host fallback: %+v", h)
