@@ -67,8 +67,6 @@ func (m *Monitor) headroom(horizon time.Duration) headroom.Headroom {
 	var s provider.Snapshot
 	if p := m.cache.Fresh(snapcache.Fast, time.Duration(math.MaxInt64)); p != nil {
 		s = *p
-	} else if m.state.Load() == idle {
-		m.start() // the first slow reads then fill the cache
 	}
 	m.cfg.host.overlay(&s)
 	if !m.capLimits {

@@ -71,7 +71,15 @@ func (w *DebugWriter) run(open func() (*DebugLog, error)) {
 	close(w.ready)
 	if err != nil {
 		w.halted.Store(true)
-		w.dropped.Add(uint64(len(w.q)))
+		for { // count what was queued; a Write racing the halt is counted here too, once it lands
+			select {
+			case <-w.q:
+				w.dropped.Add(1)
+				continue
+			default:
+			}
+			break
+		}
 		return
 	}
 	defer func() {

@@ -165,7 +165,16 @@ func guarded[T any](b *budget, op, path string, fn func() (T, error)) (T, error)
 	res := make(chan result[T], 1)
 	fin := make(chan struct{})
 	go func() {
-		defer close(fin)
+		defer func() {
+			close(fin)
+			// Forget the path once it answers, whether or not it is read
+			// again: paths naming a pid or a descriptor may never be.
+			g.mu.Lock()
+			if g.stuck[path] == fin {
+				delete(g.stuck, path)
+			}
+			g.mu.Unlock()
+		}()
 		var r result[T]
 		defer func() {
 			if p := recover(); p != nil {

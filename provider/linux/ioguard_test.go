@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -336,6 +337,38 @@ func TestCancelledContextAbandonsTheWait(t *testing.T) {
 		}
 		if n := h.startedOn(filepath.Join(procfs, "meminfo")); n != before {
 			t.Errorf("an ended context started %d reads of meminfo", n-before)
+		}
+	})
+}
+
+// TestAbandonedPathsAreForgotten: a path abandoned once is forgotten when
+// its operation returns, whether or not it is read again (paths naming a
+// pid or a descriptor may never be), so the guard's memory of stuck paths
+// does not grow with a hung file system's distinct paths.
+func TestAbandonedPathsAreForgotten(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		release := make(chan struct{})
+		g := newIOGuard(time.Second, func(op, path string) { <-release })
+		for i := range 50 {
+			b := g.newBudget(nil)
+			path := filepath.Join("fdinfo", strconv.Itoa(i))
+			if _, err := b.attr(path); !errors.Is(err, ErrAbandoned) {
+				t.Fatalf("%s: %v, want abandoned", path, err)
+			}
+		}
+		g.mu.Lock()
+		n := len(g.stuck)
+		g.mu.Unlock()
+		if n != 50 || g.abandoned.Load() != 50 {
+			t.Fatalf("%d stuck paths, %d abandoned; want 50 each", n, g.abandoned.Load())
+		}
+		close(release)
+		synctest.Wait()
+		g.mu.Lock()
+		n = len(g.stuck)
+		g.mu.Unlock()
+		if n != 0 {
+			t.Errorf("%d stuck paths remembered after the file system answered; want 0", n)
 		}
 	})
 }
