@@ -98,7 +98,11 @@ func runMain(e env, args []string) int {
 	}
 	defer signal.Stop(sigs)
 
-	if !cfg.modeSet || cfg.mode.Kind != aggregate.Off {
+	// The mode is settled before the command starts: whether restel
+	// adopts the command's orphans depends on it (an off run never reads
+	// the tree, so it would never reap them).
+	mode := runMode(e, cfg)
+	if mode.Kind != aggregate.Off {
 		becomeSubreaper() // orphans of the command stay in its tree
 	}
 	cmd, err := startChild(e, cfg.argv)
@@ -117,7 +121,7 @@ func runMain(e env, args []string) int {
 		signal.Stop(sigs)
 	})
 	defer childGone()
-	usage, sampled := sampleChild(e, cfg, cmd, childGone)
+	usage, sampled := sampleChild(e, mode, cmd, childGone)
 	childGone()
 	reapOrphans()
 
@@ -141,25 +145,32 @@ func runMain(e env, args []string) int {
 	return status
 }
 
-// sampleChild samples the started child until it exits and reaps it,
-// calling gone as soon as the child has exited. ok is false for mode off
-// (a run whose e.ctx ended stops sampling but keeps its summary).
-func sampleChild(e env, cfg runConfig, cmd *exec.Cmd, gone func()) (u aggregate.Usage, ok bool) {
-	if cfg.modeSet && cfg.mode.Kind == aggregate.Off {
+// runMode is the run's mode: --mode when given (it beats the
+// environment, docs/contract.md §6), else RESTEL_RESOURCE_TELEMETRY over
+// the default summary mode, an invalid value warned about in restel's
+// form.
+func runMode(e env, cfg runConfig) aggregate.Mode {
+	if cfg.modeSet {
+		return cfg.mode
+	}
+	m := orchestrator.New(nil, orchestrator.WithGetenv(e.getenv), orchestrator.WithLogger(cliLogger(e)))
+	defer m.Close()
+	return m.ModeFromEnv(aggregate.SummaryEvery(aggregate.DefaultInterval))
+}
+
+// sampleChild samples the started child in mode until it exits and reaps
+// it, calling gone as soon as the child has exited. ok is false for mode
+// off (a run whose e.ctx ended stops sampling but keeps its summary).
+func sampleChild(e env, mode aggregate.Mode, cmd *exec.Cmd, gone func()) (u aggregate.Usage, ok bool) {
+	if mode.Kind == aggregate.Off {
 		_ = cmd.Wait()
 		gone()
 		return u, false
 	}
 	p, closeP := childProvider(e, cmd.Process.Pid)
 	defer closeP()
-	m := orchestrator.New(p, orchestrator.WithGetenv(e.getenv), orchestrator.WithLogger(cliLogger(e)))
+	m := orchestrator.New(p, orchestrator.WithLogger(cliLogger(e)))
 	defer m.Close()
-	// An explicit --mode beats the environment (docs/contract.md §6);
-	// without it, RESTEL_RESOURCE_TELEMETRY overrides the default.
-	mode := cfg.mode
-	if !cfg.modeSet {
-		mode = m.ModeFromEnv(aggregate.SummaryEvery(aggregate.DefaultInterval))
-	}
 	run := m.BeginRun(e.ctx, mode)
 	defer run.Close()
 	stopWatch := watchTree(p, mode)

@@ -211,3 +211,36 @@ func TestRunDetachedWorker(t *testing.T) {
 		})
 	}
 }
+
+// TestRunOffAdoptsNothing: with the mode off — from the environment as
+// from --mode — restel never reads the tree, so it must not adopt the
+// command's orphans either: nothing would reap them, and a command that
+// keeps daemonizing short-lived helpers would pile up zombies under
+// restel until it exits.
+func TestRunOffAdoptsNothing(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		env  []string
+		args []string
+	}{
+		{"env off", []string{"RESTEL_RESOURCE_TELEMETRY=off"}, []string{"run", "--"}},
+		{"--mode off", nil, []string{"run", "--mode", "off", "--"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "zombies")
+			script := `for i in 1 2 3 4 5 6 7 8 9 10; do (sleep 0.01 &); done; sleep 0.5; ` +
+				`awk -v p="$PPID" '$4 == p && $3 == "Z"' /proc/[0-9]*/stat 2>/dev/null | wc -l > "$1"`
+			args := append(append([]string{}, tc.args...), "sh", "-c", script, "sh", out)
+			if status, stderr := restelProcess(t, tc.env, args...); status != 0 {
+				t.Fatalf("status %d: %s", status, stderr)
+			}
+			b, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := strings.TrimSpace(string(b)); n != "0" {
+				t.Errorf("%s zombies left under restel while the command ran; want 0", n)
+			}
+		})
+	}
+}
