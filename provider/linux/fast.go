@@ -335,6 +335,15 @@ func (f *fastSignals) files() []*procFile {
 func (f *fastSignals) classify(magicOf func(string) (int64, error)) {
 	live := map[string]bool{}
 	for _, pf := range f.files() {
+		// The file's own file system first: a file bind-mounted over a
+		// procfs file (LXCFS serves /proc/meminfo and /proc/stat from a
+		// FUSE server in containers) is not the kernel's, whatever its
+		// directory is. A file that is not there yet is judged by its
+		// directory.
+		if m, err := magicOf(pf.path); err == nil {
+			pf.fresh = !kernelFS(m)
+			continue
+		}
 		dir := filepath.Dir(pf.path)
 		k, ok := live[dir]
 		if !ok {
@@ -344,6 +353,17 @@ func (f *fastSignals) classify(magicOf func(string) (int64, error)) {
 		}
 		pf.fresh = !k
 	}
+}
+
+// anyFresh reports whether a file is read afresh, i.e. is not known to be
+// on a kernel pseudo file system.
+func (f *fastSignals) anyFresh() bool {
+	for _, pf := range f.files() {
+		if pf.fresh {
+			return true
+		}
+	}
+	return false
 }
 
 func (f *fastSignals) close() {

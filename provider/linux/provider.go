@@ -230,7 +230,7 @@ func New(opts ...Option) (*Provider, error) {
 		guard:  g,
 	}
 	p.fast.init(cfg.procfs, cfg.sysfs, pidDir, cb, g)
-	p.bounded = boundedRoots(p.fast.fastDirs(cfg.procfs), cb.magic)
+	p.bounded = boundedRoots(p.fast.fastDirs(cfg.procfs), cb.magic) && !p.fast.anyFresh()
 	m, err := cb.magic(cfg.sysfs)
 	p.slowGuarded = err != nil || m != sysfsMagic
 	return p, nil
