@@ -30,8 +30,8 @@ func TestLiveBoundaryRunReadsInline(t *testing.T) {
 	if !ok || u.SampleCount != 2 || !u.ProcessRSSPeakMB.Valid || !u.AvailableMemMinMB.Valid {
 		t.Fatalf("live boundary run: ok %v, %s", ok, u.AppendJSON(nil))
 	}
-	if st := m.Stats(); st.Reads != 2 || !st.Inline {
-		t.Fatalf("cache stats %+v: want 2 reads, both inline", st)
+	if st := m.Stats(); !st.Inline {
+		t.Fatalf("cache stats %+v: want the live provider read inline", st)
 	}
 }
 

@@ -33,18 +33,31 @@ func TestRunBoundariesReadTheRunCounters(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := &counters{}
 		m := newMonitor(t, p)
-		r := m.BeginRun(t.Context(), aggregate.SummaryEvery(250*time.Millisecond))
-		time.Sleep(1100 * time.Millisecond)
-		u, ok := r.Finish()
+		// The run counters are read for a run's start and end only
+		// (docs/contract.md §2), and only there.
+		var r *Run
+		assertNoProviderRead(t, p.fast.Load, "a run's start (Snapshot)", func() {
+			assertOneProviderRead(t, p.full.Load, "a run's start (RunSnapshot)", func() {
+				r = m.BeginRun(t.Context(), aggregate.SummaryEvery(250*time.Millisecond))
+			})
+		})
+		assertNoProviderRead(t, p.full.Load, "a run's mid-run samples (RunSnapshot)", func() {
+			time.Sleep(1100 * time.Millisecond)
+		})
+		var u aggregate.Usage
+		var ok bool
+		assertNoProviderRead(t, p.fast.Load, "a run's end (Snapshot)", func() {
+			assertOneProviderRead(t, p.full.Load, "a run's end (RunSnapshot)", func() { u, ok = r.Finish() })
+		})
 		if !ok || u.SampleCount != 6 {
-			t.Fatalf("got %s %v", u.AppendJSON(nil), ok)
+			t.Fatalf("got %s %v: want the start, 4 ticks and the end", u.AppendJSON(nil), ok)
 		}
-		if f, s := p.full.Load(), p.fast.Load(); f != 2 || s != 4 {
-			t.Fatalf("%d RunSnapshot and %d Snapshot reads, want 2 (start, end) and 4 (ticks)", f, s)
-		}
-		if _, ok := m.BeginRun(t.Context(), aggregate.ModeBoundary).Finish(); !ok || p.full.Load() != 4 || p.fast.Load() != 4 {
-			t.Fatalf("boundary run: %d RunSnapshot and %d Snapshot reads, want 4 and 4", p.full.Load(), p.fast.Load())
-		}
+		assertNoProviderRead(t, p.fast.Load, "a boundary run (Snapshot)", func() {
+			b := m.BeginRun(t.Context(), aggregate.ModeBoundary)
+			if _, ok := b.Finish(); !ok {
+				t.Fatal("boundary run: no summary")
+			}
+		})
 	})
 }
 
@@ -54,23 +67,29 @@ func TestRunSnapshot(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := &counters{}
 		m := newMonitor(t, p)
-		if s := m.CurrentSnapshot(time.Hour); s.Counters.CPUStall.Valid || p.full.Load() != 0 {
-			t.Fatalf("CurrentSnapshot read the run counters: %+v", s)
-		}
+		assertNoProviderRead(t, p.full.Load, "CurrentSnapshot (the run counters)", func() {
+			if s := m.CurrentSnapshot(time.Hour); s.Counters.CPUStall.Valid {
+				t.Fatalf("CurrentSnapshot carries the run counters: %+v", s)
+			}
+		})
 		s := m.RunSnapshot(time.Second)
 		if s.Counters.CPUStall != provider.Some(10*time.Millisecond) {
 			t.Fatalf("RunSnapshot %+v, want the first stall total", s)
 		}
 		time.Sleep(time.Second)
-		if m.RunSnapshot(time.Second); p.full.Load() != 1 {
-			t.Fatal("a RunSnapshot within its TTL read again")
-		}
+		assertNoProviderRead(t, p.full.Load, "a RunSnapshot within its maxAge", func() {
+			if s := m.RunSnapshot(time.Second); s.Counters.CPUStall != provider.Some(10*time.Millisecond) {
+				t.Fatalf("RunSnapshot within its maxAge %+v, want the cached first stall total", s)
+			}
+		})
 		time.Sleep(time.Millisecond)
 		if s := m.RunSnapshot(time.Second); s.Counters.CPUStall != provider.Some(20*time.Millisecond) {
 			t.Fatalf("past the TTL: %+v, want a fresh read", s)
 		}
-		if s := m.CurrentSnapshot(time.Hour); s.Counters.CPUStall != provider.Some(20*time.Millisecond) || p.fast.Load() != 1 {
-			t.Fatalf("a full read refreshes the hot cache too: %+v (%d fast reads)", s, p.fast.Load())
+		// A full read refreshes the hot cache too: the cached snapshot is
+		// that read's, counters and all.
+		if s := m.CurrentSnapshot(time.Hour); s.Counters.CPUStall != provider.Some(20*time.Millisecond) {
+			t.Fatalf("a full read refreshes the hot cache too: %+v", s)
 		}
 	})
 }

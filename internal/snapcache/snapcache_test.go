@@ -626,3 +626,93 @@ func TestCacheReadTellsFresh(t *testing.T) {
 		}
 	})
 }
+
+// A run read (a run's start or end) joins the run read in flight, even a
+// hung one, on a provider with or without RunSnapshot: the end snapshot
+// of a boundary run begun while the provider hangs waits on the start's
+// read, and no second read starts.
+func TestCacheRunReadJoinsTheHungRunRead(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := &hanging{ok: 1, honour: true}
+		c := newCache(p, 30*time.Millisecond)
+		if got := rss(c.Get(Fast, 0)); got != 1 {
+			t.Fatalf("first read %d", got)
+		}
+		time.Sleep(time.Second)
+		start := time.Now()
+		s, fresh := c.Read(Run) // the start: its read hangs
+		if d := time.Since(start); d != 30*time.Millisecond || fresh || rss(s) != 1 {
+			t.Fatalf("hung run read: %v, fresh %v, rss %d; want the 30ms timeout and the last snapshot", d, fresh, rss(s))
+		}
+		start = time.Now()
+		s, fresh = c.Read(Run) // the end: joins the hung read, past its deadline
+		if d := time.Since(start); d != 0 || fresh || rss(s) != 1 {
+			t.Fatalf("run read joining a hung one: %v, fresh %v, rss %d; want no wait and the last snapshot", d, fresh, rss(s))
+		}
+		if n := p.n.Load(); n != 2 {
+			t.Fatalf("%d provider reads, want 2: the hung run read is never duplicated", n)
+		}
+		if st := c.Stats(); st.Timeouts != 2 {
+			t.Fatalf("stats %+v: want 2 timeouts (the start and the end)", st)
+		}
+		c.close()
+		synctest.Wait() // the cancelled read returns, and its goroutine ends
+	})
+}
+
+// slowRunReader is a runReader whose RunSnapshot takes 10ms.
+type slowRunReader struct{ runReader }
+
+func (r *slowRunReader) RunSnapshot(ctx context.Context) (provider.Snapshot, error) {
+	time.Sleep(10 * time.Millisecond)
+	return r.runReader.RunSnapshot(ctx)
+}
+
+// Concurrent run-read misses coalesce like fast ones, into one
+// RunSnapshot, and leave Snapshot unread.
+func TestCacheCoalescesRunMisses(t *testing.T) {
+	paths(t, func(t *testing.T, wrap func(provider.SnapshotProvider) provider.SnapshotProvider) {
+		synctest.Test(t, func(t *testing.T) {
+			p := &slowRunReader{}
+			c := New(p, nil, time.Second, wrap(p) != provider.SnapshotProvider(p))
+			defer c.close()
+			var wg sync.WaitGroup
+			for range 100 {
+				wg.Go(func() {
+					if s := c.Get(Run, 0); !s.Counters.CPUStall.Valid {
+						t.Errorf("run read %+v, want RunSnapshot's counters", s)
+					}
+				})
+			}
+			wg.Wait()
+			if n := p.full.Load(); n != 1 {
+				t.Fatalf("100 concurrent run misses made %d RunSnapshot reads, want 1", n)
+			}
+			if n := p.fast.Load(); n != 0 {
+				t.Fatalf("%d Snapshot reads for run misses, want none", n)
+			}
+		})
+	})
+}
+
+// A boundary run's reads in cache terms: the start and the end are one
+// forced run read each, and what happens between them reads nothing.
+func TestCacheRunReadsCountedOnce(t *testing.T) {
+	paths(t, func(t *testing.T, wrap func(provider.SnapshotProvider) provider.SnapshotProvider) {
+		synctest.Test(t, func(t *testing.T) {
+			p := &counting{}
+			c := newCache(wrap(p), testTimeout)
+			defer c.close()
+			if got := rss(c.Get(Run, 0)); got != 1 {
+				t.Fatalf("start read %d, want 1", got)
+			}
+			time.Sleep(5 * time.Second)
+			if got := rss(c.Get(Run, 0)); got != 2 {
+				t.Fatalf("end read %d, want 2", got)
+			}
+			if n, st := p.n.Load(), c.Stats(); n != 2 || st.Reads != 2 {
+				t.Fatalf("%d provider reads, stats %+v: want 2", n, st)
+			}
+		})
+	})
+}
