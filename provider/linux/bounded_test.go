@@ -94,3 +94,32 @@ func TestLiveIsBounded(t *testing.T) {
 		t.Fatal("the live provider is not Bounded")
 	}
 }
+
+// TestClassifyJudgesTheFileItself: LXCFS bind-mounts FUSE files over
+// /proc/meminfo and /proc/stat in containers; their directory is procfs,
+// but a read can wait on a user-space server: such a file is read under
+// the guard, and the provider is not vouched for.
+func TestClassifyJudgesTheFileItself(t *testing.T) {
+	const fuseMagic = 0x65735546
+	var f fastSignals
+	f.stat = newProcFile("/proc/stat")
+	f.meminfo = newProcFile("/proc/meminfo")
+	f.statm = newProcFile("/proc/42/statm")
+	f.psi = newProcFile("/proc/pressure/memory") // absent: judged by its directory
+	magic := map[string]int64{
+		"/proc/stat": procSuperMagic, "/proc/meminfo": fuseMagic, "/proc/42/statm": procSuperMagic,
+		"/proc/pressure": procSuperMagic, "/proc": procSuperMagic, "/proc/42": procSuperMagic,
+	}
+	f.classify(func(p string) (int64, error) {
+		if m, ok := magic[p]; ok {
+			return m, nil
+		}
+		return 0, fs.ErrNotExist
+	})
+	if !f.meminfo.fresh || f.stat.fresh || f.statm.fresh || f.psi.fresh {
+		t.Errorf("fresh: meminfo %v stat %v statm %v psi %v; want only meminfo", f.meminfo.fresh, f.stat.fresh, f.statm.fresh, f.psi.fresh)
+	}
+	if !f.anyFresh() {
+		t.Error("anyFresh is false with a FUSE meminfo")
+	}
+}
