@@ -115,8 +115,6 @@ var summaryFields = [...]SummaryField{
 		Doc: "growth of the IO pressure-stall total"},
 	{Key: "cpu_throttled_ms", Name: "CPUThrottledMS", Type: provider.Uint, Unit: "ms", Fold: Delta, Of: "cpu_throttled",
 		Doc: "growth of the cgroup's throttled time"},
-	{Key: "samples_skipped", Name: "SamplesSkipped", Type: provider.Count, Fold: Run, Optional: true,
-		Doc: "mid-run samples due but not taken"},
 	{Key: "gpu_busy_avg_pct", Name: "GPUBusyAvgPct", Type: provider.Percent, Unit: "%", Fold: IntervalMean, Of: "gpu_busy_pct",
 		Util: "accelBusy(prev, s)",
 		Doc:  "duration-weighted mean of the busiest accelerator's busy share"},
@@ -126,4 +124,6 @@ var summaryFields = [...]SummaryField{
 		Doc: "highest device memory in use"},
 	{Key: "process_gpu_mem_peak_mb", Name: "ProcessGPUMemPeakMB", Type: provider.Uint, Unit: "MiB", Fold: Max, Of: "process_gpu_mem_mb",
 		Doc: "highest device memory the process held"},
+	{Key: "samples_skipped", Name: "SamplesSkipped", Type: provider.Count, Fold: Run, Optional: true,
+		Doc: "mid-run samples due but not taken"},
 }

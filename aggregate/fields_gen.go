@@ -27,11 +27,11 @@ var summaryAccess = [len(summaryFields)]provider.Access[Usage]{
 	{Uint: func(u *Usage) *provider.Opt[uint64] { return &u.MemoryStallMS }},       // memory_stall_ms
 	{Uint: func(u *Usage) *provider.Opt[uint64] { return &u.IOStallMS }},           // io_stall_ms
 	{Uint: func(u *Usage) *provider.Opt[uint64] { return &u.CPUThrottledMS }},      // cpu_throttled_ms
-	{Count: func(u *Usage) *uint64 { return &u.SamplesSkipped }},                   // samples_skipped
 	{Float: func(u *Usage) *provider.Opt[float64] { return &u.GPUBusyAvgPct }},     // gpu_busy_avg_pct
 	{Float: func(u *Usage) *provider.Opt[float64] { return &u.GPUBusyPeakPct }},    // gpu_busy_peak_pct
 	{Uint: func(u *Usage) *provider.Opt[uint64] { return &u.GPUMemPeakMB }},        // gpu_mem_peak_mb
 	{Uint: func(u *Usage) *provider.Opt[uint64] { return &u.ProcessGPUMemPeakMB }}, // process_gpu_mem_peak_mb
+	{Count: func(u *Usage) *uint64 { return &u.SamplesSkipped }},                   // samples_skipped
 }
 
 func init() {
@@ -77,8 +77,6 @@ func (u *Usage) appendWire(dst []byte) []byte {
 	dst = provider.AppendUint(dst, u.IOStallMS)
 	dst = append(dst, `,"cpu_throttled_ms":`...)
 	dst = provider.AppendUint(dst, u.CPUThrottledMS)
-	dst = append(dst, `,"samples_skipped":`...)
-	dst = strconv.AppendUint(dst, u.SamplesSkipped, 10)
 	dst = append(dst, `,"gpu_busy_avg_pct":`...)
 	dst = provider.AppendFloat(dst, u.GPUBusyAvgPct)
 	dst = append(dst, `,"gpu_busy_peak_pct":`...)
@@ -87,6 +85,8 @@ func (u *Usage) appendWire(dst []byte) []byte {
 	dst = provider.AppendUint(dst, u.GPUMemPeakMB)
 	dst = append(dst, `,"process_gpu_mem_peak_mb":`...)
 	dst = provider.AppendUint(dst, u.ProcessGPUMemPeakMB)
+	dst = append(dst, `,"samples_skipped":`...)
+	dst = strconv.AppendUint(dst, u.SamplesSkipped, 10)
 	dst = append(dst, `}`...)
 	return dst
 }

@@ -66,14 +66,14 @@ func TestReplayModes(t *testing.T) {
 			args: []string{"replay", spike},
 			want: `{"cpu_avg_pct":38.75,"cpu_peak_pct":95,"process_rss_peak_mb":1900,"available_mem_min_mb":4300,` +
 				`"memory_pressure_peak":"normal","thermal_state_peak":"normal","battery_pct_end":90,"sample_count":5,"sampling_mode":"summary","sampling_interval_ms":1000` +
-				`,"duration_ms":4000,"process_cpu_pct":null,"cpu_stall_ms":null,"memory_stall_ms":null,"io_stall_ms":null,"cpu_throttled_ms":null,"samples_skipped":0,"gpu_busy_avg_pct":null,"gpu_busy_peak_pct":null,"gpu_mem_peak_mb":null,"process_gpu_mem_peak_mb":null}` + "\n",
+				`,"duration_ms":4000,"process_cpu_pct":null,"cpu_stall_ms":null,"memory_stall_ms":null,"io_stall_ms":null,"cpu_throttled_ms":null,"gpu_busy_avg_pct":null,"gpu_busy_peak_pct":null,"gpu_mem_peak_mb":null,"process_gpu_mem_peak_mb":null,"samples_skipped":0}` + "\n",
 		},
 		{
 			name: "boundary has two samples and no interval",
 			args: []string{"replay", "--mode=boundary", spike},
 			want: `{"cpu_avg_pct":10,"cpu_peak_pct":10,"process_rss_peak_mb":400,"available_mem_min_mb":5900,` +
 				`"memory_pressure_peak":"normal","thermal_state_peak":"normal","battery_pct_end":90,"sample_count":2,"sampling_mode":"boundary"` +
-				`,"duration_ms":4000,"process_cpu_pct":null,"cpu_stall_ms":null,"memory_stall_ms":null,"io_stall_ms":null,"cpu_throttled_ms":null,"samples_skipped":0,"gpu_busy_avg_pct":null,"gpu_busy_peak_pct":null,"gpu_mem_peak_mb":null,"process_gpu_mem_peak_mb":null}` + "\n",
+				`,"duration_ms":4000,"process_cpu_pct":null,"cpu_stall_ms":null,"memory_stall_ms":null,"io_stall_ms":null,"cpu_throttled_ms":null,"gpu_busy_avg_pct":null,"gpu_busy_peak_pct":null,"gpu_mem_peak_mb":null,"process_gpu_mem_peak_mb":null,"samples_skipped":0}` + "\n",
 		},
 		{
 			name: "off prints null",
@@ -91,7 +91,7 @@ func TestReplayModes(t *testing.T) {
 			args: []string{"replay", "--mode", "off", spike, "--mode", "boundary"},
 			want: `{"cpu_avg_pct":10,"cpu_peak_pct":10,"process_rss_peak_mb":400,"available_mem_min_mb":5900,` +
 				`"memory_pressure_peak":"normal","thermal_state_peak":"normal","battery_pct_end":90,"sample_count":2,"sampling_mode":"boundary"` +
-				`,"duration_ms":4000,"process_cpu_pct":null,"cpu_stall_ms":null,"memory_stall_ms":null,"io_stall_ms":null,"cpu_throttled_ms":null,"samples_skipped":0,"gpu_busy_avg_pct":null,"gpu_busy_peak_pct":null,"gpu_mem_peak_mb":null,"process_gpu_mem_peak_mb":null}` + "\n",
+				`,"duration_ms":4000,"process_cpu_pct":null,"cpu_stall_ms":null,"memory_stall_ms":null,"io_stall_ms":null,"cpu_throttled_ms":null,"gpu_busy_avg_pct":null,"gpu_busy_peak_pct":null,"gpu_mem_peak_mb":null,"process_gpu_mem_peak_mb":null,"samples_skipped":0}` + "\n",
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -119,7 +119,7 @@ func TestReplayStdin(t *testing.T) {
 	code, stdout, stderr := runRestel(t, nil, "@0s cpu=50 total=10 avail=1\n@1s end\n", "replay", "--mode", "boundary", "-")
 	want := `{"cpu_avg_pct":50,"cpu_peak_pct":50,"process_rss_peak_mb":null,"available_mem_min_mb":1,"memory_pressure_peak":"warn",` +
 		`"thermal_state_peak":"normal","battery_pct_end":null,"sample_count":2,"sampling_mode":"boundary",` +
-		`"duration_ms":1000,"process_cpu_pct":null,"cpu_stall_ms":null,"memory_stall_ms":null,"io_stall_ms":null,"cpu_throttled_ms":null,"samples_skipped":0,"gpu_busy_avg_pct":null,"gpu_busy_peak_pct":null,"gpu_mem_peak_mb":null,"process_gpu_mem_peak_mb":null}` + "\n"
+		`"duration_ms":1000,"process_cpu_pct":null,"cpu_stall_ms":null,"memory_stall_ms":null,"io_stall_ms":null,"cpu_throttled_ms":null,"gpu_busy_avg_pct":null,"gpu_busy_peak_pct":null,"gpu_mem_peak_mb":null,"process_gpu_mem_peak_mb":null,"samples_skipped":0}` + "\n"
 	if code != 0 || stderr != "" || stdout != want {
 		t.Errorf("replay - = %d, %q, %q; want 0, %q", code, stdout, stderr, want)
 	}

@@ -38,7 +38,7 @@ func Example() {
 	fmt.Printf("%s\n", res.Summary.AppendJSON(nil))
 	fmt.Println("failed reads:", res.ReadErrors)
 	// Output:
-	// {"cpu_avg_pct":40,"cpu_peak_pct":80,"process_rss_peak_mb":900,"available_mem_min_mb":500,"memory_pressure_peak":"warn","thermal_state_peak":"warm","battery_pct_end":49,"sample_count":6,"sampling_mode":"summary","sampling_interval_ms":250,"duration_ms":1250,"process_cpu_pct":23.75,"cpu_stall_ms":null,"memory_stall_ms":null,"io_stall_ms":400,"cpu_throttled_ms":null,"samples_skipped":0,"gpu_busy_avg_pct":null,"gpu_busy_peak_pct":null,"gpu_mem_peak_mb":null,"process_gpu_mem_peak_mb":null}
+	// {"cpu_avg_pct":40,"cpu_peak_pct":80,"process_rss_peak_mb":900,"available_mem_min_mb":500,"memory_pressure_peak":"warn","thermal_state_peak":"warm","battery_pct_end":49,"sample_count":6,"sampling_mode":"summary","sampling_interval_ms":250,"duration_ms":1250,"process_cpu_pct":23.75,"cpu_stall_ms":null,"memory_stall_ms":null,"io_stall_ms":400,"cpu_throttled_ms":null,"gpu_busy_avg_pct":null,"gpu_busy_peak_pct":null,"gpu_mem_peak_mb":null,"process_gpu_mem_peak_mb":null,"samples_skipped":0}
 	// failed reads: 1
 }
 

@@ -262,7 +262,7 @@ func TestReplayOtherModes(t *testing.T) {
 		// rss 400, avail 5900): the spike in between is not seen.
 		want := `{"cpu_avg_pct":10,"cpu_peak_pct":10,"process_rss_peak_mb":400,"available_mem_min_mb":5900,` +
 			`"memory_pressure_peak":"normal","thermal_state_peak":"normal","battery_pct_end":90,"sample_count":2,"sampling_mode":"boundary",` +
-			`"duration_ms":4000,"process_cpu_pct":null,"cpu_stall_ms":null,"memory_stall_ms":null,"io_stall_ms":null,"cpu_throttled_ms":null,"samples_skipped":0,"gpu_busy_avg_pct":null,"gpu_busy_peak_pct":null,"gpu_mem_peak_mb":null,"process_gpu_mem_peak_mb":null}`
+			`"duration_ms":4000,"process_cpu_pct":null,"cpu_stall_ms":null,"memory_stall_ms":null,"io_stall_ms":null,"cpu_throttled_ms":null,"gpu_busy_avg_pct":null,"gpu_busy_peak_pct":null,"gpu_mem_peak_mb":null,"process_gpu_mem_peak_mb":null,"samples_skipped":0}`
 		if diff := cmp.Diff(want, string(res.Summary.AppendJSON(nil))); !res.HasSummary || diff != "" {
 			t.Errorf("boundary summary (-want +got):\n%s", diff)
 		}
