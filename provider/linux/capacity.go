@@ -100,9 +100,12 @@ func (p *Provider) Capacity(ctx context.Context, c *provider.Capacity) error {
 		}
 	}
 
-	// CPU quotas, leaf first.
+	// CPU quotas, leaf first. Each controller is read from the hierarchy
+	// that has it: on a hybrid host the unified hierarchy exists for every
+	// process but holds no cpu.max, and the v1 cpu controller does.
 	best := -1
 	var bestDir, bestPath string
+	v2cpu := false
 	for _, lv := range levels(v2, v2base != "") {
 		dir := filepath.Join(v2base, filepath.FromSlash(lv))
 		b, err := r.readFile(filepath.Join(dir, "cpu.max"))
@@ -110,6 +113,7 @@ func (p *Provider) Capacity(ctx context.Context, c *provider.Capacity) error {
 			r.note(err)
 			continue
 		}
+		v2cpu = true
 		q, per, limited, ok := cgroupCPUMaxQuota(b)
 		if !ok {
 			r.errs = append(r.errs, fmt.Errorf("%s: %w: %q", filepath.Join(dir, "cpu.max"), provider.ErrInvalid, trimAttr(b)))
@@ -122,9 +126,9 @@ func (p *Provider) Capacity(ctx context.Context, c *provider.Capacity) error {
 			}
 		}
 	}
-	if v2base == "" && v1cpuOK {
-		base := filepath.Join(cgRoot, "cpu")
-		for _, lv := range levels(v1cpu, true) {
+	if !v2cpu && v1cpuOK {
+		base := v1Mount(r.bud, cgRoot, v1cpu, "cpu,cpuacct", "cpu", "cpuacct,cpu")
+		for _, lv := range levels(v1cpu, base != "") {
 			dir := filepath.Join(base, filepath.FromSlash(lv))
 			qb, err := r.readFile(filepath.Join(dir, "cpu.cfs_quota_us"))
 			if err != nil {
@@ -165,12 +169,17 @@ func (p *Provider) Capacity(ctx context.Context, c *provider.Capacity) error {
 		}
 	}
 
-	// Cpusets, topmost first (the root's set is the host's, and is skipped).
+	// Cpusets, topmost first (the root's set is the host's, and is
+	// skipped): the unified hierarchy's where the process's cgroup has
+	// one, else the v1 cpuset controller's.
 	cpusetBase, cpusetPath, cpusetFile := v2base, v2, "cpuset.cpus.effective"
-	if v2base == "" {
-		cpusetBase, cpusetPath, cpusetFile = filepath.Join(cgRoot, "cpuset"), v1cpuset, "cpuset.effective_cpus"
+	if v2base == "" || !r.exists(filepath.Join(v2base, filepath.FromSlash(path.Clean("/"+v2)), cpusetFile)) {
+		cpusetBase, cpusetPath, cpusetFile = "", v1cpuset, "cpuset.effective_cpus"
+		if v1cpusetOK {
+			cpusetBase = v1Mount(r.bud, cgRoot, v1cpuset, "cpuset")
+		}
 	}
-	if cpusetBase != "" && (v2base != "" || v1cpusetOK) {
+	if cpusetBase != "" {
 		lvs := levels(cpusetPath, true)
 		for i := len(lvs) - 1; i >= 0; i-- {
 			if lvs[i] == "/" {
@@ -219,11 +228,13 @@ func (p *Provider) Capacity(ctx context.Context, c *provider.Capacity) error {
 	} else {
 		r.errs = append(r.errs, fmt.Errorf("%s: %w: no MemTotal or MemAvailable", filepath.Join(p.procfs, "meminfo"), provider.ErrInvalid))
 	}
-	switch {
-	case v2base != "":
-		r.memLimits(c, v2base, v2, false, hostTotal, hostOK)
-	case v1memOK:
-		r.memLimits(c, filepath.Join(cgRoot, "memory"), v1mem, true, hostTotal, hostOK)
+	// Memory limits from the hierarchy that has the controller (see the
+	// CPU quotas above).
+	v2mem := v2base != "" && r.memLimits(c, v2base, v2, false, hostTotal, hostOK)
+	if !v2mem && v1memOK {
+		if base := v1Mount(r.bud, cgRoot, v1mem, "memory"); base != "" {
+			r.memLimits(c, base, v1mem, true, hostTotal, hostOK)
+		}
 	}
 	if hostOK {
 		c.MemLimits = append(c.MemLimits, provider.MemLimit{By: "host", AvailMB: hostAvail >> 20})
@@ -237,8 +248,9 @@ func (p *Provider) Capacity(ctx context.Context, c *provider.Capacity) error {
 }
 
 // memLimits appends the limited cgroups on the walk from cg up to the
-// root of the hierarchy at base.
-func (r *capacityReader) memLimits(c *provider.Capacity, base, cg string, v1 bool, hostTotal uint64, hostOK bool) {
+// root of the hierarchy at base, and reports whether the hierarchy has
+// the memory controller there (any level has a limit file).
+func (r *capacityReader) memLimits(c *provider.Capacity, base, cg string, v1 bool, hostTotal uint64, hostOK bool) (found bool) {
 	limitName, usageName, inactiveKey := "memory.max", "memory.current", "inactive_file"
 	if v1 {
 		limitName, usageName, inactiveKey = "memory.limit_in_bytes", "memory.usage_in_bytes", "total_inactive_file"
@@ -250,6 +262,7 @@ func (r *capacityReader) memLimits(c *provider.Capacity, base, cg string, v1 boo
 			r.note(err)
 			continue
 		}
+		found = true
 		var limit uint64
 		var limited, ok bool
 		if v1 {
@@ -284,6 +297,7 @@ func (r *capacityReader) memLimits(c *provider.Capacity, base, cg string, v1 boo
 		used := usage - min(inactive, usage)
 		c.MemLimits = append(c.MemLimits, provider.MemLimit{By: "cgroup:" + lv, AvailMB: (limit - min(used, limit)) >> 20})
 	}
+	return found
 }
 
 // sensors appends the usable thermal zones (else hwmon sensors) with
@@ -453,4 +467,24 @@ func (p *Provider) readAttrIn(b *budget, path string) ([]byte, error) {
 		return p.attr(path)
 	}
 	return b.attr(path)
+}
+
+// v1Mount returns the mount directory under cgRoot of a cgroup v1
+// hierarchy, among names (the kernel names it after its controllers:
+// "cpu,cpuacct", with "cpu" often a link to it), whose tree has the
+// process's cgroup cg; "" when none has.
+func v1Mount(b *budget, cgRoot, cg string, names ...string) string {
+	for _, n := range names {
+		base := filepath.Join(cgRoot, n)
+		if fi, err := b.stat(filepath.Join(base, filepath.FromSlash(path.Clean("/"+cg)))); err == nil && fi.IsDir() {
+			return base
+		}
+	}
+	return ""
+}
+
+// exists reports whether name exists, within the read's budget.
+func (r *capacityReader) exists(name string) bool {
+	_, err := r.bud.stat(name)
+	return err == nil
 }

@@ -309,3 +309,45 @@ func TestCPUListCount(t *testing.T) {
 		}
 	}
 }
+
+// On a hybrid host every process has a unified cgroup, which holds no
+// cpu.max or memory.max: the limits come from the v1 controllers, mounted
+// under the kernel's names (cpu,cpuacct).
+func TestCapacityHybrid(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		unified bool
+	}{{"v1 only", false}, {"hybrid with a unified directory", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			files := map[string]string{
+				"proc/self/cgroup":              "12:memory:/docker/abc\n11:cpu,cpuacct:/docker/abc\n4:cpuset:/docker/abc\n0::/docker/abc\n",
+				"proc/self/status":              status8,
+				"sys/devices/system/cpu/online": "0-7\n",
+				"sys/fs/cgroup/cpu,cpuacct/docker/abc/cpu.cfs_quota_us":  "150000\n",
+				"sys/fs/cgroup/cpu,cpuacct/docker/abc/cpu.cfs_period_us": "100000\n",
+				"sys/fs/cgroup/cpu,cpuacct/docker/abc/cpu.stat":          "nr_periods 500\nnr_throttled 40\n",
+				"sys/fs/cgroup/cpuset/docker/abc/cpuset.effective_cpus":  "0-3\n",
+				"sys/fs/cgroup/memory/docker/abc/memory.limit_in_bytes":  "536870912\n",
+				"sys/fs/cgroup/memory/docker/abc/memory.usage_in_bytes":  "402653184\n",
+				"sys/fs/cgroup/memory/docker/abc/memory.stat":            "total_inactive_file 67108864\n",
+			}
+			if tc.unified {
+				files["sys/fs/cgroup/unified/docker/abc/cgroup.procs"] = "1\n"
+			}
+			c, err := readCapacity(t, files)
+			if err != nil {
+				t.Errorf("Capacity error: %v", err)
+			}
+			want := []provider.CPULimit{{By: "cgroup:/docker/abc", CPUs: 1.5}, {By: "cpuset:/docker/abc", CPUs: 4}, {By: "affinity", CPUs: 8}, {By: "host", CPUs: 8}}
+			if d := cmp.Diff(want, c.CPULimits); d != "" {
+				t.Errorf("CPU limits (-want +got):\n%s", d)
+			}
+			if c.Throttle != provider.Some(provider.ThrottleCounts{By: "cgroup:/docker/abc", Periods: 500, Throttled: 40}) {
+				t.Errorf("throttle %+v", c.Throttle)
+			}
+			if want := []provider.MemLimit{{By: "cgroup:/docker/abc", AvailMB: 192}, {By: "host", AvailMB: 8000}}; !cmp.Equal(want, c.MemLimits) {
+				t.Errorf("memory limits %+v, want %+v", c.MemLimits, want)
+			}
+		})
+	}
+}
