@@ -263,14 +263,7 @@ func (r *capacityReader) memLimits(c *provider.Capacity, base, cg string, v1 boo
 			continue
 		}
 		found = true
-		var limit uint64
-		var limited, ok bool
-		if v1 {
-			limit, ok = cgroupValue(b)
-			limited = ok && limit < v1Unlimited
-		} else {
-			limit, limited, ok = cgroupMemoryMax(b)
-		}
+		limit, limited, ok := cgroupMemoryLimit(b, v1)
 		if !ok {
 			r.errs = append(r.errs, fmt.Errorf("%s: %w: %q", filepath.Join(dir, limitName), provider.ErrInvalid, trimAttr(b)))
 			continue

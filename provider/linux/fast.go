@@ -685,14 +685,7 @@ func (c *cgroupBound) readLimits(f *fastSignals) {
 			f.addErr(err)
 			continue
 		}
-		var v uint64
-		var limited, good bool
-		if c.v1 {
-			v, good = cgroupValue(b)
-			limited = good && v < v1Unlimited
-		} else {
-			v, limited, good = cgroupMemoryMax(b)
-		}
+		v, limited, good := cgroupMemoryLimit(b, c.v1)
 		if !good {
 			f.addErr(lv.limit.invalid())
 			continue
