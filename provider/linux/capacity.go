@@ -127,7 +127,7 @@ func (p *Provider) Capacity(ctx context.Context, c *provider.Capacity) error {
 		}
 	}
 	if !v2cpu && v1cpuOK {
-		base := v1Mount(r.bud, cgRoot, v1cpu, "cpu,cpuacct", "cpu", "cpuacct,cpu")
+		base := v1Mount(r.bud, cgRoot, v1cpu, v1CPUMounts...)
 		for _, lv := range levels(v1cpu, base != "") {
 			dir := filepath.Join(base, filepath.FromSlash(lv))
 			qb, err := r.readFile(filepath.Join(dir, "cpu.cfs_quota_us"))
