@@ -100,6 +100,12 @@ func (p *Provider) Capacity(ctx context.Context, c *provider.Capacity) error {
 	// process but holds no cpu.max, and the v1 cpu controller does.
 	best := -1
 	var bestDir, bestPath string
+	addQuota := func(cpus float64, dir, lv string) {
+		c.CPULimits = append(c.CPULimits, provider.CPULimit{By: "cgroup:" + lv, CPUs: cpus})
+		if best < 0 || cpus < c.CPULimits[best].CPUs {
+			best, bestDir, bestPath = len(c.CPULimits)-1, dir, lv
+		}
+	}
 	v2cpu := false
 	for _, lv := range levels(v2, v2base != "") {
 		dir := filepath.Join(v2base, filepath.FromSlash(lv))
@@ -115,10 +121,7 @@ func (p *Provider) Capacity(ctx context.Context, c *provider.Capacity) error {
 			continue
 		}
 		if cpus, ok := quotaCPUs(q, per, limited); ok {
-			c.CPULimits = append(c.CPULimits, provider.CPULimit{By: "cgroup:" + lv, CPUs: cpus})
-			if best < 0 || cpus < c.CPULimits[best].CPUs {
-				best, bestDir, bestPath = len(c.CPULimits)-1, dir, lv
-			}
+			addQuota(cpus, dir, lv)
 		}
 	}
 	if !v2cpu && v1cpuOK {
@@ -149,10 +152,7 @@ func (p *Provider) Capacity(ctx context.Context, c *provider.Capacity) error {
 				continue
 			}
 			if cpus, ok := quotaCPUs(q, per, true); ok {
-				c.CPULimits = append(c.CPULimits, provider.CPULimit{By: "cgroup:" + lv, CPUs: cpus})
-				if best < 0 || cpus < c.CPULimits[best].CPUs {
-					best, bestDir, bestPath = len(c.CPULimits)-1, dir, lv
-				}
+				addQuota(cpus, dir, lv)
 			}
 		}
 	}
