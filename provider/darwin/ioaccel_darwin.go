@@ -54,16 +54,11 @@ var loadAccelLib = sync.OnceValues(func() (*accelLib, error) {
 	}
 	l.dictTypeID, _, _ = purego.SyscallN(dictGetTypeID)
 	l.numberTypeID, _, _ = purego.SyscallN(numberGetTypeID)
-	cfstr := func(s string) uintptr {
-		c := append([]byte(s), 0)
-		r, _, _ := purego.SyscallN(createString, 0, uintptr(unsafe.Pointer(&c[0])), cfStringEncodingUTF8)
-		return r
-	}
-	if l.perfStats = cfstr("PerformanceStatistics"); l.perfStats == 0 {
+	if l.perfStats = cfString(createString, "PerformanceStatistics"); l.perfStats == 0 {
 		return nil, fmt.Errorf("%w: CFStringCreateWithCString failed", provider.ErrUnavailable)
 	}
 	for _, k := range accelStatKeys {
-		ref := cfstr(k)
+		ref := cfString(createString, k)
 		if ref == 0 {
 			return nil, fmt.Errorf("%w: CFStringCreateWithCString failed", provider.ErrUnavailable)
 		}

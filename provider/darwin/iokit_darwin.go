@@ -60,16 +60,11 @@ var loadPowerLib = sync.OnceValues(func() (*powerLib, error) {
 	}
 	l.numberTypeID, _, _ = purego.SyscallN(numberGetTypeID)
 	l.booleanTypeID, _, _ = purego.SyscallN(booleanGetTypeID)
-	cfstr := func(s string) uintptr {
-		c := append([]byte(s), 0)
-		r, _, _ := purego.SyscallN(createString, 0, uintptr(unsafe.Pointer(&c[0])), cfStringEncodingUTF8)
-		return r
-	}
-	l.keyType = cfstr("Type")                    // kIOPSTypeKey
-	l.keyPresent = cfstr("Is Present")           // kIOPSIsPresentKey
-	l.keyCur = cfstr("Current Capacity")         // kIOPSCurrentCapacityKey
-	l.keyMax = cfstr("Max Capacity")             // kIOPSMaxCapacityKey
-	l.internalBattery = cfstr("InternalBattery") // kIOPSInternalBatteryType
+	l.keyType = cfString(createString, "Type")                    // kIOPSTypeKey
+	l.keyPresent = cfString(createString, "Is Present")           // kIOPSIsPresentKey
+	l.keyCur = cfString(createString, "Current Capacity")         // kIOPSCurrentCapacityKey
+	l.keyMax = cfString(createString, "Max Capacity")             // kIOPSMaxCapacityKey
+	l.internalBattery = cfString(createString, "InternalBattery") // kIOPSInternalBatteryType
 	if l.keyType == 0 || l.keyPresent == 0 || l.keyCur == 0 || l.keyMax == 0 || l.internalBattery == 0 {
 		return nil, fmt.Errorf("%w: CFStringCreateWithCString failed", provider.ErrUnavailable)
 	}
@@ -168,4 +163,12 @@ func openCFIOKit() (cf, iokit uintptr, sym func(h uintptr, name string) uintptr,
 		return p
 	}
 	return cf, iokit, sym, missing, nil
+}
+
+// cfString creates, with CFStringCreateWithCString at create, the
+// CFString of s in UTF-8; 0 when the call fails. The caller owns it.
+func cfString(create uintptr, s string) uintptr {
+	c := append([]byte(s), 0)
+	r, _, _ := purego.SyscallN(create, 0, uintptr(unsafe.Pointer(&c[0])), cfStringEncodingUTF8)
+	return r
 }

@@ -92,12 +92,7 @@ func (p *Provider) Capacity(ctx context.Context, c *provider.Capacity) error {
 	cgRoot := filepath.Join(p.sysfs, "fs", "cgroup")
 	v2base := ""
 	if v2ok {
-		for _, base := range []string{cgRoot, filepath.Join(cgRoot, "unified")} {
-			if fi, err := r.bud.stat(filepath.Join(base, filepath.FromSlash(path.Clean("/"+v2)))); err == nil && fi.IsDir() {
-				v2base = base
-				break
-			}
-		}
+		v2base = cgroupMount(r.bud, cgRoot, v2, ".", "unified")
 	}
 
 	// CPU quotas, leaf first. Each controller is read from the hierarchy
@@ -105,6 +100,12 @@ func (p *Provider) Capacity(ctx context.Context, c *provider.Capacity) error {
 	// process but holds no cpu.max, and the v1 cpu controller does.
 	best := -1
 	var bestDir, bestPath string
+	addQuota := func(cpus float64, dir, lv string) {
+		c.CPULimits = append(c.CPULimits, provider.CPULimit{By: "cgroup:" + lv, CPUs: cpus})
+		if best < 0 || cpus < c.CPULimits[best].CPUs {
+			best, bestDir, bestPath = len(c.CPULimits)-1, dir, lv
+		}
+	}
 	v2cpu := false
 	for _, lv := range levels(v2, v2base != "") {
 		dir := filepath.Join(v2base, filepath.FromSlash(lv))
@@ -120,14 +121,11 @@ func (p *Provider) Capacity(ctx context.Context, c *provider.Capacity) error {
 			continue
 		}
 		if cpus, ok := quotaCPUs(q, per, limited); ok {
-			c.CPULimits = append(c.CPULimits, provider.CPULimit{By: "cgroup:" + lv, CPUs: cpus})
-			if best < 0 || cpus < c.CPULimits[best].CPUs {
-				best, bestDir, bestPath = len(c.CPULimits)-1, dir, lv
-			}
+			addQuota(cpus, dir, lv)
 		}
 	}
 	if !v2cpu && v1cpuOK {
-		base := v1Mount(r.bud, cgRoot, v1cpu, "cpu,cpuacct", "cpu", "cpuacct,cpu")
+		base := cgroupMount(r.bud, cgRoot, v1cpu, v1CPUMounts...)
 		for _, lv := range levels(v1cpu, base != "") {
 			dir := filepath.Join(base, filepath.FromSlash(lv))
 			qb, err := r.readFile(filepath.Join(dir, "cpu.cfs_quota_us"))
@@ -154,10 +152,7 @@ func (p *Provider) Capacity(ctx context.Context, c *provider.Capacity) error {
 				continue
 			}
 			if cpus, ok := quotaCPUs(q, per, true); ok {
-				c.CPULimits = append(c.CPULimits, provider.CPULimit{By: "cgroup:" + lv, CPUs: cpus})
-				if best < 0 || cpus < c.CPULimits[best].CPUs {
-					best, bestDir, bestPath = len(c.CPULimits)-1, dir, lv
-				}
+				addQuota(cpus, dir, lv)
 			}
 		}
 	}
@@ -173,10 +168,10 @@ func (p *Provider) Capacity(ctx context.Context, c *provider.Capacity) error {
 	// skipped): the unified hierarchy's where the process's cgroup has
 	// one, else the v1 cpuset controller's.
 	cpusetBase, cpusetPath, cpusetFile := v2base, v2, "cpuset.cpus.effective"
-	if v2base == "" || !r.exists(filepath.Join(v2base, filepath.FromSlash(path.Clean("/"+v2)), cpusetFile)) {
+	if v2base == "" || !r.exists(filepath.Join(cgroupDir(v2base, v2), cpusetFile)) {
 		cpusetBase, cpusetPath, cpusetFile = "", v1cpuset, "cpuset.effective_cpus"
 		if v1cpusetOK {
-			cpusetBase = v1Mount(r.bud, cgRoot, v1cpuset, "cpuset")
+			cpusetBase = cgroupMount(r.bud, cgRoot, v1cpuset, "cpuset")
 		}
 	}
 	if cpusetBase != "" {
@@ -232,7 +227,7 @@ func (p *Provider) Capacity(ctx context.Context, c *provider.Capacity) error {
 	// CPU quotas above).
 	v2mem := v2base != "" && r.memLimits(c, v2base, v2, false, hostTotal, hostOK)
 	if !v2mem && v1memOK {
-		if base := v1Mount(r.bud, cgRoot, v1mem, "memory"); base != "" {
+		if base := cgroupMount(r.bud, cgRoot, v1mem, "memory"); base != "" {
 			r.memLimits(c, base, v1mem, true, hostTotal, hostOK)
 		}
 	}
@@ -263,14 +258,7 @@ func (r *capacityReader) memLimits(c *provider.Capacity, base, cg string, v1 boo
 			continue
 		}
 		found = true
-		var limit uint64
-		var limited, ok bool
-		if v1 {
-			limit, ok = cgroupValue(b)
-			limited = ok && limit < v1Unlimited
-		} else {
-			limit, limited, ok = cgroupMemoryMax(b)
-		}
+		limit, limited, ok := cgroupMemoryLimit(b, v1)
 		if !ok {
 			r.errs = append(r.errs, fmt.Errorf("%s: %w: %q", filepath.Join(dir, limitName), provider.ErrInvalid, trimAttr(b)))
 			continue
@@ -469,14 +457,14 @@ func (p *Provider) readAttrIn(b *budget, path string) ([]byte, error) {
 	return b.attr(path)
 }
 
-// v1Mount returns the mount directory under cgRoot of a cgroup v1
-// hierarchy, among names (the kernel names it after its controllers:
-// "cpu,cpuacct", with "cpu" often a link to it), whose tree has the
-// process's cgroup cg; "" when none has.
-func v1Mount(b *budget, cgRoot, cg string, names ...string) string {
+// cgroupMount returns the mount directory under cgRoot of a cgroup
+// hierarchy, among names (v2: "." or "unified" on a hybrid host; v1: the
+// kernel names it after its controllers, "cpu,cpuacct", with "cpu" often
+// a link to it), whose tree has the process's cgroup cg; "" when none has.
+func cgroupMount(b *budget, cgRoot, cg string, names ...string) string {
 	for _, n := range names {
 		base := filepath.Join(cgRoot, n)
-		if fi, err := b.stat(filepath.Join(base, filepath.FromSlash(path.Clean("/"+cg)))); err == nil && fi.IsDir() {
+		if fi, err := b.stat(cgroupDir(base, cg)); err == nil && fi.IsDir() {
 			return base
 		}
 	}
@@ -487,4 +475,9 @@ func v1Mount(b *budget, cgRoot, cg string, names ...string) string {
 func (r *capacityReader) exists(name string) bool {
 	_, err := r.bud.stat(name)
 	return err == nil
+}
+
+// cgroupDir is the directory of the cgroup cg in the hierarchy at base.
+func cgroupDir(base, cg string) string {
+	return filepath.Join(base, filepath.FromSlash(path.Clean("/"+cg)))
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -134,7 +135,7 @@ func (p *Provider) accelerators(ctx context.Context, dst []provider.Accelerator,
 		if err := ctx.Err(); err != nil {
 			return dst, err
 		}
-		if err := r.addProcess(appendInt(append(append(r.path[:0], p.procfs...), '/'), pid)); err != nil {
+		if err := r.addProcess(strconv.AppendInt(append(append(r.path[:0], p.procfs...), '/'), int64(pid), 10)); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -347,12 +348,12 @@ func (r *accelReader) addProcess(pidDir []byte) error {
 		return &fs.PathError{Op: "list", Path: string(r.path), Err: err}
 	}
 	for _, fd := range r.fds {
-		r.path = appendInt(append(r.path[:base], "/fd/"...), fd)
+		r.path = strconv.AppendInt(append(r.path[:base], "/fd/"...), int64(fd), 10)
 		n, err := r.readLink(r.path)
 		if err != nil || n >= len(r.link) || !isDRMNode(r.link[:n]) {
 			continue
 		}
-		r.path = appendInt(append(r.path[:base], "/fdinfo/"...), fd)
+		r.path = strconv.AppendInt(append(r.path[:base], "/fdinfo/"...), int64(fd), 10)
 		m, err := r.readFile(r.path)
 		if err != nil {
 			continue // closed since the listing
@@ -424,21 +425,6 @@ func lastElem(b []byte) []byte {
 		}
 	}
 	return b
-}
-
-// appendInt appends the decimal form of a non-negative n.
-func appendInt(b []byte, n int) []byte {
-	var tmp [20]byte
-	i := len(tmp)
-	for {
-		i--
-		tmp[i] = byte('0' + n%10)
-		n /= 10
-		if n == 0 {
-			break
-		}
-	}
-	return append(b, tmp[i:]...)
 }
 
 // attrUint reads a sysfs attribute holding a non-negative integer.

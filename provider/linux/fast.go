@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -658,19 +657,14 @@ func walkCgroup(base, cgPath, limitName, usageName string, cb *budget) []cgroupL
 // whatever its type: one that is not a regular file fails its reads with
 // an error naming it. The stats run within cb.
 func cgroupLevels[L any](base, cgPath, limitName string, cb *budget, mk func(dir string) L) []L {
-	var levels []L
-	p := path.Clean("/" + cgPath)
-	for range maxCgroupDepth {
+	var out []L
+	for _, p := range levels(cgPath, true) {
 		dir := filepath.Join(base, filepath.FromSlash(p))
 		if _, err := cb.stat(filepath.Join(dir, limitName)); err == nil {
-			levels = append(levels, mk(dir))
+			out = append(out, mk(dir))
 		}
-		if p == "/" {
-			break
-		}
-		p = path.Dir(p)
 	}
-	return levels
+	return out
 }
 
 // readLimits re-reads the limits and picks the tightest numeric one below
@@ -685,14 +679,7 @@ func (c *cgroupBound) readLimits(f *fastSignals) {
 			f.addErr(err)
 			continue
 		}
-		var v uint64
-		var limited, good bool
-		if c.v1 {
-			v, good = cgroupValue(b)
-			limited = good && v < v1Unlimited
-		} else {
-			v, limited, good = cgroupMemoryMax(b)
-		}
+		v, limited, good := cgroupMemoryLimit(b, c.v1)
 		if !good {
 			f.addErr(lv.limit.invalid())
 			continue

@@ -369,6 +369,17 @@ func cgroupMemoryMax(b []byte) (limit uint64, limited, ok bool) {
 	return v, ok, ok
 }
 
+// cgroupMemoryLimit parses a memory limit file: cgroup v1
+// memory.limit_in_bytes when v1, where a value at or above v1Unlimited is
+// no limit, else cgroup v2 memory.max.
+func cgroupMemoryLimit(b []byte, v1 bool) (limit uint64, limited, ok bool) {
+	if !v1 {
+		return cgroupMemoryMax(b)
+	}
+	limit, ok = cgroupValue(b)
+	return limit, ok && limit < v1Unlimited, ok
+}
+
 // cgroupMemoryStat returns the value of key in a memory.stat file: cgroup v2
 // "inactive_file" (Documentation/admin-guide/cgroup-v2.rst, "memory.stat")
 // or cgroup v1 "total_inactive_file" (Documentation/admin-guide/cgroup-v1/

@@ -90,7 +90,7 @@ func (r *runSignals) init(procfs, pidDir, sysfs string, cg cgroupPaths, cb *budg
 	switch {
 	case cg.err != nil:
 	case cg.v1cpuOK:
-		for _, mount := range []string{"cpu,cpuacct", "cpu", "cpuacct,cpu"} {
+		for _, mount := range v1CPUMounts {
 			r.quota.levels = walkQuota(filepath.Join(cgroupRoot, mount), cg.v1cpu, "cpu.cfs_quota_us", cb)
 			if len(r.quota.levels) > 0 {
 				r.quota.v1 = true
@@ -105,6 +105,11 @@ func (r *runSignals) init(procfs, pidDir, sysfs string, cg cgroupPaths, cb *budg
 		}
 	}
 }
+
+// v1CPUMounts are the names under which a cgroup v1 hierarchy with the
+// cpu controller is mounted: the kernel names it after its controllers,
+// and "cpu" is often a link to "cpu,cpuacct".
+var v1CPUMounts = []string{"cpu,cpuacct", "cpu", "cpuacct,cpu"}
 
 // walkQuota lists the levels from cgPath up to the root of the hierarchy
 // at base that have a quota file named limitName.
