@@ -235,7 +235,13 @@ func (p *Provider) Capacity(ctx context.Context, c *provider.Capacity) error {
 		c.MemLimits = append(c.MemLimits, provider.MemLimit{By: "host", AvailMB: hostAvail >> 20})
 	}
 
-	p.sensors(ctx, p.slowSignals(ctx), c, &r.errs)
+	// The sensors share the read's one budget: the whole call is bounded
+	// by one read timeout, not one for the files and another for sysfs.
+	sensors := p.slow
+	if r.bud != nil {
+		sensors = &sysfsSignals{root: p.slow.root, read: r.bud.attr, list: r.bud.list}
+	}
+	p.sensors(ctx, sensors, c, &r.errs)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
