@@ -286,7 +286,7 @@ func (c *Collector) collect(emit func(i int, v float64), point func(p Point)) {
 		}
 	}
 	i += len(headroomMetrics)
-	devicePoints(accelerators(&s), i, point)
+	devicePoints(s.Accelerators(), i, point)
 }
 
 // devicePoints emits the device metrics of every GPU of accels, the

@@ -160,10 +160,6 @@ func Vendor(driver string) string {
 	return ""
 }
 
-// accelerators is the snapshot's per-device accelerator list, which the
-// device metrics read (shared, not copied).
-func accelerators(s *provider.Snapshot) []provider.Accelerator { return s.Accelerators() }
-
 // Metrics returns every metric a [Collector] emits with
 // [Collector.CollectPoints]: [Table], then the headroom metrics (from a
 // [HeadroomSource] only), then the per-accelerator metrics. Entries with
