@@ -108,7 +108,7 @@ var deviceMetrics = []Metric{
 		Kind:        Gauge,
 		Vars:        gpuVars,
 		dev: func(a *provider.Accelerator) (float64, bool) {
-			return min(max(a.BusyPct.V, 0), 100) / 100, a.BusyPct.Valid && a.BusyPct.V == a.BusyPct.V
+			return min(max(a.BusyPct.V, 0), 100) / 100, a.BusyPct.Valid
 		},
 	},
 	{
