@@ -47,12 +47,6 @@ func (k Kind) WireLabel() string {
 	return kindLabels[Off]
 }
 
-// Label is [Kind.String].
-//
-// Deprecated: use [Kind.WireLabel] for the wire and [Kind.String]
-// otherwise.
-func (k Kind) Label() string { return k.String() }
-
 // Interval bounds (docs/contract.md §3).
 const (
 	DefaultInterval = 1000 * time.Millisecond
@@ -107,12 +101,6 @@ func (m Mode) Normalized() Mode {
 // WireLabel returns the wire label of the mode's kind (the summary's
 // sampling_mode), see [Kind.WireLabel].
 func (m Mode) WireLabel() string { return m.Kind.WireLabel() }
-
-// Label is m.Kind.String().
-//
-// Deprecated: use [Mode.WireLabel] for the wire, [Mode.String] for the
-// text form.
-func (m Mode) Label() string { return m.Kind.String() }
 
 // String returns the textual form that [ParseMode] reads: "off",
 // "boundary", "summary:1s", "debug_local:250ms".

@@ -286,7 +286,7 @@ func (c *Collector) collect(emit func(i int, v float64), point func(p Point)) {
 		}
 	}
 	i += len(headroomMetrics)
-	devicePoints(accelerators(&s), i, point)
+	devicePoints(s.Accelerators(), i, point)
 }
 
 // devicePoints emits the device metrics of every GPU of accels, the
@@ -311,7 +311,7 @@ func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 // monotonic returns the value to emit for counter i now that its source
 // says v, and false when v is no counter value at all.
 func (c *Collector) monotonic(i int, v float64) (float64, bool) {
-	if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+	if v < 0 || !finite(v) {
 		return 0, false
 	}
 	c.mu.Lock()

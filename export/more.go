@@ -108,7 +108,7 @@ var deviceMetrics = []Metric{
 		Kind:        Gauge,
 		Vars:        gpuVars,
 		dev: func(a *provider.Accelerator) (float64, bool) {
-			return min(max(a.BusyPct.V, 0), 100) / 100, a.BusyPct.Valid && a.BusyPct.V == a.BusyPct.V
+			return min(max(a.BusyPct.V, 0), 100) / 100, a.BusyPct.Valid
 		},
 	},
 	{
@@ -159,10 +159,6 @@ func Vendor(driver string) string {
 	}
 	return ""
 }
-
-// accelerators is the snapshot's per-device accelerator list, which the
-// device metrics read (shared, not copied).
-func accelerators(s *provider.Snapshot) []provider.Accelerator { return s.Accelerators() }
 
 // Metrics returns every metric a [Collector] emits with
 // [Collector.CollectPoints]: [Table], then the headroom metrics (from a

@@ -113,20 +113,14 @@ func (r *ring) add(sec int64, celsius float64) {
 	r.n++
 }
 
-// forecast returns the temperature expected horizon after the newest
-// sample: the newest sample plus the least-squares slope of the window
-// times the horizon. With fewer than MinForecastSamples samples it is the
-// newest sample.
-func (r *ring) forecast(horizon time.Duration) (celsius float64, samples int) {
-	newest := r.temp[r.n-1]
-	if r.n < MinForecastSamples {
-		return newest, r.n
+// trend returns the ring's newest sample and the least-squares slope of
+// its window (0 with fewer than MinForecastSamples samples).
+func (r *ring) trend() Trend {
+	t := Trend{Sensor: r.sensor, Celsius: r.temp[r.n-1], SevereC: r.severeC, Samples: r.n}
+	if r.n >= MinForecastSamples {
+		t.SlopePerS = slope(r.sec[:r.n], r.temp[:r.n])
 	}
-	fc := newest + slope(r.sec[:r.n], r.temp[:r.n])*horizon.Seconds()
-	if math.IsNaN(fc) || math.IsInf(fc, 0) {
-		return newest, r.n // readings so extreme the arithmetic overflows
-	}
-	return fc, r.n
+	return t
 }
 
 // slope returns the least-squares slope of y over x (°C per second),
@@ -193,13 +187,12 @@ func (f *Forecaster) Reset() { f.rings = f.rings[:0] }
 func (f *Forecaster) Sensors(dst []SensorHeadroom, horizon time.Duration) []SensorHeadroom {
 	horizon = ClampHorizon(horizon)
 	for i := range f.rings {
-		r := &f.rings[i]
-		fc, n := r.forecast(horizon)
+		t := f.rings[i].trend()
 		dst = append(dst, SensorHeadroom{
-			Sensor:   r.sensor,
-			Now:      FromCelsius(r.temp[r.n-1], r.severeC),
-			Forecast: FromCelsius(fc, r.severeC),
-			Samples:  n,
+			Sensor:   t.Sensor,
+			Now:      FromCelsius(t.Celsius, t.SevereC),
+			Forecast: FromCelsius(t.Forecast(horizon), t.SevereC),
+			Samples:  t.Samples,
 		})
 	}
 	return dst
@@ -208,17 +201,8 @@ func (f *Forecaster) Sensors(dst []SensorHeadroom, horizon time.Duration) []Sens
 // Headroom returns the device's headroom now and at horizon: the largest
 // over its sensors; both unknown when no sensor is readable.
 func (f *Forecaster) Headroom(horizon time.Duration) (now, forecast provider.Opt[float64]) {
-	horizon = ClampHorizon(horizon)
 	for i := range f.rings {
-		r := &f.rings[i]
-		fc, _ := r.forecast(horizon)
-		n, h := FromCelsius(r.temp[r.n-1], r.severeC), FromCelsius(fc, r.severeC)
-		if !now.Valid || n > now.V {
-			now = provider.Some(n)
-		}
-		if !forecast.Valid || h > forecast.V {
-			forecast = provider.Some(h)
-		}
+		now, forecast = f.rings[i].trend().raise(now, forecast, horizon)
 	}
 	return now, forecast
 }

@@ -33,12 +33,7 @@ func (t Trend) Forecast(horizon time.Duration) float64 {
 // were first seen.
 func (f *Forecaster) Trends(dst []Trend) []Trend {
 	for i := range f.rings {
-		r := &f.rings[i]
-		t := Trend{Sensor: r.sensor, Celsius: r.temp[r.n-1], SevereC: r.severeC, Samples: r.n}
-		if r.n >= MinForecastSamples {
-			t.SlopePerS = slope(r.sec[:r.n], r.temp[:r.n])
-		}
-		dst = append(dst, t)
+		dst = append(dst, f.rings[i].trend())
 	}
 	return dst
 }
@@ -51,13 +46,20 @@ func (t *Tracker) Trends(dst []Trend) []Trend { return t.fc.Trends(dst) }
 // without a sensor.
 func ThermalAt(trends []Trend, horizon time.Duration) (now, forecast provider.Opt[float64]) {
 	for _, t := range trends {
-		n, f := FromCelsius(t.Celsius, t.SevereC), FromCelsius(t.Forecast(horizon), t.SevereC)
-		if !now.Valid || n > now.V {
-			now = provider.Some(n)
-		}
-		if !forecast.Valid || f > forecast.V {
-			forecast = provider.Some(f)
-		}
+		now, forecast = t.raise(now, forecast, horizon)
+	}
+	return now, forecast
+}
+
+// raise returns now and forecast each raised to the sensor's headroom
+// now and horizon ahead where that is larger (or they are unknown): the
+// device's headroom is the largest over its sensors.
+func (t Trend) raise(now, forecast provider.Opt[float64], horizon time.Duration) (provider.Opt[float64], provider.Opt[float64]) {
+	if n := FromCelsius(t.Celsius, t.SevereC); !now.Valid || n > now.V {
+		now = provider.Some(n)
+	}
+	if f := FromCelsius(t.Forecast(horizon), t.SevereC); !forecast.Valid || f > forecast.V {
+		forecast = provider.Some(f)
 	}
 	return now, forecast
 }

@@ -481,11 +481,6 @@ func (m *Monitor) ModeFromEnv(fallback aggregate.Mode) aggregate.Mode {
 	return m.env.apply(m.cfg.getenv, m.cfg.logger, fallback)
 }
 
-// Mode is [Monitor.ModeFromEnv].
-//
-// Deprecated: use [Monitor.ModeFromEnv], whose name says what it reads.
-func (m *Monitor) Mode(configured aggregate.Mode) aggregate.Mode { return m.ModeFromEnv(configured) }
-
 // processEnv is the environment cache of [ModeFromEnv].
 var processEnv envCache
 

@@ -115,7 +115,7 @@ func (m *Monitor) BeginRun(ctx context.Context, mode aggregate.Mode) *Run {
 		// handle's allocation.
 		b := &boundaryRun{rec: runRec{mode: mode, ctx: ctx}}
 		b.Run = Run{m: m, rec: &b.rec}
-		b.rec.agg.Observe(m.FullSnapshot(0))
+		b.rec.agg.Observe(m.RunSnapshot(0))
 		return &b.Run
 	}
 	rec := &runRec{mode: mode, ctx: ctx}
