@@ -80,7 +80,7 @@ func appendBy(dst []byte, by string, known bool) []byte {
 	if !known || by == "" {
 		return append(dst, "null"...)
 	}
-	return strconv.AppendQuote(dst, by)
+	return provider.AppendJSONString(dst, by) // a cgroup path may hold any byte
 }
 
 // Need is what a model needs: host memory and, for a model placed on an

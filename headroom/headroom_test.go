@@ -53,3 +53,21 @@ func TestVerdictJSON(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }
+
+// A limit's name comes from the system (a cgroup path may hold any byte):
+// the JSON stays valid whatever it holds.
+func TestHeadroomJSONEscapesNames(t *testing.T) {
+	h := Headroom{EffectiveCPUs: provider.Some(2.0), CPULimitBy: CgroupBy("/a\x01b\"c\\\xff\u2028")}
+	b, _ := json.Marshal(h)
+	var back map[string]any
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatalf("%s: %v", b, err)
+	}
+	if got, want := back["cpu_limit_by"], "cgroup:/a\x01b\"c\\\ufffd\u2028"; got != want {
+		t.Errorf("cpu_limit_by %q, want %q", got, want)
+	}
+	v, _ := json.Marshal(Verdict{By: "cgroup:/\x7f\x00", Known: true})
+	if !json.Valid(v) {
+		t.Errorf("verdict %s is not JSON", v)
+	}
+}

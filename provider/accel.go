@@ -120,9 +120,9 @@ func addOpt(a, b Opt[uint64]) Opt[uint64] {
 // [0, 100]), temp_c, throttling and process_mem_mb, null where unknown.
 func (a Accelerator) AppendJSON(dst []byte) []byte {
 	dst = append(dst, `{"name":`...)
-	dst = appendJSONString(dst, a.Name)
+	dst = AppendJSONString(dst, a.Name)
 	dst = append(dst, `,"driver":`...)
-	dst = appendJSONString(dst, a.Driver)
+	dst = AppendJSONString(dst, a.Driver)
 	dst = append(dst, `,"kind":"`...)
 	dst = append(dst, a.Kind.String()...)
 	dst = append(dst, `","unified":`...)
@@ -146,9 +146,9 @@ func (a Accelerator) AppendJSON(dst []byte) []byte {
 	return append(dst, '}')
 }
 
-// appendJSONString appends s as a JSON string: quote and backslash
+// AppendJSONString appends s as a JSON string: quote and backslash
 // escaped, control characters as \u00XX, invalid UTF-8 as U+FFFD.
-func appendJSONString(dst []byte, s string) []byte {
+func AppendJSONString(dst []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	dst = append(dst, '"')
 	for i := 0; i < len(s); {
