@@ -153,7 +153,7 @@ type config struct {
 	inline       *bool // tests only: override the vouching
 
 	// debugOpen opens a DebugLocal run's log in dir (tests: a sink whose
-	// writes block); nil means openDebugLog.
+	// writes block); nil means stream.OpenDebugLog with the defaults.
 	debugOpen func(dir string) (*stream.DebugLog, error)
 }
 
@@ -673,7 +673,7 @@ func (m *Monitor) closeProvider() bool {
 func (m *Monitor) openDebugLog() *stream.DebugWriter {
 	open := m.cfg.debugOpen
 	if open == nil {
-		open = openDebugLog
+		open = func(dir string) (*stream.DebugLog, error) { return stream.OpenDebugLog(dir, 0, 0) }
 	}
 	dir := m.cfg.debugDir
 	w := stream.StartDebugWriter(func() (*stream.DebugLog, error) { return open(dir) })
@@ -708,18 +708,4 @@ func (m *Monitor) closeDebugLog(w *stream.DebugWriter) {
 		m.debugAbandoned.Add(1)
 	}
 	m.debugDropped.Add(w.Dropped())
-}
-
-// openDebugLog opens a DebugLocal run's raw-sample file in dir (empty:
-// [stream.DefaultDebugDir]), with the default size bound and retention.
-// On failure it returns a nil *DebugLog, which ignores writes.
-func openDebugLog(dir string) (*stream.DebugLog, error) {
-	if dir == "" {
-		d, err := stream.DefaultDebugDir()
-		if err != nil {
-			return nil, err
-		}
-		dir = d
-	}
-	return stream.OpenDebugLog(dir, 0, 0)
 }

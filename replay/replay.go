@@ -198,7 +198,7 @@ func (r *replayer) read(off time.Duration, boundary bool) (s provider.Snapshot, 
 }
 
 func (r *replayer) openDebugLog(dir string) {
-	r.dlog, r.res.DebugErr = openDebugLog(dir)
+	r.dlog, r.res.DebugErr = stream.OpenDebugLog(dir, 0, 0)
 }
 
 // logging reports whether the debug log still takes samples: once it is
@@ -216,19 +216,6 @@ func (r *replayer) closeDebugLog() {
 	if r.res.DebugErr == nil {
 		r.res.DebugErr = r.dlog.Err()
 	}
-}
-
-// openDebugLog opens a DebugLocal run's raw-sample file in dir (empty:
-// [stream.DefaultDebugDir]), with the default size bound and retention.
-func openDebugLog(dir string) (*stream.DebugLog, error) {
-	if dir == "" {
-		d, err := stream.DefaultDebugDir()
-		if err != nil {
-			return nil, err
-		}
-		dir = d
-	}
-	return stream.OpenDebugLog(dir, 0, 0)
 }
 
 // tickCount returns the number of mid-run samples of a run of length end in

@@ -116,10 +116,10 @@ func NewDebugLog(w io.Writer, limit int64) *DebugLog {
 	return l
 }
 
-// OpenDebugLog creates a new run file named run-*.ndjson in dir and prunes
-// the directory to the newest keep run files, sparing files this process
-// still has open. limit <= 0 means DefaultDebugFileLimit; keep <= 0 means
-// DefaultDebugKeep.
+// OpenDebugLog creates a new run file named run-*.ndjson in dir (empty:
+// DefaultDebugDir) and prunes the directory to the newest keep run files,
+// sparing files this process still has open. limit <= 0 means
+// DefaultDebugFileLimit; keep <= 0 means DefaultDebugKeep.
 //
 // The directories restel owns are walked one component at a time without
 // following symlinks (docs/contract.md §3): for a dir under restel's own
@@ -140,6 +140,13 @@ func NewDebugLog(w io.Writer, limit int64) *DebugLog {
 // security descriptor) just before it is used, a best effort a concurrent
 // swap can race.
 func OpenDebugLog(dir string, limit int64, keep int) (*DebugLog, error) {
+	if dir == "" {
+		d, err := DefaultDebugDir()
+		if err != nil {
+			return nil, err
+		}
+		dir = d
+	}
 	if limit <= 0 {
 		limit = DefaultDebugFileLimit
 	}
