@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
@@ -59,26 +57,10 @@ func TestServeFlood(t *testing.T) {
 		stalled, partial, neverRead = 2000, 200, 50
 		pipelined                   = 400 // requests each never-reader sends
 	)
-	cmd := exec.Command(os.Args[0], "serve", "--listen", "127.0.0.1:0")
-	cmd.Env = append(os.Environ(), testMainEnv+"=1", testServeShortEnv+"=1")
-	stderrPipe, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-		}
-	})
-	br := bufio.NewReader(stderrPipe)
-	addr := readServeAddr(t, br)
+	cmd, addr, _, rest := startServe(t, testServeShortEnv+"=1")
 	var stderr syncBuffer
 	copied := make(chan struct{})
-	go func() { _, _ = io.Copy(&stderr, br); close(copied) }()
+	go func() { _, _ = io.Copy(&stderr, rest); close(copied) }()
 	pid := cmd.Process.Pid
 
 	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
