@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -18,21 +17,7 @@ import (
 // procStatusKB returns a "Key:   N kB" field of /proc/PID/status.
 func procStatusKB(t *testing.T, pid int, key string) int {
 	t.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for ln := range strings.Lines(string(b)) {
-		if v, ok := strings.CutPrefix(ln, key+":"); ok {
-			n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
-			if err != nil {
-				t.Fatalf("%s: %q", key, ln)
-			}
-			return n
-		}
-	}
-	t.Fatalf("no %s in /proc/%d/status", key, pid)
-	return 0
+	return int(statusKiB(t, fmt.Sprintf("/proc/%d/status", pid), key+":"))
 }
 
 // openFDs counts the open descriptors of process pid.
