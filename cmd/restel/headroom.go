@@ -23,37 +23,60 @@ func init() {
 	})
 }
 
-// headroomFlags are the flags headroom and fit share: the roots, the
-// process and the spacing of the two reads.
-type headroomFlags struct {
+// rootFlags are the flags snapshot, headroom and fit share: the roots,
+// the process and the spacing of the two reads. pidReads and waitGives
+// name, in the help, what the process is read for and what the second
+// read gives.
+type rootFlags struct {
 	procfs, sysfs *string
 	pid           *int
 	wait          *time.Duration
 }
 
-func addHeadroomFlags(fs *flag.FlagSet) headroomFlags {
-	return headroomFlags{
+func addRootFlags(fs *flag.FlagSet, pidReads, waitGives string) rootFlags {
+	return rootFlags{
 		procfs: fs.String("procfs", "", "procfs root (default /proc; Linux only)"),
 		sysfs:  fs.String("sysfs", "", "sysfs root (default /sys; Linux only)"),
-		pid:    fs.Int("pid", 0, "process whose limits are read (default: self)"),
-		wait:   fs.Duration("wait", defaultSnapshotWait, "time between the two reads that give the throttle ratio (default 200ms on a live system, 0 under a fixture --procfs)"),
+		pid:    fs.Int("pid", 0, "process whose "+pidReads+" (default: self)"),
+		wait:   fs.Duration("wait", defaultSnapshotWait, "time between the two reads that give "+waitGives+" (default 200ms on a live system, 0 under a fixture --procfs)"),
 	}
 }
 
+// addHeadroomFlags adds the shared flags as headroom and fit read them.
+func addHeadroomFlags(fs *flag.FlagSet) rootFlags {
+	return addRootFlags(fs, "limits are read", "the throttle ratio")
+}
+
 // check validates the shared flags; status is non-zero on bad input.
-func (f headroomFlags) check(e env, fs *flag.FlagSet) (status int) {
+func (f rootFlags) check(e env, fs *flag.FlagSet) (status int) {
 	if !flagSet(fs, "wait") && !liveProcFS(*f.procfs) {
-		*f.wait = 0
+		*f.wait = 0 // a fixture's counters do not move: waiting buys no delta
 	}
 	switch {
 	case fs.NArg() > 0:
 		return usageErr(e, "%s: unexpected argument %q", fs.Name(), fs.Arg(0))
 	case *f.pid < 0, *f.pid == 0 && flagSet(fs, "pid"):
+		// 0 is the default's "restel itself", never a process id the
+		// user can mean.
 		return usageErr(e, "%s: --pid %d: want a positive process id", fs.Name(), *f.pid)
 	case *f.wait < 0:
 		return usageErr(e, "%s: --wait %v: want a non-negative duration", fs.Name(), *f.wait)
 	}
 	return 0
+}
+
+// open opens the provider the flags name; status is non-zero, with the
+// line on stderr, when it cannot be opened. The caller closes it if it
+// is an io.Closer.
+func (f rootFlags) open(e env, cmd string) (p provider.SnapshotProvider, status int) {
+	p, err := openProvider(native.Options{PID: *f.pid, ProcFS: *f.procfs, SysFS: *f.sysfs, ReadTimeout: foreignRootTimeout})
+	if errors.Is(err, linux.ErrNoProcess) {
+		return nil, usageErr(e, "%s: --pid %d: no process %d", cmd, *f.pid, *f.pid)
+	}
+	if err != nil {
+		return nil, usageErr(e, "%s: %v", cmd, err)
+	}
+	return p, 0
 }
 
 // headroomMain implements `restel headroom [--procfs DIR] [--sysfs DIR]
@@ -88,13 +111,10 @@ func headroomMain(e env, args []string) int {
 
 // readHeadroom opens the provider the flags name and reads its headroom;
 // unified reports whether its accelerators all share host memory.
-func readHeadroom(e env, cmd string, hf headroomFlags, forecast time.Duration) (h headroom.Headroom, unified bool, warn error, status int) {
-	p, err := openProvider(native.Options{PID: *hf.pid, ProcFS: *hf.procfs, SysFS: *hf.sysfs, ReadTimeout: foreignRootTimeout})
-	if errors.Is(err, linux.ErrNoProcess) {
-		return h, false, nil, usageErr(e, "%s: --pid %d: no process %d", cmd, *hf.pid, *hf.pid)
-	}
-	if err != nil {
-		return h, false, nil, usageErr(e, "%s: %v", cmd, err)
+func readHeadroom(e env, cmd string, hf rootFlags, forecast time.Duration) (h headroom.Headroom, unified bool, warn error, status int) {
+	p, status := hf.open(e, cmd)
+	if status != 0 {
+		return h, false, nil, status
 	}
 	if c, ok := p.(io.Closer); ok {
 		defer c.Close()

@@ -1,15 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -20,21 +17,7 @@ import (
 // procStatusKB returns a "Key:   N kB" field of /proc/PID/status.
 func procStatusKB(t *testing.T, pid int, key string) int {
 	t.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for ln := range strings.Lines(string(b)) {
-		if v, ok := strings.CutPrefix(ln, key+":"); ok {
-			n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
-			if err != nil {
-				t.Fatalf("%s: %q", key, ln)
-			}
-			return n
-		}
-	}
-	t.Fatalf("no %s in /proc/%d/status", key, pid)
-	return 0
+	return int(statusKiB(t, fmt.Sprintf("/proc/%d/status", pid), key+":"))
 }
 
 // openFDs counts the open descriptors of process pid.
@@ -59,26 +42,10 @@ func TestServeFlood(t *testing.T) {
 		stalled, partial, neverRead = 2000, 200, 50
 		pipelined                   = 400 // requests each never-reader sends
 	)
-	cmd := exec.Command(os.Args[0], "serve", "--listen", "127.0.0.1:0")
-	cmd.Env = append(os.Environ(), testMainEnv+"=1", testServeShortEnv+"=1")
-	stderrPipe, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-		}
-	})
-	br := bufio.NewReader(stderrPipe)
-	addr := readServeAddr(t, br)
+	cmd, addr, _, rest := startServe(t, testServeShortEnv+"=1")
 	var stderr syncBuffer
 	copied := make(chan struct{})
-	go func() { _, _ = io.Copy(&stderr, br); close(copied) }()
+	go func() { _, _ = io.Copy(&stderr, rest); close(copied) }()
 	pid := cmd.Process.Pid
 
 	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}

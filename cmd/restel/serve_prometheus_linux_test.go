@@ -47,7 +47,7 @@ func TestPrometheusScrapesServe(t *testing.T) {
 	mem.record(t) // before restel's first read
 	stat := startStatLog(t)
 
-	_, restelAddr, _ := startServe(t)
+	_, restelAddr, _, _ := startServe(t)
 	promAddr, promOut := startPrometheus(t, bin, restelAddr, promInterval)
 
 	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)

@@ -14,12 +14,14 @@ import (
 )
 
 // startServe starts the test binary as `restel serve --listen
-// 127.0.0.1:0` and returns the process and the address it serves on.
+// 127.0.0.1:0`, with env added to its environment, and returns the
+// process, the address it serves on, its stdout and the rest of its
+// stderr after the address line (for the caller to read, or leave).
 // t.Cleanup kills it if the test has not ended it.
-func startServe(t *testing.T) (*exec.Cmd, string, *bytes.Buffer) {
+func startServe(t *testing.T, env ...string) (*exec.Cmd, string, *bytes.Buffer, io.Reader) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "serve", "--listen", "127.0.0.1:0")
-	cmd.Env = append(os.Environ(), testMainEnv+"=1")
+	cmd.Env = append(append(os.Environ(), testMainEnv+"=1"), env...)
 	var stdout bytes.Buffer
 	cmd.Stdout = &stdout
 	stderr, err := cmd.StderrPipe()
@@ -35,7 +37,7 @@ func startServe(t *testing.T) (*exec.Cmd, string, *bytes.Buffer) {
 			_ = cmd.Wait()
 		}
 	})
-	return cmd, readServeAddr(t, stderr), &stdout
+	return cmd, readServeAddr(t, stderr), &stdout, stderr
 }
 
 // TestServeBinarySignals: a real `restel serve` answers /metrics and
@@ -43,7 +45,7 @@ func startServe(t *testing.T) (*exec.Cmd, string, *bytes.Buffer) {
 func TestServeBinarySignals(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
-			cmd, addr, stdout := startServe(t)
+			cmd, addr, stdout, _ := startServe(t)
 			resp, err := http.Get("http://" + addr + "/metrics")
 			if err != nil {
 				t.Fatal(err)
@@ -70,7 +72,7 @@ func TestServeBinarySignals(t *testing.T) {
 // TestServeBinaryBusy: a second server on the same address exits 2 with
 // one line.
 func TestServeBinaryBusy(t *testing.T) {
-	_, addr, _ := startServe(t)
+	_, addr, _, _ := startServe(t)
 	status, stdout, stderr := binary(t, "", "serve", "--listen", addr)
 	checkUsageErr(t, status, stdout, stderr, "restel: serve: ", "address already in use")
 }

@@ -11,8 +11,6 @@ import (
 
 	"github.com/restel/restel/internal/slowsig"
 	"github.com/restel/restel/provider"
-	"github.com/restel/restel/provider/linux"
-	"github.com/restel/restel/provider/native"
 )
 
 func init() {
@@ -45,38 +43,22 @@ const (
 // read is null in the output and reported as a warning on stderr.
 func snapshotMain(e env, args []string) int {
 	fs := newFlagSet("snapshot")
-	procfs := fs.String("procfs", "", "procfs root (default /proc; Linux only)")
-	sysfs := fs.String("sysfs", "", "sysfs root (default /sys; Linux only)")
-	pid := fs.Int("pid", 0, "process whose RSS is read (default: self)")
-	wait := fs.Duration("wait", defaultSnapshotWait, "time between the two reads that give cpu_pct (default 200ms on a live system, 0 under a fixture --procfs)")
+	rf := addRootFlags(fs, "RSS is read", "cpu_pct")
 	if status, ok := parseFlags(e, fs, args); !ok {
 		return status
 	}
-	if !flagSet(fs, "wait") && !liveProcFS(*procfs) {
-		*wait = 0 // a fixture's counters do not move: waiting buys no delta
+	if status := rf.check(e, fs); status != 0 {
+		return status
 	}
-	switch {
-	case fs.NArg() > 0:
-		return usageErr(e, "snapshot: unexpected argument %q", fs.Arg(0))
-	case *pid < 0, *pid == 0 && flagSet(fs, "pid"):
-		// 0 is the default's "restel itself", never a process id the
-		// user can mean.
-		return usageErr(e, "snapshot: --pid %d: want a positive process id", *pid)
-	case *wait < 0:
-		return usageErr(e, "snapshot: --wait %v: want a non-negative duration", *wait)
-	}
-	p, err := openProvider(native.Options{PID: *pid, ProcFS: *procfs, SysFS: *sysfs, ReadTimeout: foreignRootTimeout})
-	if errors.Is(err, linux.ErrNoProcess) {
-		return usageErr(e, "snapshot: --pid %d: no process %d", *pid, *pid)
-	}
-	if err != nil {
-		return usageErr(e, "snapshot: %v", err)
+	p, status := rf.open(e, "snapshot")
+	if status != 0 {
+		return status
 	}
 	if c, ok := p.(io.Closer); ok {
 		defer c.Close()
 	}
 
-	s, warn := takeSnapshot(e.ctx, p, *wait)
+	s, warn := takeSnapshot(e.ctx, p, *rf.wait)
 	out := appendSnapshotJSON(make([]byte, 0, 512), &s)
 	if status := writeOutput(e, "snapshot", "stdout", e.stdout, append(out, '\n')); status != 0 {
 		return status

@@ -503,12 +503,13 @@ func TestSnapshotBinaryHostile(t *testing.T) {
 	}
 }
 
-// statusKiB returns a "Key: N kB" field of a saved /proc/<pid>/status.
+// statusKiB returns a "Key: N kB" field of a /proc/<pid>/status file,
+// live or saved.
 func statusKiB(t *testing.T, path, key string) uint64 {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("the binary left no status: %v", err)
+		t.Fatal(err)
 	}
 	for _, ln := range strings.Split(string(b), "\n") {
 		if rest, ok := strings.CutPrefix(ln, key); ok {
