@@ -4,7 +4,7 @@ go 1.26.0
 
 require (
 	github.com/google/go-cmp v0.7.0
-	github.com/restel/restel v0.0.0-20261206161035-e66c11108364
+	github.com/restel/restel v0.0.0-20261206162316-fd8f472e6190
 	go.opentelemetry.io/otel v1.47.0
 	go.opentelemetry.io/otel/metric v1.47.0
 	go.opentelemetry.io/otel/sdk v1.47.0
